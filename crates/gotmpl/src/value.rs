@@ -1,0 +1,116 @@
+//! Go values as `text/template` sees them: basic kinds that keep their Go type, slices, maps and host objects.
+//!
+//! Go's templates are dynamically typed over Go's static types: `%T`, `typeOf`, comparison errors
+//! and argument conversion all depend on the exact Go type, so every value carries it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+/// A Go value. Cloning is cheap (reference counts), like copying a Go interface value.
+#[derive(Clone)]
+pub enum Value {
+    /// No value: Go's invalid `reflect.Value`, or a nil interface.
+    Nil,
+    Bool(bool),
+    /// A signed integer of the given Go kind.
+    Int(i64, IntKind),
+    /// An unsigned integer of the given Go kind.
+    Uint(u64, UintKind),
+    /// A float of the given Go kind (a float32 holds a value already rounded to f32).
+    Float(f64, FloatKind),
+    String(Arc<str>),
+    /// Go `[]byte`.
+    Bytes(Arc<[u8]>),
+    /// A Go slice.
+    List(Arc<List>),
+    /// A Go map with string keys. Shared and mutable, like a Go map: Sprig's `set` mutates in place.
+    Map(Arc<Map>),
+    /// A host value with fields and methods (Helm's `.Files`, `.Capabilities`, `*semver.Version`...).
+    Object(Arc<dyn Object>),
+}
+
+/// Go's signed integer kinds (`rune` is `Int32`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IntKind {
+    Int,
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+}
+
+/// Go's unsigned integer kinds (`byte` is `Uint8`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UintKind {
+    Uint,
+    Uint8,
+    Uint16,
+    Uint32,
+    Uint64,
+    Uintptr,
+}
+
+/// Go's float kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FloatKind {
+    F32,
+    F64,
+}
+
+/// The Go type of a slice's elements or a map's values.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ElemType {
+    /// `interface {}`
+    Interface,
+    Bool,
+    Int(IntKind),
+    Uint(UintKind),
+    Float(FloatKind),
+    String,
+    /// `[]T`
+    Slice(Box<ElemType>),
+    /// `map[string]T`
+    Map(Box<ElemType>),
+}
+
+/// A Go slice: element type and items. Immutable once built (Sprig's list functions copy).
+#[derive(Clone, Debug)]
+pub struct List {
+    pub elem: ElemType,
+    pub items: Vec<Value>,
+}
+
+/// A Go `map[string]T`. Keys iterate in Go's sorted order (byte-wise), as `range` and `fmt` see them.
+#[derive(Debug)]
+pub struct Map {
+    pub elem: ElemType,
+    /// Go type name when the map is a named type (Helm's `chartutil.Values`), for `%T`.
+    pub type_name: Option<Arc<str>>,
+    pub entries: RwLock<BTreeMap<String, Value>>,
+}
+
+/// A host object: a Go struct or pointer with fields and methods.
+pub trait Object: Send + Sync + fmt::Debug {
+    /// The Go type as `%T` prints it, e.g. `*chart.Metadata`.
+    fn type_name(&self) -> String;
+    /// How `%v` prints it (a Stringer's `String()`, or Go's `{a b}` struct form).
+    fn display(&self) -> String;
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Nil => write!(f, "Nil"),
+            Value::Bool(b) => write!(f, "Bool({b})"),
+            Value::Int(i, k) => write!(f, "Int({i}, {k:?})"),
+            Value::Uint(u, k) => write!(f, "Uint({u}, {k:?})"),
+            Value::Float(x, k) => write!(f, "Float({x}, {k:?})"),
+            Value::String(s) => write!(f, "String({s:?})"),
+            Value::Bytes(b) => write!(f, "Bytes({b:?})"),
+            Value::List(l) => write!(f, "List({:?}, {:?})", l.elem, l.items),
+            Value::Map(m) => write!(f, "Map({:?})", m.elem),
+            Value::Object(o) => write!(f, "Object({o:?})"),
+        }
+    }
+}
