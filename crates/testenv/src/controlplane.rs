@@ -77,8 +77,11 @@ impl ControlPlane {
         };
         let (tmp, dir) = match &opts.dir {
             Some(dir) => {
-                fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
-                let dir = dir.canonicalize().map_err(Error::io(format!("resolving {}", dir.display())))?;
+                fs::create_dir_all(dir)
+                    .map_err(Error::io(format!("creating {}", dir.display())))?;
+                let dir = dir
+                    .canonicalize()
+                    .map_err(Error::io(format!("resolving {}", dir.display())))?;
                 (None, dir)
             }
             None => {
@@ -101,7 +104,10 @@ impl ControlPlane {
                 server: String::new(),
                 _tmp: None,
             };
-            match cp.boot(&etcd, &apiserver, kcm.as_deref(), &secrets, attempt).await {
+            match cp
+                .boot(&etcd, &apiserver, kcm.as_deref(), &secrets, attempt)
+                .await
+            {
                 Ok(()) => {
                     cp._tmp = tmp;
                     return Ok(cp);
@@ -176,7 +182,13 @@ impl ControlPlane {
         )?;
         self.server = format!("https://127.0.0.1:{api_port}");
         let ca_pem = secrets.ca_pem.as_str();
-        write_kubeconfig(&self.kubeconfig, &self.server, ca_pem, "canon-admin", &secrets.admin_token)?;
+        write_kubeconfig(
+            &self.kubeconfig,
+            &self.server,
+            ca_pem,
+            "canon-admin",
+            &secrets.admin_token,
+        )?;
         let client = crate::client_from_kubeconfig(&self.kubeconfig).await?;
         self.wait_ready(&client).await?;
 
@@ -215,8 +227,11 @@ impl ControlPlane {
 
     fn spawn(&mut self, name: &'static str, cmd: &mut Command) -> Result<()> {
         let log = self.dir.join(format!("{name}.log"));
-        let out = fs::File::create(&log).map_err(Error::io(format!("creating {}", log.display())))?;
-        let err = out.try_clone().map_err(Error::io("duplicating a log handle"))?;
+        let out =
+            fs::File::create(&log).map_err(Error::io(format!("creating {}", log.display())))?;
+        let err = out
+            .try_clone()
+            .map_err(Error::io("duplicating a log handle"))?;
         let child = cmd
             .current_dir(&self.dir)
             .stdin(Stdio::null())
@@ -243,17 +258,16 @@ impl ControlPlane {
 
     async fn wait_ready(&mut self, client: &kube::Client) -> Result<()> {
         let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
-        let mut last = String::new();
         loop {
             self.check_alive()?;
             let req = http::Request::get("/readyz")
                 .body(Vec::new())
                 .expect("a constant request is well formed");
-            match client.request_text(req).await {
+            let last = match client.request_text(req).await {
                 Ok(body) if body.trim() == "ok" => return Ok(()),
-                Ok(body) => last = body,
-                Err(err) => last = err.to_string(),
-            }
+                Ok(body) => body,
+                Err(err) => err.to_string(),
+            };
             if tokio::time::Instant::now() > deadline {
                 let apiserver_log = self
                     .procs
@@ -407,7 +421,10 @@ impl Secrets {
         let kcm_token = random_token()?;
         let mut tokens = String::new();
         // token,user,uid,"group1,group2" (kube-apiserver's static token file format)
-        let _ = writeln!(tokens, "{admin_token},canon-admin,canon-admin,\"system:masters\"");
+        let _ = writeln!(
+            tokens,
+            "{admin_token},canon-admin,canon-admin,\"system:masters\""
+        );
         let _ = writeln!(
             tokens,
             "{kcm_token},system:kube-controller-manager,system:kube-controller-manager"
@@ -432,7 +449,13 @@ fn random_token() -> Result<String> {
     }))
 }
 
-fn write_kubeconfig(path: &Path, server: &str, ca_pem: &str, user: &str, token: &str) -> Result<()> {
+fn write_kubeconfig(
+    path: &Path,
+    server: &str,
+    ca_pem: &str,
+    user: &str,
+    token: &str,
+) -> Result<()> {
     let ca_b64 = base64(ca_pem.as_bytes());
     let config = serde_json::json!({
         "apiVersion": "v1",
@@ -452,7 +475,11 @@ fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -494,7 +521,15 @@ mod tests {
     fn secrets_are_written() {
         let dir = tempfile::tempdir().expect("tempdir");
         let s = Secrets::write(dir.path()).expect("secrets");
-        for f in ["ca.crt", "ca.key", "apiserver.crt", "apiserver.key", "sa.key", "sa.pub", "tokens.csv"] {
+        for f in [
+            "ca.crt",
+            "ca.key",
+            "apiserver.crt",
+            "apiserver.key",
+            "sa.key",
+            "sa.pub",
+            "tokens.csv",
+        ] {
             assert!(dir.path().join("pki").join(f).is_file(), "{f}");
         }
         assert_ne!(s.admin_token, s.kcm_token);

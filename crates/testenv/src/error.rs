@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-#[derive(Debug, thiserror::Error)]
+/// `Debug` prints the same message as `Display`, so a test's `.expect(..)` shows the reason.
+#[derive(thiserror::Error)]
 pub enum Error {
     #[error(
         "{tool} not found: {detail}. Run `scripts/testenv` (it builds the test tools into the cache and \
@@ -13,7 +14,9 @@ pub enum Error {
         env: &'static str,
         detail: String,
     },
-    #[error("shared corpus not found at {0} (expected ../shared/corpus beside the repository, or CANON_CORPUS)")]
+    #[error(
+        "shared corpus not found at {0} (expected ../shared/corpus beside the repository, or CANON_CORPUS)"
+    )]
     MissingCorpus(PathBuf),
     #[error("{context}: {source}")]
     Io {
@@ -41,5 +44,11 @@ impl Error {
     pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
         let context = context.into();
         move |source| Error::Io { context, source }
+    }
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
     }
 }

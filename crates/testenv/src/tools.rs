@@ -134,7 +134,11 @@ pub fn helmfile() -> Result<PathBuf> {
 /// The Go `text/template` + Sprig oracle built from `tools/oracle` (keyed by a hash of its
 /// sources, so there is no default path: `scripts/testenv` records it).
 pub fn oracle() -> Result<PathBuf> {
-    locate("the Go template oracle (tools/oracle)", "CANON_ORACLE", None)
+    locate(
+        "the Go template oracle (tools/oracle)",
+        "CANON_ORACLE",
+        None,
+    )
 }
 
 pub fn kube_apiserver() -> Result<PathBuf> {
@@ -149,7 +153,11 @@ pub fn kube_controller_manager() -> Result<PathBuf> {
     locate(
         "kube-controller-manager",
         "CANON_KUBE_CONTROLLER_MANAGER",
-        default_path("KUBERNETES_VERSION", "kubernetes", "kube-controller-manager"),
+        default_path(
+            "KUBERNETES_VERSION",
+            "kubernetes",
+            "kube-controller-manager",
+        ),
     )
 }
 

@@ -27,7 +27,10 @@ async fn configmap_round_trips_through_kube_rs() {
         data: Some(data.clone()),
         ..Default::default()
     };
-    let created = api.create(&PostParams::default(), &cm).await.expect("create");
+    let created = api
+        .create(&PostParams::default(), &cm)
+        .await
+        .expect("create");
     assert!(created.metadata.uid.is_some(), "the server assigns a uid");
     assert!(created.metadata.resource_version.is_some());
 
@@ -62,7 +65,10 @@ async fn server_side_apply_records_the_field_manager() {
         .unwrap_or_else(|| panic!("no canon-smoke entry in managedFields: {managers:?}"));
     assert_eq!(ours.operation.as_deref(), Some("Apply"));
     let fields = serde_json::to_string(&ours.fields_v1).expect("fieldsV1 serializes");
-    assert!(fields.contains("f:owned"), "canon-smoke should own data.owned: {fields}");
+    assert!(
+        fields.contains("f:owned"),
+        "canon-smoke should own data.owned: {fields}"
+    );
 }
 
 #[tokio::test]
@@ -86,7 +92,11 @@ async fn controller_manager_turns_a_deployment_into_a_replicaset() {
         }
     });
     deployments
-        .patch("web", &PatchParams::apply("canon-smoke"), &Patch::Apply(&manifest))
+        .patch(
+            "web",
+            &PatchParams::apply("canon-smoke"),
+            &Patch::Apply(&manifest),
+        )
         .await
         .expect("apply deployment");
 
@@ -94,7 +104,10 @@ async fn controller_manager_turns_a_deployment_into_a_replicaset() {
     // No kubelet runs pods, but the deployment controller must create the ReplicaSet. The loop
     // bounds a hang, it does not measure anything.
     for _ in 0..600 {
-        let list = replicasets.list(&ListParams::default()).await.expect("list");
+        let list = replicasets
+            .list(&ListParams::default())
+            .await
+            .expect("list");
         if let Some(rs) = list.items.first() {
             let owner = rs
                 .metadata

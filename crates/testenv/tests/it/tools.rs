@@ -7,7 +7,9 @@ use std::process::{Command, Output, Stdio};
 use testenv::HelmVersion;
 
 fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed ({}):\n{}{}",
@@ -32,9 +34,14 @@ fn renders_podinfo(version: HelmVersion) {
     let helm = testenv::helm(version).expect("helm");
     let home = tempfile::tempdir().expect("tempdir");
     let out = run(helm_cmd(&helm, home.path()).args(["version", "--template", "{{ .Version }}"]));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), version.pinned());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        version.pinned()
+    );
 
-    let chart = testenv::corpus_dir().expect("corpus").join("charts/podinfo");
+    let chart = testenv::corpus_dir()
+        .expect("corpus")
+        .join("charts/podinfo");
     let out = run(helm_cmd(&helm, home.path())
         .args(["template", "smoke"])
         .arg(&chart)
@@ -66,7 +73,9 @@ fn helm_v3_renders_podinfo() {
 fn helmfile_renders_a_one_release_helmfile() {
     let helmfile = testenv::helmfile().expect("helmfile");
     let helm = testenv::helm(HelmVersion::V4).expect("helm v4");
-    let chart = testenv::corpus_dir().expect("corpus").join("charts/podinfo");
+    let chart = testenv::corpus_dir()
+        .expect("corpus")
+        .join("charts/podinfo");
     let work = tempfile::tempdir().expect("tempdir");
     std::fs::write(
         work.path().join("helmfile.yaml"),
@@ -123,7 +132,10 @@ fn oracle_runs_a_template_with_sprig() {
     assert_eq!(lines[1]["id"], "plain");
     assert_eq!(lines[1]["phase"], "parse", "{:?}", lines[1]);
     assert!(
-        lines[1]["error"].as_str().unwrap_or_default().contains("\"upper\" not defined"),
+        lines[1]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("\"upper\" not defined"),
         "{:?}",
         lines[1]
     );
