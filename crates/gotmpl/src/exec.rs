@@ -347,7 +347,6 @@ impl<'t> State<'t> {
         match &val.v {
             Value::Int(n, k) => {
                 if r.pipe.decl.len() > 1 {
-                    self.at(At::Node(node));
                     return self.errf(format!(
                         "can't use {} to iterate over more than one variable",
                         gofmt::sprint(std::slice::from_ref(&val.v))
@@ -362,7 +361,6 @@ impl<'t> State<'t> {
             }
             Value::Uint(n, k) => {
                 if r.pipe.decl.len() > 1 {
-                    self.at(At::Node(node));
                     return self.errf(format!(
                         "can't use {} to iterate over more than one variable",
                         gofmt::sprint(std::slice::from_ref(&val.v))

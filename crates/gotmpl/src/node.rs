@@ -37,6 +37,7 @@ impl Tree {
 
 #[derive(Debug, Default)]
 pub(crate) struct List {
+    #[allow(dead_code, reason = "part of the spanned AST, like Go's ListNode.Pos")]
     pub pos: Pos,
     pub nodes: Vec<Node>,
 }

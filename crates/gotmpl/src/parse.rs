@@ -15,7 +15,7 @@ const MAX_STACK_DEPTH: usize = 10000;
 /// Result of `textOrAction`: a node, or the `{{end}}` / `{{else}}` that ends a list.
 enum Parsed {
     Node(Node),
-    End(Pos),
+    End,
     Else(Pos),
 }
 
@@ -226,7 +226,7 @@ impl<'a, 'f> Parser<'a, 'f> {
                 self.backup2(delim);
             }
             match self.text_or_action()? {
-                Parsed::End(_) => return self.errorf("unexpected {{end}}"),
+                Parsed::End => return self.errorf("unexpected {{end}}"),
                 Parsed::Else(_) => return self.errorf("unexpected {{else}}"),
                 Parsed::Node(n) => root.nodes.push(n),
             }
@@ -296,7 +296,8 @@ impl<'a, 'f> Parser<'a, 'f> {
             ItemType::Else => return self.else_control(),
             ItemType::End => {
                 let t = self.expect(ItemType::RightDelim, "end")?;
-                return Ok(Parsed::End(t.pos));
+                let _ = t;
+                return Ok(Parsed::End);
             }
             ItemType::If => return self.branch_control("if").map(Parsed::Node),
             ItemType::Range => return self.branch_control("range").map(Parsed::Node),
