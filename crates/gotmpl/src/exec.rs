@@ -643,9 +643,8 @@ impl<'t> State<'t> {
             }
             return Ok(EV::nil());
         }
-        let typ = receiver.type_name();
         if receiver.iface && matches!(receiver.v, Value::Nil) {
-            return self.errf(format!("nil pointer evaluating {typ}.{name}"));
+            return self.errf(format!("nil pointer evaluating interface {{}}.{name}"));
         }
         let has_args = args.is_some_and(|a| a.len() > 1) || fin.is_some();
         match &receiver.v {
@@ -662,7 +661,10 @@ impl<'t> State<'t> {
                     return Ok(EV::of(f));
                 }
                 if o.is_nil() && o.has_field(name) {
-                    return self.errf(format!("nil pointer evaluating {typ}.{name}"));
+                    return self.errf(format!(
+                        "nil pointer evaluating {}.{name}",
+                        receiver.type_name()
+                    ));
                 }
             }
             Value::Map(m) => {
@@ -684,7 +686,10 @@ impl<'t> State<'t> {
             }
             _ => {}
         }
-        self.errf(format!("can't evaluate field {name} in type {typ}"))
+        self.errf(format!(
+            "can't evaluate field {name} in type {}",
+            receiver.type_name()
+        ))
     }
 
     fn eval_call(
