@@ -1192,9 +1192,8 @@ fn builtin_eq(a1: &Value, rest: &[EV]) -> Result<bool, String> {
     for arg in rest {
         let a = &arg.v;
         let k2 = basic_kind(a);
-        let truth;
-        if k1 != k2 {
-            truth = match (a1, a) {
+        let truth = if k1 != k2 {
+            match (a1, a) {
                 (Value::Int(i, _), Value::Uint(u, _)) => *i >= 0 && *i as u64 == *u,
                 (Value::Uint(u, _), Value::Int(i, _)) => *i >= 0 && *u == *i as u64,
                 _ => {
@@ -1207,9 +1206,9 @@ fn builtin_eq(a1: &Value, rest: &[EV]) -> Result<bool, String> {
                     }
                     false
                 }
-            };
+            }
         } else {
-            truth = match (a1, a) {
+            match (a1, a) {
                 (Value::Bool(x), Value::Bool(y)) => x == y,
                 (Value::Float(x, _), Value::Float(y, _)) => x == y,
                 (Value::Int(x, _), Value::Int(y, _)) => x == y,
@@ -1244,8 +1243,8 @@ fn builtin_eq(a1: &Value, rest: &[EV]) -> Result<bool, String> {
                         }
                     }
                 }
-            };
-        }
+            }
+        };
         if truth {
             return Ok(true);
         }

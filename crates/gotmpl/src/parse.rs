@@ -701,7 +701,7 @@ fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<Number, String> {
         n.is_float = true;
     } else if typ == ItemType::Complex {
         // Go parses "1+2i" with fmt.Sscan; complex values have no place in canon's value model.
-        let (re, im) = parse_complex(text).ok_or_else(|| format!("expected integer"))?;
+        let (re, im) = parse_complex(text).ok_or_else(|| "expected integer".to_string())?;
         n.is_complex = true;
         simplify_complex(&mut n, re, im);
     } else if text.ends_with('i') && quote::parse_float(&text[..text.len() - 1]).is_some() {
@@ -738,7 +738,7 @@ fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<Number, String> {
                 n.is_int = true;
                 n.int64 = f as i64;
             }
-            if !n.is_uint && (f as u64) as f64 == f && f >= 0.0 && f < 1.85e19 {
+            if !n.is_uint && (f as u64) as f64 == f && (0.0..1.85e19).contains(&f) {
                 n.is_uint = true;
                 n.uint64 = f as u64;
             }
