@@ -944,10 +944,11 @@ impl<'t> State<'t> {
                 argv,
             )))))),
             Builtin::Call => {
-                let callee = if args.is_empty() {
-                    String::new()
-                } else {
-                    args[0].to_string()
+                // Go names the callee by its node, or by reflect.Value.String() of a piped value.
+                let callee = match (args.first(), &argv[0].v) {
+                    (Some(a), _) => a.to_string(),
+                    (None, Value::String(s)) => s.to_string(),
+                    (None, v) => format!("<{} Value>", gofmt::type_name(v)),
                 };
                 match &argv[0].v {
                     Value::Nil => Err("call of nil".into()),
