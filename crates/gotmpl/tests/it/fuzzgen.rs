@@ -37,8 +37,8 @@ const KEYS: &[&str] = &[
     "a", "b", "c", "x", "items", "name", "n", "m", "list", "s", "Name", "empty",
 ];
 const TEXTS: &[&str] = &[
-    "", " ", "\n", "a", "x y", "\t", "日本", "{", "}", "-", "%", "\\", "\"", "<b>&", "\r\n",
-    "  \n  ", "text ", " {{",
+    "", " ", "\n", "a", "x y", "\t", "日本", "}", "-", "%", "\\", "\"", "<b>&", "\r\n", "  \n  ",
+    "text ",
 ];
 const NASTY: &[&str] = &[
     "",
@@ -191,7 +191,7 @@ impl Gen<'_> {
                 let mut s = String::new();
                 for _ in 0..=self.rng.below(3) {
                     s.push('.');
-                    s.push_str(*self.rng.pick(KEYS));
+                    s.push_str(self.rng.pick::<&str>(KEYS));
                 }
                 s
             }
@@ -199,7 +199,7 @@ impl Gen<'_> {
             3 => {
                 let base = if !self.vars.is_empty() && self.rng.chance(85) {
                     self.rng.pick(&self.vars).clone()
-                } else if self.rng.chance(50) {
+                } else if self.rng.chance(98) {
                     "$".into()
                 } else {
                     "$undefined".into()
@@ -251,12 +251,9 @@ impl Gen<'_> {
     }
 
     fn pipeline(&mut self, depth: usize, allow_decl: bool) -> String {
-        let mut s = String::new();
-        if allow_decl && self.rng.chance(15) {
-            let v = self.new_var();
-            s.push_str(&format!("{v} := "));
-        }
-        s.push_str(&self.command(depth));
+        // The command is generated before its variable is declared: Go scopes the variable
+        // from the end of its declaring pipeline.
+        let mut s = self.command(depth);
         while depth < 3 && self.rng.chance(20) {
             let (name, lo, _) = *self.rng.pick(FUNCS);
             let mut cmd = name.to_string();
@@ -269,6 +266,10 @@ impl Gen<'_> {
             }
             s.push_str(" | ");
             s.push_str(&cmd);
+        }
+        if allow_decl && self.rng.chance(15) {
+            let v = self.new_var();
+            s = format!("{v} := {s}");
         }
         s
     }
@@ -283,7 +284,7 @@ impl Gen<'_> {
     fn text(&mut self) -> String {
         let mut s = String::new();
         for _ in 0..=self.rng.below(2) {
-            s.push_str(*self.rng.pick(TEXTS));
+            s.push_str(self.rng.pick::<&str>(TEXTS));
         }
         s
     }
@@ -320,7 +321,9 @@ impl Gen<'_> {
             }
             7 => {
                 let (kw, elsekw) = *self.rng.pick(&[("if", "else if"), ("with", "else with")]);
-                let p = self.pipeline(0, kw == "with");
+                // A variable declared in the control pipeline lives until its {{end}}.
+                let scope = self.vars.len();
+                let p = self.pipeline(0, true);
                 let mut s = self.act(&format!("{kw} {p}"));
                 s.push_str(&self.body());
                 if self.rng.chance(30) {
@@ -333,10 +336,16 @@ impl Gen<'_> {
                     s.push_str(&self.body());
                 }
                 s.push_str(&self.act("end"));
+                self.vars.truncate(scope);
                 s
             }
             8 | 9 => {
                 let scope = self.vars.len();
+                let target = if self.rng.chance(30) {
+                    (*self.rng.pick(&["3", "0", "-1", "2"])).to_string()
+                } else {
+                    self.operand(1)
+                };
                 let decl = match self.rng.below(3) {
                     0 => String::new(),
                     1 => format!("{} := ", self.new_var()),
@@ -344,11 +353,6 @@ impl Gen<'_> {
                         let (a, b) = (self.new_var(), self.new_var());
                         format!("{a}, {b} := ")
                     }
-                };
-                let target = if self.rng.chance(30) {
-                    (*self.rng.pick(&["3", "0", "-1", "2"])).to_string()
-                } else {
-                    self.operand(1)
                 };
                 let mut s = self.act(&format!("range {decl}{target}"));
                 self.in_range += 1;
@@ -380,8 +384,8 @@ impl Gen<'_> {
                 self.defined.push(name);
                 s
             }
-            11 => {
-                let name = if !self.defined.is_empty() && self.rng.chance(85) {
+            11 if !self.defined.is_empty() || self.rng.chance(10) => {
+                let name = if !self.defined.is_empty() && self.rng.chance(95) {
                     self.rng.pick(&self.defined).clone()
                 } else {
                     "nope".into()
@@ -410,8 +414,8 @@ impl Gen<'_> {
                     let p = self.pipeline(0, false);
                     self.act(&format!("{v} = {p}"))
                 } else {
-                    let v = self.new_var();
                     let p = self.pipeline(0, false);
+                    let v = self.new_var();
                     self.act(&format!("{v} := {p}"))
                 }
             }
