@@ -292,7 +292,7 @@ impl<'t> State<'t> {
     fn walk_range(&mut self, dot: &EV, node: &'t Node, r: &'t Branch, out: &mut String) -> R<()> {
         self.at(At::Node(node));
         let outer = self.vars.len();
-        let res = self.walk_range_inner(dot, node, r, out);
+        let res = self.walk_range_inner(dot, r, out);
         self.vars.truncate(outer);
         match res {
             Err(Flow::Break) => Ok(()),
@@ -335,13 +335,7 @@ impl<'t> State<'t> {
         }
     }
 
-    fn walk_range_inner(
-        &mut self,
-        dot: &EV,
-        node: &'t Node,
-        r: &'t Branch,
-        out: &mut String,
-    ) -> R<()> {
+    fn walk_range_inner(&mut self, dot: &EV, r: &'t Branch, out: &mut String) -> R<()> {
         let val = self.eval_pipeline(dot, &r.pipe)?;
         let mark = self.vars.len();
         match &val.v {
@@ -424,7 +418,6 @@ impl<'t> State<'t> {
             Value::Nil => {}
             Value::Object(o) if o.is_nil() => {}
             v => {
-                self.at(At::Node(node));
                 return self.errf(format!(
                     "range can't iterate over {}",
                     gofmt::sprint(std::slice::from_ref(v))
@@ -1090,16 +1083,7 @@ fn builtin_index(item: &EV, indexes: &[EV]) -> Result<EV, String> {
                     None => zero_of(&m.elem),
                 }
             }
-            v => {
-                return Err(format!(
-                    "can't index item of type {}",
-                    if item.iface {
-                        "interface {}".into()
-                    } else {
-                        gofmt::type_name(v)
-                    }
-                ));
-            }
+            v => return Err(format!("can't index item of type {}", gofmt::type_name(v))),
         };
         item = next;
     }
@@ -1127,6 +1111,10 @@ fn builtin_slice(item: &EV, indexes: &[EV]) -> Result<EV, String> {
     };
     let mut idx = [0usize, len, cap];
     for (i, index) in indexes.iter().enumerate() {
+        // Unlike index, slice does not look through interfaces: reflect sees kind Interface.
+        if index.iface {
+            return Err("cannot index slice/array with type interface {}".into());
+        }
         idx[i] = index_arg(&index.v, cap)?;
     }
     if idx[0] > idx[1] {
