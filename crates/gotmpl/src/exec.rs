@@ -1145,6 +1145,7 @@ enum Kind {
     Float,
     String,
     Uint,
+    Complex,
 }
 
 fn basic_kind(v: &Value) -> Kind {
@@ -1154,6 +1155,7 @@ fn basic_kind(v: &Value) -> Kind {
         Value::Uint(..) => Kind::Uint,
         Value::Float(..) => Kind::Float,
         Value::String(_) => Kind::String,
+        Value::Object(o) if o.complex().is_some() => Kind::Complex,
         _ => Kind::Invalid,
     }
 }
@@ -1203,6 +1205,7 @@ fn builtin_eq(a1: &Value, rest: &[EV]) -> Result<bool, String> {
                 (Value::Int(x, _), Value::Int(y, _)) => x == y,
                 (Value::String(x), Value::String(y)) => x == y,
                 (Value::Uint(x, _), Value::Uint(y, _)) => x == y,
+                (Value::Object(x), Value::Object(y)) if k1 == Kind::Complex => x.complex() == y.complex(),
                 _ => {
                     let (r1, r2) = (reflect_kind(a1), reflect_kind(a));
                     if r1 != r2 && r1 != 0 && r2 != 0 {

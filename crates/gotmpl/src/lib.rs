@@ -5,6 +5,7 @@
 //! The lexer, parser and executor are ports of Go 1.26's `text/template` sources, kept close
 //! to them so that every error text and edge case (trim markers, `else with`, `break`, integer
 //! `range`, the static `interface {}` type in error messages) matches.
+mod complex;
 mod error;
 mod exec;
 pub mod fmt;

@@ -686,6 +686,7 @@ fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<Number, String> {
         int64: 0,
         uint64: 0,
         float64: 0.0,
+        complex: (0.0, 0.0),
         ideal: Ok(Value::Nil),
     };
     if typ == ItemType::CharConstant {
@@ -700,7 +701,7 @@ fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<Number, String> {
         n.float64 = r as f64;
         n.is_float = true;
     } else if typ == ItemType::Complex {
-        // Go parses "1+2i" with fmt.Sscan; complex values have no place in canon's value model.
+        // Go parses "1+2i" with fmt.Sscan.
         let (re, im) = parse_complex(text).ok_or_else(|| "expected integer".to_string())?;
         n.is_complex = true;
         simplify_complex(&mut n, re, im);
@@ -763,6 +764,7 @@ fn parse_complex(text: &str) -> Option<(f64, f64)> {
 }
 
 fn simplify_complex(n: &mut Number, re: f64, im: f64) {
+    n.complex = (re, im);
     n.is_float = im == 0.0;
     if n.is_float {
         n.float64 = re;
@@ -785,7 +787,8 @@ fn ideal_constant(n: &Number) -> Result<Value, String> {
         && !t.contains(['p', 'P']);
     let is_rune = t.starts_with('\'');
     if n.is_complex {
-        return Err("complex constants are not supported".into());
+        let (re, im) = n.complex;
+        return Ok(Value::Object(Arc::new(crate::complex::Complex { re, im })));
     }
     if n.is_float && !is_hex_int && !is_rune && t.contains(['.', 'e', 'E', 'p', 'P']) {
         return Ok(Value::Float(n.float64, FloatKind::F64));
