@@ -19,7 +19,11 @@ impl Object for Complex {
     fn display(&self) -> String {
         let g = |f: f64| crate::fmt::sprint(&[Value::float(f)]);
         let im = g(self.im);
-        let sign = if im.starts_with('-') || im.starts_with('+') { "" } else { "+" };
+        let sign = if im.starts_with('-') || im.starts_with('+') {
+            ""
+        } else {
+            "+"
+        };
         format!("({}{sign}{im}i)", g(self.re))
     }
 

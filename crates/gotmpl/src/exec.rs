@@ -1205,7 +1205,9 @@ fn builtin_eq(a1: &Value, rest: &[EV]) -> Result<bool, String> {
                 (Value::Int(x, _), Value::Int(y, _)) => x == y,
                 (Value::String(x), Value::String(y)) => x == y,
                 (Value::Uint(x, _), Value::Uint(y, _)) => x == y,
-                (Value::Object(x), Value::Object(y)) if k1 == Kind::Complex => x.complex() == y.complex(),
+                (Value::Object(x), Value::Object(y)) if k1 == Kind::Complex => {
+                    x.complex() == y.complex()
+                }
                 _ => {
                     let (r1, r2) = (reflect_kind(a1), reflect_kind(a));
                     if r1 != r2 && r1 != 0 && r2 != 0 {
