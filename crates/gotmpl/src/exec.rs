@@ -248,9 +248,9 @@ impl<'t> State<'t> {
                 }
                 Ok(())
             }
-            Node::If(b) => self.walk_if_or_with(false, dot, b, out),
-            Node::With(b) => self.walk_if_or_with(true, dot, b, out),
-            Node::Range(b) => self.walk_range(dot, node, b, out),
+            Node::If(b) => stacker_grow(|| self.walk_if_or_with(false, dot, b, out)),
+            Node::With(b) => stacker_grow(|| self.walk_if_or_with(true, dot, b, out)),
+            Node::Range(b) => stacker_grow(|| self.walk_range(dot, node, b, out)),
             Node::Template { name, pipe, .. } => {
                 self.walk_template(dot, node, name, pipe.as_ref(), out)
             }
@@ -403,14 +403,17 @@ impl<'t> State<'t> {
             }
             Value::Map(m) => {
                 let iface = m.elem == ElemType::Interface;
-                let entries: Vec<(String, Value)> = match m.entries.read() {
-                    Ok(e) => e.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                // A snapshot, so the body may mutate the map (Sprig's set) without deadlock.
+                let entries: Vec<(Value, Value)> = match m.entries.read() {
+                    Ok(e) => e
+                        .iter()
+                        .map(|(k, v)| (Value::String(Arc::from(k.as_str())), v.clone()))
+                        .collect(),
                     Err(_) => vec![],
                 };
                 if !entries.is_empty() {
                     for (k, v) in entries {
-                        let key = EV::of(Value::String(Arc::from(k)));
-                        self.one_iteration(r, mark, key, EV { v, iface }, out)?;
+                        self.one_iteration(r, mark, EV::of(k), EV { v, iface }, out)?;
                     }
                     return Ok(());
                 }
@@ -517,7 +520,7 @@ impl<'t> State<'t> {
             }
             Arg::Pipe(p) => {
                 self.not_a_function(&cmd.args, &fin)?;
-                return self.eval_pipeline(dot, p);
+                return stacker_grow(|| self.eval_pipeline(dot, p));
             }
             Arg::Variable(v) => return self.eval_variable_node(dot, v, Some(&cmd.args), fin),
             _ => {}
@@ -836,7 +839,7 @@ impl<'t> State<'t> {
                 return self.validate_type(v, typ);
             }
             Arg::Pipe(p) => {
-                let v = self.eval_pipeline(dot, p)?;
+                let v = stacker_grow(|| self.eval_pipeline(dot, p))?;
                 return self.validate_type(v, typ);
             }
             Arg::Identifier(id) => {
@@ -1294,5 +1297,5 @@ fn builtin_le(a1: &Value, a2: &Value) -> Result<bool, String> {
 
 /// Runs `f` with enough stack for deep template recursion.
 fn stacker_grow<T>(f: impl FnOnce() -> T) -> T {
-    stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, f)
+    stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
 }

@@ -421,7 +421,7 @@ impl<'a, 'f> Parser<'a, 'f> {
 
     fn branch_control(&mut self, context: &str) -> PResult<Node> {
         let nvars = self.st.vars.len();
-        let r = self.parse_control(context);
+        let r = grow(|| self.parse_control(context));
         self.st.vars.truncate(nvars);
         let (pipe, list, else_list) = r?;
         let b = Branch {
@@ -647,7 +647,7 @@ impl<'a, 'f> Parser<'a, 'f> {
                     return self.errorf("max expression depth exceeded");
                 }
                 self.st.stack_depth += 1;
-                let p = self.pipeline("parenthesized pipeline", ItemType::RightParen);
+                let p = grow(|| self.pipeline("parenthesized pipeline", ItemType::RightParen));
                 self.st.stack_depth -= 1;
                 Arg::Pipe(Box::new(p?))
             }
@@ -800,4 +800,10 @@ fn ideal_constant(n: &Number) -> Result<Value, String> {
         return Err(format!("{t} overflows int"));
     }
     Ok(Value::Nil)
+}
+
+/// Runs `f` with stack to spare: Go's parser recurses as deep as the template nests (parenthesized
+/// pipelines up to 10000 levels, control structures without limit), on a growable stack.
+pub(crate) fn grow<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
 }
