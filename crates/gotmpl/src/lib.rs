@@ -18,6 +18,6 @@ mod template;
 pub mod value;
 
 pub use error::Error;
-pub use funcs::{ArgType, Ctx, Func, FuncError, FuncMap};
+pub use funcs::{ArgType, Ctx, FromArg, Func, FuncError, FuncMap, IntoRet};
 pub use template::{MissingKey, Template};
 pub use value::{ElemType, FloatKind, IntKind, List, Map, Object, UintKind, Value};

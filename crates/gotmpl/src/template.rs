@@ -546,6 +546,47 @@ mod tests {
     }
 
     #[test]
+    fn plain_rust_functions_register_with_go_signatures() {
+        let mut tm = Template::new("t");
+        tm.func("upper", Func::fn1(|s: String| s.to_uppercase()));
+        tm.func(
+            "trunc",
+            Func::fn2(|n: i64, s: String| s.chars().take(n.max(0) as usize).collect::<String>()),
+        );
+        tm.func(
+            "fail",
+            Func::fn1(|s: String| -> Result<String, String> { Err(s) }),
+        );
+        tm.func("join", Func::variadic(|v: Vec<String>| v.join("-")));
+        let run = |tm: &mut Template, t: &str| {
+            let mut out = String::new();
+            match tm.parse(t) {
+                Err(e) => e.to_string(),
+                Ok(tm) => match tm.execute(&mut out, &Value::Nil) {
+                    Ok(()) => out,
+                    Err(e) => format!("{out}|{e}"),
+                },
+            }
+        };
+        assert_eq!(
+            run(
+                &mut tm,
+                "{{upper \"ab\"}} {{trunc 2 \"abc\"}} {{join \"a\" \"b\"}}"
+            ),
+            "AB ab a-b"
+        );
+        // Expected texts from the oracle with Sprig's upper(string) and fail(string) (string, error).
+        assert_eq!(
+            run(&mut tm, "{{upper 1}}"),
+            "|template: t:1:8: executing \"t\" at <1>: expected string; found 1"
+        );
+        assert_eq!(
+            run(&mut tm, "x{{fail \"boom\"}}"),
+            "x|template: t:1:3: executing \"t\" at <fail \"boom\">: error calling fail: boom"
+        );
+    }
+
+    #[test]
     fn a_parsed_set_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Template>();
