@@ -505,7 +505,7 @@ impl<'t> State<'t> {
                 self.at(At::Arg(first));
                 return self.eval_field_chain(
                     dot,
-                    dot.clone(),
+                    dot,
                     At::Arg(first),
                     ident,
                     Some(&cmd.args),
@@ -560,7 +560,7 @@ impl<'t> State<'t> {
             return self.errf(format!("indirection through explicit nil in {chain}"));
         }
         let pipe = self.eval_arg(dot, None, node)?;
-        self.eval_field_chain(dot, pipe, At::Arg(chain), field, args, fin)
+        self.eval_field_chain(dot, &pipe, At::Arg(chain), field, args, fin)
     }
 
     fn eval_variable_node(
@@ -580,23 +580,27 @@ impl<'t> State<'t> {
             }
             return Ok(value);
         }
-        self.eval_field_chain(dot, value, At::Var(v), &v.ident[1..], args, fin)
+        self.eval_field_chain(dot, &value, At::Var(v), &v.ident[1..], args, fin)
     }
 
     fn eval_field_chain(
         &mut self,
         dot: &EV,
-        mut receiver: EV,
+        receiver: &EV,
         node: At<'t>,
         ident: &'t [Box<str>],
         args: Option<&'t [Arg]>,
         fin: Option<EV>,
     ) -> R<EV> {
         let n = ident.len();
-        for id in &ident[..n - 1] {
-            receiver = self.eval_field(dot, id, node, None, None, receiver)?;
+        if n == 1 {
+            return self.eval_field(dot, &ident[0], node, args, fin, receiver);
         }
-        self.eval_field(dot, &ident[n - 1], node, args, fin, receiver)
+        let mut cur = self.eval_field(dot, &ident[0], node, None, None, receiver)?;
+        for id in &ident[1..n - 1] {
+            cur = self.eval_field(dot, id, node, None, None, &cur)?;
+        }
+        self.eval_field(dot, &ident[n - 1], node, args, fin, &cur)
     }
 
     fn eval_function(
@@ -631,7 +635,7 @@ impl<'t> State<'t> {
         node: At<'t>,
         args: Option<&'t [Arg]>,
         fin: Option<EV>,
-        receiver: EV,
+        receiver: &EV,
     ) -> R<EV> {
         if receiver.invalid() {
             if self.tmpl.missing_key() == MissingKey::Error {
@@ -826,7 +830,7 @@ impl<'t> State<'t> {
             Arg::Field { ident, .. } => {
                 let v = self.eval_field_chain(
                     dot,
-                    dot.clone(),
+                    dot,
                     At::Arg(n),
                     ident,
                     Some(std::slice::from_ref(n)),
