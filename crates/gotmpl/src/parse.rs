@@ -20,8 +20,8 @@ enum Parsed {
 }
 
 /// Per-tree parse state (Go keeps it in each `Tree`; `define` and `block` start a fresh one).
-struct TreeState {
-    token: [Item; 3],
+struct TreeState<'a> {
+    token: [Item<'a>; 3],
     peek_count: usize,
     vars: Vec<String>,
     action_line: usize,
@@ -29,14 +29,9 @@ struct TreeState {
     stack_depth: usize,
 }
 
-impl TreeState {
-    fn new() -> TreeState {
-        let eof = Item {
-            typ: ItemType::Eof,
-            pos: 0,
-            val: String::new(),
-            line: 0,
-        };
+impl<'a> TreeState<'a> {
+    fn new() -> TreeState<'a> {
+        let eof = Item::eof();
         TreeState {
             token: [eof.clone(), eof.clone(), eof],
             peek_count: 0,
@@ -52,7 +47,7 @@ pub(crate) type FuncLookup<'f> = &'f dyn Fn(&str) -> Option<Func>;
 
 pub(crate) struct Parser<'a, 'f> {
     lex: Lexer<'a>,
-    st: TreeState,
+    st: TreeState<'a>,
     parse_name: String,
     text: Arc<str>,
     funcs: FuncLookup<'f>,
@@ -100,7 +95,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         ))
     }
 
-    fn next(&mut self) -> Item {
+    fn next(&mut self) -> Item<'a> {
         if self.st.peek_count > 0 {
             self.st.peek_count -= 1;
         } else {
@@ -113,18 +108,18 @@ impl<'a, 'f> Parser<'a, 'f> {
         self.st.peek_count += 1;
     }
 
-    fn backup2(&mut self, t1: Item) {
+    fn backup2(&mut self, t1: Item<'a>) {
         self.st.token[1] = t1;
         self.st.peek_count = 2;
     }
 
-    fn backup3(&mut self, t2: Item, t1: Item) {
+    fn backup3(&mut self, t2: Item<'a>, t1: Item<'a>) {
         self.st.token[1] = t1;
         self.st.token[2] = t2;
         self.st.peek_count = 3;
     }
 
-    fn peek(&mut self) -> Item {
+    fn peek(&mut self) -> Item<'a> {
         if self.st.peek_count > 0 {
             return self.st.token[self.st.peek_count - 1].clone();
         }
@@ -140,7 +135,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         self.peek().typ
     }
 
-    fn next_non_space(&mut self) -> Item {
+    fn next_non_space(&mut self) -> Item<'a> {
         loop {
             let t = self.next();
             if t.typ != ItemType::Space {
@@ -149,13 +144,13 @@ impl<'a, 'f> Parser<'a, 'f> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item {
+    fn peek_non_space(&mut self) -> Item<'a> {
         let t = self.next_non_space();
         self.backup();
         t
     }
 
-    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item> {
+    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item<'a>> {
         let t = self.next_non_space();
         if t.typ != expected {
             return self.unexpected(&t, context);
@@ -347,11 +342,11 @@ impl<'a, 'f> Parser<'a, 'f> {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
                     pipe.decl.push(new_variable(v.pos, &v.val));
-                    self.st.vars.push(v.val.clone());
+                    self.st.vars.push(v.val.to_string());
                 } else if next.typ == ItemType::Char && next.val == "," {
                     self.next_non_space();
                     pipe.decl.push(new_variable(v.pos, &v.val));
-                    self.st.vars.push(v.val.clone());
+                    self.st.vars.push(v.val.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {
                             ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
