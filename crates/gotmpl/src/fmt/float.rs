@@ -20,16 +20,36 @@ impl Digits<'_> {
     }
 }
 
-/// Parses Rust/zmij float text (`123.45`, `1.5e-7`, `1e+21`, no sign) into digits in `buf`.
-fn parse_digits<'a>(text: &str, buf: &'a mut Vec<u8>) -> Digits<'a> {
+/// Splits float text (`123.45`, `1.5e-7`, `1e+21`, no sign) into its mantissa digits, the number of
+/// them before the point, and the exponent.
+fn split_float_text(text: &[u8]) -> (&[u8], i32) {
+    let mut exp = 0i32;
+    let mut mant_end = text.len();
+    if let Some(e) = text.iter().position(|&b| b == b'e' || b == b'E') {
+        mant_end = e;
+        let mut neg = false;
+        for &b in &text[e + 1..] {
+            match b {
+                b'-' => neg = true,
+                b'0'..=b'9' => exp = exp * 10 + i32::from(b - b'0'),
+                _ => {}
+            }
+        }
+        if neg {
+            exp = -exp;
+        }
+    }
+    (&text[..mant_end], exp)
+}
+
+/// Parses float text into digits in `buf`; returns the trimmed digit range and the decimal point
+/// position (`0.d… × 10^dp`). A zero value gives an empty range.
+fn parse_into(text: &str, buf: &mut Vec<u8>) -> (usize, usize, i32) {
     buf.clear();
-    let (mant, exp) = match text.find(['e', 'E']) {
-        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().unwrap_or(0)),
-        None => (text, 0),
-    };
+    let (mant, exp) = split_float_text(text.as_bytes());
     let mut int_digits: i32 = 0;
     let mut seen_point = false;
-    for &b in mant.as_bytes() {
+    for &b in mant {
         match b {
             b'.' => seen_point = true,
             b'0'..=b'9' => {
@@ -41,33 +61,16 @@ fn parse_digits<'a>(text: &str, buf: &'a mut Vec<u8>) -> Digits<'a> {
             _ => {}
         }
     }
-    let mut dp = int_digits + exp;
-    let lead = buf.iter().take_while(|&&b| b == b'0').count();
-    if lead == buf.len() {
-        return Digits {
-            d: &buf[..0],
-            dp: 0,
-        };
-    }
-    dp -= lead as i32;
-    let trail = buf.iter().rev().take_while(|&&b| b == b'0').count();
-    let end = buf.len() - trail;
-    Digits {
-        d: &buf[lead..end],
-        dp,
-    }
+    trim(buf, buf.len(), int_digits + exp)
 }
 
-/// Same as [`parse_digits`] into a fixed stack buffer (shortest digits never exceed 17 + padding).
-fn parse_short<'a>(text: &str, buf: &'a mut [u8; 40]) -> Digits<'a> {
-    let (mant, exp) = match text.find(['e', 'E']) {
-        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().unwrap_or(0)),
-        None => (text, 0),
-    };
+/// Same as [`parse_into`] into a stack buffer (shortest output has at most 17 digits).
+fn parse_short(text: &str, buf: &mut [u8; 40]) -> (usize, usize, i32) {
+    let (mant, exp) = split_float_text(text.as_bytes());
     let mut n = 0;
     let mut int_digits: i32 = 0;
     let mut seen_point = false;
-    for &b in mant.as_bytes() {
+    for &b in mant {
         match b {
             b'.' => seen_point = true,
             b'0'..=b'9' if n < buf.len() => {
@@ -80,19 +83,76 @@ fn parse_short<'a>(text: &str, buf: &'a mut [u8; 40]) -> Digits<'a> {
             _ => {}
         }
     }
+    trim(&buf[..], n, int_digits + exp)
+}
+
+/// Drops leading and trailing zeros of `buf[..n]`, adjusting the decimal point.
+fn trim(buf: &[u8], n: usize, dp: i32) -> (usize, usize, i32) {
     let all = &buf[..n];
     let lead = all.iter().take_while(|&&b| b == b'0').count();
     if lead == n {
-        return Digits {
-            d: &buf[..0],
-            dp: 0,
-        };
+        return (0, 0, 0);
     }
     let trail = all.iter().rev().take_while(|&&b| b == b'0').count();
-    Digits {
-        d: &buf[lead..n - trail],
-        dp: int_digits + exp - lead as i32,
+    (lead, n - trail, dp - lead as i32)
+}
+
+/// Fixed-precision digits by rounding the shortest digits, when that provably equals rounding the
+/// exact binary value (Go's rule, half to even). `want` is the number of significant digits.
+///
+/// Shortest digits S are the closest among the shortest strings that read back as x. Rounding S at a
+/// position before its end can only differ from rounding x if the midpoint lay strictly between S
+/// and x, but then that midpoint, no longer than S and closer to x, would have been chosen instead;
+/// so only an exact tie in S ("…5") needs the exact value. Rounding at or after the end of S gives
+/// S itself when the unit there exceeds x's ulp, which holds for up to 15 significant digits of a
+/// normal float64 (not for subnormals, whose ulp is relatively larger).
+fn round_shortest(
+    buf: &mut [u8; 40],
+    (lo, hi, dp): (usize, usize, i32),
+    want: i32,
+    normal: bool,
+) -> Option<(usize, usize, i32)> {
+    let nd = (hi - lo) as i32;
+    if want >= nd {
+        return (want <= 15 && normal).then_some((lo, hi, dp));
     }
+    if want < 0 {
+        return Some((0, 0, 0));
+    }
+    let cut = lo + want as usize;
+    let first = buf[cut];
+    // Trailing zeros are trimmed, so any digit after `cut` means a nonzero rest.
+    let rest_nonzero = cut + 1 < hi;
+    if first == b'5' && !rest_nonzero {
+        return None;
+    }
+    let mut dp = dp;
+    let mut end = cut;
+    if first >= b'5' {
+        let mut i = cut;
+        loop {
+            if i == lo {
+                buf[lo] = b'1';
+                end = lo + 1;
+                dp += 1;
+                break;
+            }
+            i -= 1;
+            // A 9 carries: it becomes a trailing zero, dropped by ending before it.
+            if buf[i] != b'9' {
+                buf[i] += 1;
+                end = i + 1;
+                break;
+            }
+        }
+    }
+    while end > lo && buf[end - 1] == b'0' {
+        end -= 1;
+    }
+    if end == lo {
+        return Some((0, 0, 0));
+    }
+    Some((lo, end, dp))
 }
 
 /// Go's `strconv.AppendFloat(dst, val, fmt, prec, bitSize)` appended to `dst` (always ASCII).
@@ -132,15 +192,19 @@ pub(crate) fn append_float(dst: &mut String, val: f64, fmt: u8, prec: i32, bit_s
         return format_digits(dst, shortest, neg, &digs, prec, fmt);
     }
     let abs = val.abs();
+    let mut zbuf = zmij::Buffer::new();
+    let mut dbuf = [0u8; 40];
     if shortest {
-        let mut zbuf = zmij::Buffer::new();
         let text = if bit_size == 32 {
             zbuf.format_finite(abs as f32)
         } else {
             zbuf.format_finite(abs)
         };
-        let mut dbuf = [0u8; 40];
-        let digs = parse_short(text, &mut dbuf);
+        let (lo, hi, dp) = parse_short(text, &mut dbuf);
+        let digs = Digits {
+            d: &dbuf[lo..hi],
+            dp,
+        };
         let prec = match fmt {
             b'e' | b'E' => (digs.nd() - 1).max(0),
             b'f' => (digs.nd() - digs.dp).max(0),
@@ -150,26 +214,49 @@ pub(crate) fn append_float(dst: &mut String, val: f64, fmt: u8, prec: i32, bit_s
         return format_digits(dst, true, neg, &digs, prec, fmt);
     }
     let mut prec = prec;
+    if matches!(fmt, b'g' | b'G') && prec == 0 {
+        prec = 1;
+    }
+    // Fast path: round the (float64) shortest digits when that is provably exact.
+    let short = parse_short(zbuf.format_finite(abs), &mut dbuf);
+    let want = match fmt {
+        b'e' | b'E' => Some(prec.saturating_add(1)),
+        b'g' | b'G' => Some(prec),
+        b'f' => Some(short.2.saturating_add(prec)),
+        _ => None,
+    };
+    let normal = abs >= f64::MIN_POSITIVE;
+    if let Some((lo, hi, dp)) = want.and_then(|w| round_shortest(&mut dbuf, short, w, normal)) {
+        let digs = Digits {
+            d: &dbuf[lo..hi],
+            dp,
+        };
+        return format_digits(dst, false, neg, &digs, prec, fmt);
+    }
+    // Exact digits from core::fmt, which rounds the exact binary value half to even like Go.
     let mut text = String::new();
     match fmt {
         b'f' => {
             let _ = write!(text, "{:.*}", prec as usize, abs);
         }
-        b'e' | b'E' => {
-            let _ = write!(text, "{:.*e}", prec as usize, abs);
-        }
-        b'g' | b'G' => {
-            if prec == 0 {
-                prec = 1;
-            }
-            let _ = write!(text, "{:.*e}", (prec - 1) as usize, abs);
+        b'e' | b'E' | b'g' | b'G' => {
+            let p = if matches!(fmt, b'e' | b'E') {
+                prec
+            } else {
+                prec - 1
+            };
+            let _ = write!(text, "{:.*e}", p as usize, abs);
         }
         _ => {
             let _ = write!(text, "{:.0e}", abs);
         }
     }
-    let mut dbuf = Vec::with_capacity(text.len());
-    let digs = parse_digits(&text, &mut dbuf);
+    let mut vbuf = Vec::with_capacity(text.len());
+    let (lo, hi, dp) = parse_into(&text, &mut vbuf);
+    let digs = Digits {
+        d: &vbuf[lo..hi],
+        dp,
+    };
     format_digits(dst, false, neg, &digs, prec, fmt);
 }
 
@@ -219,9 +306,20 @@ fn push_byte(dst: &mut String, b: u8) {
     dst.push(char::from(b));
 }
 
+/// Appends ASCII digits in one copy.
 fn push_ascii(dst: &mut String, b: &[u8]) {
-    for &c in b {
-        dst.push(char::from(c));
+    if let Ok(s) = std::str::from_utf8(b) {
+        dst.push_str(s);
+    }
+}
+
+const ZEROS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+fn push_zeros(dst: &mut String, mut n: usize) {
+    while n > 0 {
+        let k = n.min(ZEROS.len());
+        dst.push_str(&ZEROS[..k]);
+        n -= k;
     }
 }
 
@@ -233,40 +331,33 @@ fn fmt_e(dst: &mut String, neg: bool, d: &Digits<'_>, prec: i32, fmt: u8) {
     dst.push(char::from(d.d.first().copied().unwrap_or(b'0')));
     if prec > 0 {
         dst.push('.');
-        let m = (d.nd()).min(prec + 1).max(1) as usize;
-        let mut i = 1usize;
-        if i < m {
-            push_ascii(dst, &d.d[i..m]);
-            i = m;
+        let m = d.nd().min(prec + 1).max(1) as usize;
+        if m > 1 {
+            push_ascii(dst, &d.d[1..m]);
         }
-        while (i as i32) <= prec {
-            dst.push('0');
-            i += 1;
-        }
+        push_zeros(dst, (prec as usize + 1).saturating_sub(m));
     }
-    push_byte(dst, fmt);
     let mut exp = d.dp - 1;
     if d.d.is_empty() {
         exp = 0;
     }
-    if exp < 0 {
-        dst.push('-');
-        exp = -exp;
-    } else {
-        dst.push('+');
-    }
+    let (sign, exp) = if exp < 0 { (b'-', -exp) } else { (b'+', exp) };
     let exp = exp as u32;
-    if exp < 10 {
-        dst.push('0');
-        push_byte(dst, b'0' + exp as u8);
+    let mut tail = [fmt, sign, b'0', b'0', b'0'];
+    let n = if exp < 10 {
+        tail[3] = b'0' + exp as u8;
+        4
     } else if exp < 100 {
-        push_byte(dst, b'0' + (exp / 10) as u8);
-        push_byte(dst, b'0' + (exp % 10) as u8);
+        tail[2] = b'0' + (exp / 10) as u8;
+        tail[3] = b'0' + (exp % 10) as u8;
+        4
     } else {
-        push_byte(dst, b'0' + (exp / 100) as u8);
-        push_byte(dst, b'0' + ((exp / 10) % 10) as u8);
-        push_byte(dst, b'0' + (exp % 10) as u8);
-    }
+        tail[2] = b'0' + (exp / 100) as u8;
+        tail[3] = b'0' + ((exp / 10) % 10) as u8;
+        tail[4] = b'0' + (exp % 10) as u8;
+        5
+    };
+    push_ascii(dst, &tail[..n]);
 }
 
 /// `%f`: `-ddddddd.ddddd`
@@ -274,26 +365,26 @@ fn fmt_f(dst: &mut String, neg: bool, d: &Digits<'_>, prec: i32) {
     if neg {
         dst.push('-');
     }
+    let nd = d.nd();
     if d.dp > 0 {
-        let m = d.nd().min(d.dp);
+        let m = nd.min(d.dp);
         push_ascii(dst, &d.d[..m as usize]);
-        for _ in m..d.dp {
-            dst.push('0');
-        }
+        push_zeros(dst, (d.dp - m) as usize);
     } else {
         dst.push('0');
     }
     if prec > 0 {
         dst.push('.');
-        for i in 0..prec {
-            let j = d.dp + i;
-            let ch = if 0 <= j && j < d.nd() {
-                d.d[j as usize]
-            } else {
-                b'0'
-            };
-            push_byte(dst, ch);
+        // Fraction digit i is d[dp + i]: zeros before the digits start, then digits, then zeros.
+        let lead = (-d.dp).clamp(0, prec);
+        push_zeros(dst, lead as usize);
+        let from = (d.dp + lead).max(0);
+        let to = (d.dp + prec).min(nd);
+        if from < to {
+            push_ascii(dst, &d.d[from as usize..to as usize]);
         }
+        let written = lead + (to - from).max(0);
+        push_zeros(dst, (prec - written) as usize);
     }
 }
 

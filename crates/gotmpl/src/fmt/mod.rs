@@ -24,7 +24,7 @@ const UDIGITS: &[u8; 17] = b"0123456789ABCDEFX";
 
 /// Go `fmt.Sprint`: a space between operands when neither is a string.
 pub fn sprint(args: &[Value]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(16 * args.len());
     let mut prev_string = false;
     for (i, a) in args.iter().enumerate() {
         let is_string = matches!(a, Value::String(_));
@@ -39,7 +39,7 @@ pub fn sprint(args: &[Value]) -> String {
 
 /// Go `fmt.Sprintln`: operands separated by spaces, then a newline.
 pub fn sprintln(args: &[Value]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(16 * args.len() + 1);
     for (i, a) in args.iter().enumerate() {
         if i > 0 {
             out.push(' ');
@@ -149,8 +149,8 @@ fn push_uint(out: &mut String, mut u: u64) {
             break;
         }
     }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
+    if let Ok(s) = std::str::from_utf8(&buf[i..]) {
+        out.push_str(s);
     }
 }
 
@@ -550,6 +550,10 @@ impl<'a> Printer<'a> {
             self.pad_str(&q);
             return;
         }
+        if !self.f.wid_present {
+            quote::append_quoted(self.buf, s, b'"', self.f.plus);
+            return;
+        }
         let mut q = String::with_capacity(s.len() + 2);
         quote::append_quoted(&mut q, s, b'"', self.f.plus);
         self.pad_str(&q);
@@ -584,6 +588,11 @@ impl<'a> Printer<'a> {
         } else {
             prec
         };
+        // Without width, sign or '#' flags Go prints strconv's text unchanged ("+Inf" included).
+        if !self.f.wid_present && !self.f.plus && !self.f.space && !self.f.sharp {
+            float::append_float(self.buf, v, verb, prec, size);
+            return;
+        }
         let mut s = String::with_capacity(24);
         s.push('+');
         float::append_float(&mut s, v, verb, prec, size);
@@ -910,8 +919,12 @@ impl<'a> Printer<'a> {
                     if i > 0 {
                         self.buf.push_str(if self.f.sharp_v { ", " } else { " " });
                     }
-                    let key = Value::String(k.as_str().into());
-                    self.fmt_string(k, verb, &key);
+                    if matches!(verb, 'v' | 's' | 'x' | 'X' | 'q') {
+                        self.fmt_string(k, verb, &Value::Nil);
+                    } else {
+                        // Only the error report needs the key as a value.
+                        self.bad_verb(verb, Some(&Value::String(k.as_str().into())));
+                    }
                     self.buf.push(':');
                     self.print_elem(item, &m.elem, verb, depth + 1);
                 }

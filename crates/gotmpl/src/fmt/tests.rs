@@ -139,11 +139,15 @@ fn run_case(c: &Json) -> String {
 }
 
 /// Oracle case files: the verb × value × flag matrix and error cases (gen_cases.py), random floats
-/// (gen_floats.py), random strings and runes (gen_strings.py), and Go's own fmtTests table
+/// (gen_floats.py), hard floats under random precisions (gen_float_edges.py), random strings and runes (gen_strings.py), and Go's own fmtTests table
 /// (gen_go_fmt_tests.sh).
-const CASE_FILES: [(&str, &str); 4] = [
+const CASE_FILES: [(&str, &str); 5] = [
     ("cases.jsonl", include_str!("testdata/cases.jsonl")),
     ("floats.jsonl", include_str!("testdata/floats.jsonl")),
+    (
+        "float_edges.jsonl",
+        include_str!("testdata/float_edges.jsonl"),
+    ),
     ("strings.jsonl", include_str!("testdata/strings.jsonl")),
     (
         "go_fmt_tests.jsonl",
