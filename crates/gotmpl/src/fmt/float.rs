@@ -2,15 +2,16 @@
 //!
 //! Digits come from crates that produce the same digits Go does, checked against Go itself:
 //! shortest round-trip digits (Go's Dragonbox, for float32 or float64) from `zmij` (Schubfach, the same
-//! shortest-and-closest digits), fixed-precision digits from Rust's `core::fmt`, which like Go rounds the
-//! exact binary value half to even. The layout around the digits is ported from Go, because that is
-//! where every other float printer differs (`1e+06`, `1e-05`, trimmed `%g`, `%#g`).
+//! shortest-and-closest digits); fixed-precision digits by rounding those when that is provably exact
+//! (see [`round_shortest`]), else from Rust's `core::fmt`, which like Go rounds the exact binary value
+//! half to even. The layout around the digits is ported from Go, because that is where every other
+//! float printer differs (`1e+06`, `1e-05`, trimmed `%g`, `%#g`).
 
 use std::fmt::Write as _;
 
 /// Decimal digits `0.d[0]d[1]... × 10^dp` without leading or trailing zeros; empty for zero.
 struct Digits<'a> {
-    d: &'a [u8],
+    d: &'a str,
     dp: i32,
 }
 
@@ -20,81 +21,94 @@ impl Digits<'_> {
     }
 }
 
-/// Splits float text (`123.45`, `1.5e-7`, `1e+21`, no sign) into its mantissa digits, the number of
-/// them before the point, and the exponent.
-fn split_float_text(text: &[u8]) -> (&[u8], i32) {
-    let mut exp = 0i32;
-    let mut mant_end = text.len();
-    if let Some(e) = text.iter().position(|&b| b == b'e' || b == b'E') {
-        mant_end = e;
-        let mut neg = false;
-        for &b in &text[e + 1..] {
-            match b {
-                b'-' => neg = true,
-                b'0'..=b'9' => exp = exp * 10 + i32::from(b - b'0'),
-                _ => {}
-            }
-        }
-        if neg {
-            exp = -exp;
-        }
-    }
-    (&text[..mant_end], exp)
+/// Up to 19 significant digits as an integer: value = `m × 10^(dp - nd)`, `m` without trailing zeros.
+#[derive(Clone, Copy)]
+struct Short {
+    m: u64,
+    nd: i32,
+    dp: i32,
 }
 
-/// Parses float text into digits in `buf`; returns the trimmed digit range and the decimal point
-/// position (`0.d… × 10^dp`). A zero value gives an empty range.
-fn parse_into(text: &str, buf: &mut Vec<u8>) -> (usize, usize, i32) {
-    buf.clear();
-    let (mant, exp) = split_float_text(text.as_bytes());
-    let mut int_digits: i32 = 0;
+const POW10: [u64; 20] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+    10_000_000_000,
+    100_000_000_000,
+    1_000_000_000_000,
+    10_000_000_000_000,
+    100_000_000_000_000,
+    1_000_000_000_000_000,
+    10_000_000_000_000_000,
+    100_000_000_000_000_000,
+    1_000_000_000_000_000_000,
+    10_000_000_000_000_000_000,
+];
+
+fn digit_count(m: u64) -> i32 {
+    POW10.iter().take_while(|&&p| p <= m).count().max(1) as i32
+}
+
+/// Strips trailing zeros; `m == 0` gives the canonical zero.
+fn normalize(mut m: u64, mut nd: i32, dp: i32) -> Short {
+    if m == 0 {
+        return Short { m: 0, nd: 0, dp: 0 };
+    }
+    while m % 10 == 0 {
+        m /= 10;
+        nd -= 1;
+    }
+    Short { m, nd, dp }
+}
+
+/// Parses zmij's text (`123.45`, `0.001`, `1.5e-7`, `1e+21`, no sign; at most 17 digits).
+fn parse_short(text: &str) -> Short {
+    let b = text.as_bytes();
+    let mut m: u64 = 0;
+    let mut nd = 0;
+    let mut int_digits = 0;
+    let mut lead_zeros = 0;
     let mut seen_point = false;
-    for &b in mant {
-        match b {
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
             b'.' => seen_point = true,
             b'0'..=b'9' => {
-                buf.push(b);
                 if !seen_point {
                     int_digits += 1;
                 }
-            }
-            _ => {}
-        }
-    }
-    trim(buf, buf.len(), int_digits + exp)
-}
-
-/// Same as [`parse_into`] into a stack buffer (shortest output has at most 17 digits).
-fn parse_short(text: &str, buf: &mut [u8; 40]) -> (usize, usize, i32) {
-    let (mant, exp) = split_float_text(text.as_bytes());
-    let mut n = 0;
-    let mut int_digits: i32 = 0;
-    let mut seen_point = false;
-    for &b in mant {
-        match b {
-            b'.' => seen_point = true,
-            b'0'..=b'9' if n < buf.len() => {
-                buf[n] = b;
-                n += 1;
-                if !seen_point {
-                    int_digits += 1;
+                if m == 0 && c == b'0' {
+                    lead_zeros += 1;
+                } else {
+                    m = m * 10 + u64::from(c - b'0');
+                    nd += 1;
                 }
             }
+            _ => break,
+        }
+        i += 1;
+    }
+    let mut exp = 0i32;
+    let mut neg = false;
+    for &c in b.get(i + 1..).unwrap_or_default() {
+        match c {
+            b'-' => neg = true,
+            b'0'..=b'9' => exp = exp * 10 + i32::from(c - b'0'),
             _ => {}
         }
     }
-    trim(&buf[..], n, int_digits + exp)
-}
-
-/// Drops leading and trailing zeros of `buf[..n]`, adjusting the decimal point.
-fn trim(buf: &[u8], n: usize, dp: i32) -> (usize, usize, i32) {
-    let all = &buf[..n];
-    let lead = all.iter().take_while(|&&b| b == b'0').count();
-    if lead == n {
-        return (0, 0, 0);
+    if neg {
+        exp = -exp;
     }
-    let trail = all.iter().rev().take_while(|&&b| b == b'0').count();
-    (lead, n - trail, dp - lead as i32)
+    normalize(m, nd, int_digits + exp - lead_zeros)
 }
 
 /// Fixed-precision digits by rounding the shortest digits, when that provably equals rounding the
@@ -106,53 +120,29 @@ fn trim(buf: &[u8], n: usize, dp: i32) -> (usize, usize, i32) {
 /// so only an exact tie in S ("…5") needs the exact value. Rounding at or after the end of S gives
 /// S itself when the unit there exceeds x's ulp, which holds for up to 15 significant digits of a
 /// normal float64 (not for subnormals, whose ulp is relatively larger).
-fn round_shortest(
-    buf: &mut [u8; 40],
-    (lo, hi, dp): (usize, usize, i32),
-    want: i32,
-    normal: bool,
-) -> Option<(usize, usize, i32)> {
-    let nd = (hi - lo) as i32;
-    if want >= nd {
-        return (want <= 15 && normal).then_some((lo, hi, dp));
+fn round_shortest(s: Short, want: i32, normal: bool) -> Option<Short> {
+    if want >= s.nd {
+        return (want <= 15 && normal).then_some(s);
     }
     if want < 0 {
-        return Some((0, 0, 0));
+        return Some(Short { m: 0, nd: 0, dp: 0 });
     }
-    let cut = lo + want as usize;
-    let first = buf[cut];
-    // Trailing zeros are trimmed, so any digit after `cut` means a nonzero rest.
-    let rest_nonzero = cut + 1 < hi;
-    if first == b'5' && !rest_nonzero {
+    let p = POW10[(s.nd - want) as usize];
+    let (mut q, r) = (s.m / p, s.m % p);
+    let half = p / 2;
+    if r == half {
         return None;
     }
-    let mut dp = dp;
-    let mut end = cut;
-    if first >= b'5' {
-        let mut i = cut;
-        loop {
-            if i == lo {
-                buf[lo] = b'1';
-                end = lo + 1;
-                dp += 1;
-                break;
-            }
-            i -= 1;
-            // A 9 carries: it becomes a trailing zero, dropped by ending before it.
-            if buf[i] != b'9' {
-                buf[i] += 1;
-                end = i + 1;
-                break;
-            }
-        }
+    if r > half {
+        q += 1;
     }
-    while end > lo && buf[end - 1] == b'0' {
-        end -= 1;
+    let mut dp = s.dp;
+    // Rounding 99…9 up carries into a new leading digit.
+    if q >= POW10[want as usize] {
+        dp += 1;
     }
-    if end == lo {
-        return Some((0, 0, 0));
-    }
-    Some((lo, end, dp))
+    let nd = digit_count(q);
+    Some(normalize(q, nd, dp))
 }
 
 /// Go's `strconv.AppendFloat(dst, val, fmt, prec, bitSize)` appended to `dst` (always ASCII).
@@ -188,22 +178,31 @@ pub(crate) fn append_float(dst: &mut String, val: f64, fmt: u8, prec: i32, bit_s
     }
     let shortest = prec < 0;
     if mant == 0 {
-        let digs = Digits { d: &[], dp: 0 };
+        let digs = Digits { d: "", dp: 0 };
         return format_digits(dst, shortest, neg, &digs, prec, fmt);
     }
     let abs = val.abs();
     let mut zbuf = zmij::Buffer::new();
-    let mut dbuf = [0u8; 40];
+    let mut ibuf = itoa::Buffer::new();
     if shortest {
+        // The commonest value in templates: a whole number below 1e6 (YAML numbers are float64),
+        // which every verb but %e prints as its integer digits.
+        if abs < 1e6 && abs.fract() == 0.0 && matches!(fmt, b'g' | b'G' | b'f') {
+            if neg {
+                dst.push('-');
+            }
+            dst.push_str(ibuf.format(abs as u64));
+            return;
+        }
         let text = if bit_size == 32 {
             zbuf.format_finite(abs as f32)
         } else {
             zbuf.format_finite(abs)
         };
-        let (lo, hi, dp) = parse_short(text, &mut dbuf);
+        let s = parse_short(text);
         let digs = Digits {
-            d: &dbuf[lo..hi],
-            dp,
+            d: if s.m == 0 { "" } else { ibuf.format(s.m) },
+            dp: s.dp,
         };
         let prec = match fmt {
             b'e' | b'E' => (digs.nd() - 1).max(0),
@@ -218,18 +217,18 @@ pub(crate) fn append_float(dst: &mut String, val: f64, fmt: u8, prec: i32, bit_s
         prec = 1;
     }
     // Fast path: round the (float64) shortest digits when that is provably exact.
-    let short = parse_short(zbuf.format_finite(abs), &mut dbuf);
+    let short = parse_short(zbuf.format_finite(abs));
     let want = match fmt {
         b'e' | b'E' => Some(prec.saturating_add(1)),
         b'g' | b'G' => Some(prec),
-        b'f' => Some(short.2.saturating_add(prec)),
+        b'f' => Some(short.dp.saturating_add(prec)),
         _ => None,
     };
     let normal = abs >= f64::MIN_POSITIVE;
-    if let Some((lo, hi, dp)) = want.and_then(|w| round_shortest(&mut dbuf, short, w, normal)) {
+    if let Some(r) = want.and_then(|w| round_shortest(short, w, normal)) {
         let digs = Digits {
-            d: &dbuf[lo..hi],
-            dp,
+            d: if r.m == 0 { "" } else { ibuf.format(r.m) },
+            dp: r.dp,
         };
         return format_digits(dst, false, neg, &digs, prec, fmt);
     }
@@ -251,13 +250,27 @@ pub(crate) fn append_float(dst: &mut String, val: f64, fmt: u8, prec: i32, bit_s
             let _ = write!(text, "{:.0e}", abs);
         }
     }
-    let mut vbuf = Vec::with_capacity(text.len());
-    let (lo, hi, dp) = parse_into(&text, &mut vbuf);
-    let digs = Digits {
-        d: &vbuf[lo..hi],
-        dp,
-    };
+    let (digits, dp) = exact_digits(&text);
+    let digs = Digits { d: &digits, dp };
     format_digits(dst, false, neg, &digs, prec, fmt);
+}
+
+/// Digits and decimal point of core::fmt's exact text (`123.4500`, `1.2500e-7`), trimmed.
+fn exact_digits(text: &str) -> (String, i32) {
+    let (mant, exp) = match text.find('e') {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    let mut digits = String::with_capacity(mant.len());
+    digits.push_str(int);
+    digits.push_str(frac);
+    let lead = digits.bytes().take_while(|&b| b == b'0').count();
+    let trimmed = digits[lead..].trim_end_matches('0');
+    if trimmed.is_empty() {
+        return (String::new(), 0);
+    }
+    (trimmed.to_string(), int.len() as i32 + exp - lead as i32)
 }
 
 fn format_digits(
@@ -306,13 +319,6 @@ fn push_byte(dst: &mut String, b: u8) {
     dst.push(char::from(b));
 }
 
-/// Appends ASCII digits in one copy.
-fn push_ascii(dst: &mut String, b: &[u8]) {
-    if let Ok(s) = std::str::from_utf8(b) {
-        dst.push_str(s);
-    }
-}
-
 const ZEROS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 fn push_zeros(dst: &mut String, mut n: usize) {
@@ -328,36 +334,38 @@ fn fmt_e(dst: &mut String, neg: bool, d: &Digits<'_>, prec: i32, fmt: u8) {
     if neg {
         dst.push('-');
     }
-    dst.push(char::from(d.d.first().copied().unwrap_or(b'0')));
+    dst.push_str(if d.d.is_empty() { "0" } else { &d.d[..1] });
     if prec > 0 {
         dst.push('.');
         let m = d.nd().min(prec + 1).max(1) as usize;
         if m > 1 {
-            push_ascii(dst, &d.d[1..m]);
+            dst.push_str(&d.d[1..m]);
         }
-        push_zeros(dst, (prec as usize + 1).saturating_sub(m));
+        push_zeros(dst, prec as usize + 1 - m);
     }
     let mut exp = d.dp - 1;
     if d.d.is_empty() {
         exp = 0;
     }
-    let (sign, exp) = if exp < 0 { (b'-', -exp) } else { (b'+', exp) };
-    let exp = exp as u32;
-    let mut tail = [fmt, sign, b'0', b'0', b'0'];
-    let n = if exp < 10 {
-        tail[3] = b'0' + exp as u8;
-        4
-    } else if exp < 100 {
-        tail[2] = b'0' + (exp / 10) as u8;
-        tail[3] = b'0' + (exp % 10) as u8;
-        4
+    push_byte(dst, fmt);
+    let exp = if exp < 0 {
+        dst.push('-');
+        (-exp) as u32
     } else {
-        tail[2] = b'0' + (exp / 100) as u8;
-        tail[3] = b'0' + ((exp / 10) % 10) as u8;
-        tail[4] = b'0' + (exp % 10) as u8;
-        5
+        dst.push('+');
+        exp as u32
     };
-    push_ascii(dst, &tail[..n]);
+    if exp < 10 {
+        dst.push('0');
+        push_byte(dst, b'0' + exp as u8);
+    } else if exp < 100 {
+        push_byte(dst, b'0' + (exp / 10) as u8);
+        push_byte(dst, b'0' + (exp % 10) as u8);
+    } else {
+        push_byte(dst, b'0' + (exp / 100) as u8);
+        push_byte(dst, b'0' + ((exp / 10) % 10) as u8);
+        push_byte(dst, b'0' + (exp % 10) as u8);
+    }
 }
 
 /// `%f`: `-ddddddd.ddddd`
@@ -368,7 +376,7 @@ fn fmt_f(dst: &mut String, neg: bool, d: &Digits<'_>, prec: i32) {
     let nd = d.nd();
     if d.dp > 0 {
         let m = nd.min(d.dp);
-        push_ascii(dst, &d.d[..m as usize]);
+        dst.push_str(&d.d[..m as usize]);
         push_zeros(dst, (d.dp - m) as usize);
     } else {
         dst.push('0');
@@ -381,7 +389,7 @@ fn fmt_f(dst: &mut String, neg: bool, d: &Digits<'_>, prec: i32) {
         let from = (d.dp + lead).max(0);
         let to = (d.dp + prec).min(nd);
         if from < to {
-            push_ascii(dst, &d.d[from as usize..to as usize]);
+            dst.push_str(&d.d[from as usize..to as usize]);
         }
         let written = lead + (to - from).max(0);
         push_zeros(dst, (prec - written) as usize);

@@ -138,27 +138,12 @@ fn float_size(k: FloatKind) -> u32 {
     }
 }
 
-fn push_uint(out: &mut String, mut u: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    if let Ok(s) = std::str::from_utf8(&buf[i..]) {
-        out.push_str(s);
-    }
+fn push_uint(out: &mut String, u: u64) {
+    out.push_str(itoa::Buffer::new().format(u));
 }
 
 fn push_int(out: &mut String, i: i64) {
-    if i < 0 {
-        out.push('-');
-    }
-    push_uint(out, i.unsigned_abs());
+    out.push_str(itoa::Buffer::new().format(i));
 }
 
 /// Whether a list is a Go `[]uint8` (`[]byte`), which `%s %q %x %X` print as a string.
