@@ -363,6 +363,20 @@ impl<'a> Printer<'a> {
     }
 
     fn fmt_integer(&mut self, u: u64, base: u32, is_signed: bool, verb: char, digits: &[u8; 17]) {
+        // Plain decimal, the common case: no padding, precision, sign or prefix to place.
+        if base == 10
+            && !self.f.wid_present
+            && !self.f.prec_present
+            && !self.f.plus
+            && !self.f.space
+        {
+            if is_signed {
+                push_int(self.buf, u as i64);
+            } else {
+                push_uint(self.buf, u);
+            }
+            return;
+        }
         let negative = is_signed && (u as i64) < 0;
         let mut u = if negative { u.wrapping_neg() } else { u };
         let mut stack = [0u8; 68];

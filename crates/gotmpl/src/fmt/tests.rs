@@ -365,3 +365,68 @@ fn strconv_quote_tables() {
     assert!(!quote::can_backquote(b"\xff"));
     assert!(!quote::can_backquote(b"\n"));
 }
+
+/// A host object standing for a Go `*main.Meta` whose `String()` returns `meta:` + name.
+#[derive(Debug)]
+struct Meta(&'static str);
+
+impl crate::value::Object for Meta {
+    fn type_name(&self) -> String {
+        "*main.Meta".to_string()
+    }
+    fn display(&self) -> String {
+        format!("meta:{}", self.0)
+    }
+}
+
+/// Objects print through their Stringer; expected strings printed by Go 1.26 for such a type.
+#[test]
+fn objects_print_like_stringers() {
+    let m = Value::Object(Arc::new(Meta("x y")));
+    let cases = [
+        ("%v", "meta:x y"),
+        ("%s", "meta:x y"),
+        ("%q", "\"meta:x y\""),
+        ("%x", "6d6574613a782079"),
+        ("%X", "6D6574613A782079"),
+        ("%10s|", "  meta:x y|"),
+        ("%-10v|", "meta:x y  |"),
+        ("%T", "*main.Meta"),
+        ("%.3s", "met"),
+        ("%+q", "\"meta:x y\""),
+    ];
+    for (format, want) in cases {
+        assert_eq!(sprintf(format, std::slice::from_ref(&m)), want, "{format}");
+    }
+    let l = list(
+        ElemType::Interface,
+        vec![m.clone(), Value::Int(1, IntKind::Int)],
+    );
+    assert_eq!(sprintf("%v", std::slice::from_ref(&l)), "[meta:x y 1]");
+    let l = list(
+        ElemType::Interface,
+        vec![m.clone(), Value::String("a".into())],
+    );
+    assert_eq!(
+        sprintf("%q", std::slice::from_ref(&l)),
+        "[\"meta:x y\" \"a\"]"
+    );
+    let mp = map(
+        ElemType::Interface,
+        BTreeMap::from([("k".to_string(), m.clone())]),
+    );
+    assert_eq!(sprintf("%v", std::slice::from_ref(&mp)), "map[k:meta:x y]");
+    let one = Value::Int(1, IntKind::Int);
+    let s = Value::String("s".into());
+    assert_eq!(
+        sprint(&[m.clone(), one, m.clone(), s, m.clone()]),
+        "meta:x y 1 meta:x ysmeta:x y"
+    );
+    assert_eq!(
+        sprintf("x", std::slice::from_ref(&m)),
+        "x%!(EXTRA *main.Meta=meta:x y)"
+    );
+    let mut out = String::new();
+    write_value(&mut out, &m);
+    assert_eq!(out, "meta:x y");
+}
