@@ -140,8 +140,9 @@ fn run_case(c: &Json) -> String {
 
 /// Oracle case files: the verb × value × flag matrix and error cases (gen_cases.py), random floats
 /// (gen_floats.py), hard floats under random precisions (gen_float_edges.py), random strings and runes (gen_strings.py), and Go's own fmtTests table
-/// (gen_go_fmt_tests.sh).
-const CASE_FILES: [(&str, &str); 5] = [
+/// (gen_go_fmt_tests.sh), and random format strings over random operands (gen_fuzz.py).
+const CASE_FILES: [(&str, &str); 6] = [
+    ("fuzz.jsonl", include_str!("testdata/fuzz.jsonl")),
     ("cases.jsonl", include_str!("testdata/cases.jsonl")),
     ("floats.jsonl", include_str!("testdata/floats.jsonl")),
     (
