@@ -233,10 +233,14 @@ pub(crate) fn append_float(dst: &mut String, val: f64, fmt: u8, prec: i32, bit_s
         return format_digits(dst, false, neg, &digs, prec, fmt);
     }
     // Exact digits from core::fmt, which rounds the exact binary value half to even like Go.
+    // A float64's exact decimal expansion ends within 1074 fractional and 767 significant digits,
+    // so asking for more only adds zeros (which the layout pads) and core::fmt caps precision
+    // at u16::MAX, far below Go's limit of 1e6.
+    const EXACT_MAX: i32 = 1100;
     let mut text = String::new();
     match fmt {
         b'f' => {
-            let _ = write!(text, "{:.*}", prec as usize, abs);
+            let _ = write!(text, "{:.*}", prec.min(EXACT_MAX) as usize, abs);
         }
         b'e' | b'E' | b'g' | b'G' => {
             let p = if matches!(fmt, b'e' | b'E') {
@@ -244,7 +248,7 @@ pub(crate) fn append_float(dst: &mut String, val: f64, fmt: u8, prec: i32, bit_s
             } else {
                 prec - 1
             };
-            let _ = write!(text, "{:.*e}", p as usize, abs);
+            let _ = write!(text, "{:.*e}", p.min(EXACT_MAX) as usize, abs);
         }
         _ => {
             let _ = write!(text, "{:.0e}", abs);

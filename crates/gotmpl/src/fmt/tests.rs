@@ -431,3 +431,97 @@ fn objects_print_like_stringers() {
     write_value(&mut out, &m);
     assert_eq!(out, "meta:x y");
 }
+
+/// Precisions beyond core::fmt's limit (u16::MAX) up to Go's (1e6): length, ends and the digits of
+/// the exact expansion, as printed by Go 1.26 (the full outputs are 66-70k characters).
+#[test]
+fn huge_precisions() {
+    let tiny = Value::Float(5e-324, FloatKind::F64);
+    let tenth = Value::Float(0.1, FloatKind::F64);
+    let one_half = Value::Float(1.5, FloatKind::F64);
+    let cases: [(&str, &Value, usize, &str, &str); 9] = [
+        (
+            "%.70000f",
+            &tiny,
+            70002,
+            "0.00000000000000000000000000000000000000",
+            "000000000000",
+        ),
+        (
+            "%.66000e",
+            &tiny,
+            66007,
+            "4.94065645841246544176568792868221372365",
+            "0000000e-324",
+        ),
+        (
+            "%#.70000g",
+            &tiny,
+            70006,
+            "4.94065645841246544176568792868221372365",
+            "0000000e-324",
+        ),
+        (
+            "%.70000f",
+            &tenth,
+            70002,
+            "0.10000000000000000555111512312578270211",
+            "000000000000",
+        ),
+        (
+            "%.66000e",
+            &tenth,
+            66006,
+            "1.00000000000000005551115123125782702118",
+            "00000000e-01",
+        ),
+        (
+            "%#.70000g",
+            &tenth,
+            70002,
+            "0.10000000000000000555111512312578270211",
+            "000000000000",
+        ),
+        (
+            "%.70000f",
+            &one_half,
+            70002,
+            "1.50000000000000000000000000000000000000",
+            "000000000000",
+        ),
+        (
+            "%.66000e",
+            &one_half,
+            66006,
+            "1.50000000000000000000000000000000000000",
+            "00000000e+00",
+        ),
+        (
+            "%#.70000g",
+            &one_half,
+            70001,
+            "1.50000000000000000000000000000000000000",
+            "000000000000",
+        ),
+    ];
+    for (format, v, len, head, tail) in cases {
+        let got = sprintf(format, std::slice::from_ref(v));
+        assert_eq!(got.len(), len, "{format} of {v:?}: length");
+        assert!(
+            got.starts_with(head),
+            "{format} of {v:?}: starts {:?}",
+            &got[..40]
+        );
+        assert!(
+            got.ends_with(tail),
+            "{format} of {v:?}: ends {:?}",
+            &got[got.len() - 12..]
+        );
+    }
+    let got = sprintf("%.70000f", std::slice::from_ref(&tiny));
+    assert_eq!(
+        &got[320..400],
+        "00000494065645841246544176568792868221372365059802614324764425585682500675507270"
+    );
+    assert_eq!(got.trim_end_matches('0').len(), 1076);
+}
