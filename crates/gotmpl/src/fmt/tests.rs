@@ -139,11 +139,16 @@ fn run_case(c: &Json) -> String {
 }
 
 /// Oracle case files: the verb × value × flag matrix and error cases (gen_cases.py), random floats
-/// (gen_floats.py), random strings and runes (gen_strings.py), and Go's own fmtTests table
-/// (gen_go_fmt_tests.sh).
-const CASE_FILES: [(&str, &str); 4] = [
+/// (gen_floats.py), hard floats under random precisions (gen_float_edges.py), random strings and runes (gen_strings.py), and Go's own fmtTests table
+/// (gen_go_fmt_tests.sh), and random format strings over random operands (gen_fuzz.py).
+const CASE_FILES: [(&str, &str); 6] = [
+    ("fuzz.jsonl", include_str!("testdata/fuzz.jsonl")),
     ("cases.jsonl", include_str!("testdata/cases.jsonl")),
     ("floats.jsonl", include_str!("testdata/floats.jsonl")),
+    (
+        "float_edges.jsonl",
+        include_str!("testdata/float_edges.jsonl"),
+    ),
     ("strings.jsonl", include_str!("testdata/strings.jsonl")),
     (
         "go_fmt_tests.jsonl",
@@ -360,4 +365,163 @@ fn strconv_quote_tables() {
     assert!(!quote::can_backquote("\u{feff}".as_bytes()));
     assert!(!quote::can_backquote(b"\xff"));
     assert!(!quote::can_backquote(b"\n"));
+}
+
+/// A host object standing for a Go `*main.Meta` whose `String()` returns `meta:` + name.
+#[derive(Debug)]
+struct Meta(&'static str);
+
+impl crate::value::Object for Meta {
+    fn type_name(&self) -> String {
+        "*main.Meta".to_string()
+    }
+    fn display(&self) -> String {
+        format!("meta:{}", self.0)
+    }
+}
+
+/// Objects print through their Stringer; expected strings printed by Go 1.26 for such a type.
+#[test]
+fn objects_print_like_stringers() {
+    let m = Value::Object(Arc::new(Meta("x y")));
+    let cases = [
+        ("%v", "meta:x y"),
+        ("%s", "meta:x y"),
+        ("%q", "\"meta:x y\""),
+        ("%x", "6d6574613a782079"),
+        ("%X", "6D6574613A782079"),
+        ("%10s|", "  meta:x y|"),
+        ("%-10v|", "meta:x y  |"),
+        ("%T", "*main.Meta"),
+        ("%.3s", "met"),
+        ("%+q", "\"meta:x y\""),
+    ];
+    for (format, want) in cases {
+        assert_eq!(sprintf(format, std::slice::from_ref(&m)), want, "{format}");
+    }
+    let l = list(
+        ElemType::Interface,
+        vec![m.clone(), Value::Int(1, IntKind::Int)],
+    );
+    assert_eq!(sprintf("%v", std::slice::from_ref(&l)), "[meta:x y 1]");
+    let l = list(
+        ElemType::Interface,
+        vec![m.clone(), Value::String("a".into())],
+    );
+    assert_eq!(
+        sprintf("%q", std::slice::from_ref(&l)),
+        "[\"meta:x y\" \"a\"]"
+    );
+    let mp = map(
+        ElemType::Interface,
+        BTreeMap::from([("k".to_string(), m.clone())]),
+    );
+    assert_eq!(sprintf("%v", std::slice::from_ref(&mp)), "map[k:meta:x y]");
+    let one = Value::Int(1, IntKind::Int);
+    let s = Value::String("s".into());
+    assert_eq!(
+        sprint(&[m.clone(), one, m.clone(), s, m.clone()]),
+        "meta:x y 1 meta:x ysmeta:x y"
+    );
+    assert_eq!(
+        sprintf("x", std::slice::from_ref(&m)),
+        "x%!(EXTRA *main.Meta=meta:x y)"
+    );
+    let mut out = String::new();
+    write_value(&mut out, &m);
+    assert_eq!(out, "meta:x y");
+}
+
+/// Precisions beyond core::fmt's limit (u16::MAX) up to Go's (1e6): length, ends and the digits of
+/// the exact expansion, as printed by Go 1.26 (the full outputs are 66-70k characters).
+#[test]
+fn huge_precisions() {
+    let tiny = Value::Float(5e-324, FloatKind::F64);
+    let tenth = Value::Float(0.1, FloatKind::F64);
+    let one_half = Value::Float(1.5, FloatKind::F64);
+    let cases: [(&str, &Value, usize, &str, &str); 9] = [
+        (
+            "%.70000f",
+            &tiny,
+            70002,
+            "0.00000000000000000000000000000000000000",
+            "000000000000",
+        ),
+        (
+            "%.66000e",
+            &tiny,
+            66007,
+            "4.94065645841246544176568792868221372365",
+            "0000000e-324",
+        ),
+        (
+            "%#.70000g",
+            &tiny,
+            70006,
+            "4.94065645841246544176568792868221372365",
+            "0000000e-324",
+        ),
+        (
+            "%.70000f",
+            &tenth,
+            70002,
+            "0.10000000000000000555111512312578270211",
+            "000000000000",
+        ),
+        (
+            "%.66000e",
+            &tenth,
+            66006,
+            "1.00000000000000005551115123125782702118",
+            "00000000e-01",
+        ),
+        (
+            "%#.70000g",
+            &tenth,
+            70002,
+            "0.10000000000000000555111512312578270211",
+            "000000000000",
+        ),
+        (
+            "%.70000f",
+            &one_half,
+            70002,
+            "1.50000000000000000000000000000000000000",
+            "000000000000",
+        ),
+        (
+            "%.66000e",
+            &one_half,
+            66006,
+            "1.50000000000000000000000000000000000000",
+            "00000000e+00",
+        ),
+        (
+            "%#.70000g",
+            &one_half,
+            70001,
+            "1.50000000000000000000000000000000000000",
+            "000000000000",
+        ),
+    ];
+    for (format, v, len, head, tail) in cases {
+        let got = sprintf(format, std::slice::from_ref(v));
+        assert_eq!(got.len(), len, "{format} of {v:?}: length");
+        assert!(
+            got.starts_with(head),
+            "{format} of {v:?}: starts {:?}",
+            &got[..40]
+        );
+        assert!(
+            got.ends_with(tail),
+            "{format} of {v:?}: ends {:?}",
+            &got[got.len() - 12..]
+        );
+    }
+    let got = sprintf("%.70000f", std::slice::from_ref(&tiny));
+    assert_eq!(
+        &got[320..400],
+        "00000494065645841246544176568792868221372365059802614324764425585682500675507270"
+    );
+    assert_eq!(got.trim_end_matches('0').len(), 1076);
 }
