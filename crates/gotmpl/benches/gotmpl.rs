@@ -414,8 +414,8 @@ fn main() {
     let canon: Vec<Result<f64, String>> = cases.iter().map(canon_bench).collect();
     println!();
     println!(
-        "{:<24} {:>14} {:>14} {:>10}  {}",
-        "case", "go ns/op", "canon ns/op", "go/canon", "output"
+        "{:<24} {:>14} {:>14} {:>10}  output",
+        "case", "go ns/op", "canon ns/op", "go/canon"
     );
     let mut logs = Vec::new();
     for (i, c) in cases.iter().enumerate() {
