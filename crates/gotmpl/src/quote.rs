@@ -107,6 +107,10 @@ pub(crate) fn unquote_char(s: &str, quote: u8) -> Result<(u32, bool, &str), &'st
         return Err(SYNTAX);
     }
     let e = b[1];
+    if !e.is_ascii() {
+        // No escape starts with a multi-byte character (and slicing after it would split it).
+        return Err(SYNTAX);
+    }
     let mut rest = &s[2..];
     let value: u32 = match e {
         b'a' => 7,
@@ -389,6 +393,7 @@ mod tests {
         assert_eq!(unquote("\"a\\tb\\u00e9\\x41\"").as_deref(), Ok("a\tbéA"));
         assert_eq!(unquote("`a\\n`").as_deref(), Ok("a\\n"));
         assert_eq!(unquote("\"\\q\""), Err(SYNTAX));
+        assert_eq!(unquote("\"\\é\""), Err(SYNTAX));
     }
 
     #[test]
