@@ -264,6 +264,9 @@ impl<'t> State<'t> {
         match v {
             Value::Nil => out.push_str("<no value>"),
             Value::String(s) => out.push_str(s),
+            Value::Int(i, _) => out.push_str(itoa::Buffer::new().format(*i)),
+            Value::Uint(u, _) => out.push_str(itoa::Buffer::new().format(*u)),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Value::Object(o) if o.is_nil() => out.push_str("<nil>"),
             v => gofmt::write_value(out, v),
         }
