@@ -38,7 +38,7 @@ impl EV {
     fn invalid(&self) -> bool {
         matches!(self.v, Value::Nil) && !self.iface
     }
-    fn unwrap(self) -> EV {
+    fn concrete(self) -> EV {
         EV {
             v: self.v,
             iface: false,
@@ -478,7 +478,7 @@ impl<'t> State<'t> {
         let mut value: Option<EV> = None;
         for cmd in &pipe.cmds {
             let v = self.eval_command(dot, cmd, value.take())?;
-            value = Some(v.unwrap());
+            value = Some(v.concrete());
         }
         let value = value.unwrap_or_else(EV::nil);
         for var in &pipe.decl {
@@ -809,7 +809,7 @@ impl<'t> State<'t> {
                     ));
                 }
                 if type_matches(&value.v, t) {
-                    return Ok(value.unwrap());
+                    return Ok(value.concrete());
                 }
                 self.errf(format!(
                     "wrong type for value; expected {t}; got {}",
@@ -1041,7 +1041,7 @@ fn builtin_index(item: &EV, indexes: &[EV]) -> Result<EV, String> {
     if matches!(item.v, Value::Nil) {
         return Err("index of untyped nil".into());
     }
-    let mut item = item.clone().unwrap();
+    let mut item = item.clone().concrete();
     for index in indexes {
         match &item.v {
             Value::Nil => return Err("index of nil pointer".into()),
