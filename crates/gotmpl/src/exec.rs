@@ -193,6 +193,12 @@ impl<'t> State<'t> {
     }
 
     pub(crate) fn run(&mut self, data: &Value, out: &mut String) -> Result<(), Error> {
+        if self.depth >= MAX_EXEC_DEPTH {
+            return Err(Error::Exec(format!(
+                "template: {}: exceeded maximum template depth ({MAX_EXEC_DEPTH})",
+                self.tree.name
+            )));
+        }
         let dot = EV::of(data.clone());
         match self.walk_list(&dot, &self.tree.root, out) {
             Ok(()) => Ok(()),
@@ -778,7 +784,12 @@ impl<'t> State<'t> {
                     tmpl: self.tmpl,
                     depth: self.depth,
                 };
-                h(&ctx, argv.into_iter().map(|e| e.v).collect()).map(EV::of)
+                let args: Vec<Value> = argv.into_iter().map(|e| e.v).collect();
+                // Go's safeCall turns a panicking function into an error; so do we.
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&ctx, args))) {
+                    Ok(r) => r.map(EV::of),
+                    Err(p) => Err(panic_message(p.as_ref())),
+                }
             }
         };
         match result {
@@ -963,6 +974,16 @@ impl<'t> State<'t> {
             }
             Builtin::And | Builtin::Or => Err("unreachable".into()),
         }
+    }
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic in template function".into()
     }
 }
 
@@ -1303,6 +1324,6 @@ fn builtin_le(a1: &Value, a2: &Value) -> Result<bool, String> {
 }
 
 /// Runs `f` with enough stack for deep template recursion.
-fn stacker_grow<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn stacker_grow<T>(f: impl FnOnce() -> T) -> T {
     stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
 }

@@ -587,6 +587,20 @@ mod tests {
     }
 
     #[test]
+    fn a_panicking_function_is_an_error_like_go_safecall() {
+        let mut tm = Template::new("t");
+        tm.func("boom", Func::fn1(|_: Value| -> Value { panic!("kaboom") }));
+        tm.parse("a{{boom 1}}b").expect("parses");
+        let mut out = String::new();
+        let err = tm.execute(&mut out, &Value::Nil).expect_err("boom panics");
+        assert_eq!(out, "a");
+        assert_eq!(
+            err.to_string(),
+            "template: t:1:3: executing \"t\" at <boom 1>: error calling boom: kaboom"
+        );
+    }
+
+    #[test]
     fn a_parsed_set_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Template>();
