@@ -661,5 +661,27 @@ mod tests {
     fn a_parsed_set_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Template>();
+        check::<Value>();
+        let mut t = Template::new("t");
+        t.parse("{{range $k, $v := .Values.image}}{{$k}}={{$v}};{{end}}")
+            .expect("parses");
+        let data = helm_data();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut out = String::new();
+                        for _ in 0..100 {
+                            out.clear();
+                            t.execute(&mut out, &data).expect("executes");
+                        }
+                        out
+                    })
+                })
+                .collect();
+            for h in handles {
+                assert_eq!(h.join().expect("thread ran"), "repository=nginx;tag=1.2;");
+            }
+        });
     }
 }
