@@ -96,6 +96,92 @@ pub trait Object: Send + Sync + fmt::Debug {
     fn type_name(&self) -> String;
     /// How `%v` prints it (a Stringer's `String()`, or Go's `{a b}` struct form).
     fn display(&self) -> String;
+    /// The exported field `name` (`.Name` in a template), if the type has it.
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    /// The method `name` bound to this object, with its Go signature; methods win over fields,
+    /// as in Go.
+    fn method(&self, _name: &str) -> Option<crate::funcs::Func> {
+        None
+    }
+    /// Whether this is a nil pointer (Go prints `<nil>`, field access errors).
+    fn is_nil(&self) -> bool {
+        false
+    }
+    /// Whether the type has a field `name` even if this value is nil (for Go's nil pointer error).
+    fn has_field(&self, _name: &str) -> bool {
+        false
+    }
+    /// Go's truth of the value: a non-nil pointer or a struct is true.
+    fn truth(&self) -> bool {
+        !self.is_nil()
+    }
+    /// The value if this is a Go `complex128` (used for template complex constants).
+    #[doc(hidden)]
+    fn complex(&self) -> Option<(f64, f64)> {
+        None
+    }
+}
+
+impl Map {
+    /// An empty `map[string]elem`.
+    pub fn new(elem: ElemType) -> Map {
+        Map {
+            elem,
+            type_name: None,
+            entries: RwLock::new(BTreeMap::new()),
+        }
+    }
+
+    /// A `map[string]elem` holding `entries`.
+    pub fn from_entries(elem: ElemType, entries: impl IntoIterator<Item = (String, Value)>) -> Map {
+        Map {
+            elem,
+            type_name: None,
+            entries: RwLock::new(entries.into_iter().collect()),
+        }
+    }
+}
+
+impl Value {
+    /// A Go `string`.
+    pub fn string(s: impl AsRef<str>) -> Value {
+        Value::String(Arc::from(s.as_ref()))
+    }
+
+    /// A Go `int`.
+    pub fn int(i: i64) -> Value {
+        Value::Int(i, IntKind::Int)
+    }
+
+    /// A Go `float64`.
+    pub fn float(f: f64) -> Value {
+        Value::Float(f, FloatKind::F64)
+    }
+
+    /// A Go `bool`.
+    pub fn bool(b: bool) -> Value {
+        Value::Bool(b)
+    }
+
+    /// A Go `[]interface {}`.
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Arc::new(List {
+            elem: ElemType::Interface,
+            items,
+        }))
+    }
+
+    /// A Go `map[string]interface {}`.
+    pub fn map(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
+        Value::Map(Arc::new(Map::from_entries(ElemType::Interface, entries)))
+    }
+
+    /// Go's `template.IsTrue`: the truth of a value in `if`, `with`, `and`, `or`, `not`.
+    pub fn is_true(&self) -> bool {
+        crate::exec::is_true(self)
+    }
 }
 
 impl fmt::Debug for Value {

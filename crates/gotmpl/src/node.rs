@@ -1,0 +1,322 @@
+//! The spanned AST, mirroring Go's `text/template/parse/node.go`, with `Display` printing nodes the
+//! way Go's `Node.String()` does (exec errors quote nodes in that form).
+
+use std::fmt::{self, Display, Write};
+use std::sync::Arc;
+
+use crate::funcs::Func;
+use crate::value::Value;
+
+/// Byte offset of a node in the text it was parsed from.
+pub type Pos = usize;
+
+/// One parsed template: its root list and the text its positions refer to.
+#[derive(Debug)]
+pub(crate) struct Tree {
+    pub name: String,
+    pub parse_name: String,
+    pub text: Arc<str>,
+    pub root: List,
+    /// Generation of the func map the identifiers were resolved against.
+    pub funcs_gen: u64,
+}
+
+impl Tree {
+    /// Go's `Tree.ErrorContext`: "NAME:LINE:COL" and the node's text.
+    pub fn location(&self, pos: Pos) -> String {
+        let pos = pos.min(self.text.len());
+        let text = &self.text[..pos];
+        let byte_num = match text.rfind('\n') {
+            None => pos,
+            Some(i) => pos - (i + 1),
+        };
+        let line = 1 + text.matches('\n').count();
+        format!("{}:{}:{}", self.parse_name, line, byte_num)
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct List {
+    #[allow(dead_code, reason = "part of the spanned AST, like Go's ListNode.Pos")]
+    pub pos: Pos,
+    pub nodes: Vec<Node>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Node {
+    Text {
+        pos: Pos,
+        text: Box<str>,
+    },
+    Action {
+        pos: Pos,
+        pipe: Pipe,
+    },
+    If(Branch),
+    Range(Branch),
+    With(Branch),
+    Template {
+        pos: Pos,
+        name: Box<str>,
+        pipe: Option<Pipe>,
+    },
+    Break {
+        pos: Pos,
+    },
+    Continue {
+        pos: Pos,
+    },
+    Comment {
+        pos: Pos,
+        text: Box<str>,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct Branch {
+    pub pos: Pos,
+    pub pipe: Pipe,
+    pub list: List,
+    pub else_list: Option<List>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Pipe {
+    pub pos: Pos,
+    pub is_assign: bool,
+    pub decl: Vec<Variable>,
+    pub cmds: Vec<Command>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Variable {
+    pub pos: Pos,
+    /// Variable name then field names: `$x.a.b` is `["$x", "a", "b"]`.
+    pub ident: Vec<Box<str>>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Command {
+    pub pos: Pos,
+    pub args: Vec<Arg>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Number {
+    pub pos: Pos,
+    pub text: Box<str>,
+    pub is_int: bool,
+    pub is_uint: bool,
+    pub is_float: bool,
+    pub is_complex: bool,
+    pub int64: i64,
+    pub uint64: u64,
+    pub float64: f64,
+    /// Real and imaginary parts when `is_complex`.
+    pub complex: (f64, f64),
+    /// The value as an untyped constant becomes when nothing types it (Go's `idealConstant`),
+    /// or the error executing it gives.
+    pub ideal: Result<Value, String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Ident {
+    pub pos: Pos,
+    pub name: Box<str>,
+    /// Resolved at parse time; re-resolved at exec if the set's funcs changed since.
+    pub func: Option<Func>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Arg {
+    Identifier(Ident),
+    Field {
+        pos: Pos,
+        ident: Vec<Box<str>>,
+    },
+    Variable(Variable),
+    Dot {
+        pos: Pos,
+    },
+    Nil {
+        pos: Pos,
+    },
+    Bool {
+        pos: Pos,
+        val: bool,
+    },
+    Number(Box<Number>),
+    String {
+        pos: Pos,
+        quoted: Box<str>,
+        val: Value,
+    },
+    Chain {
+        pos: Pos,
+        node: Box<Arg>,
+        field: Vec<Box<str>>,
+    },
+    Pipe(Box<Pipe>),
+}
+
+impl Arg {
+    pub fn pos(&self) -> Pos {
+        match self {
+            Arg::Identifier(i) => i.pos,
+            Arg::Field { pos, .. }
+            | Arg::Dot { pos }
+            | Arg::Nil { pos }
+            | Arg::Bool { pos, .. }
+            | Arg::String { pos, .. }
+            | Arg::Chain { pos, .. } => *pos,
+            Arg::Variable(v) => v.pos,
+            Arg::Number(n) => n.pos,
+            Arg::Pipe(p) => p.pos,
+        }
+    }
+}
+
+impl Node {
+    pub fn pos(&self) -> Pos {
+        match self {
+            Node::Text { pos, .. }
+            | Node::Action { pos, .. }
+            | Node::Template { pos, .. }
+            | Node::Break { pos }
+            | Node::Continue { pos }
+            | Node::Comment { pos, .. } => *pos,
+            Node::If(b) | Node::Range(b) | Node::With(b) => b.pos,
+        }
+    }
+}
+
+/// Go's `IsEmptyTree`.
+pub(crate) fn is_empty_list(l: &List) -> bool {
+    l.nodes.iter().all(|n| match n {
+        Node::Comment { .. } => true,
+        Node::Text { text, .. } => text.trim_matches(|c: char| c.is_whitespace()).is_empty(),
+        _ => false,
+    })
+}
+
+impl Display for List {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for n in &self.nodes {
+            write!(f, "{n}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Text { text, .. } => f.write_str(text),
+            Node::Action { pipe, .. } => write!(f, "{{{{{pipe}}}}}"),
+            Node::If(b) => b.write(f, "if"),
+            Node::Range(b) => b.write(f, "range"),
+            Node::With(b) => b.write(f, "with"),
+            Node::Template { name, pipe, .. } => {
+                write!(f, "{{{{template {}", crate::quote::quote(name))?;
+                if let Some(p) = pipe {
+                    write!(f, " {p}")?;
+                }
+                f.write_str("}}")
+            }
+            Node::Break { .. } => f.write_str("{{break}}"),
+            Node::Continue { .. } => f.write_str("{{continue}}"),
+            Node::Comment { text, .. } => write!(f, "{{{{{text}}}}}"),
+        }
+    }
+}
+
+impl Branch {
+    fn write(&self, f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+        write!(f, "{{{{{name} {}}}}}{}", self.pipe, self.list)?;
+        if let Some(e) = &self.else_list {
+            write!(f, "{{{{else}}}}{e}")?;
+        }
+        f.write_str("{{end}}")
+    }
+}
+
+impl Display for Pipe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.decl.is_empty() {
+            for (i, v) in self.decl.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{v}")?;
+            }
+            f.write_str(if self.is_assign { " = " } else { " := " })?;
+        }
+        for (i, c) in self.cmds.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Variable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, id) in self.ident.iter().enumerate() {
+            if i > 0 {
+                f.write_char('.')?;
+            }
+            f.write_str(id)?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, a) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_char(' ')?;
+            }
+            if let Arg::Pipe(p) = a {
+                write!(f, "({p})")?;
+            } else {
+                write!(f, "{a}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::Identifier(i) => f.write_str(&i.name),
+            Arg::Field { ident, .. } => {
+                for id in ident {
+                    write!(f, ".{id}")?;
+                }
+                Ok(())
+            }
+            Arg::Variable(v) => write!(f, "{v}"),
+            Arg::Dot { .. } => f.write_str("."),
+            Arg::Nil { .. } => f.write_str("nil"),
+            Arg::Bool { val, .. } => f.write_str(if *val { "true" } else { "false" }),
+            Arg::Number(n) => f.write_str(&n.text),
+            Arg::String { quoted, .. } => f.write_str(quoted),
+            Arg::Chain { node, field, .. } => {
+                if let Arg::Pipe(p) = &**node {
+                    write!(f, "({p})")?;
+                } else {
+                    write!(f, "{node}")?;
+                }
+                for id in field {
+                    write!(f, ".{id}")?;
+                }
+                Ok(())
+            }
+            Arg::Pipe(p) => write!(f, "{p}"),
+        }
+    }
+}

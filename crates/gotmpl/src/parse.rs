@@ -1,0 +1,805 @@
+//! The parser: a port of Go's `text/template/parse/parse.go` (recursive descent over the lexer's
+//! items with Go's three-token lookahead), producing [`Tree`]s with Go's error texts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::funcs::Func;
+use crate::lex::{Item, ItemType, Lexer};
+use crate::node::*;
+use crate::quote;
+use crate::value::{FloatKind, IntKind, Value};
+
+const MAX_STACK_DEPTH: usize = 10000;
+
+/// Result of `textOrAction`: a node, or the `{{end}}` / `{{else}}` that ends a list.
+enum Parsed {
+    Node(Node),
+    End,
+    Else(Pos),
+}
+
+/// Per-tree parse state (Go keeps it in each `Tree`; `define` and `block` start a fresh one).
+struct TreeState<'a> {
+    token: [Item<'a>; 3],
+    peek_count: usize,
+    vars: Vec<String>,
+    action_line: usize,
+    range_depth: usize,
+    stack_depth: usize,
+}
+
+impl<'a> TreeState<'a> {
+    fn new() -> TreeState<'a> {
+        let eof = Item::eof();
+        TreeState {
+            token: [eof.clone(), eof.clone(), eof],
+            peek_count: 0,
+            vars: vec!["$".into()],
+            action_line: 0,
+            range_depth: 0,
+            stack_depth: 0,
+        }
+    }
+}
+
+pub(crate) type FuncLookup<'f> = &'f dyn Fn(&str) -> Option<Func>;
+
+pub(crate) struct Parser<'a, 'f> {
+    lex: Lexer<'a>,
+    st: TreeState<'a>,
+    parse_name: String,
+    text: Arc<str>,
+    funcs: FuncLookup<'f>,
+    funcs_gen: u64,
+    /// Go's treeSet, in insertion order of first definition.
+    pub trees: Vec<Tree>,
+    index: HashMap<String, usize>,
+}
+
+type PResult<T> = Result<T, String>;
+
+/// Parses `text` as template `name`; returns every tree it defines (Go's `parse.Parse`).
+pub(crate) fn parse(
+    name: &str,
+    text: &str,
+    left: &str,
+    right: &str,
+    funcs: FuncLookup<'_>,
+    funcs_gen: u64,
+) -> Result<Vec<Tree>, String> {
+    let shared: Arc<str> = Arc::from(text);
+    let mut lex = Lexer::new(text, left, right);
+    lex.break_ok = funcs("break").is_none();
+    lex.continue_ok = funcs("continue").is_none();
+    let mut p = Parser {
+        lex,
+        st: TreeState::new(),
+        parse_name: name.to_string(),
+        text: shared.clone(),
+        funcs,
+        funcs_gen,
+        trees: Vec::new(),
+        index: HashMap::new(),
+    };
+    let root = p.parse_top()?;
+    p.add(name.to_string(), root)?;
+    Ok(p.trees)
+}
+
+impl<'a, 'f> Parser<'a, 'f> {
+    fn errorf<T>(&self, msg: impl std::fmt::Display) -> PResult<T> {
+        Err(format!(
+            "template: {}:{}: {}",
+            self.parse_name, self.st.token[0].line, msg
+        ))
+    }
+
+    fn next(&mut self) -> Item<'a> {
+        if self.st.peek_count > 0 {
+            self.st.peek_count -= 1;
+        } else {
+            self.st.token[0] = self.lex.next_item();
+        }
+        self.st.token[self.st.peek_count].clone()
+    }
+
+    fn backup(&mut self) {
+        self.st.peek_count += 1;
+    }
+
+    fn backup2(&mut self, t1: Item<'a>) {
+        self.st.token[1] = t1;
+        self.st.peek_count = 2;
+    }
+
+    fn backup3(&mut self, t2: Item<'a>, t1: Item<'a>) {
+        self.st.token[1] = t1;
+        self.st.token[2] = t2;
+        self.st.peek_count = 3;
+    }
+
+    fn peek(&mut self) -> Item<'a> {
+        if self.st.peek_count > 0 {
+            return self.st.token[self.st.peek_count - 1].clone();
+        }
+        self.st.peek_count = 1;
+        self.st.token[0] = self.lex.next_item();
+        self.st.token[0].clone()
+    }
+
+    fn peek_type(&mut self) -> ItemType {
+        if self.st.peek_count > 0 {
+            return self.st.token[self.st.peek_count - 1].typ;
+        }
+        self.peek().typ
+    }
+
+    fn next_non_space(&mut self) -> Item<'a> {
+        loop {
+            let t = self.next();
+            if t.typ != ItemType::Space {
+                return t;
+            }
+        }
+    }
+
+    fn peek_non_space(&mut self) -> Item<'a> {
+        let t = self.next_non_space();
+        self.backup();
+        t
+    }
+
+    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item<'a>> {
+        let t = self.next_non_space();
+        if t.typ != expected {
+            return self.unexpected(&t, context);
+        }
+        Ok(t)
+    }
+
+    fn unexpected<T>(&self, token: &Item, context: &str) -> PResult<T> {
+        if token.typ == ItemType::Error {
+            let mut extra = String::new();
+            if self.st.action_line != 0 && self.st.action_line != token.line {
+                extra = format!(
+                    " in action started at {}:{}",
+                    self.parse_name, self.st.action_line
+                );
+                if token.val.ends_with(" action") {
+                    extra = extra[" in action".len()..].to_string();
+                }
+            }
+            return self.errorf(format!("{token}{extra}"));
+        }
+        self.errorf(format!("unexpected {token} in {context}"))
+    }
+
+    /// Go's `Tree.add` into the tree set.
+    fn add(&mut self, name: String, root: List) -> PResult<()> {
+        let tree = Tree {
+            name: name.clone(),
+            parse_name: self.parse_name.clone(),
+            text: self.text.clone(),
+            root,
+            funcs_gen: self.funcs_gen,
+        };
+        match self.index.get(&name) {
+            None => {
+                self.index.insert(name, self.trees.len());
+                self.trees.push(tree);
+            }
+            Some(&i) => {
+                if is_empty_list(&self.trees[i].root) {
+                    self.trees[i] = tree;
+                } else if !is_empty_list(&tree.root) {
+                    return self.errorf(format!(
+                        "template: multiple definition of template {}",
+                        quote::quote(&name)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn parse_top(&mut self) -> PResult<List> {
+        let mut root = List {
+            pos: self.peek().pos,
+            nodes: vec![],
+        };
+        while self.peek_type() != ItemType::Eof {
+            if self.peek_type() == ItemType::LeftDelim {
+                let delim = self.next();
+                if self.next_non_space().typ == ItemType::Define {
+                    let saved = std::mem::replace(&mut self.st, TreeState::new());
+                    let r = self.parse_definition();
+                    self.st = saved;
+                    r?;
+                    continue;
+                }
+                self.backup2(delim);
+            }
+            match self.text_or_action()? {
+                Parsed::End => return self.errorf("unexpected {{end}}"),
+                Parsed::Else(_) => return self.errorf("unexpected {{else}}"),
+                Parsed::Node(n) => root.nodes.push(n),
+            }
+        }
+        Ok(root)
+    }
+
+    fn parse_definition(&mut self) -> PResult<()> {
+        let context = "define clause";
+        let name = self.next_non_space();
+        if name.typ != ItemType::String && name.typ != ItemType::RawString {
+            return self.unexpected(&name, context);
+        }
+        let tname = match quote::unquote(&name.val) {
+            Ok(s) => s,
+            Err(e) => return self.errorf(e),
+        };
+        self.expect(ItemType::RightDelim, context)?;
+        let (root, end) = self.item_list()?;
+        if let Parsed::Else(_) = end {
+            return self.errorf(format!("unexpected {{{{else}}}} in {context}"));
+        }
+        self.add(tname, root)
+    }
+
+    fn item_list(&mut self) -> PResult<(List, Parsed)> {
+        let mut list = List {
+            pos: self.peek_non_space().pos,
+            nodes: vec![],
+        };
+        while self.peek_non_space().typ != ItemType::Eof {
+            match self.text_or_action()? {
+                Parsed::Node(n) => list.nodes.push(n),
+                end => return Ok((list, end)),
+            }
+        }
+        self.errorf("unexpected EOF")
+    }
+
+    fn text_or_action(&mut self) -> PResult<Parsed> {
+        let token = self.next_non_space();
+        match token.typ {
+            ItemType::Text => Ok(Parsed::Node(Node::Text {
+                pos: token.pos,
+                text: token.val.into(),
+            })),
+            ItemType::LeftDelim => {
+                self.st.action_line = token.line;
+                let r = self.action();
+                self.st.action_line = 0;
+                r
+            }
+            ItemType::Comment => Ok(Parsed::Node(Node::Comment {
+                pos: token.pos,
+                text: token.val.into(),
+            })),
+            _ => self.unexpected(&token, "input"),
+        }
+    }
+
+    fn action(&mut self) -> PResult<Parsed> {
+        let token = self.next_non_space();
+        match token.typ {
+            ItemType::Block => return self.block_control().map(Parsed::Node),
+            ItemType::Break => return self.break_control(token.pos, "{{break}}", true),
+            ItemType::Continue => return self.break_control(token.pos, "{{continue}}", false),
+            ItemType::Else => return self.else_control(),
+            ItemType::End => {
+                let t = self.expect(ItemType::RightDelim, "end")?;
+                let _ = t;
+                return Ok(Parsed::End);
+            }
+            ItemType::If => return self.branch_control("if").map(Parsed::Node),
+            ItemType::Range => return self.branch_control("range").map(Parsed::Node),
+            ItemType::Template => return self.template_control().map(Parsed::Node),
+            ItemType::With => return self.branch_control("with").map(Parsed::Node),
+            _ => {}
+        }
+        self.backup();
+        let token = self.peek();
+        let pipe = self.pipeline("command", ItemType::RightDelim)?;
+        Ok(Parsed::Node(Node::Action {
+            pos: token.pos,
+            pipe,
+        }))
+    }
+
+    fn break_control(&mut self, pos: Pos, ctx: &str, is_break: bool) -> PResult<Parsed> {
+        let token = self.next_non_space();
+        if token.typ != ItemType::RightDelim {
+            return self.unexpected(&token, ctx);
+        }
+        if self.st.range_depth == 0 {
+            return self.errorf(format!("{ctx} outside {{{{range}}}}"));
+        }
+        Ok(Parsed::Node(if is_break {
+            Node::Break { pos }
+        } else {
+            Node::Continue { pos }
+        }))
+    }
+
+    fn pipeline(&mut self, context: &str, end: ItemType) -> PResult<Pipe> {
+        let token = self.peek_non_space();
+        let mut pipe = Pipe {
+            pos: token.pos,
+            is_assign: false,
+            decl: vec![],
+            cmds: vec![],
+        };
+        'decls: loop {
+            let v = self.peek_non_space();
+            if v.typ == ItemType::Variable {
+                self.next();
+                let token_after_variable = self.peek();
+                let next = self.peek_non_space();
+                if next.typ == ItemType::Assign || next.typ == ItemType::Declare {
+                    pipe.is_assign = next.typ == ItemType::Assign;
+                    self.next_non_space();
+                    pipe.decl.push(new_variable(v.pos, &v.val));
+                    self.st.vars.push(v.val.to_string());
+                } else if next.typ == ItemType::Char && next.val == "," {
+                    self.next_non_space();
+                    pipe.decl.push(new_variable(v.pos, &v.val));
+                    self.st.vars.push(v.val.to_string());
+                    if context == "range" && pipe.decl.len() < 2 {
+                        match self.peek_non_space().typ {
+                            ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
+                                continue 'decls;
+                            }
+                            _ => return self.errorf("range can only initialize variables"),
+                        }
+                    }
+                    return self.errorf(format!("too many declarations in {context}"));
+                } else if token_after_variable.typ == ItemType::Space {
+                    self.backup3(v, token_after_variable);
+                } else {
+                    self.backup2(v);
+                }
+            }
+            break;
+        }
+        loop {
+            let token = self.next_non_space();
+            if token.typ == end {
+                self.check_pipeline(&pipe, context)?;
+                return Ok(pipe);
+            }
+            match token.typ {
+                ItemType::Bool
+                | ItemType::CharConstant
+                | ItemType::Complex
+                | ItemType::Dot
+                | ItemType::Field
+                | ItemType::Identifier
+                | ItemType::Number
+                | ItemType::Nil
+                | ItemType::RawString
+                | ItemType::String
+                | ItemType::Variable
+                | ItemType::LeftParen => {
+                    self.backup();
+                    let c = self.command()?;
+                    pipe.cmds.push(c);
+                }
+                _ => return self.unexpected(&token, context),
+            }
+        }
+    }
+
+    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> PResult<()> {
+        if pipe.cmds.is_empty() {
+            return self.errorf(format!("missing value for {context}"));
+        }
+        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
+            if matches!(
+                c.args[0],
+                Arg::Bool { .. }
+                    | Arg::Dot { .. }
+                    | Arg::Nil { .. }
+                    | Arg::Number(_)
+                    | Arg::String { .. }
+            ) {
+                return self.errorf(format!(
+                    "non executable command in pipeline stage {}",
+                    i + 1
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn branch_control(&mut self, context: &str) -> PResult<Node> {
+        let nvars = self.st.vars.len();
+        let r = grow(|| self.parse_control(context));
+        self.st.vars.truncate(nvars);
+        let (pipe, list, else_list) = r?;
+        let b = Branch {
+            pos: pipe.pos,
+            pipe,
+            list,
+            else_list,
+        };
+        Ok(match context {
+            "if" => Node::If(b),
+            "range" => Node::Range(b),
+            _ => Node::With(b),
+        })
+    }
+
+    fn parse_control(&mut self, context: &str) -> PResult<(Pipe, List, Option<List>)> {
+        let pipe = self.pipeline(context, ItemType::RightDelim)?;
+        if context == "range" {
+            self.st.range_depth += 1;
+        }
+        let r = self.item_list();
+        if context == "range" {
+            self.st.range_depth -= 1;
+        }
+        let (list, next) = r?;
+        let mut else_list = None;
+        if let Parsed::Else(else_pos) = next {
+            if context == "if" && self.peek_type() == ItemType::If {
+                self.next();
+                let n = self.branch_control("if")?;
+                else_list = Some(List {
+                    pos: else_pos,
+                    nodes: vec![n],
+                });
+            } else if context == "with" && self.peek_type() == ItemType::With {
+                self.next();
+                let n = self.branch_control("with")?;
+                else_list = Some(List {
+                    pos: else_pos,
+                    nodes: vec![n],
+                });
+            } else {
+                let (l, next) = self.item_list()?;
+                if let Parsed::Else(_) = next {
+                    return self.errorf("expected end; found {{else}}");
+                }
+                else_list = Some(l);
+            }
+        }
+        Ok((pipe, list, else_list))
+    }
+
+    fn else_control(&mut self) -> PResult<Parsed> {
+        let peek = self.peek_non_space();
+        if peek.typ == ItemType::If || peek.typ == ItemType::With {
+            return Ok(Parsed::Else(peek.pos));
+        }
+        let token = self.expect(ItemType::RightDelim, "else")?;
+        Ok(Parsed::Else(token.pos))
+    }
+
+    fn block_control(&mut self) -> PResult<Node> {
+        let context = "block clause";
+        let token = self.next_non_space();
+        let name = self.parse_template_name(&token, context)?;
+        let pipe = self.pipeline(context, ItemType::RightDelim)?;
+        let saved = std::mem::replace(&mut self.st, TreeState::new());
+        let r = self.item_list();
+        let r = match r {
+            Ok((root, Parsed::Else(_))) => {
+                drop(root);
+                // Go reports this through the outer tree, whose token[0] is stale.
+                let line = saved.token[0].line;
+                Err(format!(
+                    "template: {}:{}: unexpected {{{{else}}}} in {context}",
+                    self.parse_name, line
+                ))
+            }
+            Ok((root, _)) => self.add(name.clone(), root),
+            Err(e) => Err(e),
+        };
+        self.st = saved;
+        r?;
+        Ok(Node::Template {
+            pos: token.pos,
+            name: name.into(),
+            pipe: Some(pipe),
+        })
+    }
+
+    fn template_control(&mut self) -> PResult<Node> {
+        let context = "template clause";
+        let token = self.next_non_space();
+        let name = self.parse_template_name(&token, context)?;
+        let mut pipe = None;
+        if self.next_non_space().typ != ItemType::RightDelim {
+            self.backup();
+            pipe = Some(self.pipeline(context, ItemType::RightDelim)?);
+        }
+        Ok(Node::Template {
+            pos: token.pos,
+            name: name.into(),
+            pipe,
+        })
+    }
+
+    fn parse_template_name(&self, token: &Item, context: &str) -> PResult<String> {
+        match token.typ {
+            ItemType::String | ItemType::RawString => match quote::unquote(&token.val) {
+                Ok(s) => Ok(s),
+                Err(e) => self.errorf(e),
+            },
+            _ => self.unexpected(token, context),
+        }
+    }
+
+    fn command(&mut self) -> PResult<Command> {
+        let pos = self.peek_non_space().pos;
+        let mut cmd = Command { pos, args: vec![] };
+        loop {
+            self.peek_non_space();
+            if let Some(op) = self.operand()? {
+                cmd.args.push(op);
+            }
+            let token = self.next();
+            match token.typ {
+                ItemType::Space => continue,
+                ItemType::RightDelim | ItemType::RightParen => self.backup(),
+                ItemType::Pipe => {}
+                _ => return self.unexpected(&token, "operand"),
+            }
+            break;
+        }
+        if cmd.args.is_empty() {
+            return self.errorf("empty command");
+        }
+        Ok(cmd)
+    }
+
+    fn operand(&mut self) -> PResult<Option<Arg>> {
+        let Some(node) = self.term()? else {
+            return Ok(None);
+        };
+        if self.peek_type() == ItemType::Field {
+            let pos = self.peek().pos;
+            let mut fields: Vec<Box<str>> = vec![];
+            while self.peek_type() == ItemType::Field {
+                let f = self.next().val;
+                fields.push(f[1..].into());
+            }
+            return Ok(Some(match node {
+                Arg::Field { mut ident, .. } => {
+                    ident.extend(fields);
+                    Arg::Field { pos, ident }
+                }
+                Arg::Variable(mut v) => {
+                    v.ident.extend(fields);
+                    v.pos = pos;
+                    Arg::Variable(v)
+                }
+                Arg::Bool { .. }
+                | Arg::String { .. }
+                | Arg::Number(_)
+                | Arg::Nil { .. }
+                | Arg::Dot { .. } => {
+                    return self.errorf(format!(
+                        "unexpected . after term {}",
+                        quote::quote(&node.to_string())
+                    ));
+                }
+                other => Arg::Chain {
+                    pos,
+                    node: Box::new(other),
+                    field: fields,
+                },
+            }));
+        }
+        Ok(Some(node))
+    }
+
+    fn term(&mut self) -> PResult<Option<Arg>> {
+        let token = self.next_non_space();
+        let pos = token.pos;
+        Ok(Some(match token.typ {
+            ItemType::Identifier => {
+                let func = (self.funcs)(&token.val);
+                if func.is_none() {
+                    return self
+                        .errorf(format!("function {} not defined", quote::quote(&token.val)));
+                }
+                Arg::Identifier(Ident {
+                    pos,
+                    name: token.val.into(),
+                    func,
+                })
+            }
+            ItemType::Dot => Arg::Dot { pos },
+            ItemType::Nil => Arg::Nil { pos },
+            ItemType::Variable => {
+                let v = new_variable(pos, &token.val);
+                if !self.st.vars.iter().any(|n| **n == *v.ident[0]) {
+                    return self
+                        .errorf(format!("undefined variable {}", quote::quote(&v.ident[0])));
+                }
+                Arg::Variable(v)
+            }
+            ItemType::Field => Arg::Field {
+                pos,
+                ident: token.val[1..].split('.').map(Box::from).collect(),
+            },
+            ItemType::Bool => Arg::Bool {
+                pos,
+                val: token.val == "true",
+            },
+            ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
+                match new_number(pos, &token.val, token.typ) {
+                    Ok(n) => Arg::Number(Box::new(n)),
+                    Err(e) => return self.errorf(e),
+                }
+            }
+            ItemType::LeftParen => {
+                if self.st.stack_depth >= MAX_STACK_DEPTH {
+                    return self.errorf("max expression depth exceeded");
+                }
+                self.st.stack_depth += 1;
+                let p = grow(|| self.pipeline("parenthesized pipeline", ItemType::RightParen));
+                self.st.stack_depth -= 1;
+                Arg::Pipe(Box::new(p?))
+            }
+            ItemType::String | ItemType::RawString => match quote::unquote(&token.val) {
+                Ok(s) => Arg::String {
+                    pos,
+                    quoted: token.val.into(),
+                    val: Value::String(Arc::from(s)),
+                },
+                Err(e) => return self.errorf(e),
+            },
+            _ => {
+                self.backup();
+                return Ok(None);
+            }
+        }))
+    }
+}
+
+fn new_variable(pos: Pos, ident: &str) -> Variable {
+    Variable {
+        pos,
+        ident: ident.split('.').map(Box::from).collect(),
+    }
+}
+
+/// Go's `Tree.newNumber` plus its `idealConstant`.
+fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<Number, String> {
+    let mut n = Number {
+        pos,
+        text: text.into(),
+        is_int: false,
+        is_uint: false,
+        is_float: false,
+        is_complex: false,
+        int64: 0,
+        uint64: 0,
+        float64: 0.0,
+        complex: (0.0, 0.0),
+        ideal: Ok(Value::Nil),
+    };
+    if typ == ItemType::CharConstant {
+        let (r, _, tail) = quote::unquote_char(&text[1..], b'\'').map_err(|e| e.to_string())?;
+        if tail != "'" {
+            return Err(format!("malformed character constant: {text}"));
+        }
+        n.int64 = r as i64;
+        n.is_int = true;
+        n.uint64 = r as u64;
+        n.is_uint = true;
+        n.float64 = r as f64;
+        n.is_float = true;
+    } else if typ == ItemType::Complex {
+        // Go parses "1+2i" with fmt.Sscan.
+        let (re, im) = parse_complex(text)
+            .ok_or_else(|| "syntax error scanning complex number".to_string())?;
+        n.is_complex = true;
+        simplify_complex(&mut n, re, im);
+    } else if text.ends_with('i') && quote::parse_float(&text[..text.len() - 1]).is_some() {
+        let f = quote::parse_float(&text[..text.len() - 1]).unwrap_or(0.0);
+        n.is_complex = true;
+        simplify_complex(&mut n, 0.0, f);
+    } else {
+        let u = quote::parse_uint0(text);
+        if let Some(u) = u {
+            n.is_uint = true;
+            n.uint64 = u;
+        }
+        if let Some(i) = quote::parse_int0(text) {
+            n.is_int = true;
+            n.int64 = i;
+            if i == 0 {
+                n.is_uint = true;
+                n.uint64 = u.unwrap_or(0);
+            }
+        }
+        if n.is_int {
+            n.is_float = true;
+            n.float64 = n.int64 as f64;
+        } else if n.is_uint {
+            n.is_float = true;
+            n.float64 = n.uint64 as f64;
+        } else if let Some(f) = quote::parse_float(text) {
+            if !text.contains(['.', 'e', 'E', 'p', 'P']) {
+                return Err(format!("integer overflow: {}", quote::quote(text)));
+            }
+            n.is_float = true;
+            n.float64 = f;
+            if !n.is_int && (f as i64) as f64 == f && f.fract() == 0.0 && f.abs() < 9.3e18 {
+                n.is_int = true;
+                n.int64 = f as i64;
+            }
+            if !n.is_uint && (f as u64) as f64 == f && (0.0..1.85e19).contains(&f) {
+                n.is_uint = true;
+                n.uint64 = f as u64;
+            }
+        }
+        if !n.is_int && !n.is_uint && !n.is_float {
+            return Err(format!("illegal number syntax: {}", quote::quote(text)));
+        }
+    }
+    n.ideal = ideal_constant(&n);
+    Ok(n)
+}
+
+fn parse_complex(text: &str) -> Option<(f64, f64)> {
+    let body = text.strip_suffix('i')?;
+    let split = body.char_indices().skip(1).filter(|&(i, c)| {
+        (c == '+' || c == '-') && !matches!(body.as_bytes()[i - 1], b'e' | b'E' | b'p' | b'P')
+    });
+    let (i, _) = split.last()?;
+    let re = quote::parse_float(&body[..i])?;
+    let im = quote::parse_float(&body[i..])?;
+    Some((re, im))
+}
+
+fn simplify_complex(n: &mut Number, re: f64, im: f64) {
+    n.complex = (re, im);
+    n.is_float = im == 0.0;
+    if n.is_float {
+        n.float64 = re;
+        n.is_int = (re as i64) as f64 == re;
+        if n.is_int {
+            n.int64 = re as i64;
+        }
+        n.is_uint = re >= 0.0 && (re as u64) as f64 == re;
+        if n.is_uint {
+            n.uint64 = re as u64;
+        }
+    }
+}
+
+fn ideal_constant(n: &Number) -> Result<Value, String> {
+    let t = &*n.text;
+    let is_hex_int = t.len() > 2
+        && t.as_bytes()[0] == b'0'
+        && (t.as_bytes()[1] == b'x' || t.as_bytes()[1] == b'X')
+        && !t.contains(['p', 'P']);
+    let is_rune = t.starts_with('\'');
+    if n.is_complex {
+        let (re, im) = n.complex;
+        return Ok(Value::Object(Arc::new(crate::complex::Complex { re, im })));
+    }
+    if n.is_float && !is_hex_int && !is_rune && t.contains(['.', 'e', 'E', 'p', 'P']) {
+        return Ok(Value::Float(n.float64, FloatKind::F64));
+    }
+    if n.is_int {
+        return Ok(Value::Int(n.int64, IntKind::Int));
+    }
+    if n.is_uint {
+        return Err(format!("{t} overflows int"));
+    }
+    Ok(Value::Nil)
+}
+
+/// Runs `f` with stack to spare: Go's parser recurses as deep as the template nests (parenthesized
+/// pipelines up to 10000 levels, control structures without limit), on a growable stack.
+pub(crate) fn grow<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
+}
