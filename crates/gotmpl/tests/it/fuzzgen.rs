@@ -465,8 +465,17 @@ fn value(rng: &mut Rng, depth: usize) -> Json {
     if depth >= 3 || rng.chance(55) {
         return scalar(rng);
     }
-    match rng.below(6) {
+    match rng.below(11) {
         0 => Json::Array((0..rng.below(4)).map(|_| value(rng, depth + 1)).collect()),
+        // Edge integers only inside lists: ranging over a huge integer would never end.
+        4 => {
+            json!({"$type": "[]int64", "value": ["9223372036854775807", "-9223372036854775808", "0"]})
+        }
+        5 => json!({"$type": "[]uint64", "value": ["18446744073709551615", "1"]}),
+        6 => json!({"$type": "[]float64", "value": [1.5, -0.0, 1e300, "NaN"]}),
+        7 => json!({"$type": "map[string]int", "value": {"a": 1, "b": -2, "Name": 3}}),
+        8 => json!({"$type": "[]bool", "value": [true, false]}),
+        9 => json!({"$type": "[][]string", "value": [["a"], [], ["b", "c"]]}),
         1 => {
             json!({"$type": "[]string", "value": (0..rng.below(4)).map(|_| *rng.pick(NASTY)).collect::<Vec<_>>()})
         }
