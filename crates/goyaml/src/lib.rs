@@ -6,13 +6,26 @@
 //! numeric-aware key order, its quoting and 80-column folding, Go's float formatting. No Rust crate
 //! reproduces them (serde_yaml/yaml-rust2/saphyr follow YAML 1.2 and their own emitters), so the
 //! scanner, parser, resolver and emitter here are ports of yaml.v2's libyaml-derived Go code.
+mod emit;
 mod error;
 mod gofloat;
 mod goquote;
 pub mod json;
+pub mod node;
+mod parse;
+pub mod resolve;
+mod scan;
 
 pub use error::Error;
 use gotmpl::Value;
+pub use node::Node;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// `strconv.FormatFloat(f, 'g', -1, 64)`.
+pub fn format_float_g(f: f64) -> String {
+    gofloat::g64(f)
+}
 
 /// Helm's `toJson`: `json.Marshal(v)`.
 pub fn to_json(v: &Value) -> Result<String, Error> {
@@ -42,7 +55,18 @@ pub fn from_json_value(s: &str) -> Result<Value, Error> {
 
 /// Helm's `fromJson`: a `map[string]interface{}`, or on error a map holding only `Error`.
 pub fn from_json(s: &str) -> Value {
-    json::unmarshal_map(s).unwrap_or_else(|e| error_map(&e))
+    match json::unmarshal_map(s) {
+        (v, None) => v,
+        (v, Some(e)) => {
+            if let Value::Map(m) = &v {
+                m.entries
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert("Error".to_string(), Value::string(&e.message));
+            }
+            v
+        }
+    }
 }
 
 /// Helm's `fromJsonArray`: a `[]interface{}`, or on error a list holding only the error text.
@@ -52,4 +76,228 @@ pub fn from_json_array(s: &str) -> Value {
 
 fn error_map(e: &Error) -> Value {
     Value::map([("Error".to_string(), Value::string(&e.message))])
+}
+
+/// Helm's `toYaml` (and `mustToYaml`'s success value): sigs.k8s.io/yaml `Marshal` (JSON first, then
+/// yaml.v2 reads the JSON and writes YAML), without the final newline.
+pub fn to_yaml(v: &Value) -> Result<String, Error> {
+    let j = json::marshal(v).map_err(|e| e.wrap("error marshaling into JSON: "))?;
+    // yaml.v2 reads the JSON text as YAML: NEL folds as a line break, DEL is refused, and so on.
+    let node = parse_yaml_v2(&j)?.unwrap_or(Node::Null);
+    let mut out = emit::marshal(&node);
+    if out.ends_with('\n') {
+        out.pop();
+    }
+    Ok(out)
+}
+
+/// yaml.v2 `Unmarshal` of the first document into `interface{}`, natively typed (ints stay ints,
+/// maps keep non-string keys): the reading mode helmfile uses. `None` for an empty stream.
+pub fn parse_yaml_v2(text: &str) -> Result<Option<Node>, Error> {
+    parse::parse_first(text).map_err(|e| {
+        let (msg, line, column) = e.message();
+        Error {
+            message: format!("yaml: {msg}"),
+            line,
+            column,
+        }
+    })
+}
+
+/// The Go target type of a sigs.k8s.io/yaml `Unmarshal`, as json's errors name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// A map type with this Go name, e.g. `map[string]interface {}` or helm v4's `common.Values`.
+    Map(&'a str),
+    /// `[]interface {}`.
+    List,
+}
+
+/// sigs.k8s.io/yaml `Unmarshal(text, &target)`: yaml.v2, keys made strings, a JSON round trip (every
+/// number a float64). Errors read like Go's (`error converting YAML to JSON: yaml: line 3: ...`).
+pub fn sigs_unmarshal(text: &str, target: Target<'_>) -> Result<Value, Error> {
+    let node = parse_yaml_v2(text).map_err(|e| e.wrap("error converting YAML to JSON: "))?;
+    let v = match node {
+        None => Value::Nil,
+        Some(n) => jsonable(&n, true).map_err(|e| e.wrap("error converting YAML to JSON: "))?,
+    };
+    let what = match &v {
+        Value::Nil => None,
+        Value::Map(_) if matches!(target, Target::Map(_)) => None,
+        Value::List(_) if target == Target::List => None,
+        Value::Map(_) => Some("object"),
+        Value::List(_) => Some("array"),
+        Value::String(_) => Some("string"),
+        Value::Bool(_) => Some("bool"),
+        _ => Some("number"),
+    };
+    if let Some(what) = what {
+        let ty = match target {
+            Target::Map(t) => t,
+            Target::List => "[]interface {}",
+        };
+        return Err(Error::msg(format!(
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {what} into Go value of type {ty}"
+        )));
+    }
+    Ok(match (v, target) {
+        (Value::Nil, Target::Map(_)) => Value::map(BTreeMap::new()),
+        (Value::Nil, Target::List) => Value::list(Vec::new()),
+        (v, _) => v,
+    })
+}
+
+/// sigs.k8s.io/yaml `YAMLToJSON`.
+pub fn yaml_to_json(text: &str) -> Result<String, Error> {
+    let node = parse_yaml_v2(text)?;
+    let v = match node {
+        None => Value::Nil,
+        Some(n) => jsonable(&n, false)?,
+    };
+    json::marshal(&v)
+}
+
+/// Helm's `ReadValues` (helm v4: the map type is `common.Values`; helm v3 says `chartutil.Values`).
+pub fn read_values(text: &str) -> Result<Value, Error> {
+    read_values_lenient(text).1.map_or(Ok(()), Err)?;
+    Ok(read_values_lenient(text).0)
+}
+
+/// Helm's `ReadValues` with both results, as Go returns them: the values (empty on error) and the error.
+pub fn read_values_lenient(text: &str) -> (Value, Option<Error>) {
+    match sigs_unmarshal(text, Target::Map("common.Values")) {
+        Ok(v) => (v, None),
+        Err(e) => (Value::map(BTreeMap::new()), Some(e)),
+    }
+}
+
+/// Helm's `fromYaml`: a map, or on error a map holding only `Error`.
+pub fn from_yaml(text: &str) -> Value {
+    sigs_unmarshal(text, Target::Map("map[string]interface {}")).unwrap_or_else(|e| error_map(&e))
+}
+
+/// Helm's `fromYamlArray`: a list, or on error a list holding only the error text.
+pub fn from_yaml_array(text: &str) -> Value {
+    sigs_unmarshal(text, Target::List)
+        .unwrap_or_else(|e| Value::list(vec![Value::string(&e.message)]))
+}
+
+fn go_type_name(n: &Node) -> &'static str {
+    match n {
+        Node::Null => "%!s(<nil>)",
+        Node::Bool(_) => "bool",
+        Node::Int(_) => "int",
+        Node::Uint(_) => "uint64",
+        Node::Float(_) => "float64",
+        Node::Str(_) => "string",
+        Node::Seq(_) => "[]interface {}",
+        Node::Map(_) => "map[interface {}]interface {}",
+    }
+}
+
+fn go_plus_sharp_v(n: &Node) -> String {
+    match n {
+        Node::Null => "<nil>".to_string(),
+        other => parse::go_sharp_v(other),
+    }
+}
+
+/// sigs.k8s.io/yaml's `convertToJSONableObject` then `json.Marshal` (then, when `json_numbers`,
+/// `json.Unmarshal`'s float64 numbers).
+fn jsonable(n: &Node, json_numbers: bool) -> Result<Value, Error> {
+    let mut bad_float: Option<f64> = None;
+    let v = jsonable_rec(n, json_numbers, &mut bad_float)?;
+    if let Some(f) = bad_float {
+        return Err(Error::msg(format!(
+            "json: unsupported value: {}",
+            gofloat::g64(f)
+        )));
+    }
+    Ok(v)
+}
+
+fn jsonable_rec(n: &Node, jn: bool, bad: &mut Option<f64>) -> Result<Value, Error> {
+    Ok(match n {
+        Node::Null => Value::Nil,
+        Node::Bool(b) => Value::Bool(*b),
+        Node::Int(i) => {
+            if jn {
+                Value::float(*i as f64)
+            } else {
+                Value::int(*i)
+            }
+        }
+        Node::Uint(u) => {
+            if jn {
+                Value::float(*u as f64)
+            } else {
+                Value::Uint(*u, gotmpl::UintKind::Uint64)
+            }
+        }
+        Node::Float(f) => {
+            if !f.is_finite() && bad.is_none() {
+                *bad = Some(*f);
+            }
+            Value::float(*f)
+        }
+        Node::Str(s) => Value::String(Arc::from(s.as_str())),
+        Node::Seq(items) => Value::list(
+            items
+                .iter()
+                .map(|i| jsonable_rec(i, jn, bad))
+                .collect::<Result<_, _>>()?,
+        ),
+        Node::Map(entries) => {
+            let mut m = BTreeMap::new();
+            for (k, v) in entries {
+                let key = match k {
+                    Node::Str(s) => s.clone(),
+                    Node::Int(i) => i.to_string(),
+                    Node::Float(f) => match gofloat::g32(*f).as_str() {
+                        "+Inf" => ".inf".to_string(),
+                        "-Inf" => "-.inf".to_string(),
+                        "NaN" => ".nan".to_string(),
+                        s => s.to_string(),
+                    },
+                    Node::Bool(b) => b.to_string(),
+                    other => {
+                        return Err(Error::msg(format!(
+                            "unsupported map key of type: {}, key: {}, value: {}",
+                            go_type_name(other),
+                            go_plus_sharp_v(other),
+                            go_plus_sharp_v(v)
+                        )));
+                    }
+                };
+                m.insert(key, jsonable_rec(v, jn, bad)?);
+            }
+            Value::map(m)
+        }
+    })
+}
+
+/// A natively typed yaml.v2 value as a template value: ints stay `int`, `uint64` stays, keys are
+/// printed with Go's `%v` (what helmfile's map conversions do).
+pub fn native_to_value(n: &Node) -> Value {
+    match n {
+        Node::Null => Value::Nil,
+        Node::Bool(b) => Value::Bool(*b),
+        Node::Int(i) => Value::int(*i),
+        Node::Uint(u) => Value::Uint(*u, gotmpl::UintKind::Uint64),
+        Node::Float(f) => Value::float(*f),
+        Node::Str(s) => Value::string(s),
+        Node::Seq(items) => Value::list(items.iter().map(native_to_value).collect()),
+        Node::Map(entries) => Value::map(entries.iter().map(|(k, v)| {
+            let key = match k {
+                Node::Str(s) => s.clone(),
+                Node::Null => "<nil>".to_string(),
+                Node::Float(f) => gofloat::g64(*f),
+                Node::Int(i) => i.to_string(),
+                Node::Uint(u) => u.to_string(),
+                Node::Bool(b) => b.to_string(),
+                other => parse::go_sharp_v(other),
+            };
+            (key, native_to_value(v))
+        })),
+    }
 }

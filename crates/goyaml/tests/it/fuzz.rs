@@ -1,0 +1,362 @@
+//! Differential fuzzer: generated values (nasty strings included) through `toYaml`, `toJson`,
+//! `toPrettyJson`, `toRawJson`, and generated YAML through `fromYaml`, compared with the Go oracle.
+//! `CANON_FUZZ_CASES` (default 20000) and `CANON_FUZZ_SEED` (default: time) steer it; the seed is printed.
+
+use gotmpl::{FloatKind, IntKind, Value};
+
+use crate::cases::canon_answer;
+use crate::oracle;
+
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn chance(&mut self, pct: usize) -> bool {
+        self.below(100) < pct
+    }
+}
+
+const NASTY: &[&str] = &[
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "Y",
+    "N",
+    "true",
+    "False",
+    "NULL",
+    "null",
+    "~",
+    "",
+    "0777",
+    "0o17",
+    "0x1F",
+    "0b101",
+    "1e3",
+    "1E3",
+    "1_000",
+    "1:20",
+    "190:20:30.15",
+    "-1",
+    "+1",
+    ".5",
+    "5.",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "2001-12-14 21:59:43.10",
+    "1.2.3",
+    "08",
+    "09.5",
+    ": x",
+    "- x",
+    "-",
+    "--",
+    "---",
+    "...",
+    "#",
+    "# c",
+    "a #b",
+    "a# b",
+    "a: b",
+    "a:b",
+    "? x",
+    "?",
+    "&a",
+    "*a",
+    "!tag",
+    "|",
+    ">",
+    "'",
+    "\"",
+    "%x",
+    "@x",
+    "`x",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "a,b",
+    " lead",
+    "trail ",
+    " both ",
+    "\ttab",
+    "tab\t",
+    "a\tb",
+    "héllo",
+    "日本語",
+    "emoji 😀",
+    "\u{2028}",
+    "a\u{85}b",
+    "\u{feff}bom",
+    "nul\u{0}x",
+    "\u{7f}",
+    "<script>&amp;</script>",
+    "line1\nline2",
+    "line1\nline2\n",
+    "line1\nline2\n\n",
+    "\nlead",
+    "trailing \nspace",
+    "a\n b",
+    "x\r\ny",
+    "\n",
+    "\n\n",
+    " \n",
+    "a \n b",
+    "quote'in",
+    "back\\slash",
+    "=",
+    "<<",
+    "0",
+    "-0",
+    "00",
+    "9223372036854775808",
+    "18446744073709551616",
+    "1e400",
+    "0x",
+    "0.0.0.0",
+    "127.0.0.1:8080",
+    "http://example.com/a?b=c#d",
+    "key: value\nother: x",
+    "- a\n- b",
+    "${VAR}",
+    "{{ .Values.x }}",
+];
+
+const WORDS: &[&str] = &[
+    "alpha",
+    "beta",
+    "a",
+    "b",
+    "x1",
+    "x10",
+    "x2",
+    "a01",
+    "a1",
+    "a001",
+    "name",
+    "image",
+    "tag",
+    "port",
+    "10",
+    "2",
+    "01",
+    "Z",
+    "z",
+    "_",
+    "-",
+    "key with spaces",
+    "ünï",
+    "k.v",
+    "k/v",
+    "80",
+];
+
+fn rand_string(r: &mut Rng) -> String {
+    match r.below(10) {
+        0..=3 => NASTY[r.below(NASTY.len())].to_string(),
+        4 => {
+            // A long line of words, to exercise 80-column folding.
+            let n = 5 + r.below(40);
+            let mut s = String::new();
+            for i in 0..n {
+                if i > 0 {
+                    s.push_str(if r.chance(10) { "  " } else { " " });
+                }
+                s.push_str(WORDS[r.below(WORDS.len())]);
+            }
+            if r.chance(20) {
+                s.push(' ');
+            }
+            s
+        }
+        5 => {
+            // Multi-line text, sometimes with trailing spaces or blank lines.
+            let n = 1 + r.below(5);
+            let mut s = String::new();
+            for _ in 0..n {
+                s.push_str(&rand_short(r));
+                if r.chance(20) {
+                    s.push(' ');
+                }
+                s.push('\n');
+                if r.chance(15) {
+                    s.push('\n');
+                }
+            }
+            if r.chance(40) {
+                s.pop();
+            }
+            if r.chance(15) {
+                s.insert(0, ' ');
+            }
+            s
+        }
+        6 => {
+            let a = NASTY[r.below(NASTY.len())];
+            let b = NASTY[r.below(NASTY.len())];
+            format!("{a}{b}")
+        }
+        _ => rand_short(r),
+    }
+}
+
+fn rand_short(r: &mut Rng) -> String {
+    const CH: &[char] = &[
+        'a', 'b', 'z', 'A', '0', '1', '9', ' ', '-', ':', '#', '\'', '"', '\\', '.', ',', '[', '{',
+        '}', '&', '*', '!', '|', '>', '%', '@', '`', '?', '\t', 'é', '日', '😀', '_', '/', '=',
+        '<',
+    ];
+    let n = r.below(12);
+    (0..n).map(|_| CH[r.below(CH.len())]).collect()
+}
+
+fn rand_key(r: &mut Rng) -> String {
+    match r.below(4) {
+        0 => rand_string(r),
+        1 => rand_short(r),
+        _ => WORDS[r.below(WORDS.len())].to_string(),
+    }
+}
+
+fn rand_float(r: &mut Rng) -> f64 {
+    match r.below(8) {
+        0 => [
+            0.0,
+            -0.0,
+            1.0,
+            0.5,
+            1e21,
+            1e20,
+            1e-6,
+            1e-7,
+            123456789.0,
+            1e6,
+        ][r.below(10)],
+        1 => (r.next() as i64 as f64) / 1000.0,
+        2 => f64::from_bits(r.next()),
+        3 => (r.below(2_000_000) as f64) - 1_000_000.0,
+        4 => (r.below(1000) as f64) / 8.0,
+        5 => 10f64.powi(r.below(60) as i32 - 30),
+        _ => (r.next() % 100_000) as f64 / 100.0,
+    }
+}
+
+pub fn rand_value(r: &mut Rng, depth: usize) -> Value {
+    let k = r.below(if depth >= 4 { 7 } else { 10 });
+    match k {
+        0 => Value::Nil,
+        1 => Value::Bool(r.chance(50)),
+        2 => match r.below(4) {
+            0 => Value::int(r.next() as i64),
+            1 => Value::Int(r.below(100_000) as i64 - 50_000, IntKind::Int64),
+            _ => Value::int(r.below(2000) as i64 - 1000),
+        },
+        3 => {
+            let f = rand_float(r);
+            if f.is_finite() {
+                Value::Float(f, FloatKind::F64)
+            } else {
+                Value::float(1.5)
+            }
+        }
+        4..=6 => Value::string(rand_string(r)),
+        7 => {
+            let n = r.below(5);
+            Value::list((0..n).map(|_| rand_value(r, depth + 1)).collect())
+        }
+        _ => {
+            let n = r.below(6);
+            Value::map(
+                (0..n)
+                    .map(|_| (rand_key(r), rand_value(r, depth + 1)))
+                    .filter(|(k, _)| k != "$type"),
+            )
+        }
+    }
+}
+
+/// A YAML text to read: canon's own `toYaml` of a value (valid, nasty scalars), sometimes mangled.
+fn rand_yaml(r: &mut Rng) -> String {
+    let v = rand_value(r, 0);
+    let mut text = goyaml::to_yaml(&v).unwrap_or_default();
+    if r.chance(25) {
+        let frag = NASTY[r.below(NASTY.len())];
+        let at = r.below(text.len() + 1);
+        let at = (0..=at)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        text.insert_str(at, frag);
+    }
+    text
+}
+
+#[test]
+#[ignore = "needs the Go YAML oracle (scripts/test)"]
+fn differential() {
+    let cases: usize = std::env::var("CANON_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    let seed: u64 = std::env::var("CANON_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+                | 1
+        });
+    eprintln!("fuzz: {cases} cases, CANON_FUZZ_SEED={seed}");
+    let mut r = Rng(seed);
+    let ops = [
+        "toYaml",
+        "toJson",
+        "toPrettyJson",
+        "toRawJson",
+        "fromYaml",
+        "fromYamlArray",
+        "readValues",
+    ];
+    let mut reqs = Vec::with_capacity(cases);
+    for i in 0..cases {
+        let op = ops[i % ops.len()];
+        if op.starts_with("to") {
+            reqs.push(oracle::data_req(op, &rand_value(&mut r, 0)));
+        } else {
+            reqs.push(oracle::text_req(op, &rand_yaml(&mut r)));
+        }
+    }
+    let mut mismatches = 0;
+    for chunk in reqs.chunks(5000) {
+        let answers = oracle::run(chunk);
+        for (req, want) in chunk.iter().zip(answers) {
+            let got = canon_answer(req);
+            if got != want {
+                mismatches += 1;
+                if mismatches <= 10 {
+                    eprintln!("MISMATCH {req}\n  go:    {want:?}\n  canon: {got:?}");
+                }
+            }
+        }
+    }
+    eprintln!("fuzz: {cases} cases, {mismatches} mismatches (seed {seed})");
+    assert_eq!(mismatches, 0, "seed {seed}");
+}
