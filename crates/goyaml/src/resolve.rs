@@ -257,7 +257,7 @@ fn parse_hex_float(s: &str) -> Option<f64> {
 }
 
 fn split_base(s: &str) -> (u32, &str, bool) {
-    let lower = |p: &str| s.len() >= 2 && s[..2].eq_ignore_ascii_case(p);
+    let lower = |p: &str| s.len() >= 2 && s.as_bytes()[..2].eq_ignore_ascii_case(p.as_bytes());
     if lower("0x") {
         (16, &s[2..], true)
     } else if lower("0o") {
