@@ -207,13 +207,30 @@ fn go_plus_sharp_v(n: &Node) -> String {
 fn jsonable(n: &Node, json_numbers: bool) -> Result<Value, Error> {
     let mut bad_float: Option<f64> = None;
     let v = jsonable_rec(n, json_numbers, &mut bad_float)?;
-    if let Some(f) = bad_float {
-        return Err(Error::msg(format!(
-            "json: unsupported value: {}",
-            gofloat::g64(f)
-        )));
+    if bad_float.is_some() {
+        // json.Marshal reports the first one it meets, walking maps in sorted key order.
+        if let Some(f) = first_non_finite(&v) {
+            return Err(Error::msg(format!(
+                "json: unsupported value: {}",
+                gofloat::g64(f)
+            )));
+        }
     }
     Ok(v)
+}
+
+fn first_non_finite(v: &Value) -> Option<f64> {
+    match v {
+        Value::Float(f, _) if !f.is_finite() => Some(*f),
+        Value::List(l) => l.items.iter().find_map(first_non_finite),
+        Value::Map(m) => m
+            .entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .find_map(first_non_finite),
+        _ => None,
+    }
 }
 
 fn jsonable_rec(n: &Node, jn: bool, bad: &mut Option<f64>) -> Result<Value, Error> {
@@ -299,5 +316,35 @@ pub fn native_to_value(n: &Node) -> Value {
             };
             (key, native_to_value(v))
         })),
+    }
+}
+
+/// Go's `unicode.IsPrint` (as `strconv.Quote` uses it), approximated outside the ranges canon meets.
+pub fn go_is_print(c: char) -> bool {
+    goquote::is_print(c)
+}
+
+/// Whether two keys of one mapping become the same string in sigs.k8s.io/yaml's conversion (`1`
+/// and `"1"`, `01` and `1`): Go's result then depends on its random map iteration order.
+pub fn has_ambiguous_keys(n: &Node) -> bool {
+    match n {
+        Node::Seq(items) => items.iter().any(has_ambiguous_keys),
+        Node::Map(entries) => {
+            let mut seen = std::collections::HashSet::new();
+            for (k, v) in entries {
+                let key = match k {
+                    Node::Str(s) => s.clone(),
+                    Node::Int(i) => i.to_string(),
+                    Node::Float(f) => gofloat::g32(*f),
+                    Node::Bool(b) => b.to_string(),
+                    _ => continue,
+                };
+                if !seen.insert(key) || has_ambiguous_keys(v) {
+                    return true;
+                }
+            }
+            false
+        }
+        _ => false,
     }
 }

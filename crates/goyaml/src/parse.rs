@@ -744,14 +744,33 @@ pub fn go_sharp_v(n: &Node) -> String {
             "[]interface {{}}{{{}}}",
             items.iter().map(go_sharp_v).collect::<Vec<_>>().join(", ")
         ),
-        Node::Map(entries) => format!(
-            "map[interface {{}}]interface {{}}{{{}}}",
-            entries
-                .iter()
-                .map(|(k, v)| format!("{}:{}", go_sharp_v(k), go_sharp_v(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Node::Map(entries) => {
+            // fmt prints maps with sorted keys: nil first, then by type, then by value.
+            let mut sorted: Vec<&(Node, Node)> = entries.iter().collect();
+            sorted.sort_by(|a, b| sort_key(&a.0).partial_cmp(&sort_key(&b.0)).unwrap_or(std::cmp::Ordering::Equal));
+            format!(
+                "map[interface {{}}]interface {{}}{{{}}}",
+                sorted
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", go_sharp_v(k), go_sharp_v(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+}
+
+fn sort_key(n: &Node) -> (u8, f64, String) {
+    match n {
+        // fmt orders interface keys by type descriptor address (as Go lays them out: string,
+        // uint64, int, float64, bool), then by value.
+        Node::Null => (0, 0.0, String::new()),
+        Node::Str(s) => (1, 0.0, s.clone()),
+        Node::Uint(u) => (2, *u as f64, String::new()),
+        Node::Int(i) => (3, *i as f64, String::new()),
+        Node::Float(f) => (4, *f, String::new()),
+        Node::Bool(b) => (5, if *b { 1.0 } else { 0.0 }, String::new()),
+        _ => (6, 0.0, String::new()),
     }
 }
 

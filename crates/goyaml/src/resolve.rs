@@ -193,7 +193,11 @@ pub fn go_parse_float(s: &str) -> Option<f64> {
     if lower.starts_with("0x") {
         return parse_hex_float(&lower[2..]).map(|f| sign * f);
     }
-    // Decimal: digits with optional '.', optional exponent; '_' only allowed with a base prefix.
+    // Decimal: digits with optional '.', optional exponent; '_' only between digits (Go's underscoreOK).
+    if body.contains('_') && !underscore_ok(body) {
+        return None;
+    }
+    let body: String = body.chars().filter(|&c| c != '_').collect();
     let bb = body.as_bytes();
     let mut i = 0;
     let mut nd = 0;

@@ -129,6 +129,18 @@ pub struct Scanner {
     simple_keys: Vec<SimpleKey>,
     simple_keys_by_tok: HashMap<usize, usize>,
     flow_level: usize,
+    /// The first character of the reader chunk holding a forbidden character.
+    reader_limit: Option<usize>,
+    reader_hit: std::cell::Cell<bool>,
+}
+
+fn reader_error() -> YamlError {
+    YamlError {
+        stage: Stage::Reader,
+        problem: "control characters are not allowed".to_string(),
+        problem_mark: Mark::default(),
+        context_mark: Mark::default(),
+    }
 }
 
 fn is_alpha(c: char) -> bool {
@@ -164,7 +176,21 @@ impl Scanner {
     /// A scanner over `input`; fails like yaml.v2's reader on characters YAML does not allow.
     pub fn new(input: &str) -> R<Scanner> {
         let mut buf: Vec<char> = Vec::with_capacity(input.len() + 4);
-        for c in input.chars() {
+        let mut bad_at: Option<usize> = None;
+        let mut chunk_start_char = 0usize;
+        let mut chunk = 0usize;
+        let skip_bom = input.starts_with('\u{feff}');
+        let body = if skip_bom { &input[3..] } else { input };
+        // yaml.v2's reader decodes its input in 512-byte chunks as the scanner asks for characters
+        // (a character split by a chunk end belongs to the next chunk; the BOM is counted); a
+        // character YAML forbids fails only once the scanner reaches its chunk.
+        let base = if skip_bom { 3 } else { 0 };
+        for (b, c) in body.char_indices() {
+            let last_byte = base + b + c.len_utf8() - 1;
+            if last_byte / 512 != chunk {
+                chunk = last_byte / 512;
+                chunk_start_char = buf.len();
+            }
             let v = c as u32;
             let ok = v == 0x09
                 || v == 0x0A
@@ -174,19 +200,13 @@ impl Scanner {
                 || (0xA0..=0xD7FF).contains(&v)
                 || (0xE000..=0xFFFD).contains(&v)
                 || (0x10000..=0x10FFFF).contains(&v);
-            if !ok {
-                return Err(YamlError {
-                    stage: Stage::Reader,
-                    problem: "control characters are not allowed".to_string(),
-                    problem_mark: Mark::default(),
-                    context_mark: Mark::default(),
-                });
+            if !ok && bad_at.is_none() {
+                bad_at = Some(chunk_start_char);
             }
             buf.push(c);
         }
-        // A leading BOM is consumed by the reader.
-        if buf.first() == Some(&'\u{feff}') {
-            buf.remove(0);
+        if bad_at == Some(0) {
+            return Err(reader_error());
         }
         buf.extend(['\0'; 4]);
         Ok(Scanner {
@@ -204,10 +224,17 @@ impl Scanner {
             simple_keys: Vec::new(),
             simple_keys_by_tok: HashMap::new(),
             flow_level: 0,
+            reader_limit: bad_at,
+            reader_hit: std::cell::Cell::new(false),
         })
     }
 
     fn ch(&self, k: usize) -> char {
+        if let Some(limit) = self.reader_limit
+            && self.pos + k >= limit
+        {
+            self.reader_hit.set(true);
+        }
         self.buf.get(self.pos + k).copied().unwrap_or('\0')
     }
 
@@ -299,7 +326,11 @@ impl Scanner {
                     }
                 }
             }
-            self.fetch_next_token()?;
+            let r = self.fetch_next_token();
+            if self.reader_hit.get() {
+                return Err(reader_error());
+            }
+            r?;
         }
         self.token_available = true;
         Ok(())
@@ -1341,9 +1372,8 @@ impl Scanner {
 
     fn scan_to_next_token(&mut self) {
         loop {
-            if self.mark.column == 0 && self.ch(0) == '\u{feff}' {
-                self.skip();
-            }
+            // yaml.v2 skips a BOM here only when its buffer starts with one (its `is_bom` ignores
+            // the position), which after the reader's own BOM handling practically never happens.
             while self.ch(0) == ' '
                 || ((self.flow_level > 0 || !self.simple_key_allowed) && self.ch(0) == '\t')
             {

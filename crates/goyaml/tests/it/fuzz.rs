@@ -291,10 +291,130 @@ pub fn rand_value(r: &mut Rng, depth: usize) -> Value {
     }
 }
 
-/// A YAML text to read: canon's own `toYaml` of a value (valid, nasty scalars), sometimes mangled.
+fn pick<'a>(r: &mut Rng, xs: &[&'a str]) -> &'a str {
+    xs[r.below(xs.len())]
+}
+
+/// A scalar in one of YAML's notations.
+fn gen_scalar(r: &mut Rng, indent: usize) -> String {
+    let pad = " ".repeat(indent + 2);
+    match r.below(12) {
+        0..=3 => {
+            let s = rand_string(r);
+            if s.contains('\n') { "x".into() } else { s }
+        }
+        4 => format!("'{}'", rand_short(r).replace('\'', "''")),
+        5 => format!("'{}\n{pad}{}'", rand_short(r).replace('\'', "''"), WORDS[r.below(WORDS.len())]),
+        6 => {
+            let esc = pick(r, &["\\n", "\\t", "\\x41", "\\u00e9", "\\U0001F600", "\\\"", "\\\\", "\\0", "\\e", "\\N", "\\_", "\\L", "\\ ", "\\/", "\\q", "\\x4"]);
+            format!("\"{}{}{}\"", rand_short(r).replace(['"', '\\'], ""), esc, WORDS[r.below(WORDS.len())])
+        }
+        7 => format!("\"{} \\\n{pad}{}\"", WORDS[r.below(WORDS.len())], WORDS[r.below(WORDS.len())]),
+        8 | 9 => {
+            let ind = pick(r, &["|", "|-", "|+", ">", ">-", ">+", "|2", "|1-", ">2+", "|0", "| # c"]);
+            let mut out = format!("{ind}\n");
+            let n = 1 + r.below(4);
+            for _ in 0..n {
+                if r.chance(20) {
+                    out.push('\n');
+                    continue;
+                }
+                let extra = if r.chance(20) { " " } else { "" };
+                out.push_str(&format!("{pad}{extra}{}\n", rand_short(r).replace('\n', "")));
+            }
+            if r.chance(30) {
+                out.push('\n');
+            }
+            out.pop();
+            out
+        }
+        10 => format!("{}\n{pad}{}", WORDS[r.below(WORDS.len())], WORDS[r.below(WORDS.len())]),
+        _ => pick(r, &["[a, b]", "{a: 1, b: [x, y]}", "[]", "{}", "[a, [b, {c: d}], 'e']", "{a: {b: {c: 1}}}", "[a: b, c]", "{? a, b: }", "[1, 2,]", "{a: 1,}", "[a b, c]", "&x 1", "*x", "!!str 1", "!!int 12", "!!float 2", "!!binary aGk=", "!!bool yes", "!!null ''", "!foo bar", "!!int 1.5", "! x", "*undefined", "&a [*a]", "0777", "1e3", ".5", "-.inf"]).to_string(),
+    }
+}
+
+fn gen_key(r: &mut Rng) -> String {
+    match r.below(10) {
+        0 => format!("'{}'", rand_short(r).replace('\'', "''")),
+        1 => format!("\"{}\"", rand_short(r).replace(['"', '\\'], "")),
+        2 => pick(r, &["<<", "? complex", "1", "2.5", "true", "~", "null", "on", "0x10", "1e3", "[a, b]", "{a: 1}", "&k key", "*k", "- x", "a b", "a:b", "a #c"]).to_string(),
+        _ => WORDS[r.below(WORDS.len())].to_string(),
+    }
+}
+
+/// A block collection in YAML notation, with anchors, aliases, merges, comments and tags.
+fn gen_block(r: &mut Rng, indent: usize, depth: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut out = String::new();
+    let n = 1 + r.below(4);
+    let seq = r.chance(30);
+    for _ in 0..n {
+        if r.chance(8) {
+            out.push_str(&format!("{pad}# {}\n", rand_short(r).replace('\n', "")));
+        }
+        if seq {
+            out.push_str(&format!("{pad}-"));
+        } else {
+            if r.chance(5) {
+                let target = pick(r, &["*a", "*b", "{m: 1}", "[*a, *b]", "[{n: 2}]", "x"]);
+                out.push_str(&format!("{pad}<<: {target}\n"));
+                continue;
+            }
+            out.push_str(&format!("{pad}{}:", gen_key(r)));
+        }
+        if r.chance(12) {
+            out.push_str(&format!(" &{}", pick(r, &["a", "b", "c"])));
+        }
+        if depth < 3 && r.chance(35) {
+            out.push('\n');
+            let child_indent = if seq || r.chance(30) && !seq { indent + 2 } else { indent + 2 };
+            let child_indent = if !seq && r.chance(20) { indent } else { child_indent };
+            out.push_str(&gen_block(r, child_indent, depth + 1));
+        } else {
+            out.push(' ');
+            out.push_str(&gen_scalar(r, indent));
+            if r.chance(10) {
+                out.push_str(" # trailing");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A YAML text to read: canon's own `toYaml` of a value (valid, nasty scalars) or a generated
+/// document in all of YAML's notations, sometimes mangled.
 fn rand_yaml(r: &mut Rng) -> String {
-    let v = rand_value(r, 0);
-    let mut text = goyaml::to_yaml(&v).unwrap_or_default();
+    let mut text = if r.chance(40) {
+        let v = rand_value(r, 0);
+        goyaml::to_yaml(&v).unwrap_or_default()
+    } else {
+        let mut t = String::new();
+        if r.chance(10) {
+            t.push_str(pick(r, &["---\n", "--- # doc\n", "%YAML 1.1\n---\n", "%TAG !e! tag:e.com:\n---\n", "...\n", "\u{feff}"]));
+        }
+        t.push_str(&gen_block(r, 0, 0));
+        if r.chance(10) {
+            t.push_str(pick(r, &["---\nb: 2\n", "...\n", "--- [\n", "---\n: : :\n"]));
+        }
+        t
+    };
+    if r.chance(15) {
+        // Mangle: delete or insert a character, or change an indentation.
+        let chars: Vec<char> = text.chars().collect();
+        if !chars.is_empty() {
+            let at = r.below(chars.len());
+            let mut c2 = chars.clone();
+            match r.below(3) {
+                0 => {
+                    c2.remove(at);
+                }
+                1 => c2.insert(at, pick(r, &[" ", "\t", ":", "-", "#", "'", "\"", "[", "{", "&", "*", "!", "\n", "|"]).chars().next().unwrap_or(' ')),
+                _ => c2.insert(at, ' '),
+            }
+            text = c2.into_iter().collect();
+        }
+    }
     if r.chance(25) {
         let frag = NASTY[r.below(NASTY.len())];
         let at = r.below(text.len() + 1);
@@ -336,12 +456,21 @@ fn differential() {
         "readValues",
     ];
     let mut reqs = Vec::with_capacity(cases);
+    let mut skipped = 0;
     for i in 0..cases {
         let op = ops[i % ops.len()];
         if op.starts_with("to") {
             reqs.push(oracle::data_req(op, &rand_value(&mut r, 0)));
         } else {
-            reqs.push(oracle::text_req(op, &rand_yaml(&mut r)));
+            let text = rand_yaml(&mut r);
+            // Colliding keys make Go's own answer depend on map iteration order: not comparable.
+            if let Ok(Some(n)) = goyaml::parse_yaml_v2(&text)
+                && goyaml::has_ambiguous_keys(&n)
+            {
+                skipped += 1;
+                continue;
+            }
+            reqs.push(oracle::text_req(op, &text));
         }
     }
     let mut mismatches = 0;
@@ -357,6 +486,9 @@ fn differential() {
             }
         }
     }
-    eprintln!("fuzz: {cases} cases, {mismatches} mismatches (seed {seed})");
+    eprintln!(
+        "fuzz: {} cases compared, {mismatches} mismatches, {skipped} skipped for ambiguous keys (seed {seed})",
+        reqs.len()
+    );
     assert_eq!(mismatches, 0, "seed {seed}");
 }

@@ -164,11 +164,12 @@ fn go_quote(s: &str) -> String {
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 out.push_str(&format!("\\x{:02x}", c as u32))
             }
-            c if (c as u32) >= 0x80 && (c as u32) < 0xa0 => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            '\u{ad}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{200b}'..='\u{200f}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
+            c if !goyaml::go_is_print(c) => {
+                if (c as u32) < 0x10000 {
+                    out.push_str(&format!("\\u{:04x}", c as u32))
+                } else {
+                    out.push_str(&format!("\\U{:08x}", c as u32))
+                }
             }
             c => out.push(c),
         }
