@@ -10,7 +10,8 @@
 // ops taking "data": toYaml, mustToYaml, toYamlPretty, toJson, toPrettyJson, toRawJson, toToml.
 // ops taking "text": fromYaml, fromYamlArray, fromJson, fromJsonArray, readValues, yamlToJson,
 // yamlV2 (yaml.v2 Unmarshal into interface{}, natively typed), yamlV3 (same with yaml.v3),
-// strvals (helm --set), strvalsString (--set-string).
+// strvals (helm --set), strvalsString (--set-string), splitManifests / splitManifestsV3 (helm v4's
+// and v3's releaseutil.SplitManifests; output: the documents in order, as a JSON array).
 //
 // Output, one JSON object per line, in input order:
 //
@@ -33,7 +34,9 @@ import (
 	"github.com/Masterminds/sprig/v3"
 	yamlv2 "go.yaml.in/yaml/v2"
 	yamlv3 "go.yaml.in/yaml/v3"
+	releaseutilv3 "helm.sh/helm/v3/pkg/releaseutil"
 	"helm.sh/helm/v4/pkg/chart/common"
+	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	"helm.sh/helm/v4/pkg/strvals"
 	"sigs.k8s.io/yaml"
 	goYaml "sigs.k8s.io/yaml/goyaml.v3"
@@ -129,6 +132,10 @@ func run(line []byte) (resp response) {
 		var v interface{}
 		err := yamlv3.Unmarshal([]byte(req.Text), &v)
 		resp.Output, resp.Error = dump(v), errString(err)
+	case "splitManifests":
+		resp.Output = splitDump(releaseutil.SplitManifests(req.Text))
+	case "splitManifestsV3":
+		resp.Output = splitDump(releaseutilv3.SplitManifests(req.Text))
 	case "strvals":
 		v, err := strvals.Parse(req.Text)
 		resp.Output, resp.Error = dump(v), errString(err)
@@ -287,4 +294,15 @@ func dumpTo(b *strings.Builder, v interface{}) {
 	default:
 		fmt.Fprintf(b, "%T:%v", v, v)
 	}
+}
+
+// splitDump lists SplitManifests' documents in their manifest-N order, as a JSON array.
+func splitDump(m map[string]string) string {
+	docs := make([]string, len(m))
+	for k, v := range m {
+		n, _ := strconv.Atoi(strings.TrimPrefix(k, "manifest-"))
+		docs[n] = v
+	}
+	b, _ := json.Marshal(docs)
+	return string(b)
 }

@@ -175,7 +175,7 @@ pub fn format(f: f64, fmt: u8, bits32: bool) -> String {
         b'f' => fmt_f(&d, &mut out),
         _ => {
             let exp = d.dp - 1;
-            if !d.digits.is_empty() && (exp < -4 || exp >= 6) {
+            if !d.digits.is_empty() && !(-4..6).contains(&exp) {
                 fmt_e(&d, &mut out)
             } else if d.digits.is_empty() {
                 if d.neg {
@@ -228,6 +228,9 @@ mod tie_tests {
     #[test]
     fn ties_round_half_even_like_go() {
         assert_eq!(g64(1.4308454176633213e15), "1.4308454176633212e+15");
-        assert_eq!(format(1.6925570747012843e15, b'f', false), "1692557074701284.2");
+        assert_eq!(
+            format(1.6925570747012843e15, b'f', false),
+            "1692557074701284.2"
+        );
     }
 }

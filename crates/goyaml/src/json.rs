@@ -113,7 +113,7 @@ pub fn float(f: f64, bits32: bool) -> Result<String, Error> {
     if abs != 0.0 {
         let small_or_big = if bits32 {
             let a = abs as f32;
-            a < 1e-6 || a >= 1e21
+            !(1e-6..1e21).contains(&a)
         } else {
             !(1e-6..1e21).contains(&abs)
         };

@@ -11,6 +11,7 @@ mod error;
 mod gofloat;
 mod goquote;
 pub mod json;
+pub mod manifest;
 pub mod node;
 mod parse;
 pub mod resolve;
@@ -18,6 +19,7 @@ mod scan;
 
 pub use error::Error;
 use gotmpl::Value;
+pub use manifest::{HelmVersion, split_manifests};
 pub use node::Node;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -325,10 +327,26 @@ pub fn go_is_print(c: char) -> bool {
 }
 
 /// Whether two keys of one mapping become the same string in sigs.k8s.io/yaml's conversion (`1`
-/// and `"1"`, `01` and `1`): Go's result then depends on its random map iteration order.
+/// and `"1"`, `01` and `1`), or two keys cannot be converted at all (`~`, an uint64): Go's result
+/// then depends on its random map iteration order.
 pub fn has_ambiguous_keys(n: &Node) -> bool {
+    count_bad_keys(n) >= 2 || has_colliding_keys(n)
+}
+
+fn count_bad_keys(n: &Node) -> usize {
     match n {
-        Node::Seq(items) => items.iter().any(has_ambiguous_keys),
+        Node::Seq(items) => items.iter().map(count_bad_keys).sum(),
+        Node::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| usize::from(matches!(k, Node::Null | Node::Uint(_))) + count_bad_keys(v))
+            .sum(),
+        _ => 0,
+    }
+}
+
+fn has_colliding_keys(n: &Node) -> bool {
+    match n {
+        Node::Seq(items) => items.iter().any(has_colliding_keys),
         Node::Map(entries) => {
             let mut seen = std::collections::HashSet::new();
             for (k, v) in entries {
@@ -339,7 +357,7 @@ pub fn has_ambiguous_keys(n: &Node) -> bool {
                     Node::Bool(b) => b.to_string(),
                     _ => continue,
                 };
-                if !seen.insert(key) || has_ambiguous_keys(v) {
+                if !seen.insert(key) || has_colliding_keys(v) {
                     return true;
                 }
             }

@@ -747,7 +747,11 @@ pub fn go_sharp_v(n: &Node) -> String {
         Node::Map(entries) => {
             // fmt prints maps with sorted keys: nil first, then by type, then by value.
             let mut sorted: Vec<&(Node, Node)> = entries.iter().collect();
-            sorted.sort_by(|a, b| sort_key(&a.0).partial_cmp(&sort_key(&b.0)).unwrap_or(std::cmp::Ordering::Equal));
+            sorted.sort_by(|a, b| {
+                sort_key(&a.0)
+                    .partial_cmp(&sort_key(&b.0))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
             format!(
                 "map[interface {{}}]interface {{}}{{{}}}",
                 sorted

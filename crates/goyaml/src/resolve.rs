@@ -190,8 +190,8 @@ pub fn go_parse_float(s: &str) -> Option<f64> {
         "nan" if sign > 0.0 && !s.starts_with('+') => return Some(f64::NAN),
         _ => {}
     }
-    if lower.starts_with("0x") {
-        return parse_hex_float(&lower[2..]).map(|f| sign * f);
+    if let Some(hex) = lower.strip_prefix("0x") {
+        return parse_hex_float(hex).map(|f| sign * f);
     }
     // Decimal: digits with optional '.', optional exponent; '_' only between digits (Go's underscoreOK).
     if body.contains('_') && !underscore_ok(body) {
@@ -286,10 +286,8 @@ pub fn go_parse_uint(s: &str) -> Option<u64> {
         return None;
     }
     // Underscores are only legal with base prefix 0 and between digits.
-    if digits.contains('_') {
-        if !prefixed || !underscore_ok(s) {
-            return None;
-        }
+    if digits.contains('_') && (!prefixed || !underscore_ok(s)) {
+        return None;
     }
     let digits: String = digits.chars().filter(|&c| c != '_').collect();
     if digits.is_empty() {

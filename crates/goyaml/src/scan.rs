@@ -512,7 +512,7 @@ impl Scanner {
                 let m = self.simple_keys[self.simple_keys.len() - 1].mark;
                 return Err(scanner_err(m, self.mark, "exceeded max depth of 10000"));
             }
-            let pos = number.map(|n| n - self.tokens_parsed);
+            let pos = number.and_then(|n| n.checked_sub(self.tokens_parsed));
             self.insert(
                 pos,
                 Token {
@@ -651,7 +651,7 @@ impl Scanner {
         let mut n = 0;
         while self.ch(0).is_ascii_digit() {
             n += 1;
-            if n > 9 {
+            if n > 2 {
                 return Err(scanner_err(
                     start,
                     self.mark,
@@ -763,7 +763,9 @@ impl Scanner {
         if self.simple_key_is_valid(idx)? {
             let k = self.simple_keys[idx];
             self.insert(
-                Some(k.token_number - self.tokens_parsed),
+                // Go computes a negative position when the key's token is already consumed, and
+                // its insert then appends.
+                k.token_number.checked_sub(self.tokens_parsed),
                 Token {
                     tok: Tok::Key,
                     start: k.mark,

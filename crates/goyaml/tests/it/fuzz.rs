@@ -304,14 +304,52 @@ fn gen_scalar(r: &mut Rng, indent: usize) -> String {
             if s.contains('\n') { "x".into() } else { s }
         }
         4 => format!("'{}'", rand_short(r).replace('\'', "''")),
-        5 => format!("'{}\n{pad}{}'", rand_short(r).replace('\'', "''"), WORDS[r.below(WORDS.len())]),
+        5 => format!(
+            "'{}\n{pad}{}'",
+            rand_short(r).replace('\'', "''"),
+            WORDS[r.below(WORDS.len())]
+        ),
         6 => {
-            let esc = pick(r, &["\\n", "\\t", "\\x41", "\\u00e9", "\\U0001F600", "\\\"", "\\\\", "\\0", "\\e", "\\N", "\\_", "\\L", "\\ ", "\\/", "\\q", "\\x4"]);
-            format!("\"{}{}{}\"", rand_short(r).replace(['"', '\\'], ""), esc, WORDS[r.below(WORDS.len())])
+            let esc = pick(
+                r,
+                &[
+                    "\\n",
+                    "\\t",
+                    "\\x41",
+                    "\\u00e9",
+                    "\\U0001F600",
+                    "\\\"",
+                    "\\\\",
+                    "\\0",
+                    "\\e",
+                    "\\N",
+                    "\\_",
+                    "\\L",
+                    "\\ ",
+                    "\\/",
+                    "\\q",
+                    "\\x4",
+                ],
+            );
+            format!(
+                "\"{}{}{}\"",
+                rand_short(r).replace(['"', '\\'], ""),
+                esc,
+                WORDS[r.below(WORDS.len())]
+            )
         }
-        7 => format!("\"{} \\\n{pad}{}\"", WORDS[r.below(WORDS.len())], WORDS[r.below(WORDS.len())]),
+        7 => format!(
+            "\"{} \\\n{pad}{}\"",
+            WORDS[r.below(WORDS.len())],
+            WORDS[r.below(WORDS.len())]
+        ),
         8 | 9 => {
-            let ind = pick(r, &["|", "|-", "|+", ">", ">-", ">+", "|2", "|1-", ">2+", "|0", "| # c"]);
+            let ind = pick(
+                r,
+                &[
+                    "|", "|-", "|+", ">", ">-", ">+", "|2", "|1-", ">2+", "|0", "| # c",
+                ],
+            );
             let mut out = format!("{ind}\n");
             let n = 1 + r.below(4);
             for _ in 0..n {
@@ -320,7 +358,10 @@ fn gen_scalar(r: &mut Rng, indent: usize) -> String {
                     continue;
                 }
                 let extra = if r.chance(20) { " " } else { "" };
-                out.push_str(&format!("{pad}{extra}{}\n", rand_short(r).replace('\n', "")));
+                out.push_str(&format!(
+                    "{pad}{extra}{}\n",
+                    rand_short(r).replace('\n', "")
+                ));
             }
             if r.chance(30) {
                 out.push('\n');
@@ -328,8 +369,45 @@ fn gen_scalar(r: &mut Rng, indent: usize) -> String {
             out.pop();
             out
         }
-        10 => format!("{}\n{pad}{}", WORDS[r.below(WORDS.len())], WORDS[r.below(WORDS.len())]),
-        _ => pick(r, &["[a, b]", "{a: 1, b: [x, y]}", "[]", "{}", "[a, [b, {c: d}], 'e']", "{a: {b: {c: 1}}}", "[a: b, c]", "{? a, b: }", "[1, 2,]", "{a: 1,}", "[a b, c]", "&x 1", "*x", "!!str 1", "!!int 12", "!!float 2", "!!binary aGk=", "!!bool yes", "!!null ''", "!foo bar", "!!int 1.5", "! x", "*undefined", "&a [*a]", "0777", "1e3", ".5", "-.inf"]).to_string(),
+        10 => format!(
+            "{}\n{pad}{}",
+            WORDS[r.below(WORDS.len())],
+            WORDS[r.below(WORDS.len())]
+        ),
+        _ => pick(
+            r,
+            &[
+                "[a, b]",
+                "{a: 1, b: [x, y]}",
+                "[]",
+                "{}",
+                "[a, [b, {c: d}], 'e']",
+                "{a: {b: {c: 1}}}",
+                "[a: b, c]",
+                "{? a, b: }",
+                "[1, 2,]",
+                "{a: 1,}",
+                "[a b, c]",
+                "&x 1",
+                "*x",
+                "!!str 1",
+                "!!int 12",
+                "!!float 2",
+                "!!binary aGk=",
+                "!!bool yes",
+                "!!null ''",
+                "!foo bar",
+                "!!int 1.5",
+                "! x",
+                "*undefined",
+                "&a [*a]",
+                "0777",
+                "1e3",
+                ".5",
+                "-.inf",
+            ],
+        )
+        .to_string(),
     }
 }
 
@@ -337,7 +415,30 @@ fn gen_key(r: &mut Rng) -> String {
     match r.below(10) {
         0 => format!("'{}'", rand_short(r).replace('\'', "''")),
         1 => format!("\"{}\"", rand_short(r).replace(['"', '\\'], "")),
-        2 => pick(r, &["<<", "? complex", "1", "2.5", "true", "~", "null", "on", "0x10", "1e3", "[a, b]", "{a: 1}", "&k key", "*k", "- x", "a b", "a:b", "a #c"]).to_string(),
+        2 => pick(
+            r,
+            &[
+                "<<",
+                "? complex",
+                "1",
+                "2.5",
+                "true",
+                "~",
+                "null",
+                "on",
+                "0x10",
+                "1e3",
+                "[a, b]",
+                "{a: 1}",
+                "&k key",
+                "*k",
+                "- x",
+                "a b",
+                "a:b",
+                "a #c",
+            ],
+        )
+        .to_string(),
         _ => WORDS[r.below(WORDS.len())].to_string(),
     }
 }
@@ -367,8 +468,12 @@ fn gen_block(r: &mut Rng, indent: usize, depth: usize) -> String {
         }
         if depth < 3 && r.chance(35) {
             out.push('\n');
-            let child_indent = if seq || r.chance(30) && !seq { indent + 2 } else { indent + 2 };
-            let child_indent = if !seq && r.chance(20) { indent } else { child_indent };
+            // A mapping's block sequence may sit at the mapping's own indentation.
+            let child_indent = if !seq && r.chance(20) {
+                indent
+            } else {
+                indent + 2
+            };
             out.push_str(&gen_block(r, child_indent, depth + 1));
         } else {
             out.push(' ');
@@ -391,11 +496,24 @@ fn rand_yaml(r: &mut Rng) -> String {
     } else {
         let mut t = String::new();
         if r.chance(10) {
-            t.push_str(pick(r, &["---\n", "--- # doc\n", "%YAML 1.1\n---\n", "%TAG !e! tag:e.com:\n---\n", "...\n", "\u{feff}"]));
+            t.push_str(pick(
+                r,
+                &[
+                    "---\n",
+                    "--- # doc\n",
+                    "%YAML 1.1\n---\n",
+                    "%TAG !e! tag:e.com:\n---\n",
+                    "...\n",
+                    "\u{feff}",
+                ],
+            ));
         }
         t.push_str(&gen_block(r, 0, 0));
         if r.chance(10) {
-            t.push_str(pick(r, &["---\nb: 2\n", "...\n", "--- [\n", "---\n: : :\n"]));
+            t.push_str(pick(
+                r,
+                &["---\nb: 2\n", "...\n", "--- [\n", "---\n: : :\n"],
+            ));
         }
         t
     };
@@ -409,7 +527,18 @@ fn rand_yaml(r: &mut Rng) -> String {
                 0 => {
                     c2.remove(at);
                 }
-                1 => c2.insert(at, pick(r, &[" ", "\t", ":", "-", "#", "'", "\"", "[", "{", "&", "*", "!", "\n", "|"]).chars().next().unwrap_or(' ')),
+                1 => c2.insert(
+                    at,
+                    pick(
+                        r,
+                        &[
+                            " ", "\t", ":", "-", "#", "'", "\"", "[", "{", "&", "*", "!", "\n", "|",
+                        ],
+                    )
+                    .chars()
+                    .next()
+                    .unwrap_or(' '),
+                ),
                 _ => c2.insert(at, ' '),
             }
             text = c2.into_iter().collect();

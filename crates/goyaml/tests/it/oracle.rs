@@ -219,3 +219,35 @@ fn dump_to(s: &mut String, v: &Value) {
 fn go_g(f: f64) -> String {
     goyaml::format_float_g(f)
 }
+
+/// The oracle's `dump` of a natively typed yaml.v2 value.
+pub fn dump_node(n: &goyaml::Node) -> String {
+    use goyaml::Node;
+    match n {
+        Node::Null => "nil".into(),
+        Node::Bool(b) => b.to_string(),
+        Node::Int(i) => format!("int:{i}"),
+        Node::Uint(u) => format!("uint64:{u}"),
+        Node::Float(f) => format!("float64:{}", go_g(*f)),
+        Node::Str(s) => go_quote(s),
+        Node::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(dump_node).collect::<Vec<_>>().join(", ")
+        ),
+        Node::Map(entries) => {
+            let mut items: Vec<(String, String)> = entries
+                .iter()
+                .map(|(k, v)| (dump_node(k), dump_node(v)))
+                .collect();
+            items.sort();
+            format!(
+                "map[{}]",
+                items
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+}
