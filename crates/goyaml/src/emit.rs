@@ -25,6 +25,8 @@ struct Analysis {
 
 /// The emitter's state, named as in libyaml.
 pub(crate) struct Emitter {
+    /// yaml.v3's emitter rules instead of yaml.v2's.
+    v3: bool,
     out: String,
     best_indent: i32,
     best_width: i32,
@@ -98,7 +100,7 @@ fn is_bom(v: &[u8], _i: usize) -> bool {
     at(v, 0) == 0xEF && at(v, 1) == 0xBB && at(v, 2) == 0xBF
 }
 
-fn analyze(value: &[u8]) -> Analysis {
+fn analyze(value: &[u8], v3: bool) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -112,6 +114,7 @@ fn analyze(value: &[u8]) -> Analysis {
     let mut flow_indicators = false;
     let mut line_breaks = false;
     let mut special_characters = false;
+    let mut tab_characters = false;
     let mut leading_space = false;
     let mut leading_break = false;
     let mut trailing_space = false;
@@ -166,7 +169,9 @@ fn analyze(value: &[u8]) -> Analysis {
             }
         }
         // The emitter is in unicode mode: only non-printable characters are special.
-        if !is_printable(value, i) {
+        if v3 && value[i] == b'\t' {
+            tab_characters = true;
+        } else if !is_printable(value, i) {
             special_characters = true;
         }
         if is_space(value, i) {
@@ -216,6 +221,12 @@ fn analyze(value: &[u8]) -> Analysis {
         a.block_allowed = false;
     }
     if break_space {
+        a.flow_plain_allowed = false;
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
+    if v3 && tab_characters {
+        // yaml.v3: tabs rule out plain and single-quoted styles, not block scalars.
         a.flow_plain_allowed = false;
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
@@ -272,7 +283,7 @@ fn scalar_of(n: &Node) -> Option<(String, Style)> {
 }
 
 /// yaml.v2's map key order (`keyList.Less`).
-pub(crate) fn key_less(a: &Node, b: &Node) -> bool {
+pub(crate) fn key_less(a: &Node, b: &Node, v3: bool) -> bool {
     fn key_float(n: &Node) -> Option<(f64, u8)> {
         match n {
             Node::Int(i) => Some((*i as f64, 2)),
@@ -313,7 +324,7 @@ pub(crate) fn key_less(a: &Node, b: &Node) -> bool {
     let (Node::Str(a), Node::Str(b)) = (a, b) else {
         return kind(a) < kind(b);
     };
-    string_less(a, b)
+    string_less(a, b, v3)
 }
 
 fn is_letter(c: char) -> bool {
@@ -325,12 +336,14 @@ fn is_digit(c: char) -> bool {
 }
 
 /// The string branch of yaml.v2's `keyList.Less`: digit runs compare as numbers.
-pub(crate) fn string_less(a: &str, b: &str) -> bool {
+pub(crate) fn string_less(a: &str, b: &str, v3: bool) -> bool {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
     let mut i = 0;
+    let mut digits = false;
     while i < ar.len() && i < br.len() {
         if ar[i] == br[i] {
+            digits = is_digit(ar[i]);
             i += 1;
             continue;
         }
@@ -340,7 +353,8 @@ pub(crate) fn string_less(a: &str, b: &str) -> bool {
             return ar[i] < br[i];
         }
         if al || bl {
-            return bl;
+            // yaml.v3: after a digit, a letter sorts after a non-letter.
+            return if v3 && digits { al } else { bl };
         }
         let mut an: i64 = 0;
         let mut bn: i64 = 0;
@@ -376,25 +390,19 @@ pub(crate) fn string_less(a: &str, b: &str) -> bool {
     ar.len() < br.len()
 }
 
-/// Sorts map entries the way yaml.v2's encoder does (`sort.Sort`, not stable; keys are distinct).
-pub(crate) fn sort_entries(entries: &mut [(Node, Node)]) {
-    entries.sort_by(|x, y| {
-        if key_less(&x.0, &y.0) {
-            std::cmp::Ordering::Less
-        } else if key_less(&y.0, &x.0) {
-            std::cmp::Ordering::Greater
-        } else {
-            std::cmp::Ordering::Equal
-        }
-    });
+/// Sorts map entries the way yaml.v2's (or v3's) encoder does: Go's `sort.Sort` with `keyList.Less`.
+pub(crate) fn sort_entries(entries: &mut [(Node, Node)], v3: bool) {
+    crate::gosort::sort(entries, |x, y| key_less(&x.0, &y.0, v3));
 }
 
 impl Emitter {
-    pub(crate) fn new() -> Emitter {
+    pub(crate) fn new(v3: bool) -> Emitter {
         Emitter {
+            v3,
             out: String::new(),
             best_indent: 2,
-            best_width: 80,
+            // yaml.v3 starts with width -1, which its stream start turns into "no folding".
+            best_width: if v3 { i32::MAX } else { 80 },
             indent: -1,
             indents: Vec::new(),
             flow_level: 0,
@@ -424,6 +432,9 @@ impl Emitter {
     fn put_break(&mut self) {
         self.out.push('\n');
         self.column = 0;
+        if self.v3 {
+            self.indention = true;
+        }
     }
 
     /// Copies one character of `v` at `*i`.
@@ -450,6 +461,9 @@ impl Emitter {
         } else {
             self.write(v, i);
             self.column = 0;
+            if self.v3 {
+                self.indention = true;
+            }
         }
     }
 
@@ -512,7 +526,8 @@ impl Emitter {
                     self.pop_indent();
                     self.write_indicator("]", false, false, false);
                 } else {
-                    let indentless = self.mapping_context && !self.indention;
+                    // yaml.v3 (without CompactSeqIndent) indents every block sequence.
+                    let indentless = !self.v3 && self.mapping_context && !self.indention;
                     self.increase_indent(false, indentless);
                     for item in items {
                         self.write_indent();
@@ -526,7 +541,7 @@ impl Emitter {
                 let mut sorted;
                 let entries: &[(Node, Node)] = if sort {
                     sorted = entries.clone();
-                    sort_entries(&mut sorted);
+                    sort_entries(&mut sorted, self.v3);
                     &sorted
                 } else {
                     entries
@@ -589,7 +604,7 @@ impl Emitter {
             Node::Map(entries) => entries.is_empty(),
             scalar => {
                 let (text, _) = scalar_of(scalar).unwrap_or_default_scalar();
-                let a = analyze(text.as_bytes());
+                let a = analyze(text.as_bytes(), self.v3);
                 !a.multiline && text.len() <= 128
             }
         }
@@ -597,7 +612,7 @@ impl Emitter {
 
     fn scalar(&mut self, text: &str, requested: Style) {
         let v = text.as_bytes();
-        let a = analyze(v);
+        let a = analyze(v, self.v3);
         let mut style = requested;
         if self.simple_key_context && a.multiline {
             style = Style::Double;
@@ -632,7 +647,9 @@ impl Emitter {
     }
 
     fn write_plain(&mut self, v: &[u8], allow_breaks: bool) {
-        if !self.whitespace {
+        // yaml.v3 writes nothing at all for an empty plain scalar.
+        let silent = self.v3 && v.is_empty();
+        if !self.whitespace && !silent {
             self.put(' ');
         }
         let mut spaces = false;
@@ -664,7 +681,9 @@ impl Emitter {
                 breaks = false;
             }
         }
-        self.whitespace = false;
+        if !silent {
+            self.whitespace = false;
+        }
         self.indention = false;
         if self.root_context {
             self.open_ended = true;
@@ -872,7 +891,12 @@ impl OrDefaultScalar for Option<(String, Style)> {
 
 /// yaml.v2 `Marshal` of a decoded value (maps sorted by yaml.v2's key order).
 pub fn marshal(node: &Node) -> String {
-    Emitter::new().document(node, true)
+    Emitter::new(false).document(node, true)
+}
+
+/// yaml.v3 `Encoder` with `SetIndent(2)` of a value (maps sorted by yaml.v3's key order).
+pub fn marshal_v3(node: &Node) -> String {
+    Emitter::new(true).document(node, true)
 }
 
 #[cfg(test)]
@@ -895,8 +919,8 @@ mod tests {
 
     #[test]
     fn key_order() {
-        assert!(string_less("a2", "a10"));
-        assert!(string_less("a", "b"));
-        assert!(!string_less("b", "a"));
+        assert!(string_less("a2", "a10", false));
+        assert!(string_less("a", "b", false));
+        assert!(!string_less("b", "a", false));
     }
 }

@@ -10,6 +10,7 @@ mod emit;
 mod error;
 mod gofloat;
 mod goquote;
+mod gosort;
 pub mod json;
 pub mod manifest;
 pub mod node;
@@ -365,4 +366,53 @@ fn has_colliding_keys(n: &Node) -> bool {
         }
         _ => false,
     }
+}
+
+/// Helm's `toYamlPretty`: yaml.v3's `Encoder` with indent 2 straight from the value (no JSON step:
+/// ints stay ints, floats keep their Go width), without the final newline.
+pub fn to_yaml_pretty(v: &Value) -> Result<String, Error> {
+    let node = value_to_node(v)?;
+    let mut out = emit::marshal_v3(&node);
+    if out.ends_with('\n') {
+        out.pop();
+    }
+    Ok(out)
+}
+
+fn value_to_node(v: &Value) -> Result<Node, Error> {
+    Ok(match v {
+        Value::Nil => Node::Null,
+        Value::Bool(b) => Node::Bool(*b),
+        Value::Int(i, _) => Node::Int(*i),
+        Value::Uint(u, _) => Node::Uint(*u),
+        // A float32 prints with 32-bit shortest digits; those digits read back as the float64
+        // whose shortest form they are.
+        Value::Float(f, gotmpl::FloatKind::F32) if f.is_finite() => {
+            Node::Float(gofloat::g32(*f).parse().unwrap_or(*f))
+        }
+        Value::Float(f, _) => Node::Float(*f),
+        Value::String(s) => Node::Str(s.to_string()),
+        // yaml.v3 has no special case for []byte: a sequence of integers.
+        Value::Bytes(b) => Node::Seq(b.iter().map(|&x| Node::Int(i64::from(x))).collect()),
+        Value::List(l) => Node::Seq(
+            l.items
+                .iter()
+                .map(value_to_node)
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Map(m) => {
+            let entries = m.entries.read().unwrap_or_else(|p| p.into_inner());
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, v) in entries.iter() {
+                out.push((Node::Str(k.clone()), value_to_node(v)?));
+            }
+            Node::Map(out)
+        }
+        Value::Object(o) => {
+            return Err(Error::msg(format!(
+                "yaml: cannot marshal type: {}",
+                o.type_name()
+            )));
+        }
+    })
 }

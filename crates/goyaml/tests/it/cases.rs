@@ -116,6 +116,7 @@ pub fn canon_answer(req: &serde_json::Value) -> Answer {
     match op {
         "toYaml" => ok(goyaml::to_yaml(&data()).unwrap_or_default()),
         "mustToYaml" => res(goyaml::to_yaml(&data())),
+        "toYamlPretty" => ok(goyaml::to_yaml_pretty(&data()).unwrap_or_default()),
         "toJson" => ok(goyaml::to_json(&data()).unwrap_or_default()),
         "toPrettyJson" => ok(goyaml::to_pretty_json(&data()).unwrap_or_default()),
         "toRawJson" => ok(goyaml::to_raw_json(&data()).unwrap_or_default()),
