@@ -17,6 +17,7 @@ pub mod node;
 mod parse;
 pub mod resolve;
 mod scan;
+mod toml;
 
 pub use error::Error;
 use gotmpl::Value;
@@ -415,4 +416,34 @@ fn value_to_node(v: &Value) -> Result<Node, Error> {
             )));
         }
     })
+}
+
+/// Helm's `toToml`: BurntSushi/toml's encoder; on error Helm returns the error text, which is
+/// what `Err` holds.
+pub fn to_toml(v: &Value) -> Result<String, Error> {
+    toml::encode(v)
+}
+
+/// Whether some map in `v` has keys that yaml.v2's (or, with `v3`, yaml.v3's) key order cannot
+/// rank consistently (`"10" < "1E3" < "01" < "10"`). Go then sorts its random map order into
+/// different outputs from run to run; canon always gives one of them (Go's sort over keys in byte
+/// order), so such values are not byte-comparable with a single Go run.
+pub fn has_unstable_key_order(v: &Value, v3: bool) -> bool {
+    match v {
+        Value::List(l) => l.items.iter().any(|i| has_unstable_key_order(i, v3)),
+        Value::Map(m) => {
+            let entries = m.entries.read().unwrap_or_else(|p| p.into_inner());
+            let mut keys: Vec<Node> = entries.keys().map(|k| Node::Str(k.clone())).collect();
+            gosort::sort(&mut keys, |a, b| emit::key_less(a, b, v3));
+            for i in 0..keys.len() {
+                for j in i + 1..keys.len() {
+                    if emit::key_less(&keys[j], &keys[i], v3) {
+                        return true;
+                    }
+                }
+            }
+            entries.values().any(|i| has_unstable_key_order(i, v3))
+        }
+        _ => false,
+    }
 }

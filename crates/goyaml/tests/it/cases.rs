@@ -116,6 +116,7 @@ pub fn canon_answer(req: &serde_json::Value) -> Answer {
     match op {
         "toYaml" => ok(goyaml::to_yaml(&data()).unwrap_or_default()),
         "mustToYaml" => res(goyaml::to_yaml(&data())),
+        "toToml" => ok(goyaml::to_toml(&data()).unwrap_or_else(|e| e.message)),
         "toYamlPretty" => ok(goyaml::to_yaml_pretty(&data()).unwrap_or_default()),
         "toJson" => ok(goyaml::to_json(&data()).unwrap_or_default()),
         "toPrettyJson" => ok(goyaml::to_pretty_json(&data()).unwrap_or_default()),

@@ -588,13 +588,30 @@ fn differential() {
         "toYamlPretty",
         "toYaml",
         "fromYaml",
+        "toToml",
     ];
     let mut reqs = Vec::with_capacity(cases);
     let mut skipped = 0;
+    let mut unstable = 0;
     for i in 0..cases {
         let op = ops[i % ops.len()];
-        if op.starts_with("to") {
-            reqs.push(oracle::data_req(op, &rand_value(&mut r, 0)));
+        if op == "toToml" {
+            // A nil at the top makes Go's encoder panic (not an error Helm returns): not compared.
+            let mut v = rand_value(&mut r, 0);
+            while matches!(v, Value::Nil) {
+                v = rand_value(&mut r, 0);
+            }
+            reqs.push(oracle::data_req(op, &v));
+        } else if op.starts_with("to") {
+            let v = rand_value(&mut r, 0);
+            // Keys yaml's order cannot rank make Go's own output vary from run to run.
+            if (op == "toYaml" || op == "toYamlPretty")
+                && goyaml::has_unstable_key_order(&v, op == "toYamlPretty")
+            {
+                unstable += 1;
+                continue;
+            }
+            reqs.push(oracle::data_req(op, &v));
         } else {
             let text = rand_yaml(&mut r);
             // Colliding keys make Go's own answer depend on map iteration order: not comparable.
@@ -621,7 +638,7 @@ fn differential() {
         }
     }
     eprintln!(
-        "fuzz: {} cases compared, {mismatches} mismatches, {skipped} skipped for ambiguous keys (seed {seed})",
+        "fuzz: {} cases compared, {mismatches} mismatches; not comparable (Go itself varies): {skipped} with colliding keys, {unstable} with unrankable keys (seed {seed})",
         reqs.len()
     );
     assert_eq!(mismatches, 0, "seed {seed}");
