@@ -238,6 +238,12 @@ impl Scanner {
         self.buf.get(self.pos + k).copied().unwrap_or('\0')
     }
 
+    /// yaml.v2's `cache(parser, n)`: makes the reader decode `n` characters ahead, which is when
+    /// a forbidden character in a later chunk is noticed.
+    fn cache(&self, n: usize) {
+        let _ = self.ch(n - 1);
+    }
+
     fn skip(&mut self) {
         self.mark.index += 1;
         self.mark.column += 1;
@@ -367,6 +373,7 @@ impl Scanner {
         }
         self.scan_to_next_token();
         self.unroll_indent(self.mark.column as i64);
+        self.cache(4);
         let c = self.ch(0);
         if c == '\0' && self.pos >= self.buf.len() - 4 {
             return self.fetch_stream_end();
@@ -1039,6 +1046,7 @@ impl Scanner {
             ));
         }
         if is_break(self.ch(0)) {
+            self.cache(2);
             self.skip_line();
         }
         let mut end = self.mark;
@@ -1071,6 +1079,7 @@ impl Scanner {
             while !is_breakz(self.ch(0)) {
                 self.read(&mut s);
             }
+            self.cache(2);
             self.read_line(&mut leading_break);
             self.block_scalar_breaks(&mut indent, &mut trailing_breaks, start, &mut end)?;
         }
@@ -1119,6 +1128,7 @@ impl Scanner {
             if !is_break(self.ch(0)) {
                 break;
             }
+            self.cache(2);
             self.read_line(breaks);
             *end = self.mark;
         }
@@ -1151,6 +1161,7 @@ impl Scanner {
         let mut trailing_breaks = String::new();
         let mut whitespaces = String::new();
         loop {
+            self.cache(4);
             if self.doc_indicator_here() {
                 return Err(scanner_err(
                     start,
@@ -1175,6 +1186,7 @@ impl Scanner {
                 } else if single && c == '\'' || !single && c == '"' {
                     break;
                 } else if !single && c == '\\' && is_break(self.ch(1)) {
+                    self.cache(3);
                     self.skip();
                     self.skip_line();
                     leading_blanks = true;
@@ -1239,6 +1251,7 @@ impl Scanner {
                 } else {
                     self.read(&mut s);
                 }
+                self.cache(2);
             }
             let c = self.ch(0);
             if single && c == '\'' || !single && c == '"' {
@@ -1252,10 +1265,12 @@ impl Scanner {
                         self.skip();
                     }
                 } else if !leading_blanks {
+                    self.cache(2);
                     whitespaces.clear();
                     self.read_line(&mut leading_break);
                     leading_blanks = true;
                 } else {
+                    self.cache(2);
                     self.read_line(&mut trailing_breaks);
                 }
             }
@@ -1300,6 +1315,7 @@ impl Scanner {
         let start = self.mark;
         let mut end = self.mark;
         loop {
+            self.cache(4);
             if self.doc_indicator_here() {
                 break;
             }
@@ -1335,6 +1351,7 @@ impl Scanner {
                 }
                 self.read(&mut s);
                 end = self.mark;
+                self.cache(2);
             }
             if !(is_blank(self.ch(0)) || is_break(self.ch(0))) {
                 break;
@@ -1354,10 +1371,12 @@ impl Scanner {
                         self.skip();
                     }
                 } else if !leading_blanks {
+                    self.cache(2);
                     whitespaces.clear();
                     self.read_line(&mut leading_break);
                     leading_blanks = true;
                 } else {
+                    self.cache(2);
                     self.read_line(&mut trailing_breaks);
                 }
             }
@@ -1387,6 +1406,7 @@ impl Scanner {
                 }
             }
             if is_break(self.ch(0)) {
+                self.cache(2);
                 self.skip_line();
                 if self.flow_level == 0 {
                     self.simple_key_allowed = true;
