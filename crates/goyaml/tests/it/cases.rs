@@ -145,6 +145,17 @@ pub fn canon_answer(req: &serde_json::Value) -> Answer {
                 .collect();
             ok(goyaml::to_json(&Value::list(docs)).expect("json"))
         }
+        "strvals" | "strvalsString" => {
+            let (v, e) = if op == "strvals" {
+                goyaml::strvals::parse_set(text)
+            } else {
+                goyaml::strvals::parse_set_string(text)
+            };
+            Answer {
+                output: oracle::dump(&v),
+                error: e.map(|e| e.message).unwrap_or_default(),
+            }
+        }
         "yamlV2" => match goyaml::parse_yaml_v2(text) {
             Ok(n) => ok(n.as_ref().map_or("nil".to_string(), oracle::dump_node)),
             Err(e) => Answer {
