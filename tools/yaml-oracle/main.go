@@ -227,7 +227,8 @@ func fromJSONArray(str string) []any {
 }
 
 // dump prints a decoded Go value with its types, in a form crates/goyaml's tests print too:
-// nil, true/false, int:N, int64:N, uint64:N, float64:G (strconv 'g' -1), strings Go-quoted,
+// nil, true/false, int:N, int64:N, uint64:N, float64:G (strconv 'g' -1), strings JSON-quoted
+// without HTML escaping (exact on both sides, unlike strconv.Quote's unicode.IsPrint tables),
 // [a, b] for []interface{}, {"k": v} for map[string]interface{} (sorted), map[k: v] for
 // map[interface{}]interface{} (keys dumped, in sorted dump order), and %T:%v for anything else.
 func dump(v interface{}) string {
@@ -251,7 +252,7 @@ func dumpTo(b *strings.Builder, v interface{}) {
 	case float64:
 		b.WriteString("float64:" + strconv.FormatFloat(x, 'g', -1, 64))
 	case string:
-		b.WriteString(strconv.Quote(x))
+		b.WriteString(quote(x))
 	case []interface{}:
 		b.WriteString("[")
 		for i, e := range x {
@@ -272,7 +273,7 @@ func dumpTo(b *strings.Builder, v interface{}) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(strconv.Quote(k) + ": ")
+			b.WriteString(quote(k) + ": ")
 			dumpTo(b, x[k])
 		}
 		b.WriteString("}")
@@ -305,4 +306,13 @@ func splitDump(m map[string]string) string {
 	}
 	b, _ := json.Marshal(docs)
 	return string(b)
+}
+
+// quote is encoding/json's string form without HTML escaping.
+func quote(s string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	return strings.TrimSuffix(buf.String(), "\n")
 }
