@@ -10,8 +10,12 @@ use crate::t::*;
 use crate::{Env, R, Reg};
 
 pub(crate) fn register(r: &mut Reg, _env: &Env) {
-    r.f("toString", vec![A], None, |a| Ok(Value::string(strval(&a[0]))));
-    r.f("toStrings", vec![A], None, |a| Ok(str_list(strslice(&a[0]))));
+    r.f("toString", vec![A], None, |a| {
+        Ok(Value::string(strval(&a[0])))
+    });
+    r.f("toStrings", vec![A], None, |a| {
+        Ok(str_list(strslice(&a[0])))
+    });
     r.f("atoi", vec![S], None, |a| {
         Ok(Value::int(parse_int(as_str(&a[0]), 10, false).unwrap_or(0)))
     });
@@ -19,10 +23,15 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
         Ok(Value::Int(to_int64(&a[0]), IntKind::Int64))
     });
     r.f("int", vec![A], None, |a| Ok(Value::int(to_int64(&a[0]))));
-    r.f("float64", vec![A], None, |a| Ok(Value::float(to_float64(&a[0]))));
+    r.f("float64", vec![A], None, |a| {
+        Ok(Value::float(to_float64(&a[0])))
+    });
     r.f("toDecimal", vec![A], None, |a| {
         let s = gotmpl::fmt::sprint(std::slice::from_ref(&a[0]));
-        Ok(Value::Int(parse_int(&s, 8, false).unwrap_or(0), IntKind::Int64))
+        Ok(Value::Int(
+            parse_int(&s, 8, false).unwrap_or(0),
+            IntKind::Int64,
+        ))
     });
 }
 
@@ -74,7 +83,11 @@ pub(crate) fn strval(v: &Value) -> String {
 pub(crate) fn slice_items(v: &Value) -> Option<Vec<Value>> {
     match v {
         Value::List(l) => Some(l.items.clone()),
-        Value::Bytes(b) => Some(b.iter().map(|c| Value::Uint(u64::from(*c), UintKind::Uint8)).collect()),
+        Value::Bytes(b) => Some(
+            b.iter()
+                .map(|c| Value::Uint(u64::from(*c), UintKind::Uint8))
+                .collect(),
+        ),
         _ => None,
     }
 }
@@ -268,7 +281,10 @@ pub(crate) fn parse_float(s: &str) -> Option<f64> {
     if body.starts_with("0x") {
         return parse_hex_float(&lower);
     }
-    if !body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'_' | b'+' | b'-')) {
+    if !body
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'_' | b'+' | b'-'))
+    {
         return None;
     }
     let cleaned: String = if s.contains('_') {
@@ -365,7 +381,11 @@ pub(crate) fn empty(v: &Value) -> bool {
         Value::String(s) => s.is_empty(),
         Value::Bytes(b) => b.is_empty(),
         Value::List(l) => l.items.is_empty(),
-        Value::Map(m) => m.entries.read().unwrap_or_else(|e| e.into_inner()).is_empty(),
+        Value::Map(m) => m
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty(),
         Value::Object(o) => o.is_nil(),
     }
 }
@@ -383,7 +403,10 @@ pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
         (Value::List(x), Value::List(y)) => {
             x.elem == y.elem
                 && x.items.len() == y.items.len()
-                && x.items.iter().zip(y.items.iter()).all(|(p, q)| deep_equal(p, q))
+                && x.items
+                    .iter()
+                    .zip(y.items.iter())
+                    .all(|(p, q)| deep_equal(p, q))
         }
         (Value::Map(x), Value::Map(y)) => {
             if Arc::ptr_eq(x, y) {
@@ -425,7 +448,9 @@ pub(crate) fn slice_oob(lo: Option<i64>, hi: Option<i64>, len: usize) -> Option<
         return Some(format!("runtime error: slice bounds out of range [{l}:]"));
     }
     if l > h {
-        return Some(format!("runtime error: slice bounds out of range [{l}:{h}]"));
+        return Some(format!(
+            "runtime error: slice bounds out of range [{l}:{h}]"
+        ));
     }
     None
 }
@@ -470,12 +495,29 @@ pub(crate) fn to_lower(c: char) -> char {
     }
 }
 
+/// Go's `unicode.ToTitle` (simple mapping; the Latin digraphs have their own title forms).
+pub(crate) fn to_title(c: char) -> char {
+    match c as u32 {
+        0x1C4..=0x1C6 => '\u{1C5}',
+        0x1C7..=0x1C9 => '\u{1C8}',
+        0x1CA..=0x1CC => '\u{1CB}',
+        0x1F1..=0x1F3 => '\u{1F2}',
+        _ => to_upper(c),
+    }
+}
+
+/// Go's `unicode.IsTitle` (category Lt).
+pub(crate) fn is_title(c: char) -> bool {
+    matches!(c as u32, 0x1C5 | 0x1C8 | 0x1CB | 0x1F2 | 0x1F88..=0x1F8F | 0x1F98..=0x1F9F
+        | 0x1FA8..=0x1FAF | 0x1FBC | 0x1FCC | 0x1FFC)
+}
+
 /// Go's `unicode.IsUpper` (category Lu; ASCII exact, elsewhere Rust's Uppercase property).
 pub(crate) fn is_upper(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_uppercase()
     } else {
-        c.is_uppercase() && to_lower(c) != c
+        c.is_uppercase() && !is_title(c)
     }
 }
 
@@ -484,7 +526,7 @@ pub(crate) fn is_lower(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_lowercase()
     } else {
-        c.is_lowercase() && to_upper(c) != c
+        c.is_lowercase() && !is_title(c)
     }
 }
 
@@ -495,7 +537,9 @@ pub(crate) fn is_punct(c: char) -> bool {
         | ';' | '?' | '@' | '[' | '\\' | ']' | '_' | '{' | '}' => true,
         '\u{A1}' | '\u{A7}' | '\u{AB}' | '\u{B6}' | '\u{B7}' | '\u{BB}' | '\u{BF}' => true,
         c if (c as u32) < 0x100 => false,
-        c => matches!(c as u32, 0x2010..=0x2027 | 0x2030..=0x205E | 0x3001..=0x3003 | 0x3008..=0x3011),
+        c => {
+            matches!(c as u32, 0x2010..=0x2027 | 0x2030..=0x205E | 0x3001..=0x3003 | 0x3008..=0x3011)
+        }
     }
 }
 

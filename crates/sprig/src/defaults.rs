@@ -18,10 +18,18 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
     r.f("coalesce", vec![], Some(A), |a| {
         Ok(a.into_iter().find(|v| !empty(v)).unwrap_or(Value::Nil))
     });
-    r.f("all", vec![], Some(A), |a| Ok(Value::Bool(a.iter().all(|v| !empty(v)))));
-    r.f("any", vec![], Some(A), |a| Ok(Value::Bool(a.iter().any(|v| !empty(v)))));
+    r.f("all", vec![], Some(A), |a| {
+        Ok(Value::Bool(a.iter().all(|v| !empty(v))))
+    });
+    r.f("any", vec![], Some(A), |a| {
+        Ok(Value::Bool(a.iter().any(|v| !empty(v))))
+    });
     r.f("ternary", vec![A, A, B], None, |a| {
-        Ok(if matches!(a[2], Value::Bool(true)) { a[0].clone() } else { a[1].clone() })
+        Ok(if matches!(a[2], Value::Bool(true)) {
+            a[0].clone()
+        } else {
+            a[1].clone()
+        })
     });
     r.f("fail", vec![S], None, |a| Err(as_str(&a[0]).to_string()));
 }

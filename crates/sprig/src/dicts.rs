@@ -21,7 +21,11 @@ fn entries(m: &Map) -> Vec<(String, Value)> {
 }
 
 fn get(m: &Map, k: &str) -> Option<Value> {
-    m.entries.read().unwrap_or_else(|e| e.into_inner()).get(k).cloned()
+    m.entries
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(k)
+        .cloned()
 }
 
 fn put(m: &Map, k: &str, v: Value) {
@@ -135,13 +139,18 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
             };
             for src in &a[1..] {
                 if let Value::Map(s) = src {
-                    deep_merge(&dst, s, overwrite);
+                    deep_merge(&dst, s, overwrite)?;
                 }
             }
             Ok(Value::Map(dst))
         });
     }
-    r.f("deepCopy", vec![A], None, |a| Ok(deep_copy(&a[0])));
+    r.f("deepCopy", vec![A], None, |a| {
+        if matches!(a[0], Value::Nil) {
+            return Err("reflect: call of reflect.Value.Type on zero Value".into());
+        }
+        Ok(deep_copy(&a[0]))
+    });
     r.alias("mustDeepCopy", "deepCopy");
     r.f("dig", vec![], Some(A), |a| {
         if a.len() < 3 {
@@ -191,19 +200,31 @@ fn is_slice(v: &Value) -> bool {
 }
 
 /// mergo's `deepMerge` of one `map[string]interface {}` into another.
-pub(crate) fn deep_merge(dst: &Arc<Map>, src: &Arc<Map>, overwrite: bool) {
+pub(crate) fn deep_merge(dst: &Arc<Map>, src: &Arc<Map>, overwrite: bool) -> Result<(), String> {
+    // reflect's SetMapIndex: the value's static type must be assignable to the map's.
+    let set = |key: &str, v: Value, static_t: &ElemType| -> Result<(), String> {
+        if dst.elem != ElemType::Interface && *static_t != dst.elem {
+            return Err(format!(
+                "reflect.Value.SetMapIndex: value of type {} is not assignable to type {}",
+                gotmpl::fmt::elem_type_name(static_t),
+                gotmpl::fmt::elem_type_name(&dst.elem)
+            ));
+        }
+        put(dst, key, v);
+        Ok(())
+    };
     for (key, s) in entries(src) {
         let d = get(dst, &key);
         if matches!(s, Value::Nil) {
             if overwrite {
-                put(dst, &key, Value::Nil);
+                set(&key, Value::Nil, &src.elem)?;
             }
             continue;
         }
         match &s {
             Value::Map(sm) => {
                 if let Some(Value::Map(dm)) = &d {
-                    deep_merge(dm, sm, overwrite);
+                    deep_merge(dm, sm, overwrite)?;
                 }
             }
             v if is_slice(v) => {
@@ -226,7 +247,14 @@ pub(crate) fn deep_merge(dst: &Arc<Map>, src: &Arc<Map>, overwrite: bool) {
                         Some(x) => x.clone(),
                     }
                 };
-                put(dst, &key, slice);
+                let static_t = match &slice {
+                    Value::List(l) => ElemType::Slice(Box::new(l.elem.clone())),
+                    Value::Bytes(_) => {
+                        ElemType::Slice(Box::new(ElemType::Uint(gotmpl::UintKind::Uint8)))
+                    }
+                    _ => src.elem.clone(),
+                };
+                set(&key, slice, &static_t)?;
             }
             _ => {}
         }
@@ -236,9 +264,10 @@ pub(crate) fn deep_merge(dst: &Arc<Map>, src: &Arc<Map>, overwrite: bool) {
             }
         }
         if overwrite || d.as_ref().is_none_or(empty) {
-            put(dst, &key, s);
+            set(&key, s, &src.elem)?;
         }
     }
+    Ok(())
 }
 
 /// copystructure's `Copy`: fresh maps and slices all the way down.

@@ -13,14 +13,18 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 pub(crate) fn register(r: &mut Reg, _env: &Env) {
-    r.f("b64enc", vec![S], None, |a| Ok(Value::string(b64_encode(as_str(&a[0]).as_bytes()))));
+    r.f("b64enc", vec![S], None, |a| {
+        Ok(Value::string(b64_encode(as_str(&a[0]).as_bytes())))
+    });
     r.f("b64dec", vec![S], None, |a| {
         Ok(Value::string(match b64_decode(as_str(&a[0]).as_bytes()) {
             Ok(b) => bytes_str(&b),
             Err(at) => format!("illegal base64 data at input byte {at}"),
         }))
     });
-    r.f("b32enc", vec![S], None, |a| Ok(Value::string(b32_encode(as_str(&a[0]).as_bytes()))));
+    r.f("b32enc", vec![S], None, |a| {
+        Ok(Value::string(b32_encode(as_str(&a[0]).as_bytes())))
+    });
     r.f("b32dec", vec![S], None, |a| {
         Ok(Value::string(match b32_decode(as_str(&a[0]).as_bytes()) {
             Ok(b) => bytes_str(&b),
@@ -28,13 +32,19 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
         }))
     });
     r.f("sha1sum", vec![S], None, |a| {
-        Ok(Value::string(hex(&sha1::Sha1::digest(as_str(&a[0]).as_bytes()))))
+        Ok(Value::string(hex(&sha1::Sha1::digest(
+            as_str(&a[0]).as_bytes(),
+        ))))
     });
     r.f("sha256sum", vec![S], None, |a| {
-        Ok(Value::string(hex(&sha2::Sha256::digest(as_str(&a[0]).as_bytes()))))
+        Ok(Value::string(hex(&sha2::Sha256::digest(
+            as_str(&a[0]).as_bytes(),
+        ))))
     });
     r.f("sha512sum", vec![S], None, |a| {
-        Ok(Value::string(hex(&sha2::Sha512::digest(as_str(&a[0]).as_bytes()))))
+        Ok(Value::string(hex(&sha2::Sha512::digest(
+            as_str(&a[0]).as_bytes(),
+        ))))
     });
     r.f("adler32sum", vec![S], None, |a| {
         Ok(Value::string(adler32(as_str(&a[0]).as_bytes()).to_string()))
@@ -178,7 +188,11 @@ pub(crate) fn b32_encode(b: &[u8]) -> String {
 
 /// Go's `base32.StdEncoding.DecodeString`.
 pub(crate) fn b32_decode(s: &[u8]) -> Result<Vec<u8>, usize> {
-    let buf: Vec<u8> = s.iter().copied().filter(|c| *c != b'\r' && *c != b'\n').collect();
+    let buf: Vec<u8> = s
+        .iter()
+        .copied()
+        .filter(|c| *c != b'\r' && *c != b'\n')
+        .collect();
     let olen = buf.len();
     let mut src = &buf[..];
     let mut dst = Vec::new();
@@ -247,7 +261,10 @@ mod tests {
         assert_eq!(b64_decode(b"YWJjMQ"), Err(4));
         assert_eq!(b64_decode(b"a"), Err(0));
         assert_eq!(b32_encode(b"abc123"), "MFRGGMJSGM======");
-        assert_eq!(b32_decode(b"MFRGGMJSGM======").as_deref(), Ok(&b"abc123"[..]));
+        assert_eq!(
+            b32_decode(b"MFRGGMJSGM======").as_deref(),
+            Ok(&b"abc123"[..])
+        );
         assert_eq!(adler32(b"abc"), 38_600_999);
     }
 }

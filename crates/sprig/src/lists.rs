@@ -11,7 +11,8 @@ use crate::t::*;
 use crate::{R, Reg};
 
 /// Go's panic for `reflect.TypeOf(nil).Kind()`.
-pub(crate) const NIL_DEREF: &str = "runtime error: invalid memory address or nil pointer dereference";
+pub(crate) const NIL_DEREF: &str =
+    "runtime error: invalid memory address or nil pointer dereference";
 
 /// The items of a slice argument, or Sprig's error `"{what} type KIND"`.
 fn items(v: &Value, what: &str) -> Result<Vec<Value>, String> {
@@ -34,8 +35,14 @@ fn ints(v: Vec<i64>) -> Value {
 
 /// Registers `name` and `mustName` with the same body (Sprig's non-must forms panic with the
 /// must form's error, which the executor reports identically).
-fn both<F>(r: &mut Reg, name: &str, must: &str, params: Vec<ArgType>, variadic: Option<ArgType>, f: F)
-where
+fn both<F>(
+    r: &mut Reg,
+    name: &str,
+    must: &str,
+    params: Vec<ArgType>,
+    variadic: Option<ArgType>,
+    f: F,
+) where
     F: Fn(Vec<Value>) -> R + Send + Sync + Clone + 'static,
 {
     r.f(name, params.clone(), variadic.clone(), f.clone());
@@ -125,7 +132,11 @@ pub(crate) fn register(r: &mut Reg, _env: &crate::Env) {
             return Ok(Value::Nil);
         }
         let start = a.get(1).map_or(0, to_int64);
-        let end = if a.len() < 3 { l.len() as i64 } else { to_int64(&a[2]) };
+        let end = if a.len() < 3 {
+            l.len() as i64
+        } else {
+            to_int64(&a[2])
+        };
         if start < 0 || end < start || end > l.len() as i64 {
             return Err("reflect.Value.Slice: slice index out of bounds".into());
         }
@@ -176,9 +187,7 @@ pub(crate) fn register(r: &mut Reg, _env: &crate::Env) {
                 match l.get(ix as usize) {
                     Some(v) if ix >= 0 => part.push(v.clone()),
                     _ => {
-                        return Err(format!(
-                            "reflect: slice index out of range"
-                        ));
+                        return Err(format!("reflect: slice index out of range"));
                     }
                 }
             }
@@ -199,7 +208,11 @@ pub(crate) fn register(r: &mut Reg, _env: &crate::Env) {
         Ok(ints(until_step(0, c, if c < 0 { -1 } else { 1 })))
     });
     r.f("untilStep", vec![I, I, I], None, |a| {
-        Ok(ints(until_step(as_int(&a[0]), as_int(&a[1]), as_int(&a[2]))))
+        Ok(ints(until_step(
+            as_int(&a[0]),
+            as_int(&a[1]),
+            as_int(&a[2]),
+        )))
     });
 }
 

@@ -20,9 +20,13 @@ fn i64v(i: i64) -> Value {
 const DIV_ZERO: &str = "runtime error: integer divide by zero";
 
 pub(crate) fn register(r: &mut Reg, env: &Env) {
-    r.f("add1", vec![A], None, |a| Ok(i64v(to_int64(&a[0]).wrapping_add(1))));
+    r.f("add1", vec![A], None, |a| {
+        Ok(i64v(to_int64(&a[0]).wrapping_add(1)))
+    });
     r.f("add", vec![], Some(A), |a| {
-        Ok(i64v(a.iter().fold(0i64, |s, v| s.wrapping_add(to_int64(v)))))
+        Ok(i64v(
+            a.iter().fold(0i64, |s, v| s.wrapping_add(to_int64(v))),
+        ))
     });
     r.f("sub", vec![A, A], None, |a| {
         Ok(i64v(to_int64(&a[0]).wrapping_sub(to_int64(&a[1]))))
@@ -63,28 +67,48 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
     r.f("addf", vec![], Some(A), |a| {
         Ok(Value::float(dec_op(&Value::float(0.0), &a, Op::Add)?))
     });
-    r.f("subf", vec![A], Some(A), |a| Ok(Value::float(dec_op(&a[0], &a[1..], Op::Sub)?)));
-    r.f("mulf", vec![A], Some(A), |a| Ok(Value::float(dec_op(&a[0], &a[1..], Op::Mul)?)));
-    r.f("divf", vec![A], Some(A), |a| Ok(Value::float(dec_op(&a[0], &a[1..], Op::Div)?)));
+    r.f("subf", vec![A], Some(A), |a| {
+        Ok(Value::float(dec_op(&a[0], &a[1..], Op::Sub)?))
+    });
+    r.f("mulf", vec![A], Some(A), |a| {
+        Ok(Value::float(dec_op(&a[0], &a[1..], Op::Mul)?))
+    });
+    r.f("divf", vec![A], Some(A), |a| {
+        Ok(Value::float(dec_op(&a[0], &a[1..], Op::Div)?))
+    });
     r.f("max", vec![A], Some(A), |a| {
-        Ok(i64v(a[1..].iter().map(to_int64).fold(to_int64(&a[0]), i64::max)))
+        Ok(i64v(
+            a[1..].iter().map(to_int64).fold(to_int64(&a[0]), i64::max),
+        ))
     });
     r.alias("biggest", "max");
     r.f("min", vec![A], Some(A), |a| {
-        Ok(i64v(a[1..].iter().map(to_int64).fold(to_int64(&a[0]), i64::min)))
+        Ok(i64v(
+            a[1..].iter().map(to_int64).fold(to_int64(&a[0]), i64::min),
+        ))
     });
     r.f("maxf", vec![A], Some(A), |a| {
         Ok(Value::float(
-            a[1..].iter().map(to_float64).fold(to_float64(&a[0]), go_max),
+            a[1..]
+                .iter()
+                .map(to_float64)
+                .fold(to_float64(&a[0]), go_max),
         ))
     });
     r.f("minf", vec![A], Some(A), |a| {
         Ok(Value::float(
-            a[1..].iter().map(to_float64).fold(to_float64(&a[0]), go_min),
+            a[1..]
+                .iter()
+                .map(to_float64)
+                .fold(to_float64(&a[0]), go_min),
         ))
     });
-    r.f("floor", vec![A], None, |a| Ok(Value::float(to_float64(&a[0]).floor())));
-    r.f("ceil", vec![A], None, |a| Ok(Value::float(to_float64(&a[0]).ceil())));
+    r.f("floor", vec![A], None, |a| {
+        Ok(Value::float(to_float64(&a[0]).floor()))
+    });
+    r.f("ceil", vec![A], None, |a| {
+        Ok(Value::float(to_float64(&a[0]).ceil()))
+    });
     r.f("round", vec![A, I], Some(F), |a| {
         let round_on = match a.get(2) {
             Some(Value::Float(f, _)) => *f,
@@ -96,7 +120,11 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
         let digit = pow * val;
         let div = digit - digit.trunc();
         let div = if digit.is_infinite() { f64::NAN } else { div };
-        let round = if div >= round_on { digit.ceil() } else { digit.floor() };
+        let round = if div >= round_on {
+            digit.ceil()
+        } else {
+            digit.floor()
+        };
         Ok(Value::float(round / pow))
     });
     r.f("seq", vec![], Some(I), |a| {
@@ -178,7 +206,11 @@ pub(crate) fn go_pow(x: f64, y: f64) -> f64 {
     }
     let yi = y.abs();
     if yi >= 9.223_372_036_854_775_808e18 {
-        return if (x.abs() < 1.0) == (y > 0.0) { 0.0 } else { f64::INFINITY };
+        return if (x.abs() < 1.0) == (y > 0.0) {
+            0.0
+        } else {
+            f64::INFINITY
+        };
     }
     let mut a1 = 1.0f64;
     let mut ae: i64 = 0;
@@ -278,11 +310,7 @@ impl Dec {
 
     fn align(&self, o: &Dec) -> (BigInt, BigInt, i64) {
         let e = self.e.min(o.e);
-        (
-            &self.v * pow10(self.e - e),
-            &o.v * pow10(o.e - e),
-            e,
-        )
+        (&self.v * pow10(self.e - e), &o.v * pow10(o.e - e), e)
     }
 
     fn to_f64(&self) -> f64 {
@@ -308,7 +336,7 @@ impl Dec {
             },
             Op::Div => {
                 if o.v.is_zero() {
-                    return Err("decimal division by zero".into());
+                    return Err("decimal division by 0".into());
                 }
                 let prec = 16i64;
                 let k = self.e - o.e + prec;
@@ -350,9 +378,18 @@ mod tests {
 
     #[test]
     fn decimal_ops_match_shopspring() {
-        assert_eq!(dec_op(&Value::float(0.1), &[Value::float(0.2)], Op::Add), Ok(0.3));
-        assert_eq!(dec_op(&Value::int(1), &[Value::int(3)], Op::Div), Ok(0.3333333333333333));
-        assert_eq!(dec_op(&Value::int(2), &[Value::int(3)], Op::Div), Ok(0.6666666666666667));
+        assert_eq!(
+            dec_op(&Value::float(0.1), &[Value::float(0.2)], Op::Add),
+            Ok(0.3)
+        );
+        assert_eq!(
+            dec_op(&Value::int(1), &[Value::int(3)], Op::Div),
+            Ok(0.3333333333333333)
+        );
+        assert_eq!(
+            dec_op(&Value::int(2), &[Value::int(3)], Op::Div),
+            Ok(0.6666666666666667)
+        );
         assert_eq!(seq(&[1, 3]), "1 2 3");
         assert_eq!(seq(&[5]), "1 2 3 4 5");
         assert_eq!(go_pow(10.0, 2.0), 100.0);

@@ -8,17 +8,26 @@ use crate::t::*;
 use crate::{Env, Reg};
 
 pub(crate) fn register(r: &mut Reg, _env: &Env) {
-    for (name, os) in [("base", "osBase"), ("dir", "osDir"), ("clean", "osClean"), ("ext", "osExt")] {
+    for (name, os) in [
+        ("base", "osBase"),
+        ("dir", "osDir"),
+        ("clean", "osClean"),
+        ("ext", "osExt"),
+    ] {
         let f: fn(&str) -> String = match name {
             "base" => base,
             "dir" => dir,
             "clean" => clean,
             _ => ext,
         };
-        r.f(name, vec![S], None, move |a| Ok(Value::string(f(as_str(&a[0])))));
+        r.f(name, vec![S], None, move |a| {
+            Ok(Value::string(f(as_str(&a[0]))))
+        });
         r.alias(os, name);
     }
-    r.f("isAbs", vec![S], None, |a| Ok(Value::Bool(as_str(&a[0]).starts_with('/'))));
+    r.f("isAbs", vec![S], None, |a| {
+        Ok(Value::Bool(as_str(&a[0]).starts_with('/')))
+    });
     r.alias("osIsAbs", "isAbs");
 }
 

@@ -11,7 +11,9 @@ fn type_of(v: &Value) -> String {
 }
 
 pub(crate) fn register(r: &mut Reg, _env: &Env) {
-    r.f("typeOf", vec![A], None, |a| Ok(Value::string(type_of(&a[0]))));
+    r.f("typeOf", vec![A], None, |a| {
+        Ok(Value::string(type_of(&a[0])))
+    });
     r.f("typeIs", vec![S, A], None, |a| {
         Ok(Value::Bool(as_str(&a[0]) == type_of(&a[1])))
     });
@@ -20,9 +22,13 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
         let target = as_str(&a[0]);
         Ok(Value::Bool(target == t || format!("*{target}") == t))
     });
-    r.f("kindOf", vec![A], None, |a| Ok(Value::string(kind_name(&a[0]))));
+    r.f("kindOf", vec![A], None, |a| {
+        Ok(Value::string(kind_name(&a[0])))
+    });
     r.f("kindIs", vec![S, A], None, |a| {
         Ok(Value::Bool(as_str(&a[0]) == kind_name(&a[1])))
     });
-    r.f("deepEqual", vec![A, A], None, |a| Ok(Value::Bool(deep_equal(&a[0], &a[1]))));
+    r.f("deepEqual", vec![A, A], None, |a| {
+        Ok(Value::Bool(deep_equal(&a[0], &a[1])))
+    });
 }

@@ -22,8 +22,50 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
     let mut i = 0;
     let mut in_class = false;
     let mut class_start = false;
+    // Start of the repetition operator just before, for Go's nested-repetition error.
+    let mut last_rep: Option<usize> = None;
     while i < cs.len() {
         let c = cs[i];
+        if !in_class {
+            let rep_end = match c {
+                '*' | '+' | '?' => Some(i + 1),
+                '{' => repeat_end(&cs, i),
+                _ => None,
+            };
+            if c == '{' && rep_end.is_none() {
+                out.push_str("\\{");
+                i += 1;
+                last_rep = None;
+                continue;
+            }
+            if let Some(mut end) = rep_end {
+                let op: String = cs[i..end].iter().collect();
+                if c == '{' {
+                    let inner = &op[1..op.len() - 1];
+                    let bad = inner
+                        .split(',')
+                        .any(|n| !n.is_empty() && n.parse::<u32>().map_or(true, |v| v > 1000));
+                    let (lo, hi) = inner.split_once(',').unwrap_or((inner, inner));
+                    let inverted =
+                        !hi.is_empty() && lo.parse::<u32>().ok() > hi.parse::<u32>().ok();
+                    if bad || inverted {
+                        return Err(format!("invalid repeat count: `{op}`"));
+                    }
+                }
+                if cs.get(end) == Some(&'?') {
+                    end += 1;
+                }
+                if let Some(st) = last_rep {
+                    let t: String = cs[st..end].iter().collect();
+                    return Err(format!("invalid nested repetition operator: `{t}`"));
+                }
+                last_rep = Some(i);
+                out.extend(cs[i..end].iter());
+                i = end;
+                continue;
+            }
+            last_rep = None;
+        }
         if c == '\\' {
             let Some(&n) = cs.get(i + 1) else {
                 return Err("trailing backslash at end of expression: ``".into());
@@ -116,6 +158,26 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// The end of a Go repeat `{n}`, `{n,}` or `{n,m}` starting at `i` (else `{` is a literal).
+fn repeat_end(cs: &[char], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    let digits = |j: &mut usize| {
+        let st = *j;
+        while *j < cs.len() && cs[*j].is_ascii_digit() {
+            *j += 1;
+        }
+        *j > st
+    };
+    if !digits(&mut j) {
+        return None;
+    }
+    if cs.get(j) == Some(&',') {
+        j += 1;
+        digits(&mut j);
+    }
+    (cs.get(j) == Some(&'}')).then_some(j + 1)
+}
+
 /// Go's `regexp.Compile` error text for a pattern the translation or the crate rejects.
 fn compile_error(p: &str, e: &str) -> String {
     let msg = if e.contains("unclosed group") {
@@ -126,7 +188,10 @@ fn compile_error(p: &str, e: &str) -> String {
         let at = p.rfind('[').map_or(p, |i| &p[i..]);
         format!("missing closing ]: `{at}`")
     } else if e.contains("repetition operator missing expression") {
-        let op = p.chars().find(|c| matches!(c, '*' | '+' | '?')).unwrap_or('*');
+        let op = p
+            .chars()
+            .find(|c| matches!(c, '*' | '+' | '?'))
+            .unwrap_or('*');
         format!("missing argument to repetition operator: `{op}`")
     } else {
         format!("invalid regexp: `{p}`")
@@ -141,7 +206,13 @@ fn compile(cache: &Cache, p: &str) -> Result<Regex, String> {
     }
     let r = translate(p)
         .and_then(|t| Regex::new(&t).map_err(|e| e.to_string()))
-        .map_err(|e| compile_error(p, &e));
+        .map_err(|e| {
+            if e.starts_with("invalid ") || e.starts_with("trailing ") {
+                format!("error parsing regexp: {e}")
+            } else {
+                compile_error(p, &e)
+            }
+        });
     if c.len() > 1024 {
         c.clear();
     }
@@ -268,7 +339,9 @@ fn replace_all(re: &Regex, s: &str, repl: &str, literal: bool) -> String {
     let mut last = 0;
     let mut pos = 0;
     while pos <= s.len() {
-        let Some(caps) = re.captures_at(s, pos) else { break };
+        let Some(caps) = re.captures_at(s, pos) else {
+            break;
+        };
         let m = caps.get(0).map_or((0, 0), |m| (m.start(), m.end()));
         out.push_str(&s[last..m.0]);
         if m.1 > last || m.0 == 0 {
@@ -338,7 +411,9 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
     });
     let c = cache.clone();
     r.f("mustRegexMatch", vec![S, S], None, move |a| {
-        Ok(Value::Bool(compile(&c, as_str(&a[0]))?.is_match(as_str(&a[1]))))
+        Ok(Value::Bool(
+            compile(&c, as_str(&a[0]))?.is_match(as_str(&a[1])),
+        ))
     });
     type Body = fn(&Regex, &[Value]) -> R;
     let find_all_f: Body = |re, a| {
@@ -357,8 +432,22 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
                 .map_or("", |(x, y)| &as_str(&a[1])[*x..*y]),
         ))
     };
-    let repl_f: Body = |re, a| Ok(Value::string(replace_all(re, as_str(&a[1]), as_str(&a[2]), false)));
-    let lit_f: Body = |re, a| Ok(Value::string(replace_all(re, as_str(&a[1]), as_str(&a[2]), true)));
+    let repl_f: Body = |re, a| {
+        Ok(Value::string(replace_all(
+            re,
+            as_str(&a[1]),
+            as_str(&a[2]),
+            false,
+        )))
+    };
+    let lit_f: Body = |re, a| {
+        Ok(Value::string(replace_all(
+            re,
+            as_str(&a[1]),
+            as_str(&a[2]),
+            true,
+        )))
+    };
     let split_f: Body = |re, a| Ok(str_list(split(re, as_str(&a[1]), as_int(&a[2]))));
     for (name, params, body) in [
         ("regexFindAll", vec![S, S, I], find_all_f),
@@ -368,12 +457,18 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
         ("regexSplit", vec![S, S, I], split_f),
     ] {
         let c = cache.clone();
-        r.f(name, params.clone(), None, move |a| body(&must(&c, as_str(&a[0]))?, &a));
+        r.f(name, params.clone(), None, move |a| {
+            body(&must(&c, as_str(&a[0]))?, &a)
+        });
         let c = cache.clone();
         let must_name = format!("must{}{}", name[..1].to_uppercase(), &name[1..]);
-        r.f(&must_name, params, None, move |a| body(&compile(&c, as_str(&a[0]))?, &a));
+        r.f(&must_name, params, None, move |a| {
+            body(&compile(&c, as_str(&a[0]))?, &a)
+        });
     }
-    r.f("regexQuoteMeta", vec![S], None, |a| Ok(Value::string(quote_meta(as_str(&a[0])))));
+    r.f("regexQuoteMeta", vec![S], None, |a| {
+        Ok(Value::string(quote_meta(as_str(&a[0]))))
+    });
 }
 
 #[cfg(test)]
@@ -389,6 +484,10 @@ mod tests {
         let re = Regex::new(&translate(r"(\w+)").expect("ok")).expect("compiles");
         assert_eq!(replace_all(&re, "ab cd", "$1x", false), " ");
         assert_eq!(replace_all(&re, "ab cd", "${1}x", false), "abx cdx");
-        assert!(!Regex::new(&translate(r"\d").expect("ok")).expect("compiles").is_match("٣"));
+        assert!(
+            !Regex::new(&translate(r"\d").expect("ok"))
+                .expect("compiles")
+                .is_match("٣")
+        );
     }
 }

@@ -8,7 +8,7 @@ use gotmpl::{ElemType, Map, Value};
 
 use crate::conv::{
     as_int, as_str, byte_slice, bytes_str, is_letter, is_lower, is_number, is_punct, is_space,
-    is_upper, str_list, strslice, strval, to_lower, to_upper,
+    is_title, is_upper, str_list, strslice, strval, to_lower, to_title, to_upper,
 };
 use crate::t::*;
 use crate::{Env, R, Reg, Rng};
@@ -48,12 +48,18 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
         Ok(Value::string(as_str(&a[0]).trim_matches(is_space)))
     });
     r.f("upper", vec![S], None, |a| {
-        Ok(Value::string(as_str(&a[0]).chars().map(to_upper).collect::<String>()))
+        Ok(Value::string(
+            as_str(&a[0]).chars().map(to_upper).collect::<String>(),
+        ))
     });
     r.f("lower", vec![S], None, |a| {
-        Ok(Value::string(as_str(&a[0]).chars().map(to_lower).collect::<String>()))
+        Ok(Value::string(
+            as_str(&a[0]).chars().map(to_lower).collect::<String>(),
+        ))
     });
-    r.f("title", vec![S], None, |a| Ok(Value::string(title(as_str(&a[0])))));
+    r.f("title", vec![S], None, |a| {
+        Ok(Value::string(title(as_str(&a[0]))))
+    });
     r.f("untitle", vec![S], None, |a| {
         Ok(Value::string(uncapitalize(as_str(&a[0]))))
     });
@@ -87,25 +93,39 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
         let s = as_str(&a[1]);
         Ok(Value::string(s.strip_prefix(as_str(&a[0])).unwrap_or(s)))
     });
-    r.f("nospace", vec![S], None, |a| Ok(Value::string(delete_white_space(as_str(&a[0])))));
-    r.f("initials", vec![S], None, |a| Ok(Value::string(initials(as_str(&a[0])))));
+    r.f("nospace", vec![S], None, |a| {
+        Ok(Value::string(delete_white_space(as_str(&a[0]))))
+    });
+    r.f("initials", vec![S], None, |a| {
+        Ok(Value::string(initials(as_str(&a[0]))))
+    });
     let rng = env.rng.clone();
     r.f("randAlphaNum", vec![I], None, move |a| {
-        Ok(Value::string(rand_chars(&rng, as_int(&a[0]), |c| c.is_ascii_alphanumeric())))
+        Ok(Value::string(rand_chars(&rng, as_int(&a[0]), |c| {
+            c.is_ascii_alphanumeric()
+        })))
     });
     let rng = env.rng.clone();
     r.f("randAlpha", vec![I], None, move |a| {
-        Ok(Value::string(rand_chars(&rng, as_int(&a[0]), |c| c.is_ascii_alphabetic())))
+        Ok(Value::string(rand_chars(&rng, as_int(&a[0]), |c| {
+            c.is_ascii_alphabetic()
+        })))
     });
     let rng = env.rng.clone();
     r.f("randAscii", vec![I], None, move |a| {
-        Ok(Value::string(rand_chars(&rng, as_int(&a[0]), |c| c != '\u{7f}')))
+        Ok(Value::string(rand_chars(&rng, as_int(&a[0]), |c| {
+            c != '\u{7f}'
+        })))
     });
     let rng = env.rng.clone();
     r.f("randNumeric", vec![I], None, move |a| {
-        Ok(Value::string(rand_chars(&rng, as_int(&a[0]), |c| c.is_ascii_digit())))
+        Ok(Value::string(rand_chars(&rng, as_int(&a[0]), |c| {
+            c.is_ascii_digit()
+        })))
     });
-    r.f("swapcase", vec![S], None, |a| Ok(Value::string(swap_case(as_str(&a[0])))));
+    r.f("swapcase", vec![S], None, |a| {
+        Ok(Value::string(swap_case(as_str(&a[0]))))
+    });
     let rng = env.rng.clone();
     r.f("shuffle", vec![S], None, move |a| {
         let mut runes: Vec<char> = as_str(&a[0]).chars().collect();
@@ -125,7 +145,12 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
         Ok(Value::string(to_camel_case(as_str(&a[0]), true)))
     });
     r.f("wrap", vec![I, S], None, |a| {
-        Ok(Value::string(wrap_custom(as_str(&a[1]), as_int(&a[0]), "", false)))
+        Ok(Value::string(wrap_custom(
+            as_str(&a[1]),
+            as_int(&a[0]),
+            "",
+            false,
+        )))
     });
     r.f("wrapWith", vec![I, S, S], None, |a| {
         Ok(Value::string(wrap_custom(
@@ -172,13 +197,24 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
         Ok(Value::string(indent(as_int(&a[0]), as_str(&a[1]))?))
     });
     r.f("nindent", vec![I, S], None, |a| {
-        Ok(Value::string(format!("\n{}", indent(as_int(&a[0]), as_str(&a[1]))?)))
+        Ok(Value::string(format!(
+            "\n{}",
+            indent(as_int(&a[0]), as_str(&a[1]))?
+        )))
     });
     r.f("replace", vec![S, S, S], None, |a| {
-        Ok(Value::string(go_replace(as_str(&a[2]), as_str(&a[0]), as_str(&a[1]))))
+        Ok(Value::string(go_replace(
+            as_str(&a[2]),
+            as_str(&a[0]),
+            as_str(&a[1]),
+        )))
     });
     r.f("plural", vec![S, S, I], None, |a| {
-        Ok(if as_int(&a[2]) == 1 { a[0].clone() } else { a[1].clone() })
+        Ok(if as_int(&a[2]) == 1 {
+            a[0].clone()
+        } else {
+            a[1].clone()
+        })
     });
     r.f("split", vec![S, S], None, |a| {
         Ok(parts_map(go_split(as_str(&a[1]), as_str(&a[0]), -1)))
@@ -187,7 +223,11 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
         Ok(str_list(go_split(as_str(&a[1]), as_str(&a[0]), -1)))
     });
     r.f("splitn", vec![S, I, S], None, |a| {
-        Ok(parts_map(go_split(as_str(&a[2]), as_str(&a[0]), as_int(&a[1]))))
+        Ok(parts_map(go_split(
+            as_str(&a[2]),
+            as_str(&a[0]),
+            as_int(&a[1]),
+        )))
     });
     r.f("join", vec![S, A], None, |a| {
         Ok(Value::string(strslice(&a[1]).join(as_str(&a[0]))))
@@ -212,7 +252,11 @@ pub(crate) fn go_split(s: &str, sep: &str, n: i64) -> Vec<String> {
     }
     if sep.is_empty() {
         let chars: Vec<char> = s.chars().collect();
-        let mut n = if n < 0 || n as usize > chars.len() { chars.len() } else { n as usize };
+        let mut n = if n < 0 || n as usize > chars.len() {
+            chars.len()
+        } else {
+            n as usize
+        };
         if n == 0 {
             n = 0;
         }
@@ -262,7 +306,7 @@ fn title(s: &str) -> String {
     let mut prev = ' ';
     s.chars()
         .map(|c| {
-            let out = if is_separator(prev) { to_upper(c) } else { c };
+            let out = if is_separator(prev) { to_title(c) } else { c };
             prev = c;
             out
         })
@@ -302,14 +346,16 @@ fn swap_case(s: &str) -> String {
     let mut ws = true;
     s.chars()
         .map(|c| {
-            if is_upper(c) {
+            if is_upper(c) || is_title(c) {
                 ws = false;
                 to_lower(c)
             } else if is_lower(c) {
                 if ws {
                     ws = false;
+                    to_title(c)
+                } else {
+                    to_upper(c)
                 }
-                to_upper(c)
             } else {
                 ws = is_space(c);
                 c
@@ -381,7 +427,10 @@ fn abbreviate_full(s: &str, offset: i64, max_width: i64) -> Option<String> {
         let inner = abbreviate_full(&rest, 0, max_width - 3)?;
         return Some(format!("...{inner}"));
     }
-    Some(format!("...{}", bytes_str(&b[(n - (max_width - 3)) as usize..])))
+    Some(format!(
+        "...{}",
+        bytes_str(&b[(n - (max_width - 3)) as usize..])
+    ))
 }
 
 /// goutils `WrapCustom` (byte offsets, `' '` as the only break).
@@ -698,7 +747,13 @@ mod tests {
     fn goutils_words() {
         assert_eq!(initials("John Doe"), "JD");
         assert_eq!(swap_case("This Is A.Test"), "tHIS iS a.tEST");
-        assert_eq!(wrap_custom("Hello Sprig World", 5, "", false), "Hello\nSprig\nWorld");
-        assert_eq!(abbreviate_full("hello world", 0, 5).as_deref(), Some("he..."));
+        assert_eq!(
+            wrap_custom("Hello Sprig World", 5, "", false),
+            "Hello\nSprig\nWorld"
+        );
+        assert_eq!(
+            abbreviate_full("hello world", 0, 5).as_deref(),
+            Some("he...")
+        );
     }
 }

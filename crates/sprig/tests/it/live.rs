@@ -1,0 +1,1 @@
+//! Live differential test against the Go oracle.

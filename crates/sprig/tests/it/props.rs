@@ -1,0 +1,1 @@
+//! Properties of Sprig's non-deterministic functions (their outputs cannot come from the oracle).
