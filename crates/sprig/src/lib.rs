@@ -19,6 +19,7 @@ mod math;
 mod paths;
 mod reflect;
 mod regex;
+mod semver;
 mod strings;
 
 use std::sync::{Arc, Mutex};
@@ -136,6 +137,7 @@ pub fn funcs(opts: &Options) -> FuncMap {
     paths::register(&mut r, &env);
     encoding::register(&mut r, &env);
     regex::register(&mut r, &env);
+    semver::register(&mut r, &env);
     if opts.helm {
         r.map.remove("env");
         r.map.remove("expandenv");
