@@ -79,7 +79,11 @@ fn fmt_f(d: &Digits, out: &mut String) {
     let nd = d.digits.len() as i32;
     if d.dp > 0 {
         for i in 0..d.dp {
-            out.push(if i < nd { d.digits[i as usize] as char } else { '0' });
+            out.push(if i < nd {
+                d.digits[i as usize] as char
+            } else {
+                '0'
+            });
         }
     } else {
         out.push('0');

@@ -175,8 +175,16 @@ fn base64(b: &[u8]) -> String {
             | (if n > 2 { chunk[2] as u32 } else { 0 });
         out.push(T[(v >> 18) as usize & 63] as char);
         out.push(T[(v >> 12) as usize & 63] as char);
-        out.push(if n > 1 { T[(v >> 6) as usize & 63] as char } else { '=' });
-        out.push(if n > 2 { T[v as usize & 63] as char } else { '=' });
+        out.push(if n > 1 {
+            T[(v >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if n > 2 {
+            T[v as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -593,7 +601,10 @@ mod tests {
     #[test]
     fn floats_like_encoding_json() {
         assert_eq!(float(1e21, false).ok().as_deref(), Some("1e+21"));
-        assert_eq!(float(1e20, false).ok().as_deref(), Some("100000000000000000000"));
+        assert_eq!(
+            float(1e20, false).ok().as_deref(),
+            Some("100000000000000000000")
+        );
         assert_eq!(float(1e-7, false).ok().as_deref(), Some("1e-7"));
         assert_eq!(float(0.000001, false).ok().as_deref(), Some("0.000001"));
         assert_eq!(float(-0.0, false).ok().as_deref(), Some("-0"));
@@ -608,7 +619,10 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(parse("").unwrap_err().message, "unexpected end of JSON input");
+        assert_eq!(
+            parse("").unwrap_err().message,
+            "unexpected end of JSON input"
+        );
         assert_eq!(
             parse("[1,]").unwrap_err().message,
             "invalid character ']' looking for beginning of value"

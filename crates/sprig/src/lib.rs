@@ -14,6 +14,7 @@ mod conv;
 mod defaults;
 mod dicts;
 mod encoding;
+mod json;
 mod lists;
 mod math;
 mod paths;
@@ -138,6 +139,7 @@ pub fn funcs(opts: &Options) -> FuncMap {
     encoding::register(&mut r, &env);
     regex::register(&mut r, &env);
     semver::register(&mut r, &env);
+    json::register(&mut r, &env);
     if opts.helm {
         r.map.remove("env");
         r.map.remove("expandenv");
