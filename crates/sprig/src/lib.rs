@@ -11,6 +11,7 @@
 //! or a ChaCha stream from [`Options::seed`] so that the same input renders the same bytes.
 
 mod conv;
+mod dates;
 mod defaults;
 mod dicts;
 mod encoding;
@@ -40,6 +41,9 @@ pub struct Options {
     pub seed: Option<u64>,
     /// Let `getHostByName` resolve names (Helm's `--enable-dns`); Sprig itself always resolves.
     pub allow_dns: bool,
+    /// Pins `now` (and the validity start of generated certificates) to these Unix seconds,
+    /// so that with [`Options::seed`] date and crypto functions render the same bytes.
+    pub now: Option<i64>,
 }
 
 /// The random source shared by a function map's functions.
@@ -140,6 +144,7 @@ pub fn funcs(opts: &Options) -> FuncMap {
     regex::register(&mut r, &env);
     semver::register(&mut r, &env);
     json::register(&mut r, &env);
+    dates::register(&mut r, &env);
     if opts.helm {
         r.map.remove("env");
         r.map.remove("expandenv");
