@@ -11,6 +11,7 @@
 //! or a ChaCha stream from [`Options::seed`] so that the same input renders the same bytes.
 
 mod conv;
+mod crypto;
 mod dates;
 mod defaults;
 mod dicts;
@@ -18,6 +19,7 @@ mod encoding;
 mod json;
 mod lists;
 mod math;
+mod os;
 mod paths;
 mod reflect;
 mod regex;
@@ -145,6 +147,8 @@ pub fn funcs(opts: &Options) -> FuncMap {
     semver::register(&mut r, &env);
     json::register(&mut r, &env);
     dates::register(&mut r, &env);
+    crypto::register(&mut r, &env);
+    os::register(&mut r, &env);
     if opts.helm {
         r.map.remove("env");
         r.map.remove("expandenv");

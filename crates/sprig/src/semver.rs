@@ -211,7 +211,6 @@ fn compare_pre_part(s: &str, o: &str) -> Ordering {
 
 struct Constraint {
     con: Version,
-    orig: String,
     op: String,
     minor_dirty: bool,
     dirty: bool,
@@ -226,7 +225,6 @@ fn parse_constraint(c: &str) -> Result<Constraint, String> {
     if c.is_empty() {
         return Ok(Constraint {
             con: Version::parse("0.0.0").map_err(|_| "constraint Parser Error".to_string())?,
-            orig: String::new(),
             op: String::new(),
             minor_dirty: false,
             dirty: true,
@@ -254,7 +252,6 @@ fn parse_constraint(c: &str) -> Result<Constraint, String> {
     let con = Version::parse(&ver).map_err(|_| "constraint Parser Error".to_string())?;
     Ok(Constraint {
         con,
-        orig: g(2).to_string(),
         op: g(1).to_string(),
         minor_dirty,
         dirty,
