@@ -66,8 +66,27 @@ pub(crate) fn list_of(elem: ElemType, items: Vec<Value>) -> Value {
 }
 
 /// Go's `string(b)` for bytes that may not be UTF-8.
+///
+/// Each byte that is not part of a valid sequence becomes U+FFFD, exactly as Go decodes it
+/// (`utf8.DecodeRune` reports invalid input one byte at a time).
 pub(crate) fn bytes_str(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    let mut out = String::with_capacity(b.len());
+    let mut rest = b;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                break;
+            }
+            Err(e) => {
+                let ok = e.valid_up_to();
+                out.push_str(std::str::from_utf8(&rest[..ok]).unwrap_or_default());
+                out.push('\u{FFFD}');
+                rest = &rest[ok + 1..];
+            }
+        }
+    }
+    out
 }
 
 /// Sprig's `strval`: strings and bytes as is, Stringers' `String()`, else `%v`.

@@ -18,6 +18,8 @@ const TIME: &str = "time.Time";
 pub(crate) struct Loc {
     name: String,
     tz: jiff::tz::TimeZone,
+    /// Go's `FixedZone(name, offset)` (from parsing a numeric or unknown zone).
+    fixed: Option<i32>,
 }
 
 impl Loc {
@@ -25,6 +27,7 @@ impl Loc {
         Loc {
             name: "UTC".into(),
             tz: jiff::tz::TimeZone::UTC,
+            fixed: None,
         }
     }
 
@@ -39,6 +42,7 @@ impl Loc {
         Loc {
             name: "Local".into(),
             tz,
+            fixed: None,
         }
     }
 
@@ -51,12 +55,51 @@ impl Loc {
             n => jiff::tz::TimeZone::get(n).ok().map(|tz| Loc {
                 name: n.to_string(),
                 tz,
+                fixed: None,
             }),
         }
     }
 
+    /// Go's `FixedZone`.
+    fn fixed(name: &str, off: i32) -> Loc {
+        Loc {
+            name: name.to_string(),
+            tz: jiff::tz::TimeZone::UTC,
+            fixed: Some(off),
+        }
+    }
+
+    /// Go's `Date` conversion of a wall clock in this zone to Unix seconds.
+    fn wall_to_unix(&self, wall: i64) -> i64 {
+        let (off, _) = self.zone_at(wall);
+        if off == 0 {
+            return wall;
+        }
+        let utc = wall - i64::from(off);
+        let (off2, _) = self.zone_at(utc);
+        wall - i64::from(off2)
+    }
+
+    /// Go's `Location.lookupName`: the offset of abbreviation `name` near `unix`.
+    fn lookup_name(&self, name: &str, unix: i64) -> Option<i32> {
+        for delta in [0, -182 * 86_400, 182 * 86_400] {
+            let (off, abbr) = self.zone_at(unix + delta);
+            if abbr == name {
+                let (off2, abbr2) = self.zone_at(unix - i64::from(off));
+                if abbr2 == name {
+                    return Some(off2);
+                }
+                return Some(off);
+            }
+        }
+        None
+    }
+
     /// Offset seconds east of UTC and abbreviation at `unix`.
     fn zone_at(&self, unix: i64) -> (i32, String) {
+        if let Some(off) = self.fixed {
+            return (off, self.name.clone());
+        }
         let ts = jiff::Timestamp::from_second(unix.clamp(-377_705_116_800, 253_402_207_200))
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let info = self.tz.to_offset_info(ts);
@@ -469,12 +512,7 @@ fn format(p: &Parts, layout: &str) -> String {
 
 /// Go's `time.ParseDuration` (nanoseconds).
 pub(crate) fn parse_duration(orig: &str) -> Result<i64, String> {
-    let err = |m: &str| {
-        format!(
-            "time: {m} {}",
-            gotmpl::fmt::sprintf("%q", &[Value::string(orig)])
-        )
-    };
+    let err = |m: &str| format!("time: {m} {}", tquote(orig));
     let mut s = orig;
     let mut neg = false;
     if let Some(c) = s.chars().next() {
@@ -557,7 +595,7 @@ pub(crate) fn parse_duration(orig: &str) -> Result<i64, String> {
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
             _ => {
-                let q = gotmpl::fmt::sprintf("%q", &[Value::string(u)]);
+                let q = tquote(u);
                 return Err(err(&format!("unknown unit {q} in duration")));
             }
         };
@@ -677,8 +715,9 @@ fn as_time(v: &Value) -> Option<Time> {
                 Value::Int(i, _) => i as u32,
                 _ => return None,
             };
-            let loc = match o.field("canon:loc")? {
-                Value::String(s) => Loc::load(&s)?,
+            let loc = match (o.field("canon:loc")?, o.field("canon:fixed")) {
+                (Value::String(s), Some(Value::Int(off, _))) => Loc::fixed(&s, off as i32),
+                (Value::String(s), _) => Loc::load(&s)?,
                 _ => return None,
             };
             Some(Time {
@@ -704,6 +743,7 @@ impl Object for TimeObj {
             "canon:unix" => Some(Value::Int(self.0.unix, IntKind::Int64)),
             "canon:nsec" => Some(Value::int(i64::from(self.0.nsec))),
             "canon:loc" => Some(Value::string(&self.0.loc.name)),
+            "canon:fixed" => self.0.loc.fixed.map(|o| Value::int(i64::from(o))),
             _ => None,
         }
     }
@@ -801,6 +841,575 @@ fn date_in_zone(fmt: &str, date: &Value, zone: &str, env_now: Option<i64>) -> St
     Time { loc, ..t }.format(fmt)
 }
 
+/// Go's `time` package `quote` (non-ASCII and control bytes as `\xNN`).
+fn tquote(s: &str) -> String {
+    let mut b = String::from("\"");
+    for c in s.chars() {
+        if (c as u32) >= 0x80 || c < ' ' {
+            let mut buf = [0u8; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                b.push_str(&format!("\\x{byte:02x}"));
+            }
+        } else {
+            if c == '"' || c == '\\' {
+                b.push('\\');
+            }
+            b.push(c);
+        }
+    }
+    b.push('"');
+    b
+}
+
+fn days_in(m: u32, y: i64) -> u32 {
+    match m {
+        2 => {
+            if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) {
+                29
+            } else {
+                28
+            }
+        }
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+fn digit(s: &[u8], i: usize) -> bool {
+    s.get(i).is_some_and(u8::is_ascii_digit)
+}
+
+fn getnum(s: &str, fixed: bool) -> Option<(i64, &str)> {
+    let b = s.as_bytes();
+    if !digit(b, 0) {
+        return None;
+    }
+    if !digit(b, 1) {
+        if fixed {
+            return None;
+        }
+        return Some((i64::from(b[0] - b'0'), &s[1..]));
+    }
+    Some((
+        i64::from(b[0] - b'0') * 10 + i64::from(b[1] - b'0'),
+        &s[2..],
+    ))
+}
+
+fn getnum3(s: &str, fixed: bool) -> Option<(i64, &str)> {
+    let b = s.as_bytes();
+    let mut n = 0i64;
+    let mut i = 0;
+    while i < 3 && digit(b, i) {
+        n = n * 10 + i64::from(b[i] - b'0');
+        i += 1;
+    }
+    if i == 0 || fixed && i != 3 {
+        return None;
+    }
+    Some((n, &s[i..]))
+}
+
+fn go_atoi(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body.is_empty() || !body.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let v: i64 = body.parse().ok()?;
+    Some(if neg { -v } else { v })
+}
+
+fn lookup<'a>(tab: &[&str], val: &'a str, short: bool) -> Option<(usize, &'a str)> {
+    for (i, v) in tab.iter().enumerate() {
+        let v = if short { &v[..3] } else { v };
+        if val.len() >= v.len() && val.as_bytes()[..v.len()].eq_ignore_ascii_case(v.as_bytes()) {
+            return Some((i, &val[v.len()..]));
+        }
+    }
+    None
+}
+
+fn skip<'a>(mut value: &'a str, mut prefix: &str) -> Option<&'a str> {
+    while !prefix.is_empty() {
+        if prefix.starts_with(' ') {
+            if !value.is_empty() && !value.starts_with(' ') {
+                return None;
+            }
+            prefix = prefix.trim_start_matches(' ');
+            value = value.trim_start_matches(' ');
+            continue;
+        }
+        if value.is_empty() || value.as_bytes()[0] != prefix.as_bytes()[0] {
+            return None;
+        }
+        let n = prefix.chars().next().map_or(1, char::len_utf8);
+        if !value.is_char_boundary(n) || value[..n] != prefix[..n] {
+            return None;
+        }
+        prefix = &prefix[n..];
+        value = &value[n..];
+    }
+    Some(value)
+}
+
+fn parse_nanoseconds(value: &str, nbytes: usize) -> Result<(i64, &'static str), ()> {
+    let b = value.as_bytes();
+    if !matches!(b.first(), Some(b'.' | b',')) {
+        return Err(());
+    }
+    let nbytes = nbytes.min(10);
+    let ns = go_atoi(value.get(1..nbytes).ok_or(())?).ok_or(())?;
+    if ns < 0 {
+        return Ok((0, "fractional second"));
+    }
+    let mut ns = ns;
+    for _ in 0..10 - nbytes {
+        ns *= 10;
+    }
+    Ok((ns, ""))
+}
+
+fn leading_int(s: &str) -> (u64, &str) {
+    let i = s.bytes().take_while(u8::is_ascii_digit).count();
+    (s[..i].parse().unwrap_or(u64::MAX), &s[i..])
+}
+
+fn parse_signed_offset(v: &str) -> usize {
+    let b = v.as_bytes();
+    if b.is_empty() || (b[0] != b'-' && b[0] != b'+') {
+        return 0;
+    }
+    let (x, rem) = leading_int(&v[1..]);
+    if rem.len() == v.len() - 1 || x > 23 {
+        return 0;
+    }
+    v.len() - rem.len()
+}
+
+fn parse_time_zone(v: &str) -> Option<usize> {
+    let b = v.as_bytes();
+    if b.len() < 3 {
+        return None;
+    }
+    if b.len() >= 4 && (&v[..4] == "ChST" || &v[..4] == "MeST") {
+        return Some(4);
+    }
+    if &v[..3] == "GMT" {
+        return Some(
+            3 + if b.len() > 3 {
+                parse_signed_offset(&v[3..])
+            } else {
+                0
+            },
+        );
+    }
+    if b[0] == b'+' || b[0] == b'-' {
+        let n = parse_signed_offset(v);
+        return (n > 0).then_some(n);
+    }
+    let n_upper = b
+        .iter()
+        .take(6)
+        .take_while(|c| c.is_ascii_uppercase())
+        .count();
+    match n_upper {
+        5 if b[4] == b'T' => Some(5),
+        4 if b[3] == b'T' || &v[..4] == "WITA" => Some(4),
+        3 => Some(3),
+        _ => None,
+    }
+}
+
+/// Go's `time.ParseInLocation(layout, value, loc)`.
+pub(crate) fn parse_time(alayout: &str, avalue: &str, local: &Loc) -> Result<Time, String> {
+    let perr = |le: &str, ve: &str, msg: &str| {
+        if msg.is_empty() {
+            format!(
+                "parsing time {} as {}: cannot parse {} as {}",
+                tquote(avalue),
+                tquote(alayout),
+                tquote(ve),
+                tquote(le)
+            )
+        } else {
+            format!("parsing time {}{msg}", tquote(avalue))
+        }
+    };
+    let (mut layout, mut value) = (alayout, avalue);
+    let (mut am, mut pm) = (false, false);
+    let (mut year, mut month, mut day, mut yday) = (0i64, -1i64, -1i64, -1i64);
+    let (mut hour, mut min, mut sec, mut nsec) = (0i64, 0i64, 0i64, 0i64);
+    let mut z: Option<Loc> = None;
+    let mut zone_offset: i64 = -1;
+    let mut zone_name = String::new();
+    loop {
+        let (prefix, std, suffix) = next_std(layout);
+        let stdstr = &layout[prefix.len()..layout.len() - suffix.len()];
+        value = match skip(value, prefix) {
+            Some(v) => v,
+            None => return Err(perr(prefix, value, "")),
+        };
+        let Some(std) = std else {
+            if !value.is_empty() {
+                return Err(perr("", value, &format!(": extra text: {}", tquote(value))));
+            }
+            break;
+        };
+        layout = suffix;
+        let hold = value;
+        let mut range = "";
+        let mut ok = true;
+        let vb = value.as_bytes();
+        match std {
+            Std::Year => {
+                if vb.len() < 2 {
+                    ok = false;
+                } else {
+                    match go_atoi(&value[..2]) {
+                        Some(y) => {
+                            year = if y >= 69 { y + 1900 } else { y + 2000 };
+                            value = &value[2..];
+                        }
+                        None => ok = false,
+                    }
+                }
+            }
+            Std::LongYear => {
+                if vb.len() < 4 || !digit(vb, 0) {
+                    ok = false;
+                } else {
+                    match value.get(..4).and_then(go_atoi) {
+                        Some(y) => {
+                            year = y;
+                            value = &value[4..];
+                        }
+                        None => ok = false,
+                    }
+                }
+            }
+            Std::Month | Std::LongMonth => match lookup(&MONTHS, value, std == Std::Month) {
+                Some((i, rest)) => {
+                    month = i as i64 + 1;
+                    value = rest;
+                }
+                None => ok = false,
+            },
+            Std::NumMonth | Std::ZeroMonth => match getnum(value, std == Std::ZeroMonth) {
+                Some((m, rest)) => {
+                    month = m;
+                    value = rest;
+                    if !(1..=12).contains(&m) {
+                        range = "month";
+                    }
+                }
+                None => ok = false,
+            },
+            Std::WeekDay | Std::LongWeekDay => match lookup(&DAYS, value, std == Std::WeekDay) {
+                Some((_, rest)) => value = rest,
+                None => ok = false,
+            },
+            Std::Day | Std::UnderDay | Std::ZeroDay => {
+                if std == Std::UnderDay && value.starts_with(' ') {
+                    value = &value[1..];
+                }
+                match getnum(value, std == Std::ZeroDay) {
+                    Some((d, rest)) => {
+                        day = d;
+                        value = rest;
+                    }
+                    None => ok = false,
+                }
+            }
+            Std::UnderYearDay | Std::ZeroYearDay => {
+                for _ in 0..2 {
+                    if std == Std::UnderYearDay && value.starts_with(' ') {
+                        value = &value[1..];
+                    }
+                }
+                match getnum3(value, std == Std::ZeroYearDay) {
+                    Some((d, rest)) => {
+                        yday = d;
+                        value = rest;
+                    }
+                    None => ok = false,
+                }
+            }
+            Std::Hour | Std::Hour12 | Std::ZeroHour12 => {
+                match getnum(value, std == Std::ZeroHour12) {
+                    Some((h, rest)) => {
+                        hour = h;
+                        value = rest;
+                    }
+                    None => ok = false,
+                }
+                let max = if std == Std::Hour { 23 } else { 12 };
+                if hour < 0 || hour > max {
+                    range = "hour";
+                }
+            }
+            Std::Minute | Std::ZeroMinute => {
+                match getnum(value, std == Std::ZeroMinute) {
+                    Some((m, rest)) => {
+                        min = m;
+                        value = rest;
+                    }
+                    None => ok = false,
+                }
+                if !(0..60).contains(&min) {
+                    range = "minute";
+                }
+            }
+            Std::Second | Std::ZeroSecond => match getnum(value, std == Std::ZeroSecond) {
+                Some((s2, rest)) => {
+                    sec = s2;
+                    value = rest;
+                    if !(0..60).contains(&sec) {
+                        range = "second";
+                    } else {
+                        let b = value.as_bytes();
+                        if b.len() >= 2 && matches!(b[0], b'.' | b',') && digit(b, 1) {
+                            let (_, next, _) = next_std(layout);
+                            if !matches!(next, Some(Std::Frac { .. })) {
+                                let mut n = 2;
+                                while digit(b, n) {
+                                    n += 1;
+                                }
+                                match parse_nanoseconds(value, n) {
+                                    Ok((ns, r)) => {
+                                        nsec = ns;
+                                        range = r;
+                                    }
+                                    Err(()) => ok = false,
+                                }
+                                value = &value[n..];
+                            }
+                        }
+                    }
+                }
+                None => ok = false,
+            },
+            Std::PM | Std::Pm => {
+                if vb.len() < 2 {
+                    ok = false;
+                } else {
+                    let p = &value[..2.min(value.len())];
+                    let (u, l) = if std == Std::PM {
+                        ("PM", "AM")
+                    } else {
+                        ("pm", "am")
+                    };
+                    if p == u {
+                        pm = true;
+                    } else if p == l {
+                        am = true;
+                    } else {
+                        ok = false;
+                    }
+                    if ok {
+                        value = &value[2..];
+                    }
+                }
+            }
+            Std::Iso(_) | Std::Num(_) => {
+                let body = match std {
+                    Std::Iso(s) | Std::Num(s) => &s[1..],
+                    _ => "",
+                };
+                if matches!(std, Std::Iso(_)) && value.starts_with('Z') {
+                    value = &value[1..];
+                    z = Some(Loc::utc());
+                } else {
+                    let parts: Option<(&str, &str, &str, &str, usize)> = match body {
+                        "07:00" if vb.len() >= 6 && vb[3] == b':' => {
+                            Some((&value[..1], &value[1..3], &value[4..6], "00", 6))
+                        }
+                        "07" if vb.len() >= 3 => Some((&value[..1], &value[1..3], "00", "00", 3)),
+                        "07:00:00" if vb.len() >= 9 && vb[3] == b':' && vb[6] == b':' => {
+                            Some((&value[..1], &value[1..3], &value[4..6], &value[7..9], 9))
+                        }
+                        "070000" if vb.len() >= 7 => {
+                            Some((&value[..1], &value[1..3], &value[3..5], &value[5..7], 7))
+                        }
+                        "0700" if vb.len() >= 5 => {
+                            Some((&value[..1], &value[1..3], &value[3..5], "00", 5))
+                        }
+                        _ => None,
+                    };
+                    match parts {
+                        None => ok = false,
+                        Some((sign, h, m, s2, n)) => {
+                            let hr = getnum(h, true);
+                            let mm = getnum(m, true);
+                            let ss = getnum(s2, true);
+                            match (hr, mm, ss) {
+                                (Some((hr, _)), Some((mm, _)), Some((ss, _))) => {
+                                    if hr > 24 {
+                                        range = "time zone offset hour";
+                                    }
+                                    if mm > 60 {
+                                        range = "time zone offset minute";
+                                    }
+                                    if ss > 60 {
+                                        range = "time zone offset second";
+                                    }
+                                    zone_offset = (hr * 60 + mm) * 60 + ss;
+                                    match sign {
+                                        "+" => {}
+                                        "-" => zone_offset = -zone_offset,
+                                        _ => ok = false,
+                                    }
+                                }
+                                _ => ok = false,
+                            }
+                            if ok {
+                                value = &value[n..];
+                            }
+                        }
+                    }
+                }
+            }
+            Std::Tz => {
+                if value.starts_with("UTC") {
+                    z = Some(Loc::utc());
+                    value = &value[3..];
+                } else {
+                    match parse_time_zone(value) {
+                        Some(n) => {
+                            zone_name = value[..n].to_string();
+                            value = &value[n..];
+                        }
+                        None => ok = false,
+                    }
+                }
+            }
+            Std::Frac {
+                nines: false, n, ..
+            } => {
+                let nd = 1 + n;
+                if vb.len() < nd {
+                    ok = false;
+                } else {
+                    match parse_nanoseconds(value, nd) {
+                        Ok((ns, r)) => {
+                            nsec = ns;
+                            range = r;
+                            value = &value[nd..];
+                        }
+                        Err(()) => ok = false,
+                    }
+                }
+            }
+            Std::Frac { nines: true, .. } => {
+                if vb.len() >= 2 && matches!(vb[0], b'.' | b',') && vb[1].is_ascii_digit() {
+                    let mut i = 0;
+                    while i + 1 < vb.len() && vb[i + 1].is_ascii_digit() {
+                        i += 1;
+                    }
+                    match parse_nanoseconds(value, 1 + i) {
+                        Ok((ns, r)) => {
+                            nsec = ns;
+                            range = r;
+                        }
+                        Err(()) => ok = false,
+                    }
+                    value = &value[1 + i..];
+                }
+            }
+        }
+        if !range.is_empty() {
+            return Err(perr(stdstr, value, &format!(": {range} out of range")));
+        }
+        if !ok {
+            return Err(perr(stdstr, hold, ""));
+        }
+    }
+    if pm && hour < 12 {
+        hour += 12;
+    } else if am && hour == 12 {
+        hour = 0;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    if yday >= 0 {
+        let mut d = 0i64;
+        let mut m = 0i64;
+        let mut yd = yday;
+        if leap {
+            if yd == 31 + 29 {
+                m = 2;
+                d = 29;
+            } else if yd > 31 + 29 {
+                yd -= 1;
+            }
+        }
+        if !(1..=365).contains(&yd) {
+            return Err(perr("", value, ": day-of-year out of range"));
+        }
+        if m == 0 {
+            let before = |mo: i64| -> i64 {
+                [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365][mo as usize - 1]
+            };
+            m = (yd - 1) / 31 + 1;
+            if before(m + 1) < yd {
+                m += 1;
+            }
+            d = yd - before(m);
+        }
+        if month >= 0 && month != m {
+            return Err(perr("", value, ": day-of-year does not match month"));
+        }
+        month = m;
+        if day >= 0 && day != d {
+            return Err(perr("", value, ": day-of-year does not match day"));
+        }
+        day = d;
+    } else {
+        if month < 0 {
+            month = 1;
+        }
+        if day < 0 {
+            day = 1;
+        }
+    }
+    if day < 1 || day > i64::from(days_in(month as u32, year)) {
+        return Err(perr("", value, ": day out of range"));
+    }
+    let wall =
+        days_from_civil(year, month as u32, day as u32) * 86_400 + hour * 3600 + min * 60 + sec;
+    let mk = |unix: i64, loc: Loc| Time {
+        unix,
+        nsec: nsec as u32,
+        loc,
+        mono: None,
+    };
+    if let Some(z) = z {
+        return Ok(mk(z.wall_to_unix(wall), z));
+    }
+    if zone_offset != -1 {
+        let unix = wall - zone_offset;
+        let (off, name) = local.zone_at(unix);
+        if i64::from(off) == zone_offset && (zone_name.is_empty() || name == zone_name) {
+            return Ok(mk(unix, local.clone()));
+        }
+        return Ok(mk(unix, Loc::fixed(&zone_name, zone_offset as i32)));
+    }
+    if !zone_name.is_empty() {
+        if let Some(off) = local.lookup_name(&zone_name, wall) {
+            return Ok(mk(wall - i64::from(off), local.clone()));
+        }
+        let mut off = 0i64;
+        if zone_name.len() > 3 && zone_name.starts_with("GMT") {
+            off = go_atoi(&zone_name[3..]).unwrap_or(0) * 3600;
+        }
+        // Go keeps the UTC reading of the wall clock here and only attaches the zone.
+        return Ok(mk(wall, Loc::fixed(&zone_name, off as i32)));
+    }
+    Ok(mk(local.wall_to_unix(wall), local.clone()))
+}
+
 pub(crate) fn register(r: &mut Reg, env: &Env) {
     let pinned = env.opts.now;
     let tt = || ArgType::Object(TIME.into());
@@ -852,6 +1461,18 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
     };
     r.f("mustDateModify", vec![S, tt()], None, must_modify);
     r.f("must_date_modify", vec![S, tt()], None, must_modify);
+    r.f("toDate", vec![S, S], None, |a| {
+        Ok(time_value(
+            parse_time(as_str(&a[0]), as_str(&a[1]), &Loc::local()).unwrap_or_else(|_| zero_time()),
+        ))
+    });
+    r.f("mustToDate", vec![S, S], None, |a| {
+        Ok(time_value(parse_time(
+            as_str(&a[0]),
+            as_str(&a[1]),
+            &Loc::local(),
+        )?))
+    });
     r.f("unixEpoch", vec![tt()], None, |a| {
         Ok(Value::string(time_arg(&a[0]).unix.to_string()))
     });
