@@ -38,7 +38,7 @@ impl EV {
     fn invalid(&self) -> bool {
         matches!(self.v, Value::Nil) && !self.iface
     }
-    fn unwrap(self) -> EV {
+    fn concrete(self) -> EV {
         EV {
             v: self.v,
             iface: false,
@@ -193,6 +193,12 @@ impl<'t> State<'t> {
     }
 
     pub(crate) fn run(&mut self, data: &Value, out: &mut String) -> Result<(), Error> {
+        if self.depth >= MAX_EXEC_DEPTH {
+            return Err(Error::Exec(format!(
+                "template: {}: exceeded maximum template depth ({MAX_EXEC_DEPTH})",
+                self.tree.name
+            )));
+        }
         let dot = EV::of(data.clone());
         match self.walk_list(&dot, &self.tree.root, out) {
             Ok(()) => Ok(()),
@@ -264,6 +270,9 @@ impl<'t> State<'t> {
         match v {
             Value::Nil => out.push_str("<no value>"),
             Value::String(s) => out.push_str(s),
+            Value::Int(i, _) => out.push_str(itoa::Buffer::new().format(*i)),
+            Value::Uint(u, _) => out.push_str(itoa::Buffer::new().format(*u)),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Value::Object(o) if o.is_nil() => out.push_str("<nil>"),
             v => gofmt::write_value(out, v),
         }
@@ -475,7 +484,7 @@ impl<'t> State<'t> {
         let mut value: Option<EV> = None;
         for cmd in &pipe.cmds {
             let v = self.eval_command(dot, cmd, value.take())?;
-            value = Some(v.unwrap());
+            value = Some(v.concrete());
         }
         let value = value.unwrap_or_else(EV::nil);
         for var in &pipe.decl {
@@ -775,7 +784,12 @@ impl<'t> State<'t> {
                     tmpl: self.tmpl,
                     depth: self.depth,
                 };
-                h(&ctx, argv.into_iter().map(|e| e.v).collect()).map(EV::of)
+                let args: Vec<Value> = argv.into_iter().map(|e| e.v).collect();
+                // Go's safeCall turns a panicking function into an error; so do we.
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&ctx, args))) {
+                    Ok(r) => r.map(EV::of),
+                    Err(p) => Err(panic_message(p.as_ref())),
+                }
             }
         };
         match result {
@@ -806,7 +820,7 @@ impl<'t> State<'t> {
                     ));
                 }
                 if type_matches(&value.v, t) {
-                    return Ok(value.unwrap());
+                    return Ok(value.concrete());
                 }
                 self.errf(format!(
                     "wrong type for value; expected {t}; got {}",
@@ -963,6 +977,16 @@ impl<'t> State<'t> {
     }
 }
 
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic in template function".into()
+    }
+}
+
 fn values(argv: Vec<EV>) -> Vec<Value> {
     argv.into_iter().map(|e| e.v).collect()
 }
@@ -1038,7 +1062,7 @@ fn builtin_index(item: &EV, indexes: &[EV]) -> Result<EV, String> {
     if matches!(item.v, Value::Nil) {
         return Err("index of untyped nil".into());
     }
-    let mut item = item.clone().unwrap();
+    let mut item = item.clone().concrete();
     for index in indexes {
         match &item.v {
             Value::Nil => return Err("index of nil pointer".into()),
@@ -1300,6 +1324,6 @@ fn builtin_le(a1: &Value, a2: &Value) -> Result<bool, String> {
 }
 
 /// Runs `f` with enough stack for deep template recursion.
-fn stacker_grow<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn stacker_grow<T>(f: impl FnOnce() -> T) -> T {
     stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
 }

@@ -329,7 +329,9 @@ impl<'a> Ctx<'a> {
     /// parsed in) on `data`, counting the nesting from this call.
     pub fn execute_in(&self, set: &Template, name: &str, data: &Value) -> Result<String, Error> {
         let mut out = String::new();
-        set.execute_template_at_depth(&mut out, name, data, self.depth + 1)?;
+        crate::exec::stacker_grow(|| {
+            set.execute_template_at_depth(&mut out, name, data, self.depth + 1)
+        })?;
         Ok(out)
     }
 }

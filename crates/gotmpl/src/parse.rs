@@ -697,7 +697,8 @@ fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<Number, String> {
         n.is_float = true;
     } else if typ == ItemType::Complex {
         // Go parses "1+2i" with fmt.Sscan.
-        let (re, im) = parse_complex(text).ok_or_else(|| "expected integer".to_string())?;
+        let (re, im) = parse_complex(text)
+            .ok_or_else(|| "syntax error scanning complex number".to_string())?;
         n.is_complex = true;
         simplify_complex(&mut n, re, im);
     } else if text.ends_with('i') && quote::parse_float(&text[..text.len() - 1]).is_some() {

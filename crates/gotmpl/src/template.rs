@@ -587,8 +587,101 @@ mod tests {
     }
 
     #[test]
+    fn a_panicking_function_is_an_error_like_go_safecall() {
+        let mut tm = Template::new("t");
+        tm.func("boom", Func::fn1(|_: Value| -> Value { panic!("kaboom") }));
+        tm.parse("a{{boom 1}}b").expect("parses");
+        let mut out = String::new();
+        let err = tm.execute(&mut out, &Value::Nil).expect_err("boom panics");
+        assert_eq!(out, "a");
+        assert_eq!(
+            err.to_string(),
+            "template: t:1:3: executing \"t\" at <boom 1>: error calling boom: kaboom"
+        );
+    }
+
+    #[test]
+    fn later_parses_add_and_redefine_like_go() {
+        // Expected results from Go 1.26 running the same sequence of Parse / New(name).Parse calls.
+        let show = |t: &Template, name: &str| {
+            let mut out = String::new();
+            let data = Value::map([("v".to_string(), Value::int(1))]);
+            match t.execute_template(&mut out, name, &data) {
+                Ok(()) => out,
+                Err(e) => format!("{out}|{e}"),
+            }
+        };
+        let mut t = Template::new("main");
+        t.parse(r#"{{define "x"}}1{{end}}main{{template "x"}}"#)
+            .expect("parses");
+        t.parse(r#"{{define "x"}}2{{end}}"#).expect("parses");
+        assert_eq!(show(&t, "main"), "main2");
+        assert_eq!(show(&t, "x"), "2");
+        t.parse("  ").expect("parses");
+        assert_eq!(show(&t, "main"), "main2");
+        t.parse(r#"new{{block "b" .}}B{{end}}"#).expect("parses");
+        assert_eq!(show(&t, "main"), "newB");
+        t.parse_named("other", r#"o{{template "x"}}{{template "b"}}"#)
+            .expect("parses");
+        assert_eq!(show(&t, "other"), "o2B");
+        t.parse(r#"{{define "b"}}{{end}}"#).expect("parses");
+        assert_eq!(show(&t, "b"), "B");
+        let dup = t
+            .parse(r#"{{define "y"}}y{{end}}{{define "y"}}z{{end}}"#)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            dup,
+            Err("template: main:1: template: multiple definition of template \"y\"".into())
+        );
+        assert_eq!(
+            show(&t, "y"),
+            "|template: no template \"y\" associated with template \"main\""
+        );
+        let bad = t
+            .parse_named("bad", "{{.v")
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert_eq!(bad, Err("template: bad:1: unclosed action".into()));
+        assert_eq!(
+            show(&t, "bad"),
+            "|template: no template \"bad\" associated with template \"main\""
+        );
+        let mut c = t.clone();
+        c.parse_named("tpl", r#"T{{template "x"}}{{.v}}"#)
+            .expect("parses");
+        assert_eq!(show(&c, "tpl"), "T21");
+        assert_eq!(
+            show(&t, "tpl"),
+            "|template: no template \"tpl\" associated with template \"main\""
+        );
+    }
+
+    #[test]
     fn a_parsed_set_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Template>();
+        check::<Value>();
+        let mut t = Template::new("t");
+        t.parse("{{range $k, $v := .Values.image}}{{$k}}={{$v}};{{end}}")
+            .expect("parses");
+        let data = helm_data();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut out = String::new();
+                        for _ in 0..100 {
+                            out.clear();
+                            t.execute(&mut out, &data).expect("executes");
+                        }
+                        out
+                    })
+                })
+                .collect();
+            for h in handles {
+                assert_eq!(h.join().expect("thread ran"), "repository=nginx;tag=1.2;");
+            }
+        });
     }
 }
