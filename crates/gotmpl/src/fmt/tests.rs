@@ -1,5 +1,8 @@
 //! Tests of Go's fmt: every expected string was produced by Go 1.26 (the oracle in tools/oracle via
-//! `testdata/gen_cases.py`, or Go's own `fmt_test.go` / `quote_test.go` tables), never by this code.
+//! the `testdata/gen_*` scripts, or Go's own `fmt_test.go` / `quote_test.go` tables), never by this code.
+//!
+//! Larger runs: `testdata/gen_floats.py ORACLE 1 150000 > /tmp/f.jsonl` (or any generator), then
+//! `GOTMPL_FMT_CASES=/tmp/f.jsonl cargo test --release -p canon-gotmpl --lib extra_case_file -- --ignored`.
 
 use super::*;
 use crate::value::{List, Map};
