@@ -319,16 +319,22 @@ impl<'a> Printer<'a> {
     // ---- format.go ----
 
     fn write_padding(&mut self, n: i64) {
+        const SPACES: &str = "                                                                ";
+        const ZEROS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
         if n <= 0 {
             return;
         }
         let pad = if self.f.zero && !self.f.minus {
-            '0'
+            ZEROS
         } else {
-            ' '
+            SPACES
         };
-        for _ in 0..n {
-            self.buf.push(pad);
+        let mut n = n as usize;
+        self.buf.reserve(n);
+        while n > 0 {
+            let k = n.min(pad.len());
+            self.buf.push_str(&pad[..k]);
+            n -= k;
         }
     }
 
