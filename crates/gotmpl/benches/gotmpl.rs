@@ -408,10 +408,15 @@ fn main() {
         );
         return;
     }
-    println!("measuring Go (text/template via tools/oracle bench mode)...");
-    let go = go_bench(&cases);
-    println!("measuring canon...");
-    let canon: Vec<Result<f64, String>> = cases.iter().map(canon_bench).collect();
+    // Go and canon are measured case by case, back to back, so that a change in machine load
+    // hits both sides of a ratio alike.
+    println!("measuring Go (text/template via tools/oracle bench mode) and canon, case by case...");
+    let mut go = Vec::new();
+    let mut canon = Vec::new();
+    for c in &cases {
+        go.extend(go_bench(std::slice::from_ref(c)));
+        canon.push(canon_bench(c));
+    }
     println!();
     println!(
         "{:<24} {:>14} {:>14} {:>10}  output",
