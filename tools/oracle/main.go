@@ -68,11 +68,12 @@ func main() {
 		if len(bytes.TrimSpace(line)) > 0 {
 			if bench {
 				enc.Encode(runBench(line))
-				// Bench results are slow to come: let the reader see each one as it is measured.
-				out.Flush()
 			} else {
 				enc.Encode(run(line))
 			}
+			// Each answer goes out as soon as it is known, so that a caller timing cases out
+			// (a template can loop forever) knows which case is stuck.
+			out.Flush()
 		}
 		if err != nil {
 			return

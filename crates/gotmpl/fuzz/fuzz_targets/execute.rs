@@ -15,7 +15,10 @@ static DATA: LazyLock<Value> = LazyLock::new(|| {
     let inner = Value::map([
         ("k".to_string(), Value::string("v")),
         ("n".to_string(), Value::Nil),
-        ("l".to_string(), Value::list(vec![Value::int(1), Value::float(2.5)])),
+        (
+            "l".to_string(),
+            Value::list(vec![Value::int(1), Value::float(2.5)]),
+        ),
     ]);
     Value::map([
         ("a".to_string(), Value::int(3)),
@@ -24,10 +27,16 @@ static DATA: LazyLock<Value> = LazyLock::new(|| {
         ("i".to_string(), Value::Int(-8, IntKind::Int8)),
         ("u".to_string(), Value::Uint(200, UintKind::Uint8)),
         ("s".to_string(), Value::string("h\u{e9}llo <&>")),
-        ("bytes".to_string(), Value::Bytes(std::sync::Arc::from(&b"xyz"[..]))),
+        (
+            "bytes".to_string(),
+            Value::Bytes(std::sync::Arc::from(&b"xyz"[..])),
+        ),
         ("l".to_string(), strs),
         ("m".to_string(), inner),
-        ("e".to_string(), Value::Map(std::sync::Arc::new(Map::new(ElemType::Interface)))),
+        (
+            "e".to_string(),
+            Value::Map(std::sync::Arc::new(Map::new(ElemType::Interface))),
+        ),
         ("nil".to_string(), Value::Nil),
     ])
 });

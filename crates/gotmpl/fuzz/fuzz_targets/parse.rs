@@ -19,7 +19,9 @@ const DELIMS: &[(&str, &str)] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     let text = String::from_utf8_lossy(rest);
     let (l, r) = DELIMS[usize::from(sel) % DELIMS.len()];
     let mut t = Template::new("fuzz");

@@ -167,6 +167,33 @@ fn push_int(out: &mut String, i: i64) {
     out.push_str(itoa::Buffer::new().format(i));
 }
 
+/// A host object that is a Go `complex128` or `complex64` (template constants like `1+2i`):
+/// its parts and size in bits, read back from its `%v` text `(re±imi)`, which holds them exactly
+/// (shortest float digits round-trip). The value model has no complex variant.
+fn object_complex(o: &dyn crate::value::Object) -> Option<(f64, f64, u32)> {
+    let size = match o.type_name().as_str() {
+        "complex128" => 128,
+        "complex64" => 64,
+        _ => return None,
+    };
+    let text = o.display();
+    let inner = text.strip_prefix('(')?.strip_suffix("i)")?;
+    let b = inner.as_bytes();
+    // The imaginary part starts at the last sign that is not the first byte or an exponent's.
+    let split = (1..b.len())
+        .rev()
+        .find(|&i| matches!(b[i], b'+' | b'-') && !matches!(b[i - 1], b'e' | b'E'))?;
+    let part = |s: &str| -> Option<f64> {
+        match s {
+            "NaN" | "+NaN" => Some(f64::NAN),
+            "+Inf" => Some(f64::INFINITY),
+            "-Inf" => Some(f64::NEG_INFINITY),
+            _ => s.parse().ok(),
+        }
+    };
+    Some((part(&inner[..split])?, part(&inner[split..])?, size))
+}
+
 /// Whether a list is a Go `[]uint8` (`[]byte`), which `%s %q %x %X` print as a string.
 fn is_byte_list(l: &List) -> bool {
     l.elem == ElemType::Uint(UintKind::Uint8)
@@ -292,16 +319,22 @@ impl<'a> Printer<'a> {
     // ---- format.go ----
 
     fn write_padding(&mut self, n: i64) {
+        const SPACES: &str = "                                                                ";
+        const ZEROS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
         if n <= 0 {
             return;
         }
         let pad = if self.f.zero && !self.f.minus {
-            '0'
+            ZEROS
         } else {
-            ' '
+            SPACES
         };
-        for _ in 0..n {
-            self.buf.push(pad);
+        let mut n = n as usize;
+        self.buf.reserve(n);
+        while n > 0 {
+            let k = n.min(pad.len());
+            self.buf.push_str(&pad[..k]);
+            n -= k;
         }
     }
 
@@ -947,6 +980,10 @@ impl<'a> Printer<'a> {
                 self.buf.push(if self.f.sharp_v { '}' } else { ']' });
             }
             Value::Object(o) => {
+                if let Some((re, im, size)) = object_complex(o.as_ref()) {
+                    let verb = if self.erroring { 'v' } else { verb };
+                    return self.fmt_complex(re, im, size, verb, v);
+                }
                 // A Stringer: Go calls String() for these verbs unless it is reporting an error.
                 if self.erroring || self.f.sharp_v || matches!(verb, 'v' | 's' | 'x' | 'X' | 'q') {
                     let s = o.display();
@@ -959,6 +996,22 @@ impl<'a> Printer<'a> {
                     self.bad_verb(verb, Some(v));
                 }
             }
+        }
+    }
+
+    /// Go's `fmtComplex`: `(re+imi)`, each part printed with the verb, the imaginary one signed.
+    fn fmt_complex(&mut self, re: f64, im: f64, size: u32, verb: char, arg: &Value) {
+        match verb {
+            'v' | 'b' | 'g' | 'G' | 'x' | 'X' | 'f' | 'F' | 'e' | 'E' => {
+                let old_plus = self.f.plus;
+                self.buf.push('(');
+                self.fmt_float(re, size / 2, verb, arg);
+                self.f.plus = true;
+                self.fmt_float(im, size / 2, verb, arg);
+                self.buf.push_str("i)");
+                self.f.plus = old_plus;
+            }
+            _ => self.bad_verb(verb, Some(arg)),
         }
     }
 

@@ -1,5 +1,8 @@
 //! Tests of Go's fmt: every expected string was produced by Go 1.26 (the oracle in tools/oracle via
-//! `testdata/gen_cases.py`, or Go's own `fmt_test.go` / `quote_test.go` tables), never by this code.
+//! the `testdata/gen_*` scripts, or Go's own `fmt_test.go` / `quote_test.go` tables), never by this code.
+//!
+//! Larger runs: `testdata/gen_floats.py ORACLE 1 150000 > /tmp/f.jsonl` (or any generator), then
+//! `GOTMPL_FMT_CASES=/tmp/f.jsonl cargo test --release -p canon-gotmpl --lib extra_case_file -- --ignored`.
 
 use super::*;
 use crate::value::{List, Map};
@@ -70,7 +73,48 @@ fn elem_of(t: &str) -> ElemType {
     }
 }
 
+/// A Go complex number as the engine carries it: a host object printing `(re+imi)` like Go's `%v`.
+#[derive(Debug)]
+struct TestComplex {
+    re: f64,
+    im: f64,
+    kind: FloatKind,
+}
+
+impl crate::value::Object for TestComplex {
+    fn type_name(&self) -> String {
+        match self.kind {
+            FloatKind::F32 => "complex64".to_string(),
+            FloatKind::F64 => "complex128".to_string(),
+        }
+    }
+    fn display(&self) -> String {
+        let re = sprint(&[Value::Float(self.re, self.kind)]);
+        let im = sprint(&[Value::Float(self.im, self.kind)]);
+        let sign = if im.starts_with(['+', '-']) { "" } else { "+" };
+        format!("({re}{sign}{im}i)")
+    }
+}
+
 fn typed(t: &str, v: &Json) -> Value {
+    if t == "complex128" || t == "complex64" {
+        let s = v.as_str().expect("complex wants \"re im\"");
+        let (re, im) = s.split_once(' ').expect("complex wants \"re im\"");
+        let kind = if t == "complex64" {
+            FloatKind::F32
+        } else {
+            FloatKind::F64
+        };
+        let part = |p: &str| match kind {
+            FloatKind::F32 => f64::from(p.parse::<f32>().unwrap_or_else(|_| parse_f64(p) as f32)),
+            FloatKind::F64 => parse_f64(p),
+        };
+        return Value::Object(Arc::new(TestComplex {
+            re: part(re),
+            im: part(im),
+            kind,
+        }));
+    }
     if t == "[]byte" {
         return Value::Bytes(v.as_str().expect("[]byte wants a string").as_bytes().into());
     }

@@ -124,15 +124,21 @@ pub fn run_batch_tolerant(cases: &[Case]) -> Vec<Option<Outcome>> {
         let n = got.len();
         outs.extend(got.into_iter().map(Some));
         if n < rest.len() {
-            eprintln!("oracle died on case {}: {:?}", rest[n].id, rest[n].template);
+            eprintln!(
+                "oracle died or timed out on case {}: {:?}",
+                rest[n].id, rest[n].template
+            );
             outs.push(None);
         }
     }
     outs
 }
 
-/// Runs cases until the oracle stops answering; returns the answers it gave, in order.
+/// Runs cases until the oracle stops answering, or takes longer than `CASE_TIMEOUT` on one
+/// (a generated template can loop forever in Go too, e.g. ranging over a huge integer with an
+/// empty body); returns the answers it gave, in order.
 fn run_some(cases: &[Case]) -> Vec<Outcome> {
+    const CASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
     let mut child = Command::new(path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -152,10 +158,21 @@ fn run_some(cases: &[Case]) -> Vec<Outcome> {
             }
         }
     });
-    let reader = BufReader::new(child.stdout.take().expect("oracle stdout"));
+    let stdout = child.stdout.take().expect("oracle stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
     let mut outs = Vec::with_capacity(cases.len());
-    for (line, case) in reader.lines().zip(cases) {
-        let Ok(line) = line else { break };
+    for case in cases {
+        let Ok(line) = rx.recv_timeout(CASE_TIMEOUT) else {
+            break;
+        };
         let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
             break;
         };
@@ -173,5 +190,6 @@ fn run_some(cases: &[Case]) -> Vec<Outcome> {
     let _ = child.kill();
     let _ = child.wait();
     let _ = writer.join();
+    let _ = reader.join();
     outs
 }

@@ -2,7 +2,8 @@
 //! they fail, never skip, when it cannot be had): the committed wants are what Go says today,
 //! and the bounded differential fuzzer finds no case where the engine and Go disagree.
 //!
-//! Fuzzer knobs: `CANON_FUZZ_CASES` (default 5000), `CANON_FUZZ_SEED` (default fixed, printed).
+//! Fuzzer knobs: `CANON_FUZZ_CASES` (default 5000), `CANON_FUZZ_SEED` (default fixed, printed),
+//! `CANON_FUZZ_FROM` (first case index, to replay a reported `fuzz/SEED/INDEX`).
 //! Mismatches are printed and written as ready-to-commit case lines (oracle wants) to
 //! `$CARGO_TARGET_TMPDIR/gotmpl-fuzz-mismatches.jsonl`; real engine bugs go into
 //! `tests/cases/fuzz-found.jsonl` so they stay fixed.
@@ -74,7 +75,12 @@ fn differential_fuzz() {
         .unwrap_or(50);
     // Batches bound memory on long runs and show progress.
     let batch = 2000;
-    let mut start = 0;
+    // CANON_FUZZ_FROM replays a run from a case index (ids are fuzz/SEED/INDEX).
+    let mut start: usize = std::env::var("CANON_FUZZ_FROM")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let n = n + start;
     while start < n {
         let end = (start + batch).min(n);
         let generated: Vec<Case> = (start..end).map(|i| fuzzgen::case(seed, i)).collect();

@@ -55,6 +55,13 @@ func encode(v reflect.Value, inIface bool) (any, bool) {
 		return v.String(), true
 	case scalarKinds[ts]:
 		return typed{ts, scalarText(v)}, true
+	case ts == "complex128" || ts == "complex64":
+		bits := 64
+		if ts == "complex64" {
+			bits = 32
+		}
+		c := v.Complex()
+		return typed{ts, strconv.FormatFloat(real(c), 'g', -1, bits) + " " + strconv.FormatFloat(imag(c), 'g', -1, bits)}, true
 	case ts == "[]uint8":
 		if v.IsNil() || !utf8Valid(string(v.Bytes())) {
 			return nil, false
