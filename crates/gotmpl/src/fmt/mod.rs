@@ -403,12 +403,14 @@ impl<'a> Printer<'a> {
         for &b in &hex[i..] {
             s.push(char::from(b));
         }
-        if self.f.sharp && u <= u64::from(MAX_RUNE) && quote::is_print(u as u32) {
-            if let Some(c) = char::from_u32(u as u32) {
-                s.push_str(" '");
-                s.push(c);
-                s.push('\'');
-            }
+        if self.f.sharp
+            && u <= u64::from(MAX_RUNE)
+            && quote::is_print(u as u32)
+            && let Some(c) = char::from_u32(u as u32)
+        {
+            s.push_str(" '");
+            s.push(c);
+            s.push('\'');
         }
         let old_zero = self.f.zero;
         self.f.zero = false;

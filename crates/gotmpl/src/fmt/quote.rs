@@ -141,11 +141,9 @@ fn append_escaped_rune(out: &mut String, r: u32, quote: u8, ascii_only: bool) {
     } else {
         is_print(r)
     };
-    if printable {
-        if let Some(c) = char::from_u32(r) {
-            out.push(c);
-            return;
-        }
+    if printable && let Some(c) = char::from_u32(r) {
+        out.push(c);
+        return;
     }
     match r {
         0x07 => out.push_str("\\a"),
