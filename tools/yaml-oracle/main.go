@@ -8,7 +8,7 @@
 //	{"id": "x", "op": "toYaml", "data": <typed JSON, as tools/oracle>, "text": "..."}
 //
 // ops taking "data": toYaml, mustToYaml, toYamlPretty, toJson, toPrettyJson, toRawJson, toToml.
-// ops taking "text": fromYaml, fromYamlArray, fromJson, fromJsonArray, readValues, yamlToJson,
+// ops taking "text": valuesToYaml (ReadValues then toYaml), fromYaml, fromYamlArray, fromJson, fromJsonArray, readValues, yamlToJson,
 // yamlV2 (yaml.v2 Unmarshal into interface{}, natively typed), yamlV3 (same with yaml.v3),
 // strvals (helm --set), strvalsString (--set-string), splitManifests / splitManifestsV3 (helm v4's
 // and v3's releaseutil.SplitManifests; output: the documents in order, as a JSON array).
@@ -121,6 +121,14 @@ func run(line []byte) (resp response) {
 	case "readValues":
 		v, err := common.ReadValues([]byte(req.Text))
 		resp.Output, resp.Error = dump(map[string]interface{}(v)), errString(err)
+	case "valuesToYaml":
+		// A values file read as helm reads it, then written by toYaml: the common template path.
+		v, err := common.ReadValues([]byte(req.Text))
+		if err != nil {
+			resp.Error = err.Error()
+		} else {
+			resp.Output = toYAML(map[string]interface{}(v))
+		}
 	case "yamlToJson":
 		b, err := yaml.YAMLToJSON([]byte(req.Text))
 		resp.Output, resp.Error = string(b), errString(err)
