@@ -146,6 +146,13 @@ pub fn canon_answer(req: &serde_json::Value) -> Answer {
                 .collect();
             ok(goyaml::to_json(&Value::list(docs)).expect("json"))
         }
+        "strvalsV3" => {
+            let (v, e) = goyaml::strvals::parse_set_for(text, false, goyaml::HelmVersion::V3);
+            Answer {
+                output: oracle::dump(&v),
+                error: e.map(|e| e.message).unwrap_or_default(),
+            }
+        }
         "strvals" | "strvalsString" => {
             let (v, e) = if op == "strvals" {
                 goyaml::strvals::parse_set(text)
