@@ -342,7 +342,11 @@ func build(t reflect.Type, v interface{}) (reflect.Value, error) {
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			if s, ok := v.(string); ok {
-				return reflect.ValueOf([]byte(s)).Convert(t), nil
+				// make+copy, not []byte(s): the conversion rounds the capacity up to the
+				// allocator's size class, which `slice` would then expose.
+				b := make([]byte, len(s))
+				copy(b, s)
+				return reflect.ValueOf(b).Convert(t), nil
 			}
 		}
 		arr, ok := v.([]interface{})

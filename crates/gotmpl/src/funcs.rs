@@ -36,15 +36,18 @@ pub enum ArgType {
 impl ArgType {
     /// Go's `canBeNil` for the type.
     pub(crate) fn can_be_nil(&self) -> bool {
-        matches!(
-            self,
-            ArgType::Any
-                | ArgType::Reflect
-                | ArgType::Slice(_)
-                | ArgType::Bytes
-                | ArgType::Map(_)
-                | ArgType::Object(_)
-        )
+        match self {
+            // A struct type (`time.Time`) cannot be nil; pointers (`*semver.Version`) can.
+            ArgType::Object(n) => n.starts_with('*'),
+            _ => matches!(
+                self,
+                ArgType::Any
+                    | ArgType::Reflect
+                    | ArgType::Slice(_)
+                    | ArgType::Bytes
+                    | ArgType::Map(_)
+            ),
+        }
     }
 }
 

@@ -341,11 +341,15 @@ impl Gen<'_> {
             }
             8 | 9 => {
                 let scope = self.vars.len();
-                let target = if self.rng.chance(30) {
+                let mut target = if self.rng.chance(30) {
                     (*self.rng.pick(&["3", "0", "-1", "2"])).to_string()
                 } else {
                     self.operand(1)
                 };
+                // Ranging over a huge integer never ends in Go either: keep the run bounded.
+                if ["9223372036854775807", "1_000", "100"].contains(&target.as_str()) {
+                    target = "3".into();
+                }
                 let decl = match self.rng.below(3) {
                     0 => String::new(),
                     1 => format!("{} := ", self.new_var()),
@@ -461,8 +465,17 @@ fn value(rng: &mut Rng, depth: usize) -> Json {
     if depth >= 3 || rng.chance(55) {
         return scalar(rng);
     }
-    match rng.below(6) {
+    match rng.below(11) {
         0 => Json::Array((0..rng.below(4)).map(|_| value(rng, depth + 1)).collect()),
+        // Edge integers only inside lists: ranging over a huge integer would never end.
+        4 => {
+            json!({"$type": "[]int64", "value": ["9223372036854775807", "-9223372036854775808", "0"]})
+        }
+        5 => json!({"$type": "[]uint64", "value": ["18446744073709551615", "1"]}),
+        6 => json!({"$type": "[]float64", "value": [1.5, -0.0, 1e300, "NaN"]}),
+        7 => json!({"$type": "map[string]int", "value": {"a": 1, "b": -2, "Name": 3}}),
+        8 => json!({"$type": "[]bool", "value": [true, false]}),
+        9 => json!({"$type": "[][]string", "value": [["a"], [], ["b", "c"]]}),
         1 => {
             json!({"$type": "[]string", "value": (0..rng.below(4)).map(|_| *rng.pick(NASTY)).collect::<Vec<_>>()})
         }

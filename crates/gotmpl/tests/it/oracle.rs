@@ -112,3 +112,66 @@ pub fn run_batch(cases: &[Case]) -> Vec<Outcome> {
     );
     outs
 }
+
+/// Like `run_batch`, but survives the oracle dying (a Go fatal error such as running out of
+/// memory is not recoverable in-process): the case it died on gets `None` and a fresh oracle
+/// process continues with the next one.
+pub fn run_batch_tolerant(cases: &[Case]) -> Vec<Option<Outcome>> {
+    let mut outs: Vec<Option<Outcome>> = Vec::with_capacity(cases.len());
+    while outs.len() < cases.len() {
+        let rest = &cases[outs.len()..];
+        let got = run_some(rest);
+        let n = got.len();
+        outs.extend(got.into_iter().map(Some));
+        if n < rest.len() {
+            eprintln!("oracle died on case {}: {:?}", rest[n].id, rest[n].template);
+            outs.push(None);
+        }
+    }
+    outs
+}
+
+/// Runs cases until the oracle stops answering; returns the answers it gave, in order.
+fn run_some(cases: &[Case]) -> Vec<Outcome> {
+    let mut child = Command::new(path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the oracle");
+    let mut stdin = child.stdin.take().expect("oracle stdin");
+    let reqs: Vec<String> = cases.iter().map(request).collect();
+    let writer = std::thread::spawn(move || {
+        for r in reqs {
+            if stdin
+                .write_all(r.as_bytes())
+                .and_then(|()| stdin.write_all(b"\n"))
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    let reader = BufReader::new(child.stdout.take().expect("oracle stdout"));
+    let mut outs = Vec::with_capacity(cases.len());
+    for (line, case) in reader.lines().zip(cases) {
+        let Ok(line) = line else { break };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+            break;
+        };
+        assert_eq!(
+            v["id"].as_str(),
+            Some(case.id.as_str()),
+            "oracle answered out of order"
+        );
+        outs.push(Outcome {
+            output: v["output"].as_str().unwrap_or_default().to_string(),
+            error: v["error"].as_str().unwrap_or_default().to_string(),
+            phase: v["phase"].as_str().unwrap_or_default().to_string(),
+        });
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = writer.join();
+    outs
+}

@@ -64,6 +64,7 @@ fn differential_fuzz() {
     );
     let mut total = 0usize;
     let mut skipped = 0usize;
+    let mut died = 0usize;
     let mut mismatches: Vec<String> = Vec::new();
     let mut found: Vec<String> = Vec::new();
     let mut phases = std::collections::BTreeMap::<String, usize>::new();
@@ -77,9 +78,13 @@ fn differential_fuzz() {
     while start < n {
         let end = (start + batch).min(n);
         let generated: Vec<Case> = (start..end).map(|i| fuzzgen::case(seed, i)).collect();
-        let wants = oracle::run_batch(&generated);
+        let wants = oracle::run_batch_tolerant(&generated);
         let mut kept = Vec::new();
         for (mut c, w) in generated.into_iter().zip(wants) {
+            let Some(w) = w else {
+                died += 1;
+                continue;
+            };
             if w.phase == "panic" || w.phase == "request" {
                 skipped += 1;
                 continue;
@@ -117,7 +122,7 @@ fn differential_fuzz() {
     )
     .expect("write mismatches");
     println!(
-        "oracle outcomes: {phases:?}; {skipped} generated cases the oracle could not run (Go panics) skipped"
+        "oracle outcomes: {phases:?}; skipped: {skipped} cases Go panics on, {died} cases the oracle died on"
     );
     println!(
         "differential fuzz: seed {seed}, {total} cases run, {} mismatches (as cases: {})",

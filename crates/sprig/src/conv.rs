@@ -1,0 +1,613 @@
+//! Go conversions Sprig leans on: `strval`, `spf13/cast`'s `ToInt64`/`ToFloat64` (with Go's
+//! float-to-int truncation and `strconv` parse rules), `reflect` kinds, `reflect.DeepEqual`, and
+//! Go's runtime panic texts. Written by hand because the exact Go edge cases are the contract.
+
+use std::sync::Arc;
+
+use gotmpl::{ElemType, FloatKind, IntKind, List, UintKind, Value};
+
+use crate::t::*;
+use crate::{Env, R, Reg};
+
+pub(crate) fn register(r: &mut Reg, _env: &Env) {
+    r.f("toString", vec![A], None, |a| {
+        Ok(Value::string(strval(&a[0])))
+    });
+    r.f("toStrings", vec![A], None, |a| {
+        Ok(str_list(strslice(&a[0])))
+    });
+    r.f("atoi", vec![S], None, |a| {
+        Ok(Value::int(parse_int(as_str(&a[0]), 10, false).unwrap_or(0)))
+    });
+    r.f("int64", vec![A], None, |a| {
+        Ok(Value::Int(to_int64(&a[0]), IntKind::Int64))
+    });
+    r.f("int", vec![A], None, |a| Ok(Value::int(to_int64(&a[0]))));
+    r.f("float64", vec![A], None, |a| {
+        Ok(Value::float(to_float64(&a[0])))
+    });
+    r.f("toDecimal", vec![A], None, |a| {
+        let s = gotmpl::fmt::sprint(std::slice::from_ref(&a[0]));
+        Ok(Value::Int(
+            parse_int(&s, 8, false).unwrap_or(0),
+            IntKind::Int64,
+        ))
+    });
+}
+
+/// The string inside a `string` argument (the executor guarantees the type).
+pub(crate) fn as_str(v: &Value) -> &str {
+    match v {
+        Value::String(s) => s,
+        _ => "",
+    }
+}
+
+/// The integer inside an `int` argument.
+pub(crate) fn as_int(v: &Value) -> i64 {
+    match v {
+        Value::Int(i, _) => *i,
+        Value::Uint(u, _) => *u as i64,
+        _ => 0,
+    }
+}
+
+/// A Go `[]string`.
+pub(crate) fn str_list(items: Vec<String>) -> Value {
+    Value::List(Arc::new(List {
+        elem: ElemType::String,
+        items: items.into_iter().map(Value::string).collect(),
+    }))
+}
+
+/// A Go `[]interface {}` (or `[]T`).
+pub(crate) fn list_of(elem: ElemType, items: Vec<Value>) -> Value {
+    Value::List(Arc::new(List { elem, items }))
+}
+
+/// Go's `string(b)` for bytes that may not be UTF-8.
+///
+/// Each byte that is not part of a valid sequence becomes U+FFFD, exactly as Go decodes it
+/// (`utf8.DecodeRune` reports invalid input one byte at a time).
+pub(crate) fn bytes_str(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    let mut rest = b;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                break;
+            }
+            Err(e) => {
+                let ok = e.valid_up_to();
+                out.push_str(std::str::from_utf8(&rest[..ok]).unwrap_or_default());
+                out.push('\u{FFFD}');
+                rest = &rest[ok + 1..];
+            }
+        }
+    }
+    out
+}
+
+/// Sprig's `strval`: strings and bytes as is, Stringers' `String()`, else `%v`.
+pub(crate) fn strval(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.to_string(),
+        Value::Bytes(b) => bytes_str(b),
+        _ => gotmpl::fmt::sprint(std::slice::from_ref(v)),
+    }
+}
+
+/// The items of a Go slice or array value, `None` for other kinds.
+pub(crate) fn slice_items(v: &Value) -> Option<Vec<Value>> {
+    match v {
+        Value::List(l) => Some(l.items.clone()),
+        Value::Bytes(b) => Some(
+            b.iter()
+                .map(|c| Value::Uint(u64::from(*c), UintKind::Uint8))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Sprig's `strslice`: a list's non-nil items through `strval`; a scalar as a one-item list.
+pub(crate) fn strslice(v: &Value) -> Vec<String> {
+    match slice_items(v) {
+        Some(items) => items
+            .iter()
+            .filter(|x| !matches!(x, Value::Nil))
+            .map(strval)
+            .collect(),
+        None => match v {
+            Value::Nil => vec![],
+            _ => vec![strval(v)],
+        },
+    }
+}
+
+/// Go's `int64(f)` on amd64: truncation, and the "integer indefinite" value out of range.
+pub(crate) fn f64_to_i64(f: f64) -> i64 {
+    if f.is_nan() || f >= 9.223_372_036_854_775_807e18 || f < -9.223_372_036_854_775_808e18 {
+        i64::MIN
+    } else {
+        f as i64
+    }
+}
+
+/// `cast.ToInt64`: errors become 0.
+pub(crate) fn to_int64(v: &Value) -> i64 {
+    match v {
+        Value::Int(i, _) => *i,
+        Value::Uint(u, _) => *u as i64,
+        Value::Float(f, _) => f64_to_i64(*f),
+        Value::String(s) => parse_int(&trim_zero_decimal(s), 0, true).unwrap_or(0),
+        Value::Bool(b) => i64::from(*b),
+        _ => 0,
+    }
+}
+
+/// `cast.ToFloat64`: errors become 0.
+pub(crate) fn to_float64(v: &Value) -> f64 {
+    match v {
+        Value::Int(i, _) => *i as f64,
+        Value::Uint(u, _) => *u as f64,
+        Value::Float(f, _) => *f,
+        Value::String(s) => parse_float(s).unwrap_or(0.0),
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        _ => 0.0,
+    }
+}
+
+/// cast's `trimZeroDecimal`: `"12.000"` -> `"12"`.
+fn trim_zero_decimal(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut found_zero = false;
+    for i in (1..=b.len()).rev() {
+        match b[i - 1] {
+            b'.' => {
+                if found_zero {
+                    return s[..i - 1].to_string();
+                }
+            }
+            b'0' => found_zero = true,
+            _ => return s.to_string(),
+        }
+    }
+    s.to_string()
+}
+
+/// Go's `underscoreOK`: underscores only between digits (or after a base prefix).
+fn underscore_ok(s: &str) -> bool {
+    let mut b = s.as_bytes();
+    let mut saw = b'^';
+    if !b.is_empty() && (b[0] == b'-' || b[0] == b'+') {
+        b = &b[1..];
+    }
+    let mut i = 0;
+    let mut hex = false;
+    if b.len() >= 2 && b[0] == b'0' && matches!(b[1] | 0x20, b'b' | b'o' | b'x') {
+        i = 2;
+        saw = b'0';
+        hex = b[1] | 0x20 == b'x';
+    }
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_digit() || hex && (b'a'..=b'f').contains(&(c | 0x20)) {
+            saw = b'0';
+        } else if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+        } else {
+            if saw == b'_' {
+                return false;
+            }
+            saw = b'!';
+        }
+        i += 1;
+    }
+    saw != b'_'
+}
+
+/// Go's `strconv.ParseInt(s, base, 64)` (base 0 reads prefixes and underscores when `base0`).
+pub(crate) fn parse_int(s0: &str, base: u32, _base0: bool) -> Option<i64> {
+    if s0.is_empty() {
+        return None;
+    }
+    let (neg, s) = match s0.as_bytes()[0] {
+        b'+' => (false, &s0[1..]),
+        b'-' => (true, &s0[1..]),
+        _ => (false, s0),
+    };
+    let u = parse_uint(s, base)?;
+    if !neg && u > i64::MAX as u64 {
+        return None;
+    }
+    if neg && u > (i64::MAX as u64) + 1 {
+        return None;
+    }
+    if neg {
+        Some((u as i64).wrapping_neg())
+    } else {
+        Some(u as i64)
+    }
+}
+
+/// Go's `strconv.ParseUint(s, base, 64)`.
+pub(crate) fn parse_uint(s0: &str, base: u32) -> Option<u64> {
+    if s0.is_empty() {
+        return None;
+    }
+    let base0 = base == 0;
+    let mut s = s0.as_bytes();
+    let mut base = base;
+    if base == 0 {
+        base = 10;
+        if s[0] == b'0' {
+            if s.len() >= 3 && s[1] | 0x20 == b'b' {
+                base = 2;
+                s = &s[2..];
+            } else if s.len() >= 3 && s[1] | 0x20 == b'o' {
+                base = 8;
+                s = &s[2..];
+            } else if s.len() >= 3 && s[1] | 0x20 == b'x' {
+                base = 16;
+                s = &s[2..];
+            } else {
+                base = 8;
+                s = &s[1..];
+            }
+        }
+    }
+    let mut underscores = false;
+    let mut n: u64 = 0;
+    for &c in s {
+        let d = match c {
+            b'_' if base0 => {
+                underscores = true;
+                continue;
+            }
+            b'0'..=b'9' => c - b'0',
+            _ if (b'a'..=b'z').contains(&(c | 0x20)) => (c | 0x20) - b'a' + 10,
+            _ => return None,
+        };
+        if u32::from(d) >= base {
+            return None;
+        }
+        n = n.checked_mul(u64::from(base))?.checked_add(u64::from(d))?;
+    }
+    if underscores && !underscore_ok(s0) {
+        return None;
+    }
+    Some(n)
+}
+
+/// Go's `strconv.ParseFloat(s, 64)` (decimal forms, `inf`/`nan`; hex floats are not read).
+pub(crate) fn parse_float(s: &str) -> Option<f64> {
+    if s.is_empty() {
+        return None;
+    }
+    let lower = s.to_ascii_lowercase();
+    let body = lower.trim_start_matches(['+', '-']);
+    if lower.len() - body.len() > 1 {
+        return None;
+    }
+    if matches!(body, "inf" | "infinity" | "nan") {
+        return lower.parse::<f64>().ok();
+    }
+    if body.starts_with("0x") {
+        return parse_hex_float(&lower);
+    }
+    if !body
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'_' | b'+' | b'-'))
+    {
+        return None;
+    }
+    let cleaned: String = if s.contains('_') {
+        if !underscore_ok(s) {
+            return None;
+        }
+        s.chars().filter(|c| *c != '_').collect()
+    } else {
+        s.to_string()
+    };
+    let f: f64 = cleaned.parse().ok()?;
+    if f.is_infinite() { None } else { Some(f) }
+}
+
+/// Go's hexadecimal float syntax: `0x1.8p3` (the `p` exponent is required).
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (neg, body) = match s.as_bytes()[0] {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let body = body.strip_prefix("0x")?;
+    if body.contains('_') && !underscore_ok(s) {
+        return None;
+    }
+    let body: String = body.chars().filter(|c| *c != '_').collect();
+    let (mant, exp) = body.split_once('p')?;
+    let exp: i32 = exp.parse().ok()?;
+    let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
+    if ip.is_empty() && fp.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in ip.chars() {
+        v = v * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in fp.chars() {
+        v += f64::from(c.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    let v = v * 2f64.powi(exp);
+    if v.is_infinite() {
+        return None;
+    }
+    Some(if neg { -v } else { v })
+}
+
+/// Go's `reflect.Kind` name of a value (`invalid` for nil).
+pub(crate) fn kind_name(v: &Value) -> String {
+    match v {
+        Value::Nil => "invalid".into(),
+        Value::Bool(_) => "bool".into(),
+        Value::Int(_, k) => match k {
+            IntKind::Int => "int",
+            IntKind::Int8 => "int8",
+            IntKind::Int16 => "int16",
+            IntKind::Int32 => "int32",
+            IntKind::Int64 => "int64",
+        }
+        .into(),
+        Value::Uint(_, k) => match k {
+            UintKind::Uint => "uint",
+            UintKind::Uint8 => "uint8",
+            UintKind::Uint16 => "uint16",
+            UintKind::Uint32 => "uint32",
+            UintKind::Uint64 => "uint64",
+            UintKind::Uintptr => "uintptr",
+        }
+        .into(),
+        Value::Float(_, FloatKind::F32) => "float32".into(),
+        Value::Float(_, FloatKind::F64) => "float64".into(),
+        Value::String(_) => "string".into(),
+        Value::Bytes(_) | Value::List(_) => "slice".into(),
+        Value::Map(_) => "map".into(),
+        Value::Object(o) => {
+            if o.type_name().starts_with('*') {
+                "ptr".into()
+            } else {
+                "struct".into()
+            }
+        }
+    }
+}
+
+/// Sprig's `empty`: nil, zero numbers, false, and empty strings, lists and maps.
+pub(crate) fn empty(v: &Value) -> bool {
+    match v {
+        Value::Nil => true,
+        Value::Bool(b) => !b,
+        Value::Int(i, _) => *i == 0,
+        Value::Uint(u, _) => *u == 0,
+        Value::Float(f, _) => *f == 0.0,
+        Value::String(s) => s.is_empty(),
+        Value::Bytes(b) => b.is_empty(),
+        Value::List(l) => l.items.is_empty(),
+        Value::Map(m) => m
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty(),
+        Value::Object(o) => o.is_nil(),
+    }
+}
+
+/// Go's `reflect.DeepEqual` on interface values.
+pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x, k), Value::Int(y, l)) => k == l && x == y,
+        (Value::Uint(x, k), Value::Uint(y, l)) => k == l && x == y,
+        (Value::Float(x, k), Value::Float(y, l)) => k == l && x == y,
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Bytes(x), Value::Bytes(y)) => x == y,
+        (Value::List(x), Value::List(y)) => {
+            x.elem == y.elem
+                && x.items.len() == y.items.len()
+                && x.items
+                    .iter()
+                    .zip(y.items.iter())
+                    .all(|(p, q)| deep_equal(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            if Arc::ptr_eq(x, y) {
+                return true;
+            }
+            if x.elem != y.elem || x.type_name != y.type_name {
+                return false;
+            }
+            let xe = x.entries.read().unwrap_or_else(|e| e.into_inner());
+            let ye = y.entries.read().unwrap_or_else(|e| e.into_inner());
+            xe.len() == ye.len()
+                && xe
+                    .iter()
+                    .all(|(k, v)| ye.get(k).is_some_and(|w| deep_equal(v, w)))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.type_name() == y.type_name() && x.display() == y.display()
+        }
+        _ => false,
+    }
+}
+
+/// Go's panic text for `s[lo:hi]` on a string of length `len` (`None` if in bounds).
+pub(crate) fn slice_oob(lo: Option<i64>, hi: Option<i64>, len: usize) -> Option<String> {
+    let len = len as i64;
+    let h = hi.unwrap_or(len);
+    let l = lo.unwrap_or(0);
+    if let Some(h) = hi {
+        if h < 0 {
+            return Some(format!("runtime error: slice bounds out of range [:{h}]"));
+        }
+        if h > len {
+            return Some(format!(
+                "runtime error: slice bounds out of range [:{h}] with length {len}"
+            ));
+        }
+    }
+    if l < 0 {
+        return Some(format!("runtime error: slice bounds out of range [{l}:]"));
+    }
+    if l > h {
+        return Some(format!(
+            "runtime error: slice bounds out of range [{l}:{h}]"
+        ));
+    }
+    None
+}
+
+/// `s[lo:hi]` on bytes, as Go slices strings.
+pub(crate) fn byte_slice(s: &str, lo: Option<i64>, hi: Option<i64>) -> R {
+    if let Some(e) = slice_oob(lo, hi, s.len()) {
+        return Err(e);
+    }
+    let b = s.as_bytes();
+    let l = lo.unwrap_or(0) as usize;
+    let h = hi.map_or(b.len(), |h| h as usize);
+    Ok(Value::string(bytes_str(&b[l..h])))
+}
+
+/// Go's `unicode.IsSpace`.
+pub(crate) fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{85}' | '\u{A0}'
+    ) || (c as u32 > 0xFF && c.is_whitespace())
+}
+
+/// Go's `unicode.ToUpper` (simple case mapping: one rune to one rune).
+pub(crate) fn to_upper(c: char) -> char {
+    let mut it = c.to_uppercase();
+    match (it.next(), it.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+/// Go's `unicode.ToLower` (simple case mapping).
+pub(crate) fn to_lower(c: char) -> char {
+    if c == '\u{130}' {
+        return 'i';
+    }
+    let mut it = c.to_lowercase();
+    match (it.next(), it.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+/// Go's `unicode.ToTitle` (simple mapping; the Latin digraphs have their own title forms).
+pub(crate) fn to_title(c: char) -> char {
+    match c as u32 {
+        0x1C4..=0x1C6 => '\u{1C5}',
+        0x1C7..=0x1C9 => '\u{1C8}',
+        0x1CA..=0x1CC => '\u{1CB}',
+        0x1F1..=0x1F3 => '\u{1F2}',
+        _ => to_upper(c),
+    }
+}
+
+/// Go's `unicode.IsTitle` (category Lt).
+pub(crate) fn is_title(c: char) -> bool {
+    matches!(c as u32, 0x1C5 | 0x1C8 | 0x1CB | 0x1F2 | 0x1F88..=0x1F8F | 0x1F98..=0x1F9F
+        | 0x1FA8..=0x1FAF | 0x1FBC | 0x1FCC | 0x1FFC)
+}
+
+/// Go's `unicode.IsUpper` (category Lu; ASCII exact, elsewhere Rust's Uppercase property).
+pub(crate) fn is_upper(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_uppercase()
+    } else {
+        c.is_uppercase() && !is_title(c)
+    }
+}
+
+/// Go's `unicode.IsLower`.
+pub(crate) fn is_lower(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_lowercase()
+    } else {
+        c.is_lowercase() && !is_title(c)
+    }
+}
+
+/// Go's `unicode.IsPunct` (category P): exact for ASCII and Latin-1.
+pub(crate) fn is_punct(c: char) -> bool {
+    match c {
+        '!' | '"' | '#' | '%' | '&' | '\'' | '(' | ')' | '*' | ',' | '-' | '.' | '/' | ':'
+        | ';' | '?' | '@' | '[' | '\\' | ']' | '_' | '{' | '}' => true,
+        '\u{A1}' | '\u{A7}' | '\u{AB}' | '\u{B6}' | '\u{B7}' | '\u{BB}' | '\u{BF}' => true,
+        c if (c as u32) < 0x100 => false,
+        c => {
+            matches!(c as u32, 0x2010..=0x2027 | 0x2030..=0x205E | 0x3001..=0x3003 | 0x3008..=0x3011)
+        }
+    }
+}
+
+/// Go's `unicode.IsLetter`.
+pub(crate) fn is_letter(c: char) -> bool {
+    c.is_alphabetic() && !c.is_numeric() && !matches!(c, '\u{345}' | '\u{2160}'..='\u{2188}')
+}
+
+/// Go's `unicode.IsNumber` (category N).
+pub(crate) fn is_number(c: char) -> bool {
+    c.is_numeric()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cast_int64_follows_go() {
+        assert_eq!(to_int64(&Value::string("0x1F")), 31);
+        assert_eq!(to_int64(&Value::string("010")), 8);
+        assert_eq!(to_int64(&Value::string("1_000")), 1000);
+        assert_eq!(to_int64(&Value::string("_1")), 0);
+        assert_eq!(to_int64(&Value::string("12.000")), 12);
+        assert_eq!(to_int64(&Value::string("12.5")), 0);
+        assert_eq!(to_int64(&Value::float(-3.9)), -3);
+        assert_eq!(to_int64(&Value::float(f64::NAN)), i64::MIN);
+        assert_eq!(to_int64(&Value::string("-9223372036854775808")), i64::MIN);
+        assert_eq!(to_int64(&Value::string("9223372036854775808")), 0);
+    }
+
+    #[test]
+    fn parse_float_follows_go() {
+        assert_eq!(parse_float("1_0.5"), Some(10.5));
+        assert_eq!(parse_float("1e400"), None);
+        assert_eq!(parse_float("0x1p-2"), Some(0.25));
+        assert_eq!(parse_float("abc"), None);
+        assert_eq!(parse_float("+Inf"), Some(f64::INFINITY));
+    }
+
+    #[test]
+    fn slice_panics_read_like_go() {
+        assert_eq!(
+            slice_oob(None, Some(5), 3).as_deref(),
+            Some("runtime error: slice bounds out of range [:5] with length 3")
+        );
+        assert_eq!(
+            slice_oob(Some(4), None, 3).as_deref(),
+            Some("runtime error: slice bounds out of range [4:3]")
+        );
+    }
+}

@@ -1,0 +1,509 @@
+//! `semver` and `semverCompare`: a port of Masterminds/semver v3.3.0 (the version Sprig v3.3.0
+//! pins): its loose version regex, constraint grammar (`||`, commas, hyphen ranges, `~`, `^`,
+//! x-ranges, `>=1.19-0`), the "dirty" x-range rules and prerelease exclusion, and its error texts.
+//! The `semver` crate implements Cargo's rules, which differ, so this is written out.
+
+use std::cmp::Ordering;
+use std::sync::{Arc, OnceLock};
+
+use gotmpl::{ArgType, Func, Object, UintKind, Value};
+use regex::Regex;
+
+use crate::conv::{as_str, parse_uint};
+use crate::t::*;
+use crate::{Env, Reg};
+
+const SEMVER_RE: &str = r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
+const CV_RE: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
+const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
+const WS: &str = r"[\t\n\f\r ]";
+
+struct Res {
+    version: Regex,
+    constraint: Regex,
+    range: Regex,
+    find: Regex,
+    valid: Regex,
+}
+
+fn res() -> &'static Res {
+    static R: OnceLock<Res> = OnceLock::new();
+    R.get_or_init(|| {
+        let re = |s: String| Regex::new(&s).expect("Masterminds' regexes compile");
+        Res {
+            version: re(format!("^{SEMVER_RE}$")),
+            constraint: re(format!(r"^{WS}*({OPS}){WS}*({CV_RE}){WS}*$")),
+            range: re(format!(r"{WS}*({CV_RE}){WS}+-{WS}+({CV_RE}){WS}*")),
+            find: re(format!(r"({OPS}){WS}*({CV_RE})")),
+            valid: re(format!(
+                r"^({WS}*({OPS}){WS}*({CV_RE}){WS}*)((?:{WS}+|,{WS}*)({OPS}){WS}*({CV_RE}){WS}*)*$"
+            )),
+        }
+    })
+}
+
+/// A Masterminds `*semver.Version`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Version {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: u64,
+    pub pre: String,
+    pub metadata: String,
+    pub original: String,
+}
+
+fn contains_only(s: &str, extra_letters: bool) -> bool {
+    s.bytes()
+        .all(|c| c.is_ascii_digit() || extra_letters && (c.is_ascii_alphabetic() || c == b'-'))
+}
+
+fn seg(s: &str) -> Result<u64, String> {
+    parse_uint(s, 10).ok_or_else(|| {
+        let q = gotmpl::fmt::sprintf("%q", &[Value::string(s)]);
+        let why = if s.bytes().all(|c| c.is_ascii_digit()) && !s.is_empty() {
+            "value out of range"
+        } else {
+            "invalid syntax"
+        };
+        format!("Error parsing version segment: strconv.ParseUint: parsing {q}: {why}")
+    })
+}
+
+impl Version {
+    /// `semver.NewVersion`.
+    pub fn parse(v: &str) -> Result<Version, String> {
+        let Some(m) = res().version.captures(v) else {
+            return Err("Invalid Semantic Version".into());
+        };
+        let g = |i: usize| m.get(i).map_or("", |x| x.as_str());
+        let mut sv = Version {
+            major: seg(g(1))?,
+            minor: 0,
+            patch: 0,
+            pre: g(5).to_string(),
+            metadata: g(8).to_string(),
+            original: v.to_string(),
+        };
+        if !g(2).is_empty() {
+            sv.minor = seg(&g(2)[1..])?;
+        }
+        if !g(3).is_empty() {
+            sv.patch = seg(&g(3)[1..])?;
+        }
+        if !sv.pre.is_empty() {
+            for p in sv.pre.split('.') {
+                if contains_only(p, false) {
+                    if p.len() > 1 && p.starts_with('0') {
+                        return Err("Version segment starts with 0".into());
+                    }
+                } else if !contains_only(p, true) {
+                    return Err("Invalid Prerelease string".into());
+                }
+            }
+        }
+        if !sv.metadata.is_empty() && !sv.metadata.split('.').all(|p| contains_only(p, true)) {
+            return Err("Invalid Metadata string".into());
+        }
+        Ok(sv)
+    }
+
+    fn compare(&self, o: &Version) -> Ordering {
+        self.major
+            .cmp(&o.major)
+            .then(self.minor.cmp(&o.minor))
+            .then(self.patch.cmp(&o.patch))
+            .then_with(|| match (self.pre.is_empty(), o.pre.is_empty()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                (false, false) => compare_prerelease(&self.pre, &o.pre),
+            })
+    }
+
+    fn inc(&self, which: u8) -> Version {
+        let mut n = self.clone();
+        n.metadata.clear();
+        match which {
+            0 => {
+                n.major += 1;
+                n.minor = 0;
+                n.patch = 0;
+            }
+            1 => {
+                n.minor += 1;
+                n.patch = 0;
+            }
+            _ => {
+                if self.pre.is_empty() {
+                    n.patch += 1;
+                }
+            }
+        }
+        n.pre.clear();
+        let v = if self.original.starts_with('v') {
+            "v"
+        } else {
+            ""
+        };
+        n.original = format!("{v}{n}");
+        n
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
+        if !self.pre.is_empty() {
+            write!(f, "-{}", self.pre)?;
+        }
+        if !self.metadata.is_empty() {
+            write!(f, "+{}", self.metadata)?;
+        }
+        Ok(())
+    }
+}
+
+fn compare_prerelease(v: &str, o: &str) -> Ordering {
+    let s: Vec<&str> = v.split('.').collect();
+    let t: Vec<&str> = o.split('.').collect();
+    for i in 0..s.len().max(t.len()) {
+        let d = compare_pre_part(
+            s.get(i).copied().unwrap_or(""),
+            t.get(i).copied().unwrap_or(""),
+        );
+        if d != Ordering::Equal {
+            return d;
+        }
+    }
+    Ordering::Equal
+}
+
+fn compare_pre_part(s: &str, o: &str) -> Ordering {
+    if s == o {
+        return Ordering::Equal;
+    }
+    if s.is_empty() {
+        return Ordering::Less;
+    }
+    if o.is_empty() {
+        return Ordering::Greater;
+    }
+    match (parse_uint(s, 10), parse_uint(o, 10)) {
+        (None, None) => {
+            if s > o {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        (_, None) => Ordering::Less,
+        (None, _) => Ordering::Greater,
+        (Some(a), Some(b)) => {
+            if a > b {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+    }
+}
+
+struct Constraint {
+    con: Version,
+    op: String,
+    minor_dirty: bool,
+    dirty: bool,
+    patch_dirty: bool,
+}
+
+fn is_x(s: &str) -> bool {
+    matches!(s, "x" | "*" | "X")
+}
+
+fn parse_constraint(c: &str) -> Result<Constraint, String> {
+    if c.is_empty() {
+        return Ok(Constraint {
+            con: Version::parse("0.0.0").map_err(|_| "constraint Parser Error".to_string())?,
+            op: String::new(),
+            minor_dirty: false,
+            dirty: true,
+            patch_dirty: false,
+        });
+    }
+    let Some(m) = res().constraint.captures(c) else {
+        return Err(format!("improper constraint: {c}"));
+    };
+    let g = |i: usize| m.get(i).map_or("", |x| x.as_str());
+    let (mut minor_dirty, mut patch_dirty, mut dirty) = (false, false, false);
+    let mut ver = g(2).to_string();
+    if is_x(g(3)) || g(3).is_empty() {
+        ver = format!("0.0.0{}", g(6));
+        dirty = true;
+    } else if is_x(g(4).trim_start_matches('.')) || g(4).is_empty() {
+        minor_dirty = true;
+        dirty = true;
+        ver = format!("{}.0.0{}", g(3), g(6));
+    } else if is_x(g(5).strip_prefix('.').unwrap_or(g(5))) || g(5).is_empty() {
+        dirty = true;
+        patch_dirty = true;
+        ver = format!("{}{}.0{}", g(3), g(4), g(6));
+    }
+    let con = Version::parse(&ver).map_err(|_| "constraint Parser Error".to_string())?;
+    Ok(Constraint {
+        con,
+        op: g(1).to_string(),
+        minor_dirty,
+        dirty,
+        patch_dirty,
+    })
+}
+
+impl Constraint {
+    fn check(&self, v: &Version) -> bool {
+        let c = self;
+        if v.pre.is_empty() || !c.con.pre.is_empty() {
+            // fall through to the operator
+        } else if c.op != "!=" {
+            return false;
+        }
+        match c.op.as_str() {
+            "" | "=" => {
+                if c.dirty {
+                    return tilde(v, c);
+                }
+                v.compare(&c.con) == Ordering::Equal
+            }
+            "!=" => not_equal(v, c),
+            ">" => {
+                if !c.dirty {
+                    return v.compare(&c.con) == Ordering::Greater;
+                }
+                if v.major > c.con.major {
+                    true
+                } else if v.major < c.con.major || c.minor_dirty {
+                    false
+                } else if c.patch_dirty {
+                    v.minor > c.con.minor
+                } else {
+                    v.compare(&c.con) == Ordering::Greater
+                }
+            }
+            "<" => v.compare(&c.con) == Ordering::Less,
+            ">=" | "=>" => v.compare(&c.con) != Ordering::Less,
+            "<=" | "=<" => {
+                if !c.dirty {
+                    return v.compare(&c.con) != Ordering::Greater;
+                }
+                !(v.major > c.con.major
+                    || v.major == c.con.major && v.minor > c.con.minor && !c.minor_dirty)
+            }
+            "~" | "~>" => tilde(v, c),
+            "^" => caret(v, c),
+            _ => false,
+        }
+    }
+}
+
+fn not_equal(v: &Version, c: &Constraint) -> bool {
+    if c.dirty {
+        if !v.pre.is_empty() && c.con.pre.is_empty() {
+            return false;
+        }
+        if c.con.major != v.major {
+            return true;
+        }
+        if c.con.minor != v.minor && !c.minor_dirty {
+            return true;
+        } else if c.minor_dirty {
+            return false;
+        } else if c.con.patch != v.patch && !c.patch_dirty {
+            return true;
+        } else if c.patch_dirty {
+            if !v.pre.is_empty() || !c.con.pre.is_empty() {
+                return compare_prerelease(&v.pre, &c.con.pre) != Ordering::Equal;
+            }
+            return false;
+        }
+    }
+    v.compare(&c.con) != Ordering::Equal
+}
+
+fn tilde(v: &Version, c: &Constraint) -> bool {
+    if !v.pre.is_empty() && c.con.pre.is_empty() {
+        return false;
+    }
+    if v.compare(&c.con) == Ordering::Less {
+        return false;
+    }
+    if c.con.major == 0 && c.con.minor == 0 && c.con.patch == 0 && !c.minor_dirty && !c.patch_dirty
+    {
+        return true;
+    }
+    if v.major != c.con.major {
+        return false;
+    }
+    !(v.minor != c.con.minor && !c.minor_dirty)
+}
+
+fn caret(v: &Version, c: &Constraint) -> bool {
+    if v.compare(&c.con) == Ordering::Less {
+        return false;
+    }
+    if c.con.major > 0 || c.minor_dirty {
+        return v.major == c.con.major;
+    }
+    if c.con.major == 0 && v.major > 0 {
+        return false;
+    }
+    if c.con.minor > 0 || c.patch_dirty {
+        return v.minor == c.con.minor;
+    }
+    if c.con.minor == 0 && v.minor > 0 {
+        return false;
+    }
+    c.con.patch == v.patch
+}
+
+/// Masterminds' `rewriteRange`: `1 - 2` becomes `>= 1, <= 2 `.
+fn rewrite_range(i: &str) -> String {
+    let mut o = i.to_string();
+    for m in res().range.captures_iter(i) {
+        let whole = m.get(0).map_or("", |x| x.as_str());
+        let t = format!(
+            ">= {}, <= {} ",
+            m.get(1).map_or("", |x| x.as_str()),
+            m.get(11).map_or("", |x| x.as_str())
+        );
+        o = o.replacen(whole, &t, 1);
+    }
+    o
+}
+
+/// `semver.NewConstraint`: OR groups of AND-ed constraints.
+fn new_constraints(c: &str) -> Result<Vec<Vec<Constraint>>, String> {
+    let c = rewrite_range(c);
+    let mut out = Vec::new();
+    for v in c.split("||") {
+        if !res().valid.is_match(v) {
+            return Err(format!("improper constraint: {v}"));
+        }
+        let found: Vec<&str> = crate::regex::find_all(&res().find, v, -1)
+            .into_iter()
+            .map(|(a, b)| &v[a..b])
+            .collect();
+        let found = if found.is_empty() { vec![v] } else { found };
+        let mut group = Vec::new();
+        for s in found {
+            group.push(parse_constraint(s)?);
+        }
+        out.push(group);
+    }
+    Ok(out)
+}
+
+/// Sprig's `semverCompare`.
+pub fn semver_compare(constraint: &str, version: &str) -> Result<bool, String> {
+    let cs = new_constraints(constraint)?;
+    let v = Version::parse(version)?;
+    Ok(cs.iter().any(|g| g.iter().all(|c| c.check(&v))))
+}
+
+/// A `*semver.Version` in a template: methods as Masterminds defines them.
+#[derive(Debug)]
+struct VersionObj(Version);
+
+const TYPE: &str = "*semver.Version";
+
+fn obj(v: Version) -> Value {
+    Value::Object(Arc::new(VersionObj(v)))
+}
+
+/// The version inside another `*semver.Version` argument (its `String()` round-trips).
+fn other(v: &Value) -> Option<Version> {
+    match v {
+        Value::Object(o) if o.type_name() == TYPE => Version::parse(&o.display()).ok(),
+        _ => None,
+    }
+}
+
+impl Object for VersionObj {
+    fn type_name(&self) -> String {
+        TYPE.into()
+    }
+    fn display(&self) -> String {
+        self.0.to_string()
+    }
+    fn method(&self, name: &str) -> Option<Func> {
+        let v = self.0.clone();
+        let u = move |x: u64| Value::Uint(x, UintKind::Uint64);
+        let f = match name {
+            "Major" => Func::simple(vec![], move |_| u(v.major)),
+            "Minor" => Func::simple(vec![], move |_| u(v.minor)),
+            "Patch" => Func::simple(vec![], move |_| u(v.patch)),
+            "Prerelease" => Func::simple(vec![], move |_| Value::string(&v.pre)),
+            "Metadata" => Func::simple(vec![], move |_| Value::string(&v.metadata)),
+            "Original" => Func::simple(vec![], move |_| Value::string(&v.original)),
+            "String" => Func::simple(vec![], move |_| Value::string(v.to_string())),
+            "IncMajor" | "IncMinor" | "IncPatch" => {
+                let which = match name {
+                    "IncMajor" => 0,
+                    "IncMinor" => 1,
+                    _ => 2,
+                };
+                Func::simple(vec![], move |_| obj(v.inc(which)))
+            }
+            "Compare" | "LessThan" | "GreaterThan" | "Equal" | "LessThanEqual"
+            | "GreaterThanEqual" => {
+                let n = name.to_string();
+                Func::new(vec![ArgType::Object(TYPE.into())], None, move |_, a| {
+                    let Some(o) = other(&a[0]) else {
+                        return Err(
+                            "runtime error: invalid memory address or nil pointer dereference"
+                                .into(),
+                        );
+                    };
+                    let c = v.compare(&o);
+                    Ok(match n.as_str() {
+                        "Compare" => Value::int(c as i64),
+                        "LessThan" => Value::Bool(c == Ordering::Less),
+                        "GreaterThan" => Value::Bool(c == Ordering::Greater),
+                        "LessThanEqual" => Value::Bool(c != Ordering::Greater),
+                        "GreaterThanEqual" => Value::Bool(c != Ordering::Less),
+                        _ => Value::Bool(c == Ordering::Equal),
+                    })
+                })
+            }
+            _ => return None,
+        };
+        Some(f)
+    }
+}
+
+pub(crate) fn register(r: &mut Reg, _env: &Env) {
+    r.f("semver", vec![S], None, |a| {
+        Ok(obj(Version::parse(as_str(&a[0]))?))
+    });
+    r.f("semverCompare", vec![S, S], None, |a| {
+        Ok(Value::Bool(semver_compare(as_str(&a[0]), as_str(&a[1]))?))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masterminds_rules() {
+        assert_eq!(semver_compare(">=1.19-0", "1.20.0-rc.1"), Ok(true));
+        assert_eq!(semver_compare(">=1.19", "1.20.0-rc.1"), Ok(false));
+        assert_eq!(semver_compare("^1.2", "1.9.9"), Ok(true));
+        assert_eq!(semver_compare("~1.2.3", "1.3.0"), Ok(false));
+        assert_eq!(semver_compare("1.2 - 1.4.5", "1.4.5"), Ok(true));
+        assert_eq!(semver_compare("<1.0 || >=2.0", "1.5.0"), Ok(false));
+        assert_eq!(
+            Version::parse("v1.2").map(|v| v.to_string()),
+            Ok("1.2.0".into())
+        );
+    }
+}
