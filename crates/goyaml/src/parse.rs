@@ -821,7 +821,7 @@ fn sort_key(n: &Node) -> (u8, f64, String) {
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
     // Go's StdEncoding.DecodeString ignores '\r' and '\n'; padding is required.
     let clean: Vec<u8> = s.bytes().filter(|&b| b != b'\r' && b != b'\n').collect();
-    if clean.len() % 4 != 0 {
+    if !clean.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| -> Option<u32> {
