@@ -8,9 +8,9 @@
 //	{"id": "x", "op": "toYaml", "data": <typed JSON, as tools/oracle>, "text": "..."}
 //
 // ops taking "data": toYaml, mustToYaml, toYamlPretty, toJson, toPrettyJson, toRawJson, toToml.
-// ops taking "text": fromYaml, fromYamlArray, fromJson, fromJsonArray, readValues, yamlToJson,
+// ops taking "text": valuesToYaml (ReadValues then toYaml), fromYaml, fromYamlArray, fromJson, fromJsonArray, readValues, yamlToJson,
 // yamlV2 (yaml.v2 Unmarshal into interface{}, natively typed), yamlV3 (same with yaml.v3),
-// strvals (helm --set), strvalsString (--set-string), splitManifests / splitManifestsV3 (helm v4's
+// strvals (helm --set), strvalsV3 (helm v3's), strvalsString (--set-string), splitManifests / splitManifestsV3 (helm v4's
 // and v3's releaseutil.SplitManifests; output: the documents in order, as a JSON array).
 //
 // Output, one JSON object per line, in input order:
@@ -35,6 +35,7 @@ import (
 	yamlv2 "go.yaml.in/yaml/v2"
 	yamlv3 "go.yaml.in/yaml/v3"
 	releaseutilv3 "helm.sh/helm/v3/pkg/releaseutil"
+	strvalsv3 "helm.sh/helm/v3/pkg/strvals"
 	"helm.sh/helm/v4/pkg/chart/common"
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	"helm.sh/helm/v4/pkg/strvals"
@@ -121,6 +122,14 @@ func run(line []byte) (resp response) {
 	case "readValues":
 		v, err := common.ReadValues([]byte(req.Text))
 		resp.Output, resp.Error = dump(map[string]interface{}(v)), errString(err)
+	case "valuesToYaml":
+		// A values file read as helm reads it, then written by toYaml: the common template path.
+		v, err := common.ReadValues([]byte(req.Text))
+		if err != nil {
+			resp.Error = err.Error()
+		} else {
+			resp.Output = toYAML(map[string]interface{}(v))
+		}
 	case "yamlToJson":
 		b, err := yaml.YAMLToJSON([]byte(req.Text))
 		resp.Output, resp.Error = string(b), errString(err)
@@ -138,6 +147,9 @@ func run(line []byte) (resp response) {
 		resp.Output = splitDump(releaseutilv3.SplitManifests(req.Text))
 	case "strvals":
 		v, err := strvals.Parse(req.Text)
+		resp.Output, resp.Error = dump(v), errString(err)
+	case "strvalsV3":
+		v, err := strvalsv3.Parse(req.Text)
 		resp.Output, resp.Error = dump(v), errString(err)
 	case "strvalsString":
 		v, err := strvals.ParseString(req.Text)

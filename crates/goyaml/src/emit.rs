@@ -337,20 +337,31 @@ fn is_digit(c: char) -> bool {
 
 /// The string branch of yaml.v2's `keyList.Less`: digit runs compare as numbers.
 pub(crate) fn string_less(a: &str, b: &str, v3: bool) -> bool {
-    let ar: Vec<char> = a.chars().collect();
-    let br: Vec<char> = b.chars().collect();
+    // Go compares runes; ASCII strings (the common case) need no decoding.
+    if a.is_ascii() && b.is_ascii() {
+        runes_less(a.as_bytes(), b.as_bytes(), v3)
+    } else {
+        let ar: Vec<char> = a.chars().collect();
+        let br: Vec<char> = b.chars().collect();
+        runes_less(&ar, &br, v3)
+    }
+}
+
+fn runes_less<T: Copy + Into<char>>(ar: &[T], br: &[T], v3: bool) -> bool {
+    let c = |x: T| -> char { x.into() };
     let mut i = 0;
     let mut digits = false;
     while i < ar.len() && i < br.len() {
-        if ar[i] == br[i] {
-            digits = is_digit(ar[i]);
+        let (x, y) = (c(ar[i]), c(br[i]));
+        if x == y {
+            digits = is_digit(x);
             i += 1;
             continue;
         }
-        let al = is_letter(ar[i]);
-        let bl = is_letter(br[i]);
+        let al = is_letter(x);
+        let bl = is_letter(y);
         if al && bl {
-            return ar[i] < br[i];
+            return x < y;
         }
         if al || bl {
             // yaml.v3: after a digit, a letter sorts after a non-letter.
@@ -358,10 +369,10 @@ pub(crate) fn string_less(a: &str, b: &str, v3: bool) -> bool {
         }
         let mut an: i64 = 0;
         let mut bn: i64 = 0;
-        if ar[i] == '0' || br[i] == '0' {
+        if x == '0' || y == '0' {
             let mut j = i as isize - 1;
-            while j >= 0 && is_digit(ar[j as usize]) {
-                if ar[j as usize] != '0' {
+            while j >= 0 && is_digit(c(ar[j as usize])) {
+                if c(ar[j as usize]) != '0' {
                     an = 1;
                     bn = 1;
                     break;
@@ -370,13 +381,17 @@ pub(crate) fn string_less(a: &str, b: &str, v3: bool) -> bool {
             }
         }
         let mut ai = i;
-        while ai < ar.len() && is_digit(ar[ai]) {
-            an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
+        while ai < ar.len() && is_digit(c(ar[ai])) {
+            an = an
+                .wrapping_mul(10)
+                .wrapping_add(c(ar[ai]) as i64 - '0' as i64);
             ai += 1;
         }
         let mut bi = i;
-        while bi < br.len() && is_digit(br[bi]) {
-            bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
+        while bi < br.len() && is_digit(c(br[bi])) {
+            bn = bn
+                .wrapping_mul(10)
+                .wrapping_add(c(br[bi]) as i64 - '0' as i64);
             bi += 1;
         }
         if an != bn {
@@ -385,13 +400,13 @@ pub(crate) fn string_less(a: &str, b: &str, v3: bool) -> bool {
         if ai != bi {
             return ai < bi;
         }
-        return ar[i] < br[i];
+        return x < y;
     }
     ar.len() < br.len()
 }
 
 /// Sorts map entries the way yaml.v2's (or v3's) encoder does: Go's `sort.Sort` with `keyList.Less`.
-pub(crate) fn sort_entries(entries: &mut [(Node, Node)], v3: bool) {
+pub(crate) fn sort_entries(entries: &mut [&(Node, Node)], v3: bool) {
     crate::gosort::sort(entries, |x, y| key_less(&x.0, &y.0, v3));
 }
 
@@ -538,14 +553,11 @@ impl Emitter {
                 }
             }
             Node::Map(entries) => {
-                let mut sorted;
-                let entries: &[(Node, Node)] = if sort {
-                    sorted = entries.clone();
-                    sort_entries(&mut sorted, self.v3);
-                    &sorted
-                } else {
-                    entries
-                };
+                let mut refs: Vec<&(Node, Node)> = entries.iter().collect();
+                if sort {
+                    sort_entries(&mut refs, self.v3);
+                }
+                let entries = refs;
                 if self.flow_level > 0 || entries.is_empty() {
                     self.write_indicator("{", true, true, false);
                     self.increase_indent(true, false);

@@ -47,7 +47,7 @@ fn digits(f: f64, bits32: bool) -> Digits {
     {
         let truncated = edigits[..n].to_vec();
         let last = truncated[n - 1] - b'0';
-        let want = if last % 2 == 0 {
+        let want = if last.is_multiple_of(2) {
             Some((truncated, dp))
         } else {
             // Round up with carry.
@@ -165,6 +165,8 @@ fn fmt_f(d: &Digits, out: &mut String) {
 
 /// `strconv.FormatFloat(f, fmt, -1, bits)` for fmt in 'e', 'f', 'g'.
 pub fn format(f: f64, fmt: u8, bits32: bool) -> String {
+    // A float32 conversion may overflow to an infinity (`1e40` as a float32 key).
+    let f = if bits32 { f64::from(f as f32) } else { f };
     if let Some(s) = special(f) {
         return s.to_string();
     }

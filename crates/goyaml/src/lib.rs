@@ -468,3 +468,30 @@ pub fn has_unstable_key_order(v: &Value, v3: bool) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_go_text_and_true_position() {
+        // Texts as tools/yaml-oracle gives them. A scanner error: Go prints the 1-based line.
+        let e = from_yaml_checked("a: 1\n b: 2\n");
+        assert_eq!(
+            e.message,
+            "error converting YAML to JSON: yaml: line 2: mapping values are not allowed in this context"
+        );
+        assert_eq!((e.line, e.column), (Some(2), Some(3)));
+        // A parser error: Go prints the 0-based line of the offending token; canon's position is true.
+        let e = from_yaml_checked("a:\n  - b\n  c: d\n");
+        assert_eq!(
+            e.message,
+            "error converting YAML to JSON: yaml: line 2: did not find expected '-' indicator"
+        );
+        assert_eq!((e.line, e.column), (Some(3), Some(3)));
+    }
+
+    fn from_yaml_checked(s: &str) -> Error {
+        sigs_unmarshal(s, Target::Map("map[string]interface {}")).expect_err("invalid YAML")
+    }
+}

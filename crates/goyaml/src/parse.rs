@@ -62,6 +62,9 @@ pub fn parse_first(input: &str) -> R<Option<Node>> {
     let mut d = Decoder {
         nodes: &p.nodes,
         active_aliases: Vec::new(),
+        // The document node counts as yaml.v2's first unmarshal call.
+        decode_count: 1,
+        alias_count: 0,
     };
     Ok(Some(d.decode(root)?))
 }
@@ -519,6 +522,21 @@ impl Parser {
 struct Decoder<'a> {
     nodes: &'a [Raw],
     active_aliases: Vec<usize>,
+    decode_count: u64,
+    alias_count: u64,
+}
+
+/// yaml.v2's `allowedAliasRatio`: how much of a document may come from aliases (billion laughs).
+fn allowed_alias_ratio(decode_count: u64) -> f64 {
+    const LOW: u64 = 400_000;
+    const HIGH: u64 = 4_000_000;
+    if decode_count <= LOW {
+        0.99
+    } else if decode_count >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((decode_count - LOW) as f64 / (HIGH - LOW) as f64)
+    }
 }
 
 fn short_tag(tag: &str) -> String {
@@ -547,7 +565,24 @@ fn key_id(n: &Node) -> String {
 }
 
 impl Decoder<'_> {
+    /// yaml.v2's per-node accounting in `unmarshal`.
+    fn count(&mut self) -> R<()> {
+        self.decode_count += 1;
+        if !self.active_aliases.is_empty() {
+            self.alias_count += 1;
+        }
+        if self.alias_count > 100
+            && self.decode_count > 1000
+            && self.alias_count as f64 / self.decode_count as f64
+                > allowed_alias_ratio(self.decode_count)
+        {
+            return Err(fail("document contains excessive aliasing".to_string()));
+        }
+        Ok(())
+    }
+
     fn decode(&mut self, id: usize) -> R<Node> {
+        self.count()?;
         match &self.nodes[id] {
             Raw::Alias(name, target) => {
                 if self.active_aliases.contains(&id) {
@@ -688,16 +723,21 @@ impl Decoder<'_> {
     ) -> R<()> {
         let want_map = || fail("map merge requires map or sequence of maps as the value".into());
         match &self.nodes[id] {
-            Raw::Map(_) => self.mapping_into(id, entries, index),
+            Raw::Map(_) => {
+                self.count()?;
+                self.mapping_into(id, entries, index)
+            }
             Raw::Alias(name, target) => {
                 let (name, target) = (name.clone(), *target);
                 if !matches!(self.nodes[target], Raw::Map(_)) {
                     return Err(want_map());
                 }
+                self.count()?;
                 if self.active_aliases.contains(&id) {
                     return Err(fail(format!("anchor '{name}' value contains itself")));
                 }
                 self.active_aliases.push(id);
+                self.count()?;
                 let r = self.mapping_into(target, entries, index);
                 self.active_aliases.pop();
                 r
@@ -781,7 +821,7 @@ fn sort_key(n: &Node) -> (u8, f64, String) {
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
     // Go's StdEncoding.DecodeString ignores '\r' and '\n'; padding is required.
     let clean: Vec<u8> = s.bytes().filter(|&b| b != b'\r' && b != b'\n').collect();
-    if clean.len() % 4 != 0 {
+    if !clean.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| -> Option<u32> {

@@ -443,7 +443,7 @@ fn parse_layout(b: &[u8], layout: u8) -> bool {
         return false;
     };
     // Go checks the day against the month only after the whole layout parsed; the result is the same.
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
     let dim = match month {
         2 if leap => 29,
         2 => 28,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use gotmpl::{IntKind, Value};
 
 use crate::Error;
+use crate::HelmVersion;
 use crate::goquote::quote;
 
 const MAX_INDEX: i64 = 65536;
@@ -427,7 +428,7 @@ fn to_value(v: Sv) -> Value {
     }
 }
 
-fn parse(s: &str, string_bool: bool) -> (Value, Option<Error>) {
+fn parse(s: &str, string_bool: bool, helm: HelmVersion) -> (Value, Option<Error>) {
     let mut p = P {
         s: s.chars().collect(),
         i: 0,
@@ -437,19 +438,29 @@ fn parse(s: &str, string_bool: bool) -> (Value, Option<Error>) {
     let err = loop {
         match p.key(&mut data, 0) {
             Ok(()) => continue,
-            Err(E::Eof | E::WrappedEof) => break None,
+            Err(E::Eof) => break None,
+            // helm v4 tests errors.Is(err, io.EOF); helm v3 compares err == io.EOF, so a wrapped
+            // EOF (an unterminated index) is an error there.
+            Err(E::WrappedEof) if helm == HelmVersion::V4 => break None,
+            Err(E::WrappedEof) => break Some(Error::msg("error parsing index: EOF")),
             Err(E::Msg(m) | E::Panic(m)) => break Some(Error::msg(m)),
         }
     };
     (to_value(Sv::Map(data)), err)
 }
 
-/// `strvals.Parse` (`--set`): the values and, as Go returns them side by side, the error.
+/// helm v4's `strvals.Parse` (`--set`): the values and, as Go returns them side by side, the error.
 pub fn parse_set(s: &str) -> (Value, Option<Error>) {
-    parse(s, false)
+    parse(s, false, HelmVersion::V4)
 }
 
-/// `strvals.ParseString` (`--set-string`): every value a string.
+/// helm v4's `strvals.ParseString` (`--set-string`): every value a string.
 pub fn parse_set_string(s: &str) -> (Value, Option<Error>) {
-    parse(s, true)
+    parse(s, true, HelmVersion::V4)
+}
+
+/// `strvals.Parse` (`string_bool`: `ParseString`) of the given helm; v3 and v4 differ only in
+/// how an input ending inside `[index` ends (v3: an error).
+pub fn parse_set_for(s: &str, string_bool: bool, helm: HelmVersion) -> (Value, Option<Error>) {
+    parse(s, string_bool, helm)
 }

@@ -133,6 +133,7 @@ pub fn canon_answer(req: &serde_json::Value) -> Answer {
             }
         }
         "yamlToJson" => res(goyaml::yaml_to_json(text)),
+        "valuesToYaml" => res(goyaml::read_values(text).and_then(|v| goyaml::to_yaml(&v))),
         "splitManifests" | "splitManifestsV3" => {
             let v = if op == "splitManifests" {
                 goyaml::HelmVersion::V4
@@ -144,6 +145,13 @@ pub fn canon_answer(req: &serde_json::Value) -> Answer {
                 .map(Value::string)
                 .collect();
             ok(goyaml::to_json(&Value::list(docs)).expect("json"))
+        }
+        "strvalsV3" => {
+            let (v, e) = goyaml::strvals::parse_set_for(text, false, goyaml::HelmVersion::V3);
+            Answer {
+                output: oracle::dump(&v),
+                error: e.map(|e| e.message).unwrap_or_default(),
+            }
         }
         "strvals" | "strvalsString" => {
             let (v, e) = if op == "strvals" {
@@ -211,6 +219,36 @@ fn committed_cases() {
     );
     let bad = check(&reqs, &want);
     eprintln!("{} committed cases, {bad} mismatches", reqs.len());
+    assert_eq!(bad, 0);
+}
+
+/// Every YAML file of the shared corpus (real charts' values, templates' fixtures, helm's goldens)
+/// read as values and written back with toYaml, against the live oracle.
+#[test]
+#[ignore = "needs the Go YAML oracle and /work/shared/corpus (scripts/test)"]
+fn corpus_values() {
+    let root = std::env::var("CANON_CORPUS").unwrap_or_else(|_| "/work/shared/corpus".to_string());
+    let mut files = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from(&root)];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("corpus {}: {e}", d.display())) {
+            let p = e.expect("dir entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let reqs: Vec<serde_json::Value> = files
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .map(|t| oracle::text_req("valuesToYaml", &t))
+        .collect();
+    let want = oracle::run(&reqs);
+    let bad = check(&reqs, &want);
+    eprintln!("{} corpus YAML files, {bad} mismatches", reqs.len());
     assert_eq!(bad, 0);
 }
 
