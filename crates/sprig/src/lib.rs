@@ -25,6 +25,7 @@ mod reflect;
 mod regex;
 mod semver;
 mod strings;
+mod urls;
 
 use std::sync::{Arc, Mutex};
 
@@ -149,6 +150,7 @@ pub fn funcs(opts: &Options) -> FuncMap {
     dates::register(&mut r, &env);
     crypto::register(&mut r, &env);
     os::register(&mut r, &env);
+    urls::register(&mut r, &env);
     if opts.helm {
         r.map.remove("env");
         r.map.remove("expandenv");
