@@ -451,7 +451,8 @@ fn decrypt_aes(password: &str, crypt64: &str) -> R {
     if crypt.len() < 16 {
         return Err(format!(
             "runtime error: slice bounds out of range [:16] with capacity {}",
-            crypt.len()
+            // Go decodes into a buffer of DecodedLen(len(input)) bytes.
+            crypt64.len() / 4 * 3
         ));
     }
     let (iv, body) = crypt.split_at(16);

@@ -237,6 +237,11 @@ const FUNCS: &[(&str, &str)] = &[
     ("derivePassword", "usss"),
     ("decryptAES", "ss"),
     ("mustDateModify", "p"),
+    ("urlParse", "U"),
+    ("urlJoin", "v"),
+    ("toDate", "tT"),
+    ("mustToDate", "tT"),
+    ("regexReplaceAll", "rsR"),
 ];
 
 const REGEXES: &[&str] = &[
@@ -303,6 +308,29 @@ fn arg(g: &mut Gen, kind: char) -> (J, Option<&'static str>) {
         'p' => (json!(*g.pick(DURATIONS)), None),
         't' => (json!(*g.pick(LAYOUTS)), None),
         'z' => (json!(*g.pick(ZONES)), None),
+        'U' => (
+            json!(format!(
+                "{}{}{}",
+                g.pick(&["http://", "https://", "", "mailto:", "//", "s3:"]),
+                gen_str(g),
+                g.pick(&["/a b", "?q=1", "#f%20", "@h:80", "", "%zz", "[::1]"])
+            )),
+            None,
+        ),
+        'T' => (
+            json!(format!(
+                "{}-{:02}-{:02}{}",
+                1990 + g.below(50),
+                g.below(14),
+                g.below(33),
+                g.pick(&["", " 10:00:00", "T01:02:03Z", " x"])
+            )),
+            None,
+        ),
+        'R' => (
+            json!(*g.pick(&["$1", "${1}x", "$1x", "$$", "[$0]", "${n}", "$"])),
+            None,
+        ),
         _ => (gen_value(g, 0), None),
     }
 }
