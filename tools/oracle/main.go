@@ -4,7 +4,7 @@
 //
 // Input, one JSON object per line on stdin:
 //
-//	{"id": "x", "template": "{{.a}}", "data": {...}, "funcs": "go"|"sprig",
+//	{"id": "x", "template": "{{.a}}", "data": {...}, "funcs": "go"|"sprig"|"helm",
 //	 "missingkey": "default"|"zero"|"error", "delims": ["[[", "]]"], "name": "t"}
 //
 // Output, one JSON object per line on stdout, in input order:
@@ -91,6 +91,8 @@ func run(line []byte) (resp response) {
 	case "", "go":
 	case "sprig":
 		t.Funcs(sprig.TxtFuncMap())
+	case "helm":
+		t.Funcs(helmFuncMap())
 	default:
 		resp.Error = "oracle: unknown funcs " + req.Funcs
 		resp.Phase = "request"
