@@ -38,7 +38,7 @@ impl EV {
     fn invalid(&self) -> bool {
         matches!(self.v, Value::Nil) && !self.iface
     }
-    fn unwrap(self) -> EV {
+    fn concrete(self) -> EV {
         EV {
             v: self.v,
             iface: false,
@@ -193,6 +193,12 @@ impl<'t> State<'t> {
     }
 
     pub(crate) fn run(&mut self, data: &Value, out: &mut String) -> Result<(), Error> {
+        if self.depth >= MAX_EXEC_DEPTH {
+            return Err(Error::Exec(format!(
+                "template: {}: exceeded maximum template depth ({MAX_EXEC_DEPTH})",
+                self.tree.name
+            )));
+        }
         let dot = EV::of(data.clone());
         match self.walk_list(&dot, &self.tree.root, out) {
             Ok(()) => Ok(()),
@@ -248,9 +254,9 @@ impl<'t> State<'t> {
                 }
                 Ok(())
             }
-            Node::If(b) => self.walk_if_or_with(false, dot, b, out),
-            Node::With(b) => self.walk_if_or_with(true, dot, b, out),
-            Node::Range(b) => self.walk_range(dot, node, b, out),
+            Node::If(b) => stacker_grow(|| self.walk_if_or_with(false, dot, b, out)),
+            Node::With(b) => stacker_grow(|| self.walk_if_or_with(true, dot, b, out)),
+            Node::Range(b) => stacker_grow(|| self.walk_range(dot, node, b, out)),
             Node::Template { name, pipe, .. } => {
                 self.walk_template(dot, node, name, pipe.as_ref(), out)
             }
@@ -264,6 +270,9 @@ impl<'t> State<'t> {
         match v {
             Value::Nil => out.push_str("<no value>"),
             Value::String(s) => out.push_str(s),
+            Value::Int(i, _) => out.push_str(itoa::Buffer::new().format(*i)),
+            Value::Uint(u, _) => out.push_str(itoa::Buffer::new().format(*u)),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Value::Object(o) if o.is_nil() => out.push_str("<nil>"),
             v => gofmt::write_value(out, v),
         }
@@ -292,7 +301,7 @@ impl<'t> State<'t> {
     fn walk_range(&mut self, dot: &EV, node: &'t Node, r: &'t Branch, out: &mut String) -> R<()> {
         self.at(At::Node(node));
         let outer = self.vars.len();
-        let res = self.walk_range_inner(dot, node, r, out);
+        let res = self.walk_range_inner(dot, r, out);
         self.vars.truncate(outer);
         match res {
             Err(Flow::Break) => Ok(()),
@@ -335,13 +344,7 @@ impl<'t> State<'t> {
         }
     }
 
-    fn walk_range_inner(
-        &mut self,
-        dot: &EV,
-        node: &'t Node,
-        r: &'t Branch,
-        out: &mut String,
-    ) -> R<()> {
+    fn walk_range_inner(&mut self, dot: &EV, r: &'t Branch, out: &mut String) -> R<()> {
         let val = self.eval_pipeline(dot, &r.pipe)?;
         let mark = self.vars.len();
         match &val.v {
@@ -409,14 +412,17 @@ impl<'t> State<'t> {
             }
             Value::Map(m) => {
                 let iface = m.elem == ElemType::Interface;
-                let entries: Vec<(String, Value)> = match m.entries.read() {
-                    Ok(e) => e.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                // A snapshot, so the body may mutate the map (Sprig's set) without deadlock.
+                let entries: Vec<(Value, Value)> = match m.entries.read() {
+                    Ok(e) => e
+                        .iter()
+                        .map(|(k, v)| (Value::String(Arc::from(k.as_str())), v.clone()))
+                        .collect(),
                     Err(_) => vec![],
                 };
                 if !entries.is_empty() {
                     for (k, v) in entries {
-                        let key = EV::of(Value::String(Arc::from(k)));
-                        self.one_iteration(r, mark, key, EV { v, iface }, out)?;
+                        self.one_iteration(r, mark, EV::of(k), EV { v, iface }, out)?;
                     }
                     return Ok(());
                 }
@@ -424,7 +430,6 @@ impl<'t> State<'t> {
             Value::Nil => {}
             Value::Object(o) if o.is_nil() => {}
             v => {
-                self.at(At::Node(node));
                 return self.errf(format!(
                     "range can't iterate over {}",
                     gofmt::sprint(std::slice::from_ref(v))
@@ -479,7 +484,7 @@ impl<'t> State<'t> {
         let mut value: Option<EV> = None;
         for cmd in &pipe.cmds {
             let v = self.eval_command(dot, cmd, value.take())?;
-            value = Some(v.unwrap());
+            value = Some(v.concrete());
         }
         let value = value.unwrap_or_else(EV::nil);
         for var in &pipe.decl {
@@ -509,7 +514,7 @@ impl<'t> State<'t> {
                 self.at(At::Arg(first));
                 return self.eval_field_chain(
                     dot,
-                    dot.clone(),
+                    dot,
                     At::Arg(first),
                     ident,
                     Some(&cmd.args),
@@ -524,7 +529,7 @@ impl<'t> State<'t> {
             }
             Arg::Pipe(p) => {
                 self.not_a_function(&cmd.args, &fin)?;
-                return self.eval_pipeline(dot, p);
+                return stacker_grow(|| self.eval_pipeline(dot, p));
             }
             Arg::Variable(v) => return self.eval_variable_node(dot, v, Some(&cmd.args), fin),
             _ => {}
@@ -564,7 +569,7 @@ impl<'t> State<'t> {
             return self.errf(format!("indirection through explicit nil in {chain}"));
         }
         let pipe = self.eval_arg(dot, None, node)?;
-        self.eval_field_chain(dot, pipe, At::Arg(chain), field, args, fin)
+        self.eval_field_chain(dot, &pipe, At::Arg(chain), field, args, fin)
     }
 
     fn eval_variable_node(
@@ -584,23 +589,27 @@ impl<'t> State<'t> {
             }
             return Ok(value);
         }
-        self.eval_field_chain(dot, value, At::Var(v), &v.ident[1..], args, fin)
+        self.eval_field_chain(dot, &value, At::Var(v), &v.ident[1..], args, fin)
     }
 
     fn eval_field_chain(
         &mut self,
         dot: &EV,
-        mut receiver: EV,
+        receiver: &EV,
         node: At<'t>,
         ident: &'t [Box<str>],
         args: Option<&'t [Arg]>,
         fin: Option<EV>,
     ) -> R<EV> {
         let n = ident.len();
-        for id in &ident[..n - 1] {
-            receiver = self.eval_field(dot, id, node, None, None, receiver)?;
+        if n == 1 {
+            return self.eval_field(dot, &ident[0], node, args, fin, receiver);
         }
-        self.eval_field(dot, &ident[n - 1], node, args, fin, receiver)
+        let mut cur = self.eval_field(dot, &ident[0], node, None, None, receiver)?;
+        for id in &ident[1..n - 1] {
+            cur = self.eval_field(dot, id, node, None, None, &cur)?;
+        }
+        self.eval_field(dot, &ident[n - 1], node, args, fin, &cur)
     }
 
     fn eval_function(
@@ -635,7 +644,7 @@ impl<'t> State<'t> {
         node: At<'t>,
         args: Option<&'t [Arg]>,
         fin: Option<EV>,
-        receiver: EV,
+        receiver: &EV,
     ) -> R<EV> {
         if receiver.invalid() {
             if self.tmpl.missing_key() == MissingKey::Error {
@@ -643,9 +652,8 @@ impl<'t> State<'t> {
             }
             return Ok(EV::nil());
         }
-        let typ = receiver.type_name();
         if receiver.iface && matches!(receiver.v, Value::Nil) {
-            return self.errf(format!("nil pointer evaluating {typ}.{name}"));
+            return self.errf(format!("nil pointer evaluating interface {{}}.{name}"));
         }
         let has_args = args.is_some_and(|a| a.len() > 1) || fin.is_some();
         match &receiver.v {
@@ -662,7 +670,10 @@ impl<'t> State<'t> {
                     return Ok(EV::of(f));
                 }
                 if o.is_nil() && o.has_field(name) {
-                    return self.errf(format!("nil pointer evaluating {typ}.{name}"));
+                    return self.errf(format!(
+                        "nil pointer evaluating {}.{name}",
+                        receiver.type_name()
+                    ));
                 }
             }
             Value::Map(m) => {
@@ -684,7 +695,10 @@ impl<'t> State<'t> {
             }
             _ => {}
         }
-        self.errf(format!("can't evaluate field {name} in type {typ}"))
+        self.errf(format!(
+            "can't evaluate field {name} in type {}",
+            receiver.type_name()
+        ))
     }
 
     fn eval_call(
@@ -770,7 +784,12 @@ impl<'t> State<'t> {
                     tmpl: self.tmpl,
                     depth: self.depth,
                 };
-                h(&ctx, argv.into_iter().map(|e| e.v).collect()).map(EV::of)
+                let args: Vec<Value> = argv.into_iter().map(|e| e.v).collect();
+                // Go's safeCall turns a panicking function into an error; so do we.
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&ctx, args))) {
+                    Ok(r) => r.map(EV::of),
+                    Err(p) => Err(panic_message(p.as_ref())),
+                }
             }
         };
         match result {
@@ -801,7 +820,7 @@ impl<'t> State<'t> {
                     ));
                 }
                 if type_matches(&value.v, t) {
-                    return Ok(value.unwrap());
+                    return Ok(value.concrete());
                 }
                 self.errf(format!(
                     "wrong type for value; expected {t}; got {}",
@@ -825,7 +844,7 @@ impl<'t> State<'t> {
             Arg::Field { ident, .. } => {
                 let v = self.eval_field_chain(
                     dot,
-                    dot.clone(),
+                    dot,
                     At::Arg(n),
                     ident,
                     Some(std::slice::from_ref(n)),
@@ -838,7 +857,7 @@ impl<'t> State<'t> {
                 return self.validate_type(v, typ);
             }
             Arg::Pipe(p) => {
-                let v = self.eval_pipeline(dot, p)?;
+                let v = stacker_grow(|| self.eval_pipeline(dot, p))?;
                 return self.validate_type(v, typ);
             }
             Arg::Identifier(id) => {
@@ -939,10 +958,11 @@ impl<'t> State<'t> {
                 argv,
             )))))),
             Builtin::Call => {
-                let callee = if args.is_empty() {
-                    String::new()
-                } else {
-                    args[0].to_string()
+                // Go names the callee by its node, or by reflect.Value.String() of a piped value.
+                let callee = match (args.first(), &argv[0].v) {
+                    (Some(a), _) => a.to_string(),
+                    (None, Value::String(s)) => s.to_string(),
+                    (None, v) => format!("<{} Value>", gofmt::type_name(v)),
                 };
                 match &argv[0].v {
                     Value::Nil => Err("call of nil".into()),
@@ -954,6 +974,16 @@ impl<'t> State<'t> {
             }
             Builtin::And | Builtin::Or => Err("unreachable".into()),
         }
+    }
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic in template function".into()
     }
 }
 
@@ -1032,7 +1062,7 @@ fn builtin_index(item: &EV, indexes: &[EV]) -> Result<EV, String> {
     if matches!(item.v, Value::Nil) {
         return Err("index of untyped nil".into());
     }
-    let mut item = item.clone().unwrap();
+    let mut item = item.clone().concrete();
     for index in indexes {
         match &item.v {
             Value::Nil => return Err("index of nil pointer".into()),
@@ -1084,16 +1114,7 @@ fn builtin_index(item: &EV, indexes: &[EV]) -> Result<EV, String> {
                     None => zero_of(&m.elem),
                 }
             }
-            v => {
-                return Err(format!(
-                    "can't index item of type {}",
-                    if item.iface {
-                        "interface {}".into()
-                    } else {
-                        gofmt::type_name(v)
-                    }
-                ));
-            }
+            v => return Err(format!("can't index item of type {}", gofmt::type_name(v))),
         };
         item = next;
     }
@@ -1121,6 +1142,10 @@ fn builtin_slice(item: &EV, indexes: &[EV]) -> Result<EV, String> {
     };
     let mut idx = [0usize, len, cap];
     for (i, index) in indexes.iter().enumerate() {
+        // Unlike index, slice does not look through interfaces: reflect sees kind Interface.
+        if index.iface {
+            return Err("cannot index slice/array with type interface {}".into());
+        }
         idx[i] = index_arg(&index.v, cap)?;
     }
     if idx[0] > idx[1] {
@@ -1151,6 +1176,7 @@ enum Kind {
     Float,
     String,
     Uint,
+    Complex,
 }
 
 fn basic_kind(v: &Value) -> Kind {
@@ -1160,6 +1186,7 @@ fn basic_kind(v: &Value) -> Kind {
         Value::Uint(..) => Kind::Uint,
         Value::Float(..) => Kind::Float,
         Value::String(_) => Kind::String,
+        Value::Object(o) if o.complex().is_some() => Kind::Complex,
         _ => Kind::Invalid,
     }
 }
@@ -1187,9 +1214,8 @@ fn builtin_eq(a1: &Value, rest: &[EV]) -> Result<bool, String> {
     for arg in rest {
         let a = &arg.v;
         let k2 = basic_kind(a);
-        let truth;
-        if k1 != k2 {
-            truth = match (a1, a) {
+        let truth = if k1 != k2 {
+            match (a1, a) {
                 (Value::Int(i, _), Value::Uint(u, _)) => *i >= 0 && *i as u64 == *u,
                 (Value::Uint(u, _), Value::Int(i, _)) => *i >= 0 && *u == *i as u64,
                 _ => {
@@ -1202,14 +1228,17 @@ fn builtin_eq(a1: &Value, rest: &[EV]) -> Result<bool, String> {
                     }
                     false
                 }
-            };
+            }
         } else {
-            truth = match (a1, a) {
+            match (a1, a) {
                 (Value::Bool(x), Value::Bool(y)) => x == y,
                 (Value::Float(x, _), Value::Float(y, _)) => x == y,
                 (Value::Int(x, _), Value::Int(y, _)) => x == y,
                 (Value::String(x), Value::String(y)) => x == y,
                 (Value::Uint(x, _), Value::Uint(y, _)) => x == y,
+                (Value::Object(x), Value::Object(y)) if k1 == Kind::Complex => {
+                    x.complex() == y.complex()
+                }
                 _ => {
                     let (r1, r2) = (reflect_kind(a1), reflect_kind(a));
                     if r1 != r2 && r1 != 0 && r2 != 0 {
@@ -1239,8 +1268,8 @@ fn builtin_eq(a1: &Value, rest: &[EV]) -> Result<bool, String> {
                         }
                     }
                 }
-            };
-        }
+            }
+        };
         if truth {
             return Ok(true);
         }
@@ -1295,6 +1324,6 @@ fn builtin_le(a1: &Value, a2: &Value) -> Result<bool, String> {
 }
 
 /// Runs `f` with enough stack for deep template recursion.
-fn stacker_grow<T>(f: impl FnOnce() -> T) -> T {
-    stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, f)
+pub(crate) fn stacker_grow<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
 }

@@ -159,6 +159,149 @@ impl Func {
     }
 }
 
+/// A Rust type that stands for a Go parameter type: the executor checks and converts the
+/// argument to [`FromArg::TYPE`] before the function body sees it.
+pub trait FromArg: Sized {
+    /// The Go parameter type.
+    fn arg_type() -> ArgType;
+    /// The converted argument (already of [`FromArg::arg_type`], or nil where Go allows nil).
+    fn from_value(v: Value) -> Self;
+}
+
+impl FromArg for Value {
+    fn arg_type() -> ArgType {
+        ArgType::Any
+    }
+    fn from_value(v: Value) -> Self {
+        v
+    }
+}
+
+impl FromArg for String {
+    fn arg_type() -> ArgType {
+        ArgType::String
+    }
+    fn from_value(v: Value) -> Self {
+        match v {
+            Value::String(s) => s.to_string(),
+            _ => String::new(),
+        }
+    }
+}
+
+impl FromArg for bool {
+    fn arg_type() -> ArgType {
+        ArgType::Bool
+    }
+    fn from_value(v: Value) -> Self {
+        matches!(v, Value::Bool(true))
+    }
+}
+
+/// Go `int`.
+impl FromArg for i64 {
+    fn arg_type() -> ArgType {
+        ArgType::Int(IntKind::Int)
+    }
+    fn from_value(v: Value) -> Self {
+        match v {
+            Value::Int(i, _) => i,
+            _ => 0,
+        }
+    }
+}
+
+/// Go `float64`.
+impl FromArg for f64 {
+    fn arg_type() -> ArgType {
+        ArgType::Float(FloatKind::F64)
+    }
+    fn from_value(v: Value) -> Self {
+        match v {
+            Value::Float(f, _) => f,
+            _ => 0.0,
+        }
+    }
+}
+
+/// What a function body may return: a value, or a value or a Go-style error.
+pub trait IntoRet {
+    /// The result as the executor takes it.
+    fn into_ret(self) -> Result<Value, FuncError>;
+}
+
+impl IntoRet for Value {
+    fn into_ret(self) -> Result<Value, FuncError> {
+        Ok(self)
+    }
+}
+
+impl IntoRet for String {
+    fn into_ret(self) -> Result<Value, FuncError> {
+        Ok(Value::String(Arc::from(self)))
+    }
+}
+
+impl IntoRet for bool {
+    fn into_ret(self) -> Result<Value, FuncError> {
+        Ok(Value::Bool(self))
+    }
+}
+
+impl<T: IntoRet> IntoRet for Result<T, FuncError> {
+    fn into_ret(self) -> Result<Value, FuncError> {
+        self.and_then(IntoRet::into_ret)
+    }
+}
+
+impl Func {
+    /// `func(A) R` from a Rust closure; parameter types come from [`FromArg`].
+    pub fn fn1<A: FromArg, R: IntoRet>(f: impl Fn(A) -> R + Send + Sync + 'static) -> Func {
+        Func::new(vec![A::arg_type()], None, move |_, args| {
+            let mut it = args.into_iter();
+            f(A::from_value(it.next().unwrap_or(Value::Nil))).into_ret()
+        })
+    }
+
+    /// `func(A, B) R` from a Rust closure.
+    pub fn fn2<A: FromArg, B: FromArg, R: IntoRet>(
+        f: impl Fn(A, B) -> R + Send + Sync + 'static,
+    ) -> Func {
+        Func::new(vec![A::arg_type(), B::arg_type()], None, move |_, args| {
+            let mut it = args.into_iter();
+            let a = A::from_value(it.next().unwrap_or(Value::Nil));
+            let b = B::from_value(it.next().unwrap_or(Value::Nil));
+            f(a, b).into_ret()
+        })
+    }
+
+    /// `func(A, B, C) R` from a Rust closure.
+    pub fn fn3<A: FromArg, B: FromArg, C: FromArg, R: IntoRet>(
+        f: impl Fn(A, B, C) -> R + Send + Sync + 'static,
+    ) -> Func {
+        Func::new(
+            vec![A::arg_type(), B::arg_type(), C::arg_type()],
+            None,
+            move |_, args| {
+                let mut it = args.into_iter();
+                let a = A::from_value(it.next().unwrap_or(Value::Nil));
+                let b = B::from_value(it.next().unwrap_or(Value::Nil));
+                let c = C::from_value(it.next().unwrap_or(Value::Nil));
+                f(a, b, c).into_ret()
+            },
+        )
+    }
+
+    /// `func(...T) R` from a Rust closure over the variadic arguments.
+    pub fn variadic<T: FromArg, R: IntoRet>(
+        f: impl Fn(Vec<T>) -> R + Send + Sync + 'static,
+    ) -> Func {
+        Func::new(vec![], Some(T::arg_type()), move |_, args| {
+            f(args.into_iter().map(T::from_value).collect()).into_ret()
+        })
+    }
+}
+
 /// Name to function, as Go's `template.FuncMap`.
 pub type FuncMap = HashMap<String, Func>;
 
@@ -189,7 +332,9 @@ impl<'a> Ctx<'a> {
     /// parsed in) on `data`, counting the nesting from this call.
     pub fn execute_in(&self, set: &Template, name: &str, data: &Value) -> Result<String, Error> {
         let mut out = String::new();
-        set.execute_template_at_depth(&mut out, name, data, self.depth + 1)?;
+        crate::exec::stacker_grow(|| {
+            set.execute_template_at_depth(&mut out, name, data, self.depth + 1)
+        })?;
         Ok(out)
     }
 }

@@ -3,6 +3,8 @@
 //! Kept structurally identical to Go's (same states, same backup rules) because parse errors,
 //! trim-marker handling and line numbers all fall out of its exact token boundaries.
 
+use std::borrow::Cow;
+
 use crate::quote::{fmt_rune_u, quote_prec};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,25 +47,25 @@ pub(crate) enum ItemType {
 }
 
 #[derive(Clone, Debug)]
-pub(crate) struct Item {
+pub(crate) struct Item<'a> {
     pub typ: ItemType,
     pub pos: usize,
-    pub val: String,
+    pub val: Cow<'a, str>,
     pub line: usize,
 }
 
-impl Item {
-    fn eof() -> Item {
+impl Item<'_> {
+    pub fn eof() -> Item<'static> {
         Item {
             typ: ItemType::Eof,
             pos: 0,
-            val: String::new(),
+            val: Cow::Borrowed(""),
             line: 0,
         }
     }
 }
 
-impl std::fmt::Display for Item {
+impl std::fmt::Display for Item<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.typ {
             ItemType::Eof => f.write_str("EOF"),
@@ -127,7 +129,7 @@ pub(crate) struct Lexer<'a> {
     paren_depth: i32,
     line: usize,
     start_line: usize,
-    item: Item,
+    item: Item<'a>,
     inside_action: bool,
     pub break_ok: bool,
     pub continue_ok: bool,
@@ -225,11 +227,11 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn this_item(&mut self, t: ItemType) -> Item {
+    fn this_item(&mut self, t: ItemType) -> Item<'a> {
         let i = Item {
             typ: t,
             pos: self.start,
-            val: self.input[self.start..self.pos].to_string(),
+            val: Cow::Borrowed(&self.input[self.start..self.pos]),
             line: self.start_line,
         };
         self.start = self.pos;
@@ -242,7 +244,7 @@ impl<'a> Lexer<'a> {
         self.emit_item(i)
     }
 
-    fn emit_item(&mut self, i: Item) -> Option<State> {
+    fn emit_item(&mut self, i: Item<'a>) -> Option<State> {
         self.item = i;
         None
     }
@@ -276,7 +278,7 @@ impl<'a> Lexer<'a> {
         self.item = Item {
             typ: ItemType::Error,
             pos: self.start,
-            val: msg,
+            val: Cow::Owned(msg),
             line: self.start_line,
         };
         self.start = 0;
@@ -285,7 +287,7 @@ impl<'a> Lexer<'a> {
         None
     }
 
-    pub fn next_item(&mut self) -> Item {
+    pub fn next_item(&mut self) -> Item<'a> {
         self.item = Item {
             typ: ItemType::Eof,
             pos: self.pos,
@@ -727,7 +729,7 @@ mod tests {
         loop {
             let i = l.next_item();
             let done = matches!(i.typ, ItemType::Eof | ItemType::Error);
-            out.push((i.typ, i.val));
+            out.push((i.typ, i.val.into_owned()));
             if done {
                 return out;
             }

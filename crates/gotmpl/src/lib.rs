@@ -5,6 +5,34 @@
 //! The lexer, parser and executor are ports of Go 1.26's `text/template` sources, kept close
 //! to them so that every error text and edge case (trim markers, `else with`, `break`, integer
 //! `range`, the static `interface {}` type in error messages) matches.
+//!
+//! ```
+//! use gotmpl::{Func, Template, Value};
+//!
+//! let mut t = Template::new("t");
+//! t.func("upper", Func::fn1(|s: String| s.to_uppercase()));
+//! t.parse(r#"{{define "x"}}[{{.}}]{{end}}{{range .l}}{{template "x" upper .}}{{end}}"#).unwrap();
+//! let data = Value::map([("l".to_string(), Value::list(vec![Value::string("a"), Value::string("b")]))]);
+//! let mut out = String::new();
+//! t.execute(&mut out, &data).unwrap();
+//! assert_eq!(out, "[A][B]");
+//! ```
+//!
+//! - [`Template`] is a set of named templates (Go's `*template.Template`): parse once, execute
+//!   many times from many threads (`Send + Sync`); [`Template::parse_named`] adds templates
+//!   later without reparsing the rest; cloning is cheap (Helm's `tpl` parses into a clone).
+//! - [`Func`] is a template function with a Go signature ([`ArgType`] per parameter, optional
+//!   variadic tail): the executor checks arity and converts arguments exactly as Go's reflection
+//!   does, and wraps a returned error as `error calling NAME: MSG`. Its body gets a [`Ctx`]
+//!   that reaches the executing set (`include`, `tpl`).
+//! - [`Object`] is a host value with fields and methods (`.Files.Get`, `.Capabilities...`).
+//! - [`Error`]'s `Display` is Go's `err.Error()` text.
+//!
+//! Known differences from Go, all outside what charts do: nil and empty maps/slices are one
+//! value here (Go's `eq` of two nil maps is true, of two empty ones an error); `[]byte` has no
+//! capacity beyond its length for `slice`; strings are UTF-8 (`"\xff"` becomes U+FFFD); a `%`
+//! in a template name is not misread as a format verb in error texts as Go does.
+mod complex;
 mod error;
 mod exec;
 pub mod fmt;
@@ -17,6 +45,6 @@ mod template;
 pub mod value;
 
 pub use error::Error;
-pub use funcs::{ArgType, Ctx, Func, FuncError, FuncMap};
+pub use funcs::{ArgType, Ctx, FromArg, Func, FuncError, FuncMap, IntoRet};
 pub use template::{MissingKey, Template};
 pub use value::{ElemType, FloatKind, IntKind, List, Map, Object, UintKind, Value};

@@ -112,6 +112,8 @@ pub(crate) struct Number {
     pub int64: i64,
     pub uint64: u64,
     pub float64: f64,
+    /// Real and imaginary parts when `is_complex`.
+    pub complex: (f64, f64),
     /// The value as an untyped constant becomes when nothing types it (Go's `idealConstant`),
     /// or the error executing it gives.
     pub ideal: Result<Value, String>,

@@ -20,8 +20,8 @@ enum Parsed {
 }
 
 /// Per-tree parse state (Go keeps it in each `Tree`; `define` and `block` start a fresh one).
-struct TreeState {
-    token: [Item; 3],
+struct TreeState<'a> {
+    token: [Item<'a>; 3],
     peek_count: usize,
     vars: Vec<String>,
     action_line: usize,
@@ -29,14 +29,9 @@ struct TreeState {
     stack_depth: usize,
 }
 
-impl TreeState {
-    fn new() -> TreeState {
-        let eof = Item {
-            typ: ItemType::Eof,
-            pos: 0,
-            val: String::new(),
-            line: 0,
-        };
+impl<'a> TreeState<'a> {
+    fn new() -> TreeState<'a> {
+        let eof = Item::eof();
         TreeState {
             token: [eof.clone(), eof.clone(), eof],
             peek_count: 0,
@@ -52,7 +47,7 @@ pub(crate) type FuncLookup<'f> = &'f dyn Fn(&str) -> Option<Func>;
 
 pub(crate) struct Parser<'a, 'f> {
     lex: Lexer<'a>,
-    st: TreeState,
+    st: TreeState<'a>,
     parse_name: String,
     text: Arc<str>,
     funcs: FuncLookup<'f>,
@@ -100,7 +95,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         ))
     }
 
-    fn next(&mut self) -> Item {
+    fn next(&mut self) -> Item<'a> {
         if self.st.peek_count > 0 {
             self.st.peek_count -= 1;
         } else {
@@ -113,18 +108,18 @@ impl<'a, 'f> Parser<'a, 'f> {
         self.st.peek_count += 1;
     }
 
-    fn backup2(&mut self, t1: Item) {
+    fn backup2(&mut self, t1: Item<'a>) {
         self.st.token[1] = t1;
         self.st.peek_count = 2;
     }
 
-    fn backup3(&mut self, t2: Item, t1: Item) {
+    fn backup3(&mut self, t2: Item<'a>, t1: Item<'a>) {
         self.st.token[1] = t1;
         self.st.token[2] = t2;
         self.st.peek_count = 3;
     }
 
-    fn peek(&mut self) -> Item {
+    fn peek(&mut self) -> Item<'a> {
         if self.st.peek_count > 0 {
             return self.st.token[self.st.peek_count - 1].clone();
         }
@@ -140,7 +135,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         self.peek().typ
     }
 
-    fn next_non_space(&mut self) -> Item {
+    fn next_non_space(&mut self) -> Item<'a> {
         loop {
             let t = self.next();
             if t.typ != ItemType::Space {
@@ -149,13 +144,13 @@ impl<'a, 'f> Parser<'a, 'f> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item {
+    fn peek_non_space(&mut self) -> Item<'a> {
         let t = self.next_non_space();
         self.backup();
         t
     }
 
-    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item> {
+    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item<'a>> {
         let t = self.next_non_space();
         if t.typ != expected {
             return self.unexpected(&t, context);
@@ -347,11 +342,11 @@ impl<'a, 'f> Parser<'a, 'f> {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
                     pipe.decl.push(new_variable(v.pos, &v.val));
-                    self.st.vars.push(v.val.clone());
+                    self.st.vars.push(v.val.to_string());
                 } else if next.typ == ItemType::Char && next.val == "," {
                     self.next_non_space();
                     pipe.decl.push(new_variable(v.pos, &v.val));
-                    self.st.vars.push(v.val.clone());
+                    self.st.vars.push(v.val.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {
                             ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
@@ -421,7 +416,7 @@ impl<'a, 'f> Parser<'a, 'f> {
 
     fn branch_control(&mut self, context: &str) -> PResult<Node> {
         let nvars = self.st.vars.len();
-        let r = self.parse_control(context);
+        let r = grow(|| self.parse_control(context));
         self.st.vars.truncate(nvars);
         let (pipe, list, else_list) = r?;
         let b = Branch {
@@ -647,7 +642,7 @@ impl<'a, 'f> Parser<'a, 'f> {
                     return self.errorf("max expression depth exceeded");
                 }
                 self.st.stack_depth += 1;
-                let p = self.pipeline("parenthesized pipeline", ItemType::RightParen);
+                let p = grow(|| self.pipeline("parenthesized pipeline", ItemType::RightParen));
                 self.st.stack_depth -= 1;
                 Arg::Pipe(Box::new(p?))
             }
@@ -686,6 +681,7 @@ fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<Number, String> {
         int64: 0,
         uint64: 0,
         float64: 0.0,
+        complex: (0.0, 0.0),
         ideal: Ok(Value::Nil),
     };
     if typ == ItemType::CharConstant {
@@ -700,8 +696,9 @@ fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<Number, String> {
         n.float64 = r as f64;
         n.is_float = true;
     } else if typ == ItemType::Complex {
-        // Go parses "1+2i" with fmt.Sscan; complex values have no place in canon's value model.
-        let (re, im) = parse_complex(text).ok_or_else(|| format!("expected integer"))?;
+        // Go parses "1+2i" with fmt.Sscan.
+        let (re, im) = parse_complex(text)
+            .ok_or_else(|| "syntax error scanning complex number".to_string())?;
         n.is_complex = true;
         simplify_complex(&mut n, re, im);
     } else if text.ends_with('i') && quote::parse_float(&text[..text.len() - 1]).is_some() {
@@ -738,7 +735,7 @@ fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<Number, String> {
                 n.is_int = true;
                 n.int64 = f as i64;
             }
-            if !n.is_uint && (f as u64) as f64 == f && f >= 0.0 && f < 1.85e19 {
+            if !n.is_uint && (f as u64) as f64 == f && (0.0..1.85e19).contains(&f) {
                 n.is_uint = true;
                 n.uint64 = f as u64;
             }
@@ -763,6 +760,7 @@ fn parse_complex(text: &str) -> Option<(f64, f64)> {
 }
 
 fn simplify_complex(n: &mut Number, re: f64, im: f64) {
+    n.complex = (re, im);
     n.is_float = im == 0.0;
     if n.is_float {
         n.float64 = re;
@@ -785,7 +783,8 @@ fn ideal_constant(n: &Number) -> Result<Value, String> {
         && !t.contains(['p', 'P']);
     let is_rune = t.starts_with('\'');
     if n.is_complex {
-        return Err("complex constants are not supported".into());
+        let (re, im) = n.complex;
+        return Ok(Value::Object(Arc::new(crate::complex::Complex { re, im })));
     }
     if n.is_float && !is_hex_int && !is_rune && t.contains(['.', 'e', 'E', 'p', 'P']) {
         return Ok(Value::Float(n.float64, FloatKind::F64));
@@ -797,4 +796,10 @@ fn ideal_constant(n: &Number) -> Result<Value, String> {
         return Err(format!("{t} overflows int"));
     }
     Ok(Value::Nil)
+}
+
+/// Runs `f` with stack to spare: Go's parser recurses as deep as the template nests (parenthesized
+/// pipelines up to 10000 levels, control structures without limit), on a growable stack.
+pub(crate) fn grow<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
 }

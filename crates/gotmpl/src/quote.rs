@@ -107,16 +107,19 @@ pub(crate) fn unquote_char(s: &str, quote: u8) -> Result<(u32, bool, &str), &'st
         return Err(SYNTAX);
     }
     let e = b[1];
+    if !e.is_ascii() {
+        // No escape starts with a multi-byte character (and slicing after it would split it).
+        return Err(SYNTAX);
+    }
     let mut rest = &s[2..];
-    let value: u32;
-    match e {
-        b'a' => value = 7,
-        b'b' => value = 8,
-        b'f' => value = 12,
-        b'n' => value = 10,
-        b'r' => value = 13,
-        b't' => value = 9,
-        b'v' => value = 11,
+    let value: u32 = match e {
+        b'a' => 7,
+        b'b' => 8,
+        b'f' => 12,
+        b'n' => 10,
+        b'r' => 13,
+        b't' => 9,
+        b'v' => 11,
         b'x' | b'u' | b'U' => {
             let n = match e {
                 b'x' => 2,
@@ -157,15 +160,15 @@ pub(crate) fn unquote_char(s: &str, quote: u8) -> Result<(u32, bool, &str), &'st
             }
             return Ok((v, false, rest));
         }
-        b'\\' => value = b'\\' as u32,
+        b'\\' => b'\\' as u32,
         b'\'' | b'"' => {
             if e != quote {
                 return Err(SYNTAX);
             }
-            value = e as u32;
+            e as u32
         }
         _ => return Err(SYNTAX),
-    }
+    };
     Ok((value, false, rest))
 }
 
@@ -271,7 +274,7 @@ pub(crate) fn parse_uint0(s: &str) -> Option<u64> {
         v = v.checked_mul(base as u64)?.checked_add(d as u64)?;
         any = true;
     }
-    if !any && !(base == 8 && !prefixed) {
+    if !any && (base != 8 || prefixed) {
         return None;
     }
     if (digits.contains('_') || s.contains('_')) && !underscore_ok(s) {
@@ -317,10 +320,8 @@ pub(crate) fn parse_int0(s: &str) -> Option<i64> {
 /// `strconv.ParseFloat(s, 64)` for the literal syntax the lexer accepts (decimal, hex with `p`,
 /// underscores). Out-of-range values are errors, as in Go.
 pub(crate) fn parse_float(s: &str) -> Option<f64> {
-    if s.contains('_') {
-        if !underscore_ok(s) {
-            return None;
-        }
+    if s.contains('_') && !underscore_ok(s) {
+        return None;
     }
     let clean: String = s.chars().filter(|&c| c != '_').collect();
     let (neg, body) = match clean.as_bytes().first() {
@@ -392,6 +393,7 @@ mod tests {
         assert_eq!(unquote("\"a\\tb\\u00e9\\x41\"").as_deref(), Ok("a\tbéA"));
         assert_eq!(unquote("`a\\n`").as_deref(), Ok("a\\n"));
         assert_eq!(unquote("\"\\q\""), Err(SYNTAX));
+        assert_eq!(unquote("\"\\é\""), Err(SYNTAX));
     }
 
     #[test]

@@ -223,3 +223,465 @@ impl MakeMut for Arc<FuncMap> {
         Arc::get_mut(this).expect("just made unique")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Expected texts come from Go (the oracle in tools/oracle, Go 1.26) or Go's own test tables.
+    use super::*;
+    use crate::funcs::{ArgType, Ctx, Func};
+    use crate::value::{IntKind, Object};
+
+    fn helm_data() -> Value {
+        let m =
+            |kv: Vec<(&str, Value)>| Value::map(kv.into_iter().map(|(k, v)| (k.to_string(), v)));
+        m(vec![(
+            "Values",
+            m(vec![
+                (
+                    "image",
+                    m(vec![
+                        ("repository", Value::string("nginx")),
+                        ("tag", Value::string("1.2")),
+                    ]),
+                ),
+                (
+                    "list",
+                    Value::list(vec![
+                        Value::int(1),
+                        Value::string("a"),
+                        Value::Nil,
+                        Value::float(2.5),
+                    ]),
+                ),
+                ("nilval", Value::Nil),
+                ("n", Value::int(3)),
+                ("s", Value::string("str")),
+            ]),
+        )])
+    }
+
+    fn run(t: &str, mk: &str) -> (String, String) {
+        let mut tm = Template::new("t");
+        if !mk.is_empty() {
+            tm.option(&format!("missingkey={mk}"))
+                .expect("valid option");
+        }
+        let mut out = String::new();
+        let err = match tm.parse(t) {
+            Err(e) => e.to_string(),
+            Ok(tm) => tm
+                .execute(&mut out, &helm_data())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+        };
+        (out, err)
+    }
+
+    #[test]
+    fn matches_go_outputs_and_errors() {
+        let cases: &[(&str, &str, &str, &str)] = &[
+            (
+                "{{.Values.image.tag.x}}",
+                "",
+                "",
+                "template: t:1:9: executing \"t\" at <.Values.image.tag.x>: can't evaluate field x in type interface {}",
+            ),
+            (
+                "{{.Values.missing.x}}",
+                "zero",
+                "",
+                "template: t:1:9: executing \"t\" at <.Values.missing.x>: nil pointer evaluating interface {}.x",
+            ),
+            (
+                "{{.Values.missing.x}}",
+                "error",
+                "",
+                "template: t:1:9: executing \"t\" at <.Values.missing.x>: map has no entry for key \"missing\"",
+            ),
+            ("{{.Values.missing.x}}", "", "<no value>", ""),
+            (
+                "{{.Values.nilval.x}}",
+                "",
+                "",
+                "template: t:1:9: executing \"t\" at <.Values.nilval.x>: nil pointer evaluating interface {}.x",
+            ),
+            (
+                "{{index .Values.list 5}}",
+                "",
+                "",
+                "template: t:1:2: executing \"t\" at <index .Values.list 5>: error calling index: index out of range: 5",
+            ),
+            ("{{and 1 2}}", "", "2", ""),
+            ("{{with .Values.image}}{{.tag}}{{end}}", "", "1.2", ""),
+            ("{{if $x := .Values.n}}{{$x}}{{end}}", "", "3", ""),
+            (
+                "{{range $k, $v := .Values.image}}{{$k}}={{$v}};{{end}}",
+                "",
+                "repository=nginx;tag=1.2;",
+                "",
+            ),
+            (
+                "{{range .Values.list}}{{.x}}{{end}}",
+                "",
+                "",
+                "template: t:1:24: executing \"t\" at <.x>: can't evaluate field x in type interface {}",
+            ),
+            ("{{$x := 1}}{{$x = 2}}{{$x}}", "", "2", ""),
+            (
+                "{{template \"y\" .Values.n}}{{define \"y\"}}{{.}}{{$}}{{end}}",
+                "",
+                "33",
+                "",
+            ),
+            (
+                "{{call .Values.missing}}",
+                "",
+                "",
+                "template: t:1:2: executing \"t\" at <call .Values.missing>: error calling call: call of nil",
+            ),
+            (
+                "{{/* c */ .x}}",
+                "",
+                "",
+                "template: t:1: comment ends before closing delimiter",
+            ),
+            ("{{-3}}", "", "-3", ""),
+            (
+                "line1\n{{.Values.s.a}}",
+                "",
+                "line1\n",
+                "template: t:2:9: executing \"t\" at <.Values.s.a>: can't evaluate field a in type interface {}",
+            ),
+            (
+                "{{ 1e400 }}",
+                "",
+                "",
+                "template: t:1: illegal number syntax: \"1e400\"",
+            ),
+            (
+                "{{define \"a\"}}a{{end}}{{define \"a\"}}b{{end}}",
+                "",
+                "",
+                "template: t:1: template: multiple definition of template \"a\"",
+            ),
+            (
+                "{{$x := 1}}{{end}}",
+                "",
+                "",
+                "template: t:1: unexpected {{end}}",
+            ),
+            (
+                "{{$x := }}",
+                "",
+                "",
+                "template: t:1: missing value for command",
+            ),
+        ];
+        for (t, mk, out, err) in cases {
+            assert_eq!(
+                run(t, mk),
+                (out.to_string(), err.to_string()),
+                "template {t:?} missingkey={mk:?}"
+            );
+        }
+    }
+
+    #[derive(Debug)]
+    struct Caps;
+
+    impl Object for Caps {
+        fn type_name(&self) -> String {
+            "*chartutil.Capabilities".into()
+        }
+        fn display(&self) -> String {
+            "&{}".into()
+        }
+        fn field(&self, name: &str) -> Option<Value> {
+            (name == "Name").then(|| Value::string("caps"))
+        }
+        fn method(&self, name: &str) -> Option<Func> {
+            (name == "Has").then(|| {
+                Func::simple(vec![ArgType::String], |a| {
+                    Value::Bool(matches!(&a[0], Value::String(s) if &**s == "v1"))
+                })
+            })
+        }
+    }
+
+    fn obj_run(t: &str) -> (String, String) {
+        let data = Value::map([("Caps".to_string(), Value::Object(Arc::new(Caps)))]);
+        let mut tm = Template::new("t");
+        let mut out = String::new();
+        let err = match tm.parse(t) {
+            Err(e) => e.to_string(),
+            Ok(tm) => tm
+                .execute(&mut out, &data)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+        };
+        (out, err)
+    }
+
+    #[test]
+    fn host_objects_have_fields_and_methods() {
+        assert_eq!(
+            obj_run("{{.Caps.Has \"v1\"}} {{.Caps.Has \"v2\"}} {{.Caps.Name}}"),
+            ("true false caps".into(), String::new())
+        );
+        // Go's exec_test: "wrong number of args for Method1: want 1 got 0", "can't evaluate field".
+        assert_eq!(
+            obj_run("{{.Caps.Has}}").1,
+            "template: t:1:7: executing \"t\" at <.Caps.Has>: wrong number of args for Has: want 1 got 0"
+        );
+        // Reached through a map[string]interface{}, the static type Go names is interface {}.
+        assert_eq!(
+            obj_run("{{.Caps.Nope}}").1,
+            "template: t:1:7: executing \"t\" at <.Caps.Nope>: can't evaluate field Nope in type interface {}"
+        );
+        let mut tm = Template::new("t");
+        let mut out = String::new();
+        let err = tm
+            .parse("{{.Nope}}")
+            .expect("parses")
+            .execute(&mut out, &Value::Object(Arc::new(Caps)));
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("template: t:1:2: executing \"t\" at <.Nope>: can't evaluate field Nope in type *chartutil.Capabilities".into())
+        );
+        assert_eq!(
+            obj_run("{{.Caps.Name 1}}").1,
+            "template: t:1:7: executing \"t\" at <.Caps.Name>: Name has arguments but cannot be invoked as function"
+        );
+    }
+
+    #[test]
+    fn functions_reach_the_set_for_include_and_tpl() {
+        let mut tm = Template::new("main");
+        tm.func(
+            "include",
+            Func::new(
+                vec![ArgType::String, ArgType::Any],
+                None,
+                |ctx: &Ctx<'_>, a| {
+                    let Value::String(name) = &a[0] else {
+                        return Err("bad name".into());
+                    };
+                    ctx.execute_template(name, &a[1])
+                        .map(Value::string)
+                        .map_err(|e| e.to_string())
+                },
+            ),
+        );
+        tm.func(
+            "tpl",
+            Func::new(
+                vec![ArgType::String, ArgType::Any],
+                None,
+                |ctx: &Ctx<'_>, a| {
+                    let Value::String(text) = &a[0] else {
+                        return Err("bad text".into());
+                    };
+                    let mut clone = ctx.template().clone();
+                    clone.parse_named("tpl", text).map_err(|e| e.to_string())?;
+                    ctx.execute_in(&clone, "tpl", &a[1])
+                        .map(Value::string)
+                        .map_err(|e| e.to_string())
+                },
+            ),
+        );
+        tm.parse("{{define \"x\"}}<{{.}}>{{end}}{{include \"x\" 1 | len}} {{tpl \"{{include `x` .}}\" 2}} {{include \"y\" 3}}")
+            .expect("parses");
+        let mut out = String::new();
+        let err = tm
+            .execute(&mut out, &Value::Nil)
+            .expect_err("y is not defined");
+        assert_eq!(out, "3 <2> ");
+        assert_eq!(
+            err.to_string(),
+            "template: main:1:84: executing \"main\" at <include \"y\" 3>: error calling include: template: no template \"y\" associated with template \"main\""
+        );
+        // tpl parsed into a clone: the original set is unchanged.
+        assert!(!tm.has_template("tpl"));
+    }
+
+    #[test]
+    fn typed_parameters_convert_constants_like_go() {
+        let mut tm = Template::new("t");
+        tm.func(
+            "repeat",
+            Func::simple(
+                vec![ArgType::Int(IntKind::Int), ArgType::String],
+                |a| match (&a[0], &a[1]) {
+                    (Value::Int(n, _), Value::String(s)) => Value::string(s.repeat(*n as usize)),
+                    _ => Value::Nil,
+                },
+            ),
+        );
+        let run = |tm: &mut Template, t: &str| {
+            let mut out = String::new();
+            match tm.parse(t) {
+                Err(e) => e.to_string(),
+                Ok(tm) => match tm.execute(&mut out, &helm_data()) {
+                    Ok(()) => out,
+                    Err(e) => e.to_string(),
+                },
+            }
+        };
+        // Expected texts from the oracle with Sprig's repeat(count int, str string).
+        assert_eq!(run(&mut tm, "{{repeat 2 \"ab\"}}"), "abab");
+        assert_eq!(
+            run(&mut tm, "{{repeat \"a\" 2}}"),
+            "template: t:1:9: executing \"t\" at <\"a\">: expected integer; found \"a\""
+        );
+        assert_eq!(
+            run(&mut tm, "{{.Values.n | repeat 2}}"),
+            "template: t:1:21: executing \"t\" at <2>: wrong type for value; expected string; got int"
+        );
+        assert_eq!(
+            run(&mut tm, "{{repeat 1}}"),
+            "template: t:1:2: executing \"t\" at <repeat>: wrong number of args for repeat: want 2 got 1"
+        );
+    }
+
+    #[test]
+    fn plain_rust_functions_register_with_go_signatures() {
+        let mut tm = Template::new("t");
+        tm.func("upper", Func::fn1(|s: String| s.to_uppercase()));
+        tm.func(
+            "trunc",
+            Func::fn2(|n: i64, s: String| s.chars().take(n.max(0) as usize).collect::<String>()),
+        );
+        tm.func(
+            "fail",
+            Func::fn1(|s: String| -> Result<String, String> { Err(s) }),
+        );
+        tm.func("join", Func::variadic(|v: Vec<String>| v.join("-")));
+        let run = |tm: &mut Template, t: &str| {
+            let mut out = String::new();
+            match tm.parse(t) {
+                Err(e) => e.to_string(),
+                Ok(tm) => match tm.execute(&mut out, &Value::Nil) {
+                    Ok(()) => out,
+                    Err(e) => format!("{out}|{e}"),
+                },
+            }
+        };
+        assert_eq!(
+            run(
+                &mut tm,
+                "{{upper \"ab\"}} {{trunc 2 \"abc\"}} {{join \"a\" \"b\"}}"
+            ),
+            "AB ab a-b"
+        );
+        // Expected texts from the oracle with Sprig's upper(string) and fail(string) (string, error).
+        assert_eq!(
+            run(&mut tm, "{{upper 1}}"),
+            "|template: t:1:8: executing \"t\" at <1>: expected string; found 1"
+        );
+        assert_eq!(
+            run(&mut tm, "x{{fail \"boom\"}}"),
+            "x|template: t:1:3: executing \"t\" at <fail \"boom\">: error calling fail: boom"
+        );
+    }
+
+    #[test]
+    fn a_panicking_function_is_an_error_like_go_safecall() {
+        let mut tm = Template::new("t");
+        tm.func("boom", Func::fn1(|_: Value| -> Value { panic!("kaboom") }));
+        tm.parse("a{{boom 1}}b").expect("parses");
+        let mut out = String::new();
+        let err = tm.execute(&mut out, &Value::Nil).expect_err("boom panics");
+        assert_eq!(out, "a");
+        assert_eq!(
+            err.to_string(),
+            "template: t:1:3: executing \"t\" at <boom 1>: error calling boom: kaboom"
+        );
+    }
+
+    #[test]
+    fn later_parses_add_and_redefine_like_go() {
+        // Expected results from Go 1.26 running the same sequence of Parse / New(name).Parse calls.
+        let show = |t: &Template, name: &str| {
+            let mut out = String::new();
+            let data = Value::map([("v".to_string(), Value::int(1))]);
+            match t.execute_template(&mut out, name, &data) {
+                Ok(()) => out,
+                Err(e) => format!("{out}|{e}"),
+            }
+        };
+        let mut t = Template::new("main");
+        t.parse(r#"{{define "x"}}1{{end}}main{{template "x"}}"#)
+            .expect("parses");
+        t.parse(r#"{{define "x"}}2{{end}}"#).expect("parses");
+        assert_eq!(show(&t, "main"), "main2");
+        assert_eq!(show(&t, "x"), "2");
+        t.parse("  ").expect("parses");
+        assert_eq!(show(&t, "main"), "main2");
+        t.parse(r#"new{{block "b" .}}B{{end}}"#).expect("parses");
+        assert_eq!(show(&t, "main"), "newB");
+        t.parse_named("other", r#"o{{template "x"}}{{template "b"}}"#)
+            .expect("parses");
+        assert_eq!(show(&t, "other"), "o2B");
+        t.parse(r#"{{define "b"}}{{end}}"#).expect("parses");
+        assert_eq!(show(&t, "b"), "B");
+        let dup = t
+            .parse(r#"{{define "y"}}y{{end}}{{define "y"}}z{{end}}"#)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            dup,
+            Err("template: main:1: template: multiple definition of template \"y\"".into())
+        );
+        assert_eq!(
+            show(&t, "y"),
+            "|template: no template \"y\" associated with template \"main\""
+        );
+        let bad = t
+            .parse_named("bad", "{{.v")
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert_eq!(bad, Err("template: bad:1: unclosed action".into()));
+        assert_eq!(
+            show(&t, "bad"),
+            "|template: no template \"bad\" associated with template \"main\""
+        );
+        let mut c = t.clone();
+        c.parse_named("tpl", r#"T{{template "x"}}{{.v}}"#)
+            .expect("parses");
+        assert_eq!(show(&c, "tpl"), "T21");
+        assert_eq!(
+            show(&t, "tpl"),
+            "|template: no template \"tpl\" associated with template \"main\""
+        );
+    }
+
+    #[test]
+    fn a_parsed_set_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Template>();
+        check::<Value>();
+        let mut t = Template::new("t");
+        t.parse("{{range $k, $v := .Values.image}}{{$k}}={{$v}};{{end}}")
+            .expect("parses");
+        let data = helm_data();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut out = String::new();
+                        for _ in 0..100 {
+                            out.clear();
+                            t.execute(&mut out, &data).expect("executes");
+                        }
+                        out
+                    })
+                })
+                .collect();
+            for h in handles {
+                assert_eq!(h.join().expect("thread ran"), "repository=nginx;tag=1.2;");
+            }
+        });
+    }
+}

@@ -117,6 +117,11 @@ pub trait Object: Send + Sync + fmt::Debug {
     fn truth(&self) -> bool {
         !self.is_nil()
     }
+    /// The value if this is a Go `complex128` (used for template complex constants).
+    #[doc(hidden)]
+    fn complex(&self) -> Option<(f64, f64)> {
+        None
+    }
 }
 
 impl Map {

@@ -26,12 +26,73 @@ fn digits(f: f64, bits32: bool) -> Digits {
     };
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
-    Digits {
-        neg,
-        digits,
-        dp: exp + 1,
+    let mut digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
+    let mut dp = exp + 1;
+    // When the exact value lies exactly halfway between two shortest candidates, Go rounds half
+    // to even; Rust may pick the other one. Rust's fixed-precision `{:.N e}` is exact, so a tie
+    // shows as the shortest length's next digit being 5 followed by zeros.
+    let n = digits.len();
+    let exact = if bits32 {
+        format!("{:.*e}", n + 24, a as f32)
+    } else {
+        format!("{:.*e}", n + 24, a)
+    };
+    let (emant, eexp) = exact.split_once('e').unwrap_or((&exact, "0"));
+    let edigits: Vec<u8> = emant.bytes().filter(u8::is_ascii_digit).collect();
+    let eexp: i32 = eexp.parse().unwrap_or(0);
+    if eexp == exp
+        && edigits.len() > n
+        && edigits[n] == b'5'
+        && edigits[n + 1..].iter().all(|&d| d == b'0')
+    {
+        let truncated = edigits[..n].to_vec();
+        let last = truncated[n - 1] - b'0';
+        let want = if last % 2 == 0 {
+            Some((truncated, dp))
+        } else {
+            // Round up with carry.
+            let mut up = truncated;
+            let mut i = n;
+            let mut ndp = dp;
+            loop {
+                if i == 0 {
+                    up.insert(0, b'1');
+                    up.pop();
+                    ndp += 1;
+                    break;
+                }
+                i -= 1;
+                if up[i] == b'9' {
+                    up[i] = b'0';
+                } else {
+                    up[i] += 1;
+                    break;
+                }
+            }
+            Some((up, ndp))
+        };
+        if let Some((cand, cdp)) = want {
+            let text = format!(
+                "{}.{}e{}",
+                cand[0] as char,
+                std::str::from_utf8(&cand[1..]).unwrap_or("0"),
+                cdp - 1
+            );
+            let roundtrips = if bits32 {
+                text.parse::<f32>().ok() == Some(a as f32)
+            } else {
+                text.parse::<f64>().ok() == Some(a)
+            };
+            if roundtrips {
+                digits = cand;
+                dp = cdp;
+            }
+        }
     }
+    while digits.len() > 1 && digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    Digits { neg, digits, dp }
 }
 
 fn special(f: f64) -> Option<&'static str> {
@@ -114,7 +175,7 @@ pub fn format(f: f64, fmt: u8, bits32: bool) -> String {
         b'f' => fmt_f(&d, &mut out),
         _ => {
             let exp = d.dp - 1;
-            if !d.digits.is_empty() && (exp < -4 || exp >= 6) {
+            if !d.digits.is_empty() && !(-4..6).contains(&exp) {
                 fmt_e(&d, &mut out)
             } else if d.digits.is_empty() {
                 if d.neg {
@@ -157,5 +218,19 @@ mod tests {
         assert_eq!(format(1e-7, b'e', false), "1e-07");
         assert_eq!(format(0.000123, b'f', false), "0.000123");
         assert_eq!(g32(0.1), "0.1");
+    }
+}
+
+#[cfg(test)]
+mod tie_tests {
+    use super::*;
+
+    #[test]
+    fn ties_round_half_even_like_go() {
+        assert_eq!(g64(1.4308454176633213e15), "1.4308454176633212e+15");
+        assert_eq!(
+            format(1.6925570747012843e15, b'f', false),
+            "1692557074701284.2"
+        );
     }
 }

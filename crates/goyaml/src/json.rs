@@ -113,7 +113,7 @@ pub fn float(f: f64, bits32: bool) -> Result<String, Error> {
     if abs != 0.0 {
         let small_or_big = if bits32 {
             let a = abs as f32;
-            a < 1e-6 || a >= 1e21
+            !(1e-6..1e21).contains(&a)
         } else {
             !(1e-6..1e21).contains(&abs)
         };
@@ -264,19 +264,28 @@ pub(crate) enum Json {
 /// arrays `[]interface{}`, numbers `float64`.
 pub fn unmarshal(data: &str) -> Result<Value, Error> {
     let j = parse(data)?;
-    to_value(&j)
+    let mut err = None;
+    let v = to_value(&j, &mut err);
+    err.map_or(Ok(v), Err)
 }
 
-/// `json.Unmarshal` into `map[string]interface{}` (Helm's `fromJson`).
-pub fn unmarshal_map(data: &str) -> Result<Value, Error> {
-    let j = parse(data)?;
+/// `json.Unmarshal` into `map[string]interface{}` (Helm's `fromJson`): like Go, a number out of
+/// range leaves `nil` in its place, decoding goes on, and the first such error is returned
+/// beside the map.
+pub fn unmarshal_map(data: &str) -> (Value, Option<Error>) {
+    let empty = || Value::map(BTreeMap::new());
+    let j = match parse(data) {
+        Ok(j) => j,
+        Err(e) => return (empty(), Some(e)),
+    };
     match &j {
         Json::Object(_) | Json::Null => {}
-        other => return Err(type_error(other, "map[string]interface {}")),
+        other => return (empty(), Some(type_error(other, "map[string]interface {}"))),
     }
-    match to_value(&j)? {
-        Value::Nil => Ok(Value::map(BTreeMap::new())),
-        v => Ok(v),
+    let mut err = None;
+    match to_value(&j, &mut err) {
+        Value::Nil => (empty(), err),
+        v => (v, err),
     }
 }
 
@@ -287,7 +296,12 @@ pub fn unmarshal_list(data: &str) -> Result<Value, Error> {
         Json::Array(_) | Json::Null => {}
         other => return Err(type_error(other, "[]interface {}")),
     }
-    match to_value(&j)? {
+    let mut err = None;
+    let v = to_value(&j, &mut err);
+    if let Some(e) = err {
+        return Err(e);
+    }
+    match v {
         Value::Nil => Ok(Value::list(Vec::new())),
         v => Ok(v),
     }
@@ -307,21 +321,27 @@ fn type_error(j: &Json, target: &str) -> Error {
     ))
 }
 
-fn to_value(j: &Json) -> Result<Value, Error> {
-    Ok(match j {
+fn to_value(j: &Json, err: &mut Option<Error>) -> Value {
+    match j {
         Json::Null => Value::Nil,
         Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => Value::float(parse_number(n)?),
+        Json::Number(n) => match parse_number(n) {
+            Ok(f) => Value::float(f),
+            Err(e) => {
+                err.get_or_insert(e);
+                Value::Nil
+            }
+        },
         Json::String(s) => Value::String(Arc::from(s.as_str())),
-        Json::Array(items) => Value::list(items.iter().map(to_value).collect::<Result<_, _>>()?),
+        Json::Array(items) => Value::list(items.iter().map(|i| to_value(i, err)).collect()),
         Json::Object(entries) => {
             let mut m = BTreeMap::new();
             for (k, v) in entries {
-                m.insert(k.clone(), to_value(v)?);
+                m.insert(k.clone(), to_value(v, err));
             }
             Value::map(m)
         }
-    })
+    }
 }
 
 fn parse_number(n: &str) -> Result<f64, Error> {
@@ -372,8 +392,9 @@ impl Parser<'_> {
     }
 
     fn invalid(&self, ctx: &str) -> Error {
-        // Go's scanner reports a byte; a byte >= 0x80 reads as the rune of that value.
-        let c = self.b[self.i];
+        // Go's scanner reports a byte; a byte >= 0x80 reads as the rune of that value. At the end
+        // of input Go's scanner steps once more with a space.
+        let c = self.b.get(self.i).copied().unwrap_or(b' ');
         let ch = if c < 0x80 { c as char } else { char::from(c) };
         Error::msg(format!("invalid character {} {ctx}", quote_char(ch)))
     }
@@ -401,9 +422,14 @@ impl Parser<'_> {
         }
     }
 
+    /// The current byte, or the space Go's scanner sees at the end of input.
+    fn cur(&self) -> u8 {
+        self.b.get(self.i).copied().unwrap_or(b' ')
+    }
+
     fn literal(&mut self, word: &str, v: Json) -> Result<Json, Error> {
         for (k, &w) in word.as_bytes().iter().enumerate() {
-            let c = self.peek()?;
+            let c = self.cur();
             if c != w {
                 return Err(self.invalid(&format!(
                     "in literal {word} (expecting {})",
@@ -426,7 +452,7 @@ impl Parser<'_> {
         let start = self.i;
         if self.b[self.i] == b'-' {
             self.i += 1;
-            let c = self.peek()?;
+            let c = self.cur();
             if !c.is_ascii_digit() {
                 return Err(self.invalid("in numeric literal"));
             }
@@ -438,7 +464,7 @@ impl Parser<'_> {
         }
         if self.i < self.b.len() && self.b[self.i] == b'.' {
             self.i += 1;
-            let c = self.peek()?;
+            let c = self.cur();
             if !c.is_ascii_digit() {
                 return Err(self.invalid("after decimal point in numeric literal"));
             }
@@ -446,10 +472,10 @@ impl Parser<'_> {
         }
         if self.i < self.b.len() && matches!(self.b[self.i], b'e' | b'E') {
             self.i += 1;
-            let mut c = self.peek()?;
+            let mut c = self.cur();
             if c == b'+' || c == b'-' {
                 self.i += 1;
-                c = self.peek()?;
+                c = self.cur();
             }
             if !c.is_ascii_digit() {
                 return Err(self.invalid("in exponent of numeric literal"));

@@ -93,13 +93,18 @@ pub(super) fn append_quoted(out: &mut String, s: &[u8], quote: u8, ascii_only: b
     out.push(char::from(quote));
     let mut i = 0;
     while i < s.len() {
-        let b = s[i];
-        // Fast path for printable ASCII, the overwhelmingly common case.
-        if (0x20..0x7F).contains(&b) && b != quote && b != b'\\' {
-            out.push(char::from(b));
-            i += 1;
+        // Runs of printable ASCII other than the quote and backslash, the overwhelmingly common
+        // case, are copied as they are.
+        let run = s[i..]
+            .iter()
+            .position(|&b| !(0x20..0x7F).contains(&b) || b == quote || b == b'\\')
+            .unwrap_or(s.len() - i);
+        if run > 0 {
+            out.push_str(std::str::from_utf8(&s[i..i + run]).unwrap_or_default());
+            i += run;
             continue;
         }
+        let b = s[i];
         let (r, w) = decode_rune(&s[i..]);
         i += w;
         if w == 1 && r == RUNE_ERROR {

@@ -134,7 +134,7 @@ def main():
             data["f"] = c["format"]
         reqs.append(json.dumps({"id": i, "template": template(c), "data": data}, ensure_ascii=False))
     res = subprocess.run([sys.argv[1]], input="\n".join(reqs) + "\n", capture_output=True, text=True, check=True)
-    for line, c in zip(res.stdout.splitlines(), cs):
+    for line, c in zip(res.stdout.split("\n"), cs):
         r = json.loads(line)
         if r["error"]:
             print("skipped (oracle error %s): %s" % (r["error"], json.dumps(c)), file=sys.stderr)

@@ -1,0 +1,121 @@
+//! Helm's `releaseutil.SplitManifests`: a rendered stream cut into documents at `---` lines. helm v4
+//! and v3 use different separators (v4 `(?m)^---[ \t]*`, v3 `(?:^|\s*\n)---\s*`), so both exist.
+
+/// Which helm's splitting rules to follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum HelmVersion {
+    V3,
+    #[default]
+    V4,
+}
+
+/// Go's `regexp` `\s`: `[\t\n\f\r ]`.
+fn is_re_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
+}
+
+/// The byte ranges the separator matches, leftmost-first and non-overlapping, like
+/// `FindAllStringIndex`.
+fn separators(s: &str, v: HelmVersion) -> Vec<(usize, usize)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    match v {
+        HelmVersion::V4 => {
+            while i < b.len() {
+                if (i == 0 || b[i - 1] == b'\n') && b[i..].starts_with(b"---") {
+                    let mut e = i + 3;
+                    while e < b.len() && (b[e] == b' ' || b[e] == b'\t') {
+                        e += 1;
+                    }
+                    out.push((i, e));
+                    i = e.max(i + 1);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        HelmVersion::V3 => {
+            while i < b.len() {
+                let m = if i == 0 && b.starts_with(b"---") {
+                    Some(3)
+                } else {
+                    // \s*\n--- starting here: the whitespace run from i must end with '\n'
+                    // right before "---".
+                    let mut j = i;
+                    while j < b.len() && is_re_space(b[j]) {
+                        j += 1;
+                    }
+                    if j > i && b[j - 1] == b'\n' && b[j..].starts_with(b"---") {
+                        Some(j + 3)
+                    } else {
+                        None
+                    }
+                };
+                match m {
+                    Some(mut e) => {
+                        while e < b.len() && is_re_space(b[e]) {
+                            e += 1;
+                        }
+                        out.push((i, e));
+                        i = e.max(i + 1);
+                    }
+                    None => i += 1,
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `SplitManifests(bigFile)`: the documents, in order. helm v4 drops blank documents and trims
+/// leading space; helm v3 trims the whole stream and every document, dropping only empty ones.
+pub fn split_manifests(big: &str, v: HelmVersion) -> Vec<String> {
+    let s = match v {
+        HelmVersion::V4 => big.trim_start(),
+        HelmVersion::V3 => big.trim(),
+    };
+    // regexp.Split(s, -1).
+    let mut pieces: Vec<&str> = Vec::new();
+    let (mut beg, mut end) = (0usize, 0usize);
+    for (m0, m1) in separators(s, v) {
+        end = m0;
+        if m1 != 0 {
+            pieces.push(&s[beg..end]);
+        }
+        beg = m1;
+    }
+    if end != s.len() {
+        pieces.push(&s[beg..]);
+    }
+    match v {
+        HelmVersion::V4 => pieces
+            .into_iter()
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| d.trim_start().to_string())
+            .collect(),
+        HelmVersion::V3 => pieces
+            .into_iter()
+            .filter(|d| !d.is_empty())
+            .map(|d| d.trim().to_string())
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v4_and_v3_differ() {
+        let s = "---\na: 1\n---   \nb: 2\n---c: 3\n";
+        assert_eq!(
+            split_manifests(s, HelmVersion::V4),
+            ["a: 1\n", "b: 2\n", "c: 3\n"]
+        );
+        assert_eq!(
+            split_manifests(s, HelmVersion::V3),
+            ["a: 1", "b: 2", "c: 3"]
+        );
+    }
+}

@@ -1,0 +1,853 @@
+//! yaml.v2's parser (`parserc.go`) and composer/decoder (`decode.go`) for `Unmarshal` into
+//! `interface{}`: the first document becomes a [`Node`] tree, with anchors, aliases, `<<` merges,
+//! duplicate keys last-wins, explicit tags and the `yaml: ...` errors Go prints.
+
+use std::collections::HashMap;
+
+use crate::node::Node;
+use crate::resolve::{self, Tag};
+use crate::scan::{Mark, R, ScalarStyle, Scanner, Stage, Tok, YamlError};
+
+const LONG: &str = "tag:yaml.org,2002:";
+
+enum Raw {
+    Scalar {
+        value: String,
+        tag: String,
+        implicit: bool,
+    },
+    Seq(Vec<usize>),
+    Map(Vec<usize>),
+    Alias(String, usize),
+}
+
+/// A failure outside the scanner and parser (`failf` in yaml.v2): no position in the message.
+fn fail(msg: String) -> YamlError {
+    YamlError {
+        stage: Stage::Reader,
+        problem: msg,
+        problem_mark: Mark::default(),
+        context_mark: Mark::default(),
+    }
+}
+
+fn parser_err(problem: &str, problem_mark: Mark, context_mark: Mark) -> YamlError {
+    YamlError {
+        stage: Stage::Parser,
+        problem: problem.to_string(),
+        problem_mark,
+        context_mark,
+    }
+}
+
+struct Parser {
+    sc: Scanner,
+    nodes: Vec<Raw>,
+    anchors: HashMap<String, usize>,
+    tag_directives: Vec<(String, String)>,
+}
+
+/// Parses the first document of `input` the way `yaml.Unmarshal(input, &v)` with `v interface{}`
+/// does; `None` when the stream holds no document.
+pub fn parse_first(input: &str) -> R<Option<Node>> {
+    let mut p = Parser {
+        sc: Scanner::new(input)?,
+        nodes: Vec::new(),
+        anchors: HashMap::new(),
+        tag_directives: Vec::new(),
+    };
+    let Some(root) = p.document()? else {
+        return Ok(None);
+    };
+    let mut d = Decoder {
+        nodes: &p.nodes,
+        active_aliases: Vec::new(),
+        // The document node counts as yaml.v2's first unmarshal call.
+        decode_count: 1,
+        alias_count: 0,
+    };
+    Ok(Some(d.decode(root)?))
+}
+
+fn empty_scalar(nodes: &mut Vec<Raw>) -> usize {
+    nodes.push(Raw::Scalar {
+        value: String::new(),
+        tag: String::new(),
+        implicit: true,
+    });
+    nodes.len() - 1
+}
+
+impl Parser {
+    fn peek(&mut self) -> R<(Tok, Mark, Mark)> {
+        let t = self.sc.peek()?;
+        Ok((t.tok.clone(), t.start, t.end))
+    }
+
+    fn skip(&mut self) {
+        self.sc.skip_token();
+    }
+
+    fn process_directives(&mut self) -> R<()> {
+        let mut seen_version = false;
+        loop {
+            let (tok, start, _) = self.peek()?;
+            match tok {
+                Tok::VersionDirective(major, minor) => {
+                    if seen_version {
+                        return Err(parser_err(
+                            "found duplicate %YAML directive",
+                            start,
+                            Mark::default(),
+                        ));
+                    }
+                    if major != 1 || minor != 1 {
+                        return Err(parser_err(
+                            "found incompatible YAML document",
+                            start,
+                            Mark::default(),
+                        ));
+                    }
+                    seen_version = true;
+                }
+                Tok::TagDirective(handle, prefix) => {
+                    if self.tag_directives.iter().any(|(h, _)| *h == handle) {
+                        return Err(parser_err(
+                            "found duplicate %TAG directive",
+                            start,
+                            Mark::default(),
+                        ));
+                    }
+                    self.tag_directives.push((handle, prefix));
+                }
+                _ => break,
+            }
+            self.skip();
+        }
+        for (h, p) in [("!", "!"), ("!!", LONG)] {
+            if !self.tag_directives.iter().any(|(x, _)| x == h) {
+                self.tag_directives.push((h.to_string(), p.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    fn document(&mut self) -> R<Option<usize>> {
+        let (tok, _, _) = self.peek()?;
+        if tok == Tok::StreamStart {
+            self.skip();
+        }
+        let (tok, start, _) = self.peek()?;
+        let root = match tok {
+            Tok::StreamEnd => return Ok(None),
+            Tok::VersionDirective(..) | Tok::TagDirective(..) | Tok::DocumentStart => {
+                self.process_directives()?;
+                let (tok, s, _) = self.peek()?;
+                if tok != Tok::DocumentStart {
+                    return Err(parser_err(
+                        "did not find expected <document start>",
+                        s,
+                        Mark::default(),
+                    ));
+                }
+                let _ = start;
+                self.skip();
+                let (tok, m, _) = self.peek()?;
+                match tok {
+                    Tok::VersionDirective(..)
+                    | Tok::TagDirective(..)
+                    | Tok::DocumentStart
+                    | Tok::DocumentEnd
+                    | Tok::StreamEnd => {
+                        let _ = m;
+                        empty_scalar(&mut self.nodes)
+                    }
+                    _ => self.node(true, false)?,
+                }
+            }
+            _ => {
+                self.process_directives()?;
+                self.node(true, false)?
+            }
+        };
+        // DOCUMENT-END: peeks (and so scans) the next token, which may fail.
+        let (tok, _, _) = self.peek()?;
+        if tok == Tok::DocumentEnd {
+            self.skip();
+        }
+        Ok(Some(root))
+    }
+
+    fn node(&mut self, block: bool, indentless: bool) -> R<usize> {
+        let (tok, start, _) = self.peek()?;
+        if let Tok::Alias(name) = tok {
+            let Some(&target) = self.anchors.get(&name) else {
+                return Err(fail(format!("unknown anchor '{name}' referenced")));
+            };
+            self.skip();
+            self.nodes.push(Raw::Alias(name, target));
+            return Ok(self.nodes.len() - 1);
+        }
+        let start_mark = start;
+        let mut anchor: Option<String> = None;
+        let mut tag_tok: Option<(String, String, Mark)> = None;
+        let (mut tok, mut _cur_start, _) = (tok, start, ());
+        if let Tok::Anchor(a) = &tok {
+            anchor = Some(a.clone());
+            self.skip();
+            let (t, s, _) = self.peek()?;
+            tok = t;
+            _cur_start = s;
+            if let Tok::Tag(h, sfx) = &tok {
+                tag_tok = Some((h.clone(), sfx.clone(), s));
+                self.skip();
+                let (t, s, _) = self.peek()?;
+                tok = t;
+                _cur_start = s;
+            }
+        } else if let Tok::Tag(h, sfx) = &tok {
+            tag_tok = Some((h.clone(), sfx.clone(), start));
+            self.skip();
+            let (t, s, _) = self.peek()?;
+            tok = t;
+            _cur_start = s;
+            if let Tok::Anchor(a) = &tok {
+                anchor = Some(a.clone());
+                self.skip();
+                let (t, s, _) = self.peek()?;
+                tok = t;
+                _cur_start = s;
+            }
+        }
+        let mut tag = String::new();
+        if let Some((handle, suffix, tag_mark)) = tag_tok {
+            if handle.is_empty() {
+                tag = suffix;
+            } else {
+                match self.tag_directives.iter().find(|(h, _)| *h == handle) {
+                    Some((_, prefix)) => tag = format!("{prefix}{suffix}"),
+                    None => {
+                        return Err(parser_err(
+                            "found undefined tag handle",
+                            tag_mark,
+                            start_mark,
+                        ));
+                    }
+                }
+            }
+        }
+        let (_, tok_start, _) = self.peek()?;
+        // Reserve the node so an anchor names it before its children are read (yaml.v2 order).
+        let reserve = |p: &mut Parser, anchor: &Option<String>| -> usize {
+            p.nodes.push(Raw::Seq(Vec::new()));
+            let id = p.nodes.len() - 1;
+            if let Some(a) = anchor {
+                p.anchors.insert(a.clone(), id);
+            }
+            id
+        };
+        if indentless && tok == Tok::BlockEntry {
+            let id = reserve(self, &anchor);
+            let items = self.indentless_sequence()?;
+            self.nodes[id] = Raw::Seq(items);
+            return Ok(id);
+        }
+        match tok {
+            Tok::Scalar(value, style) => {
+                let implicit = (tag.is_empty() && style == ScalarStyle::Plain) || tag == "!";
+                self.skip();
+                self.nodes.push(Raw::Scalar {
+                    value,
+                    tag,
+                    implicit,
+                });
+                let id = self.nodes.len() - 1;
+                if let Some(a) = anchor {
+                    self.anchors.insert(a, id);
+                }
+                Ok(id)
+            }
+            Tok::FlowSequenceStart => {
+                let id = reserve(self, &anchor);
+                let items = self.flow_sequence()?;
+                self.nodes[id] = Raw::Seq(items);
+                Ok(id)
+            }
+            Tok::FlowMappingStart => {
+                let id = reserve(self, &anchor);
+                let items = self.flow_mapping()?;
+                self.nodes[id] = Raw::Map(items);
+                Ok(id)
+            }
+            Tok::BlockSequenceStart if block => {
+                let id = reserve(self, &anchor);
+                let items = self.block_sequence()?;
+                self.nodes[id] = Raw::Seq(items);
+                Ok(id)
+            }
+            Tok::BlockMappingStart if block => {
+                let id = reserve(self, &anchor);
+                let items = self.block_mapping()?;
+                self.nodes[id] = Raw::Map(items);
+                Ok(id)
+            }
+            _ if anchor.is_some() || !tag.is_empty() => {
+                let implicit = tag.is_empty();
+                self.nodes.push(Raw::Scalar {
+                    value: String::new(),
+                    tag,
+                    implicit,
+                });
+                let id = self.nodes.len() - 1;
+                if let Some(a) = anchor {
+                    self.anchors.insert(a, id);
+                }
+                Ok(id)
+            }
+            _ => Err(parser_err(
+                "did not find expected node content",
+                tok_start,
+                start_mark,
+            )),
+        }
+    }
+
+    fn block_sequence(&mut self) -> R<Vec<usize>> {
+        let (_, context, _) = self.peek()?;
+        self.skip();
+        let mut items = Vec::new();
+        loop {
+            let (tok, start, end) = self.peek()?;
+            match tok {
+                Tok::BlockEntry => {
+                    self.skip();
+                    let (t, _, _) = self.peek()?;
+                    if t != Tok::BlockEntry && t != Tok::BlockEnd {
+                        items.push(self.node(true, false)?);
+                    } else {
+                        let _ = end;
+                        items.push(empty_scalar(&mut self.nodes));
+                    }
+                }
+                Tok::BlockEnd => {
+                    self.skip();
+                    return Ok(items);
+                }
+                _ => {
+                    return Err(parser_err(
+                        "did not find expected '-' indicator",
+                        start,
+                        context,
+                    ));
+                }
+            }
+        }
+    }
+
+    fn indentless_sequence(&mut self) -> R<Vec<usize>> {
+        let mut items = Vec::new();
+        loop {
+            let (tok, _, _) = self.peek()?;
+            if tok != Tok::BlockEntry {
+                return Ok(items);
+            }
+            self.skip();
+            let (t, _, _) = self.peek()?;
+            if !matches!(t, Tok::BlockEntry | Tok::Key | Tok::Value | Tok::BlockEnd) {
+                items.push(self.node(true, false)?);
+            } else {
+                items.push(empty_scalar(&mut self.nodes));
+            }
+        }
+    }
+
+    fn block_mapping(&mut self) -> R<Vec<usize>> {
+        let (_, context, _) = self.peek()?;
+        self.skip();
+        let mut items = Vec::new();
+        loop {
+            let (tok, start, _) = self.peek()?;
+            match tok {
+                Tok::Key => {
+                    self.skip();
+                    let (t, _, _) = self.peek()?;
+                    if !matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
+                        items.push(self.node(true, true)?);
+                    } else {
+                        items.push(empty_scalar(&mut self.nodes));
+                    }
+                }
+                Tok::BlockEnd => {
+                    self.skip();
+                    return Ok(items);
+                }
+                _ => {
+                    return Err(parser_err("did not find expected key", start, context));
+                }
+            }
+            // The value.
+            let (tok, _, _) = self.peek()?;
+            if tok == Tok::Value {
+                self.skip();
+                let (t, _, _) = self.peek()?;
+                if !matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
+                    items.push(self.node(true, true)?);
+                } else {
+                    items.push(empty_scalar(&mut self.nodes));
+                }
+            } else {
+                items.push(empty_scalar(&mut self.nodes));
+            }
+        }
+    }
+
+    fn flow_sequence(&mut self) -> R<Vec<usize>> {
+        let (_, context, _) = self.peek()?;
+        self.skip();
+        let mut items = Vec::new();
+        let mut first = true;
+        loop {
+            let (mut tok, mut start, _) = self.peek()?;
+            if tok != Tok::FlowSequenceEnd {
+                if !first {
+                    if tok == Tok::FlowEntry {
+                        self.skip();
+                        (tok, start, _) = self.peek()?;
+                    } else {
+                        return Err(parser_err(
+                            "did not find expected ',' or ']'",
+                            start,
+                            context,
+                        ));
+                    }
+                }
+                let _ = start;
+                if tok == Tok::Key {
+                    // A single-pair mapping inside a flow sequence.
+                    self.skip();
+                    self.nodes.push(Raw::Map(Vec::new()));
+                    let id = self.nodes.len() - 1;
+                    let mut pair = Vec::new();
+                    let (t, _, _) = self.peek()?;
+                    if !matches!(t, Tok::Value | Tok::FlowEntry | Tok::FlowSequenceEnd) {
+                        pair.push(self.node(false, false)?);
+                    } else {
+                        self.skip();
+                        pair.push(empty_scalar(&mut self.nodes));
+                    }
+                    let (t, _, _) = self.peek()?;
+                    if t == Tok::Value {
+                        self.skip();
+                        let (t2, _, _) = self.peek()?;
+                        if t2 != Tok::FlowEntry && t2 != Tok::FlowSequenceEnd {
+                            pair.push(self.node(false, false)?);
+                        } else {
+                            pair.push(empty_scalar(&mut self.nodes));
+                        }
+                    } else {
+                        pair.push(empty_scalar(&mut self.nodes));
+                    }
+                    self.nodes[id] = Raw::Map(pair);
+                    items.push(id);
+                    first = false;
+                    continue;
+                } else if tok != Tok::FlowSequenceEnd {
+                    items.push(self.node(false, false)?);
+                    first = false;
+                    continue;
+                }
+            }
+            self.skip();
+            return Ok(items);
+        }
+    }
+
+    fn flow_mapping(&mut self) -> R<Vec<usize>> {
+        let (_, context, _) = self.peek()?;
+        self.skip();
+        let mut items = Vec::new();
+        let mut first = true;
+        loop {
+            let (mut tok, _, _) = self.peek()?;
+            if tok != Tok::FlowMappingEnd {
+                if !first {
+                    if tok == Tok::FlowEntry {
+                        self.skip();
+                        (tok, _, _) = self.peek()?;
+                    } else {
+                        let (_, start, _) = self.peek()?;
+                        return Err(parser_err(
+                            "did not find expected ',' or '}'",
+                            start,
+                            context,
+                        ));
+                    }
+                }
+                first = false;
+                if tok == Tok::Key {
+                    self.skip();
+                    let (t, _, _) = self.peek()?;
+                    if !matches!(t, Tok::Value | Tok::FlowEntry | Tok::FlowMappingEnd) {
+                        items.push(self.node(false, false)?);
+                    } else {
+                        items.push(empty_scalar(&mut self.nodes));
+                    }
+                    // Value state.
+                    let (t, _, _) = self.peek()?;
+                    if t == Tok::Value {
+                        self.skip();
+                        let (t2, _, _) = self.peek()?;
+                        if t2 != Tok::FlowEntry && t2 != Tok::FlowMappingEnd {
+                            items.push(self.node(false, false)?);
+                        } else {
+                            items.push(empty_scalar(&mut self.nodes));
+                        }
+                    } else {
+                        items.push(empty_scalar(&mut self.nodes));
+                    }
+                    continue;
+                } else if tok != Tok::FlowMappingEnd {
+                    items.push(self.node(false, false)?);
+                    // Empty value state.
+                    items.push(empty_scalar(&mut self.nodes));
+                    continue;
+                }
+            }
+            self.skip();
+            return Ok(items);
+        }
+    }
+}
+
+struct Decoder<'a> {
+    nodes: &'a [Raw],
+    active_aliases: Vec<usize>,
+    decode_count: u64,
+    alias_count: u64,
+}
+
+/// yaml.v2's `allowedAliasRatio`: how much of a document may come from aliases (billion laughs).
+fn allowed_alias_ratio(decode_count: u64) -> f64 {
+    const LOW: u64 = 400_000;
+    const HIGH: u64 = 4_000_000;
+    if decode_count <= LOW {
+        0.99
+    } else if decode_count >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((decode_count - LOW) as f64 / (HIGH - LOW) as f64)
+    }
+}
+
+fn short_tag(tag: &str) -> String {
+    match tag.strip_prefix(LONG) {
+        Some(rest) => format!("!!{rest}"),
+        None => tag.to_string(),
+    }
+}
+
+fn tag_of(t: Tag) -> String {
+    let s = match t {
+        Tag::Str => "str",
+        Tag::Bool => "bool",
+        Tag::Int => "int",
+        Tag::Float => "float",
+        Tag::Null => "null",
+        Tag::Timestamp => "timestamp",
+        Tag::Merge => "merge",
+    };
+    format!("{LONG}{s}")
+}
+
+/// A key identity for Go map semantics (type and value).
+fn key_id(n: &Node) -> String {
+    format!("{n:?}")
+}
+
+impl Decoder<'_> {
+    /// yaml.v2's per-node accounting in `unmarshal`.
+    fn count(&mut self) -> R<()> {
+        self.decode_count += 1;
+        if !self.active_aliases.is_empty() {
+            self.alias_count += 1;
+        }
+        if self.alias_count > 100
+            && self.decode_count > 1000
+            && self.alias_count as f64 / self.decode_count as f64
+                > allowed_alias_ratio(self.decode_count)
+        {
+            return Err(fail("document contains excessive aliasing".to_string()));
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, id: usize) -> R<Node> {
+        self.count()?;
+        match &self.nodes[id] {
+            Raw::Alias(name, target) => {
+                if self.active_aliases.contains(&id) {
+                    return Err(fail(format!("anchor '{name}' value contains itself")));
+                }
+                self.active_aliases.push(id);
+                let r = self.decode(*target);
+                self.active_aliases.pop();
+                r
+            }
+            Raw::Scalar {
+                value,
+                tag,
+                implicit,
+            } => self.scalar(value, tag, *implicit),
+            Raw::Seq(items) => {
+                let items = items.clone();
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.decode(i)?);
+                }
+                Ok(Node::Seq(out))
+            }
+            Raw::Map(_) => {
+                let mut entries = Vec::new();
+                let mut index = HashMap::new();
+                self.mapping_into(id, &mut entries, &mut index)?;
+                Ok(Node::Map(entries))
+            }
+        }
+    }
+
+    fn scalar(&self, value: &str, tag: &str, implicit: bool) -> R<Node> {
+        if tag.is_empty() && !implicit {
+            return Ok(Node::Str(value.to_string()));
+        }
+        let resolvable = matches!(
+            tag.strip_prefix(LONG),
+            Some("str" | "bool" | "int" | "float" | "null" | "timestamp")
+        ) || tag.is_empty();
+        if !resolvable {
+            if tag == format!("{LONG}binary") {
+                return match base64_decode(value) {
+                    Some(b) => Ok(Node::Str(String::from_utf8_lossy(&b).into_owned())),
+                    None => Err(fail(
+                        "!!binary value contains invalid base64 data".to_string(),
+                    )),
+                };
+            }
+            return Ok(Node::Str(value.to_string()));
+        }
+        if tag == format!("{LONG}str") {
+            return Ok(Node::Str(value.to_string()));
+        }
+        let (rtag, v) = resolve::resolve(value);
+        if tag.is_empty() || tag == tag_of(rtag) {
+            return Ok(v);
+        }
+        if tag == format!("{LONG}float") && rtag == Tag::Int {
+            // A uint64 is not converted by yaml.v2's deferred fix-up.
+            if let Node::Int(i) = v {
+                return Ok(Node::Float(i as f64));
+            }
+        }
+        if rtag == Tag::Merge {
+            // "<<" resolves to the merge tag; as a value it is the string.
+            if tag == tag_of(Tag::Merge) {
+                return Ok(v);
+            }
+        }
+        Err(fail(format!(
+            "cannot decode {} `{}` as a {}",
+            short_tag(&tag_of(rtag)),
+            value,
+            short_tag(tag)
+        )))
+    }
+
+    fn is_merge(&self, id: usize) -> bool {
+        match &self.nodes[id] {
+            Raw::Scalar {
+                value,
+                tag,
+                implicit,
+            } => value == "<<" && (*implicit || tag == &format!("{LONG}merge")),
+            _ => false,
+        }
+    }
+
+    fn mapping_into(
+        &mut self,
+        id: usize,
+        entries: &mut Vec<(Node, Node)>,
+        index: &mut HashMap<String, usize>,
+    ) -> R<()> {
+        let Raw::Map(children) = &self.nodes[id] else {
+            return Ok(());
+        };
+        let children = children.clone();
+        let mut i = 0;
+        while i + 1 < children.len() {
+            let (k, v) = (children[i], children[i + 1]);
+            i += 2;
+            if self.is_merge(k) {
+                self.merge(v, entries, index)?;
+                continue;
+            }
+            let key = self.decode(k)?;
+            if matches!(key, Node::Map(_) | Node::Seq(_)) {
+                return Err(fail(format!("invalid map key: {}", go_sharp_v(&key))));
+            }
+            let val = self.decode(v)?;
+            let kid = key_id(&key);
+            match index.get(&kid) {
+                Some(&at) => entries[at].1 = val,
+                None => {
+                    index.insert(kid, entries.len());
+                    entries.push((key, val));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn target_kind(&self, id: usize) -> usize {
+        // Follows an alias to what it names.
+        match &self.nodes[id] {
+            Raw::Alias(_, t) => *t,
+            _ => id,
+        }
+    }
+
+    fn merge_one(
+        &mut self,
+        id: usize,
+        entries: &mut Vec<(Node, Node)>,
+        index: &mut HashMap<String, usize>,
+    ) -> R<()> {
+        let want_map = || fail("map merge requires map or sequence of maps as the value".into());
+        match &self.nodes[id] {
+            Raw::Map(_) => {
+                self.count()?;
+                self.mapping_into(id, entries, index)
+            }
+            Raw::Alias(name, target) => {
+                let (name, target) = (name.clone(), *target);
+                if !matches!(self.nodes[target], Raw::Map(_)) {
+                    return Err(want_map());
+                }
+                self.count()?;
+                if self.active_aliases.contains(&id) {
+                    return Err(fail(format!("anchor '{name}' value contains itself")));
+                }
+                self.active_aliases.push(id);
+                self.count()?;
+                let r = self.mapping_into(target, entries, index);
+                self.active_aliases.pop();
+                r
+            }
+            _ => Err(want_map()),
+        }
+    }
+
+    fn merge(
+        &mut self,
+        id: usize,
+        entries: &mut Vec<(Node, Node)>,
+        index: &mut HashMap<String, usize>,
+    ) -> R<()> {
+        match &self.nodes[id] {
+            Raw::Seq(items) => {
+                let items = items.clone();
+                for &it in items.iter().rev() {
+                    let t = self.target_kind(it);
+                    if !matches!(self.nodes[t], Raw::Map(_)) {
+                        return Err(fail(
+                            "map merge requires map or sequence of maps as the value".into(),
+                        ));
+                    }
+                    self.merge_one(it, entries, index)?;
+                }
+                Ok(())
+            }
+            _ => self.merge_one(id, entries, index),
+        }
+    }
+}
+
+/// Go's `%#v` of a decoded value, for yaml.v2's "invalid map key" message.
+pub fn go_sharp_v(n: &Node) -> String {
+    match n {
+        Node::Null => "interface {}(nil)".into(),
+        Node::Bool(b) => b.to_string(),
+        Node::Int(i) => i.to_string(),
+        Node::Uint(u) => format!("0x{u:x}"),
+        Node::Float(f) => crate::gofloat::g64(*f),
+        Node::Str(s) => crate::goquote::quote(s),
+        Node::Seq(items) => format!(
+            "[]interface {{}}{{{}}}",
+            items.iter().map(go_sharp_v).collect::<Vec<_>>().join(", ")
+        ),
+        Node::Map(entries) => {
+            // fmt prints maps with sorted keys: nil first, then by type, then by value.
+            let mut sorted: Vec<&(Node, Node)> = entries.iter().collect();
+            sorted.sort_by(|a, b| {
+                sort_key(&a.0)
+                    .partial_cmp(&sort_key(&b.0))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+            format!(
+                "map[interface {{}}]interface {{}}{{{}}}",
+                sorted
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", go_sharp_v(k), go_sharp_v(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+}
+
+fn sort_key(n: &Node) -> (u8, f64, String) {
+    match n {
+        // fmt orders interface keys by type descriptor address (as Go lays them out: string,
+        // uint64, int, float64, bool), then by value.
+        Node::Null => (0, 0.0, String::new()),
+        Node::Str(s) => (1, 0.0, s.clone()),
+        Node::Uint(u) => (2, *u as f64, String::new()),
+        Node::Int(i) => (3, *i as f64, String::new()),
+        Node::Float(f) => (4, *f, String::new()),
+        Node::Bool(b) => (5, if *b { 1.0 } else { 0.0 }, String::new()),
+        _ => (6, 0.0, String::new()),
+    }
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    // Go's StdEncoding.DecodeString ignores '\r' and '\n'; padding is required.
+    let clean: Vec<u8> = s.bytes().filter(|&b| b != b'\r' && b != b'\n').collect();
+    if clean.len() % 4 != 0 {
+        return None;
+    }
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => (c - b'A') as u32,
+            b'a'..=b'z' => (c - b'a' + 26) as u32,
+            b'0'..=b'9' => (c - b'0' + 52) as u32,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        })
+    };
+    let mut out = Vec::new();
+    for (ci, chunk) in clean.chunks(4).enumerate() {
+        let last = ci == clean.len() / 4 - 1;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut v = 0u32;
+        for &c in &chunk[..4 - pad] {
+            v = (v << 6) | val(c)?;
+        }
+        v <<= 6 * pad as u32;
+        let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    Some(out)
+}

@@ -1,0 +1,1419 @@
+//! yaml.v2's scanner (a port of its `scannerc.go`, from libyaml): characters to tokens, with the same
+//! simple-key rules, indentation tracking, scalar folding and error marks, so that both the values read
+//! and the `yaml: line N: ...` errors match Go's.
+
+use std::collections::{HashMap, VecDeque};
+
+/// A position: character index, 0-based line and column (as yaml.v2's `yaml_mark_t`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mark {
+    pub index: usize,
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    Single,
+    Double,
+    Literal,
+    Folded,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tok {
+    StreamStart,
+    StreamEnd,
+    VersionDirective(i32, i32),
+    TagDirective(String, String),
+    DocumentStart,
+    DocumentEnd,
+    BlockSequenceStart,
+    BlockMappingStart,
+    BlockEnd,
+    FlowSequenceStart,
+    FlowSequenceEnd,
+    FlowMappingStart,
+    FlowMappingEnd,
+    BlockEntry,
+    FlowEntry,
+    Key,
+    Value,
+    Alias(String),
+    Anchor(String),
+    Tag(String, String),
+    Scalar(String, ScalarStyle),
+}
+
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub tok: Tok,
+    pub start: Mark,
+    pub end: Mark,
+}
+
+/// Which stage failed, for yaml.v2's line arithmetic in error messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Reader,
+    Scanner,
+    Parser,
+}
+
+/// A libyaml-style error: problem and context with their marks.
+#[derive(Clone, Debug)]
+pub struct YamlError {
+    pub stage: Stage,
+    pub problem: String,
+    pub problem_mark: Mark,
+    pub context_mark: Mark,
+}
+
+impl YamlError {
+    /// yaml.v2's `parser.fail()` text, without the `yaml: ` prefix; and the 1-based line and column.
+    pub fn message(&self) -> (String, Option<usize>, Option<usize>) {
+        let mut line = 0;
+        if self.problem_mark.line != 0 {
+            line = self.problem_mark.line;
+            if self.stage == Stage::Scanner {
+                line += 1;
+            }
+        } else if self.context_mark.line != 0 {
+            line = self.context_mark.line;
+        }
+        let msg = if self.problem.is_empty() {
+            "unknown problem parsing YAML content".to_string()
+        } else {
+            self.problem.clone()
+        };
+        let text = if line != 0 {
+            format!("line {line}: {msg}")
+        } else {
+            msg
+        };
+        let pos = if self.stage == Stage::Reader {
+            (None, None)
+        } else {
+            (
+                Some(self.problem_mark.line + 1),
+                Some(self.problem_mark.column + 1),
+            )
+        };
+        (text, pos.0, pos.1)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct SimpleKey {
+    possible: bool,
+    required: bool,
+    token_number: usize,
+    mark: Mark,
+}
+
+pub type R<T> = Result<T, YamlError>;
+
+pub struct Scanner {
+    buf: Vec<char>,
+    pos: usize,
+    pub mark: Mark,
+    tokens: VecDeque<Token>,
+    tokens_parsed: usize,
+    token_available: bool,
+    stream_start_produced: bool,
+    stream_end_produced: bool,
+    indent: i64,
+    indents: Vec<i64>,
+    simple_key_allowed: bool,
+    simple_keys: Vec<SimpleKey>,
+    simple_keys_by_tok: HashMap<usize, usize>,
+    flow_level: usize,
+    /// The first character of the reader chunk holding a forbidden character.
+    reader_limit: Option<usize>,
+    reader_hit: std::cell::Cell<bool>,
+}
+
+fn reader_error() -> YamlError {
+    YamlError {
+        stage: Stage::Reader,
+        problem: "control characters are not allowed".to_string(),
+        problem_mark: Mark::default(),
+        context_mark: Mark::default(),
+    }
+}
+
+fn is_alpha(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+fn is_breakz(c: char) -> bool {
+    is_break(c) || c == '\0'
+}
+
+fn is_blankz(c: char) -> bool {
+    is_blank(c) || is_breakz(c)
+}
+
+fn scanner_err(context_mark: Mark, problem_mark: Mark, problem: &str) -> YamlError {
+    YamlError {
+        stage: Stage::Scanner,
+        problem: problem.to_string(),
+        problem_mark,
+        context_mark,
+    }
+}
+
+impl Scanner {
+    /// A scanner over `input`; fails like yaml.v2's reader on characters YAML does not allow.
+    pub fn new(input: &str) -> R<Scanner> {
+        let mut buf: Vec<char> = Vec::with_capacity(input.len() + 4);
+        let mut bad_at: Option<usize> = None;
+        let mut chunk_start_char = 0usize;
+        let mut chunk = 0usize;
+        let skip_bom = input.starts_with('\u{feff}');
+        let body = if skip_bom { &input[3..] } else { input };
+        // yaml.v2's reader decodes its input in 512-byte chunks as the scanner asks for characters
+        // (a character split by a chunk end belongs to the next chunk; the BOM is counted); a
+        // character YAML forbids fails only once the scanner reaches its chunk.
+        let base = if skip_bom { 3 } else { 0 };
+        for (b, c) in body.char_indices() {
+            let last_byte = base + b + c.len_utf8() - 1;
+            if last_byte / 512 != chunk {
+                chunk = last_byte / 512;
+                chunk_start_char = buf.len();
+            }
+            let v = c as u32;
+            let ok = v == 0x09
+                || v == 0x0A
+                || v == 0x0D
+                || (0x20..=0x7E).contains(&v)
+                || v == 0x85
+                || (0xA0..=0xD7FF).contains(&v)
+                || (0xE000..=0xFFFD).contains(&v)
+                || (0x10000..=0x10FFFF).contains(&v);
+            if !ok && bad_at.is_none() {
+                bad_at = Some(chunk_start_char);
+            }
+            buf.push(c);
+        }
+        if bad_at == Some(0) {
+            return Err(reader_error());
+        }
+        buf.extend(['\0'; 4]);
+        Ok(Scanner {
+            buf,
+            pos: 0,
+            mark: Mark::default(),
+            tokens: VecDeque::new(),
+            tokens_parsed: 0,
+            token_available: false,
+            stream_start_produced: false,
+            stream_end_produced: false,
+            indent: -1,
+            indents: Vec::new(),
+            simple_key_allowed: false,
+            simple_keys: Vec::new(),
+            simple_keys_by_tok: HashMap::new(),
+            flow_level: 0,
+            reader_limit: bad_at,
+            reader_hit: std::cell::Cell::new(false),
+        })
+    }
+
+    fn ch(&self, k: usize) -> char {
+        if let Some(limit) = self.reader_limit
+            && self.pos + k >= limit
+        {
+            self.reader_hit.set(true);
+        }
+        self.buf.get(self.pos + k).copied().unwrap_or('\0')
+    }
+
+    /// yaml.v2's `cache(parser, n)`: makes the reader decode `n` characters ahead, which is when
+    /// a forbidden character in a later chunk is noticed.
+    fn cache(&self, n: usize) {
+        let _ = self.ch(n - 1);
+    }
+
+    fn skip(&mut self) {
+        self.mark.index += 1;
+        self.mark.column += 1;
+        self.pos += 1;
+    }
+
+    fn skip_line(&mut self) {
+        if self.ch(0) == '\r' && self.ch(1) == '\n' {
+            self.mark.index += 2;
+            self.mark.column = 0;
+            self.mark.line += 1;
+            self.pos += 2;
+        } else if is_break(self.ch(0)) {
+            self.mark.index += 1;
+            self.mark.column = 0;
+            self.mark.line += 1;
+            self.pos += 1;
+        }
+    }
+
+    fn read(&mut self, s: &mut String) {
+        s.push(self.ch(0));
+        self.skip();
+    }
+
+    fn read_line(&mut self, s: &mut String) {
+        let c = self.ch(0);
+        if c == '\r' && self.ch(1) == '\n' {
+            s.push('\n');
+            self.pos += 2;
+            self.mark.index += 1;
+        } else if c == '\r' || c == '\n' || c == '\u{85}' {
+            s.push('\n');
+            self.pos += 1;
+        } else if c == '\u{2028}' || c == '\u{2029}' {
+            s.push(c);
+            self.pos += 1;
+        } else {
+            return;
+        }
+        self.mark.index += 1;
+        self.mark.column = 0;
+        self.mark.line += 1;
+    }
+
+    fn insert(&mut self, pos: Option<usize>, t: Token) {
+        match pos {
+            None => self.tokens.push_back(t),
+            Some(p) => self.tokens.insert(p, t),
+        }
+    }
+
+    fn push(&mut self, tok: Tok, start: Mark, end: Mark) {
+        self.tokens.push_back(Token { tok, start, end });
+    }
+
+    /// The next token without consuming it.
+    pub fn peek(&mut self) -> R<&Token> {
+        if !self.token_available {
+            self.fetch_more_tokens()?;
+        }
+        Ok(self
+            .tokens
+            .front()
+            .expect("fetch_more_tokens leaves a token"))
+    }
+
+    /// Consumes the token `peek` returned.
+    pub fn skip_token(&mut self) {
+        self.token_available = false;
+        self.tokens_parsed += 1;
+        if let Some(t) = self.tokens.pop_front() {
+            self.stream_end_produced = t.tok == Tok::StreamEnd;
+        }
+    }
+
+    fn fetch_more_tokens(&mut self) -> R<()> {
+        loop {
+            if !self.tokens.is_empty() {
+                match self.simple_keys_by_tok.get(&self.tokens_parsed).copied() {
+                    None => break,
+                    Some(idx) => {
+                        if !self.simple_key_is_valid(idx)? {
+                            break;
+                        }
+                    }
+                }
+            }
+            let r = self.fetch_next_token();
+            if self.reader_hit.get() {
+                return Err(reader_error());
+            }
+            r?;
+        }
+        self.token_available = true;
+        Ok(())
+    }
+
+    fn simple_key_is_valid(&mut self, idx: usize) -> R<bool> {
+        let k = self.simple_keys[idx];
+        if !k.possible {
+            return Ok(false);
+        }
+        if k.mark.line < self.mark.line || k.mark.index + 1024 < self.mark.index {
+            if k.required {
+                return Err(scanner_err(
+                    k.mark,
+                    self.mark,
+                    "could not find expected ':'",
+                ));
+            }
+            self.simple_keys[idx].possible = false;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn fetch_next_token(&mut self) -> R<()> {
+        if !self.stream_start_produced {
+            self.indent = -1;
+            self.simple_keys.push(SimpleKey::default());
+            self.simple_key_allowed = true;
+            self.stream_start_produced = true;
+            let m = self.mark;
+            self.push(Tok::StreamStart, m, m);
+            return Ok(());
+        }
+        self.scan_to_next_token();
+        self.unroll_indent(self.mark.column as i64);
+        self.cache(4);
+        let c = self.ch(0);
+        if c == '\0' && self.pos >= self.buf.len() - 4 {
+            return self.fetch_stream_end();
+        }
+        let col0 = self.mark.column == 0;
+        if col0 && c == '%' {
+            return self.fetch_directive();
+        }
+        if col0 && c == '-' && self.ch(1) == '-' && self.ch(2) == '-' && is_blankz(self.ch(3)) {
+            return self.fetch_document_indicator(Tok::DocumentStart);
+        }
+        if col0 && c == '.' && self.ch(1) == '.' && self.ch(2) == '.' && is_blankz(self.ch(3)) {
+            return self.fetch_document_indicator(Tok::DocumentEnd);
+        }
+        match c {
+            '[' => return self.fetch_flow_collection_start(Tok::FlowSequenceStart),
+            '{' => return self.fetch_flow_collection_start(Tok::FlowMappingStart),
+            ']' => return self.fetch_flow_collection_end(Tok::FlowSequenceEnd),
+            '}' => return self.fetch_flow_collection_end(Tok::FlowMappingEnd),
+            ',' => return self.fetch_flow_entry(),
+            _ => {}
+        }
+        let n = self.ch(1);
+        if c == '-' && is_blankz(n) {
+            return self.fetch_block_entry();
+        }
+        if c == '?' && (self.flow_level > 0 || is_blankz(n)) {
+            return self.fetch_key();
+        }
+        if c == ':' && (self.flow_level > 0 || is_blankz(n)) {
+            return self.fetch_value();
+        }
+        match c {
+            '*' => return self.fetch_anchor(true),
+            '&' => return self.fetch_anchor(false),
+            '!' => return self.fetch_tag(),
+            '|' if self.flow_level == 0 => return self.fetch_block_scalar(true),
+            '>' if self.flow_level == 0 => return self.fetch_block_scalar(false),
+            '\'' => return self.fetch_flow_scalar(true),
+            '"' => return self.fetch_flow_scalar(false),
+            _ => {}
+        }
+        if !(is_blankz(c)
+            || matches!(
+                c,
+                '-' | '?'
+                    | ':'
+                    | ','
+                    | '['
+                    | ']'
+                    | '{'
+                    | '}'
+                    | '#'
+                    | '&'
+                    | '*'
+                    | '!'
+                    | '|'
+                    | '>'
+                    | '\''
+                    | '"'
+                    | '%'
+                    | '@'
+                    | '`'
+            ))
+            || (c == '-' && !is_blank(n))
+            || (self.flow_level == 0 && (c == '?' || c == ':') && !is_blankz(n))
+        {
+            return self.fetch_plain_scalar();
+        }
+        Err(scanner_err(
+            self.mark,
+            self.mark,
+            "found character that cannot start any token",
+        ))
+    }
+
+    fn save_simple_key(&mut self) -> R<()> {
+        let required = self.flow_level == 0 && self.indent == self.mark.column as i64;
+        if self.simple_key_allowed {
+            let k = SimpleKey {
+                possible: true,
+                required,
+                token_number: self.tokens_parsed + self.tokens.len(),
+                mark: self.mark,
+            };
+            self.remove_simple_key()?;
+            let last = self.simple_keys.len() - 1;
+            self.simple_keys[last] = k;
+            self.simple_keys_by_tok.insert(k.token_number, last);
+        }
+        Ok(())
+    }
+
+    fn remove_simple_key(&mut self) -> R<()> {
+        let i = self.simple_keys.len() - 1;
+        if self.simple_keys[i].possible {
+            if self.simple_keys[i].required {
+                return Err(scanner_err(
+                    self.simple_keys[i].mark,
+                    self.mark,
+                    "could not find expected ':'",
+                ));
+            }
+            self.simple_keys[i].possible = false;
+            let n = self.simple_keys[i].token_number;
+            self.simple_keys_by_tok.remove(&n);
+        }
+        Ok(())
+    }
+
+    fn increase_flow_level(&mut self) -> R<()> {
+        self.simple_keys.push(SimpleKey {
+            possible: false,
+            required: false,
+            token_number: self.tokens_parsed + self.tokens.len(),
+            mark: self.mark,
+        });
+        self.flow_level += 1;
+        if self.flow_level > 10000 {
+            let m = self.simple_keys[self.simple_keys.len() - 1].mark;
+            return Err(scanner_err(m, self.mark, "exceeded max depth of 10000"));
+        }
+        Ok(())
+    }
+
+    fn decrease_flow_level(&mut self) {
+        if self.flow_level > 0 {
+            self.flow_level -= 1;
+            if let Some(k) = self.simple_keys.pop() {
+                self.simple_keys_by_tok.remove(&k.token_number);
+            }
+        }
+    }
+
+    fn roll_indent(&mut self, column: i64, number: Option<usize>, tok: Tok, mark: Mark) -> R<()> {
+        if self.flow_level > 0 {
+            return Ok(());
+        }
+        if self.indent < column {
+            self.indents.push(self.indent);
+            self.indent = column;
+            if self.indents.len() > 10000 {
+                let m = self.simple_keys[self.simple_keys.len() - 1].mark;
+                return Err(scanner_err(m, self.mark, "exceeded max depth of 10000"));
+            }
+            let pos = number.and_then(|n| n.checked_sub(self.tokens_parsed));
+            self.insert(
+                pos,
+                Token {
+                    tok,
+                    start: mark,
+                    end: mark,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn unroll_indent(&mut self, column: i64) {
+        if self.flow_level > 0 {
+            return;
+        }
+        while self.indent > column {
+            let m = self.mark;
+            self.push(Tok::BlockEnd, m, m);
+            self.indent = self.indents.pop().unwrap_or(-1);
+        }
+    }
+
+    fn fetch_stream_end(&mut self) -> R<()> {
+        if self.mark.column != 0 {
+            self.mark.column = 0;
+            self.mark.line += 1;
+        }
+        self.unroll_indent(-1);
+        self.remove_simple_key()?;
+        self.simple_key_allowed = false;
+        let m = self.mark;
+        self.push(Tok::StreamEnd, m, m);
+        Ok(())
+    }
+
+    fn fetch_directive(&mut self) -> R<()> {
+        self.unroll_indent(-1);
+        self.remove_simple_key()?;
+        self.simple_key_allowed = false;
+        let start = self.mark;
+        self.skip();
+        let mut name = String::new();
+        while is_alpha(self.ch(0)) {
+            self.read(&mut name);
+        }
+        if name.is_empty() {
+            return Err(scanner_err(
+                start,
+                self.mark,
+                "could not find expected directive name",
+            ));
+        }
+        if !is_blankz(self.ch(0)) {
+            return Err(scanner_err(
+                start,
+                self.mark,
+                "found unexpected non-alphabetical character",
+            ));
+        }
+        let tok = match name.as_str() {
+            "YAML" => {
+                while is_blank(self.ch(0)) {
+                    self.skip();
+                }
+                let major = self.version_number(start)?;
+                if self.ch(0) != '.' {
+                    return Err(scanner_err(
+                        start,
+                        self.mark,
+                        "did not find expected digit or '.' character",
+                    ));
+                }
+                self.skip();
+                let minor = self.version_number(start)?;
+                Tok::VersionDirective(major, minor)
+            }
+            "TAG" => {
+                while is_blank(self.ch(0)) {
+                    self.skip();
+                }
+                let handle = self.scan_tag_handle(true, start)?;
+                if !is_blank(self.ch(0)) {
+                    return Err(scanner_err(
+                        start,
+                        self.mark,
+                        "did not find expected whitespace",
+                    ));
+                }
+                while is_blank(self.ch(0)) {
+                    self.skip();
+                }
+                let prefix = self.scan_tag_uri(true, "", start)?;
+                if !is_blankz(self.ch(0)) {
+                    return Err(scanner_err(
+                        start,
+                        self.mark,
+                        "did not find expected whitespace or line break",
+                    ));
+                }
+                Tok::TagDirective(handle, prefix)
+            }
+            _ => {
+                return Err(scanner_err(
+                    start,
+                    self.mark,
+                    "found unknown directive name",
+                ));
+            }
+        };
+        let end = self.mark;
+        while is_blank(self.ch(0)) {
+            self.skip();
+        }
+        if self.ch(0) == '#' {
+            while !is_breakz(self.ch(0)) {
+                self.skip();
+            }
+        }
+        if !is_breakz(self.ch(0)) {
+            return Err(scanner_err(
+                start,
+                self.mark,
+                "did not find expected comment or line break",
+            ));
+        }
+        if is_break(self.ch(0)) {
+            self.skip_line();
+        }
+        self.push(tok, start, end);
+        Ok(())
+    }
+
+    fn version_number(&mut self, start: Mark) -> R<i32> {
+        let mut v = 0i32;
+        let mut n = 0;
+        while self.ch(0).is_ascii_digit() {
+            n += 1;
+            if n > 2 {
+                return Err(scanner_err(
+                    start,
+                    self.mark,
+                    "found extremely long version number",
+                ));
+            }
+            v = v * 10 + (self.ch(0) as i32 - '0' as i32);
+            self.skip();
+        }
+        if n == 0 {
+            return Err(scanner_err(
+                start,
+                self.mark,
+                "did not find expected version number",
+            ));
+        }
+        Ok(v)
+    }
+
+    fn fetch_document_indicator(&mut self, tok: Tok) -> R<()> {
+        self.unroll_indent(-1);
+        self.remove_simple_key()?;
+        self.simple_key_allowed = false;
+        let start = self.mark;
+        self.skip();
+        self.skip();
+        self.skip();
+        let end = self.mark;
+        self.push(tok, start, end);
+        Ok(())
+    }
+
+    fn fetch_flow_collection_start(&mut self, tok: Tok) -> R<()> {
+        self.save_simple_key()?;
+        self.increase_flow_level()?;
+        self.simple_key_allowed = true;
+        let start = self.mark;
+        self.skip();
+        let end = self.mark;
+        self.push(tok, start, end);
+        Ok(())
+    }
+
+    fn fetch_flow_collection_end(&mut self, tok: Tok) -> R<()> {
+        self.remove_simple_key()?;
+        self.decrease_flow_level();
+        self.simple_key_allowed = false;
+        let start = self.mark;
+        self.skip();
+        let end = self.mark;
+        self.push(tok, start, end);
+        Ok(())
+    }
+
+    fn fetch_flow_entry(&mut self) -> R<()> {
+        self.remove_simple_key()?;
+        self.simple_key_allowed = true;
+        let start = self.mark;
+        self.skip();
+        let end = self.mark;
+        self.push(Tok::FlowEntry, start, end);
+        Ok(())
+    }
+
+    fn fetch_block_entry(&mut self) -> R<()> {
+        if self.flow_level == 0 {
+            if !self.simple_key_allowed {
+                return Err(scanner_err(
+                    Mark::default(),
+                    self.mark,
+                    "block sequence entries are not allowed in this context",
+                ));
+            }
+            let m = self.mark;
+            self.roll_indent(m.column as i64, None, Tok::BlockSequenceStart, m)?;
+        }
+        self.remove_simple_key()?;
+        self.simple_key_allowed = true;
+        let start = self.mark;
+        self.skip();
+        let end = self.mark;
+        self.push(Tok::BlockEntry, start, end);
+        Ok(())
+    }
+
+    fn fetch_key(&mut self) -> R<()> {
+        if self.flow_level == 0 {
+            if !self.simple_key_allowed {
+                return Err(scanner_err(
+                    Mark::default(),
+                    self.mark,
+                    "mapping keys are not allowed in this context",
+                ));
+            }
+            let m = self.mark;
+            self.roll_indent(m.column as i64, None, Tok::BlockMappingStart, m)?;
+        }
+        self.remove_simple_key()?;
+        self.simple_key_allowed = self.flow_level == 0;
+        let start = self.mark;
+        self.skip();
+        let end = self.mark;
+        self.push(Tok::Key, start, end);
+        Ok(())
+    }
+
+    fn fetch_value(&mut self) -> R<()> {
+        let idx = self.simple_keys.len() - 1;
+        if self.simple_key_is_valid(idx)? {
+            let k = self.simple_keys[idx];
+            self.insert(
+                // Go computes a negative position when the key's token is already consumed, and
+                // its insert then appends.
+                k.token_number.checked_sub(self.tokens_parsed),
+                Token {
+                    tok: Tok::Key,
+                    start: k.mark,
+                    end: k.mark,
+                },
+            );
+            self.roll_indent(
+                k.mark.column as i64,
+                Some(k.token_number),
+                Tok::BlockMappingStart,
+                k.mark,
+            )?;
+            self.simple_keys[idx].possible = false;
+            self.simple_keys_by_tok.remove(&k.token_number);
+            self.simple_key_allowed = false;
+        } else {
+            if self.flow_level == 0 {
+                if !self.simple_key_allowed {
+                    return Err(scanner_err(
+                        Mark::default(),
+                        self.mark,
+                        "mapping values are not allowed in this context",
+                    ));
+                }
+                let m = self.mark;
+                self.roll_indent(m.column as i64, None, Tok::BlockMappingStart, m)?;
+            }
+            self.simple_key_allowed = self.flow_level == 0;
+        }
+        let start = self.mark;
+        self.skip();
+        let end = self.mark;
+        self.push(Tok::Value, start, end);
+        Ok(())
+    }
+
+    fn fetch_anchor(&mut self, alias: bool) -> R<()> {
+        self.save_simple_key()?;
+        self.simple_key_allowed = false;
+        let start = self.mark;
+        self.skip();
+        let mut s = String::new();
+        while is_alpha(self.ch(0)) {
+            self.read(&mut s);
+        }
+        let end = self.mark;
+        let c = self.ch(0);
+        if s.is_empty()
+            || !(is_blankz(c) || matches!(c, '?' | ':' | ',' | ']' | '}' | '%' | '@' | '`'))
+        {
+            return Err(scanner_err(
+                start,
+                self.mark,
+                "did not find expected alphabetic or numeric character",
+            ));
+        }
+        let tok = if alias { Tok::Alias(s) } else { Tok::Anchor(s) };
+        self.push(tok, start, end);
+        Ok(())
+    }
+
+    fn fetch_tag(&mut self) -> R<()> {
+        self.save_simple_key()?;
+        self.simple_key_allowed = false;
+        let start = self.mark;
+        let (handle, suffix);
+        if self.ch(1) == '<' {
+            self.skip();
+            self.skip();
+            suffix = self.scan_tag_uri(false, "", start)?;
+            handle = String::new();
+            if self.ch(0) != '>' {
+                return Err(scanner_err(
+                    start,
+                    self.mark,
+                    "did not find the expected '>'",
+                ));
+            }
+            self.skip();
+        } else {
+            let h = self.scan_tag_handle(false, start)?;
+            if h.starts_with('!') && h.len() > 1 && h.ends_with('!') {
+                handle = h;
+                suffix = self.scan_tag_uri(false, "", start)?;
+            } else {
+                let s = self.scan_tag_uri(false, &h, start)?;
+                if s.is_empty() {
+                    handle = String::new();
+                    suffix = "!".to_string();
+                } else {
+                    handle = "!".to_string();
+                    suffix = s;
+                }
+            }
+        }
+        if !is_blankz(self.ch(0)) {
+            return Err(scanner_err(
+                start,
+                self.mark,
+                "did not find expected whitespace or line break",
+            ));
+        }
+        let end = self.mark;
+        self.push(Tok::Tag(handle, suffix), start, end);
+        Ok(())
+    }
+
+    fn scan_tag_handle(&mut self, directive: bool, start: Mark) -> R<String> {
+        if self.ch(0) != '!' {
+            return Err(scanner_err(start, self.mark, "did not find expected '!'"));
+        }
+        let mut s = String::new();
+        self.read(&mut s);
+        while is_alpha(self.ch(0)) {
+            self.read(&mut s);
+        }
+        if self.ch(0) == '!' {
+            self.read(&mut s);
+        } else if directive && s != "!" {
+            return Err(scanner_err(start, self.mark, "did not find expected '!'"));
+        }
+        Ok(s)
+    }
+
+    fn scan_tag_uri(&mut self, _directive: bool, head: &str, start: Mark) -> R<String> {
+        let mut has_tag = !head.is_empty();
+        let mut s = String::new();
+        if head.len() > 1 {
+            s.push_str(&head[1..]);
+        }
+        let mut bytes: Vec<u8> = Vec::new();
+        loop {
+            let c = self.ch(0);
+            if !(is_alpha(c)
+                || matches!(
+                    c,
+                    ';' | '/'
+                        | '?'
+                        | ':'
+                        | '@'
+                        | '&'
+                        | '='
+                        | '+'
+                        | '$'
+                        | ','
+                        | '.'
+                        | '!'
+                        | '~'
+                        | '*'
+                        | '\''
+                        | '('
+                        | ')'
+                        | '['
+                        | ']'
+                        | '%'
+                ))
+            {
+                break;
+            }
+            if c == '%' {
+                // URI escapes: one UTF-8 character as %XX octets.
+                let mut w = 1024;
+                bytes.clear();
+                while w > 0 {
+                    let h1 = self.ch(1).to_digit(16);
+                    let h2 = self.ch(2).to_digit(16);
+                    let (Some(h1), Some(h2), '%') = (h1, h2, self.ch(0)) else {
+                        return Err(scanner_err(
+                            start,
+                            self.mark,
+                            "did not find URI escaped octet",
+                        ));
+                    };
+                    let octet = (h1 * 16 + h2) as u8;
+                    if w == 1024 {
+                        w = if octet & 0x80 == 0 {
+                            1
+                        } else if octet & 0xE0 == 0xC0 {
+                            2
+                        } else if octet & 0xF0 == 0xE0 {
+                            3
+                        } else if octet & 0xF8 == 0xF0 {
+                            4
+                        } else {
+                            return Err(scanner_err(
+                                start,
+                                self.mark,
+                                "found an incorrect leading UTF-8 octet",
+                            ));
+                        };
+                    } else if octet & 0xC0 != 0x80 {
+                        return Err(scanner_err(
+                            start,
+                            self.mark,
+                            "found an incorrect trailing UTF-8 octet",
+                        ));
+                    }
+                    bytes.push(octet);
+                    self.skip();
+                    self.skip();
+                    self.skip();
+                    w -= 1;
+                }
+                s.push_str(&String::from_utf8_lossy(&bytes));
+            } else {
+                self.read(&mut s);
+            }
+            has_tag = true;
+        }
+        if !has_tag {
+            return Err(scanner_err(
+                start,
+                self.mark,
+                "did not find expected tag URI",
+            ));
+        }
+        Ok(s)
+    }
+
+    fn fetch_block_scalar(&mut self, literal: bool) -> R<()> {
+        self.remove_simple_key()?;
+        self.simple_key_allowed = true;
+        let start = self.mark;
+        self.skip();
+        let mut chomping = 0i32;
+        let mut increment = 0i64;
+        let c = self.ch(0);
+        if c == '+' || c == '-' {
+            chomping = if c == '+' { 1 } else { -1 };
+            self.skip();
+            if self.ch(0).is_ascii_digit() {
+                if self.ch(0) == '0' {
+                    return Err(scanner_err(
+                        start,
+                        self.mark,
+                        "found an indentation indicator equal to 0",
+                    ));
+                }
+                increment = self.ch(0) as i64 - '0' as i64;
+                self.skip();
+            }
+        } else if c.is_ascii_digit() {
+            if c == '0' {
+                return Err(scanner_err(
+                    start,
+                    self.mark,
+                    "found an indentation indicator equal to 0",
+                ));
+            }
+            increment = c as i64 - '0' as i64;
+            self.skip();
+            let c = self.ch(0);
+            if c == '+' || c == '-' {
+                chomping = if c == '+' { 1 } else { -1 };
+                self.skip();
+            }
+        }
+        while is_blank(self.ch(0)) {
+            self.skip();
+        }
+        if self.ch(0) == '#' {
+            while !is_breakz(self.ch(0)) {
+                self.skip();
+            }
+        }
+        if !is_breakz(self.ch(0)) {
+            return Err(scanner_err(
+                start,
+                self.mark,
+                "did not find expected comment or line break",
+            ));
+        }
+        if is_break(self.ch(0)) {
+            self.cache(2);
+            self.skip_line();
+        }
+        let mut end = self.mark;
+        let mut indent: i64 = 0;
+        if increment > 0 {
+            indent = if self.indent >= 0 {
+                self.indent + increment
+            } else {
+                increment
+            };
+        }
+        let mut s = String::new();
+        let mut leading_break = String::new();
+        let mut trailing_breaks = String::new();
+        self.block_scalar_breaks(&mut indent, &mut trailing_breaks, start, &mut end)?;
+        let mut leading_blank = false;
+        while self.mark.column as i64 == indent && !self.at_end() {
+            let trailing_blank = is_blank(self.ch(0));
+            if !literal && !leading_blank && !trailing_blank && leading_break.starts_with('\n') {
+                if trailing_breaks.is_empty() {
+                    s.push(' ');
+                }
+            } else {
+                s.push_str(&leading_break);
+            }
+            leading_break.clear();
+            s.push_str(&trailing_breaks);
+            trailing_breaks.clear();
+            leading_blank = is_blank(self.ch(0));
+            while !is_breakz(self.ch(0)) {
+                self.read(&mut s);
+            }
+            self.cache(2);
+            self.read_line(&mut leading_break);
+            self.block_scalar_breaks(&mut indent, &mut trailing_breaks, start, &mut end)?;
+        }
+        if chomping != -1 {
+            s.push_str(&leading_break);
+        }
+        if chomping == 1 {
+            s.push_str(&trailing_breaks);
+        }
+        let style = if literal {
+            ScalarStyle::Literal
+        } else {
+            ScalarStyle::Folded
+        };
+        self.push(Tok::Scalar(s, style), start, end);
+        Ok(())
+    }
+
+    fn at_end(&self) -> bool {
+        self.ch(0) == '\0'
+    }
+
+    fn block_scalar_breaks(
+        &mut self,
+        indent: &mut i64,
+        breaks: &mut String,
+        start: Mark,
+        end: &mut Mark,
+    ) -> R<()> {
+        *end = self.mark;
+        let mut max_indent = 0i64;
+        loop {
+            while (*indent == 0 || (self.mark.column as i64) < *indent) && self.ch(0) == ' ' {
+                self.skip();
+            }
+            if self.mark.column as i64 > max_indent {
+                max_indent = self.mark.column as i64;
+            }
+            if (*indent == 0 || (self.mark.column as i64) < *indent) && self.ch(0) == '\t' {
+                return Err(scanner_err(
+                    start,
+                    self.mark,
+                    "found a tab character where an indentation space is expected",
+                ));
+            }
+            if !is_break(self.ch(0)) {
+                break;
+            }
+            self.cache(2);
+            self.read_line(breaks);
+            *end = self.mark;
+        }
+        if *indent == 0 {
+            *indent = max_indent;
+            if *indent < self.indent + 1 {
+                *indent = self.indent + 1;
+            }
+            if *indent < 1 {
+                *indent = 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn doc_indicator_here(&self) -> bool {
+        self.mark.column == 0
+            && ((self.ch(0) == '-' && self.ch(1) == '-' && self.ch(2) == '-')
+                || (self.ch(0) == '.' && self.ch(1) == '.' && self.ch(2) == '.'))
+            && is_blankz(self.ch(3))
+    }
+
+    fn fetch_flow_scalar(&mut self, single: bool) -> R<()> {
+        self.save_simple_key()?;
+        self.simple_key_allowed = false;
+        let start = self.mark;
+        self.skip();
+        let mut s = String::new();
+        let mut leading_break = String::new();
+        let mut trailing_breaks = String::new();
+        let mut whitespaces = String::new();
+        loop {
+            self.cache(4);
+            if self.doc_indicator_here() {
+                return Err(scanner_err(
+                    start,
+                    self.mark,
+                    "found unexpected document indicator",
+                ));
+            }
+            if self.at_end() {
+                return Err(scanner_err(
+                    start,
+                    self.mark,
+                    "found unexpected end of stream",
+                ));
+            }
+            let mut leading_blanks = false;
+            while !is_blankz(self.ch(0)) {
+                let c = self.ch(0);
+                if single && c == '\'' && self.ch(1) == '\'' {
+                    s.push('\'');
+                    self.skip();
+                    self.skip();
+                } else if single && c == '\'' || !single && c == '"' {
+                    break;
+                } else if !single && c == '\\' && is_break(self.ch(1)) {
+                    self.cache(3);
+                    self.skip();
+                    self.skip_line();
+                    leading_blanks = true;
+                    break;
+                } else if !single && c == '\\' {
+                    let mut code_length = 0;
+                    match self.ch(1) {
+                        '0' => s.push('\0'),
+                        'a' => s.push('\u{7}'),
+                        'b' => s.push('\u{8}'),
+                        't' | '\t' => s.push('\t'),
+                        'n' => s.push('\n'),
+                        'v' => s.push('\u{b}'),
+                        'f' => s.push('\u{c}'),
+                        'r' => s.push('\r'),
+                        'e' => s.push('\u{1b}'),
+                        ' ' => s.push(' '),
+                        '"' => s.push('"'),
+                        '\'' => s.push('\''),
+                        '\\' => s.push('\\'),
+                        'N' => s.push('\u{85}'),
+                        '_' => s.push('\u{a0}'),
+                        'L' => s.push('\u{2028}'),
+                        'P' => s.push('\u{2029}'),
+                        'x' => code_length = 2,
+                        'u' => code_length = 4,
+                        'U' => code_length = 8,
+                        _ => {
+                            return Err(scanner_err(
+                                start,
+                                self.mark,
+                                "found unknown escape character",
+                            ));
+                        }
+                    }
+                    self.skip();
+                    self.skip();
+                    if code_length > 0 {
+                        let mut value: u32 = 0;
+                        for k in 0..code_length {
+                            let Some(d) = self.ch(k).to_digit(16) else {
+                                return Err(scanner_err(
+                                    start,
+                                    self.mark,
+                                    "did not find expected hexdecimal number",
+                                ));
+                            };
+                            value = (value << 4) + d;
+                        }
+                        if (0xD800..=0xDFFF).contains(&value) || value > 0x10FFFF {
+                            return Err(scanner_err(
+                                start,
+                                self.mark,
+                                "found invalid Unicode character escape code",
+                            ));
+                        }
+                        s.push(char::from_u32(value).unwrap_or('\u{fffd}'));
+                        for _ in 0..code_length {
+                            self.skip();
+                        }
+                    }
+                } else {
+                    self.read(&mut s);
+                }
+                self.cache(2);
+            }
+            let c = self.ch(0);
+            if single && c == '\'' || !single && c == '"' {
+                break;
+            }
+            while is_blank(self.ch(0)) || is_break(self.ch(0)) {
+                if is_blank(self.ch(0)) {
+                    if !leading_blanks {
+                        self.read(&mut whitespaces);
+                    } else {
+                        self.skip();
+                    }
+                } else if !leading_blanks {
+                    self.cache(2);
+                    whitespaces.clear();
+                    self.read_line(&mut leading_break);
+                    leading_blanks = true;
+                } else {
+                    self.cache(2);
+                    self.read_line(&mut trailing_breaks);
+                }
+            }
+            if leading_blanks {
+                if leading_break.starts_with('\n') {
+                    if trailing_breaks.is_empty() {
+                        s.push(' ');
+                    } else {
+                        s.push_str(&trailing_breaks);
+                    }
+                } else {
+                    s.push_str(&leading_break);
+                    s.push_str(&trailing_breaks);
+                }
+                trailing_breaks.clear();
+                leading_break.clear();
+            } else {
+                s.push_str(&whitespaces);
+                whitespaces.clear();
+            }
+        }
+        self.skip();
+        let end = self.mark;
+        let style = if single {
+            ScalarStyle::Single
+        } else {
+            ScalarStyle::Double
+        };
+        self.push(Tok::Scalar(s, style), start, end);
+        Ok(())
+    }
+
+    fn fetch_plain_scalar(&mut self) -> R<()> {
+        self.save_simple_key()?;
+        self.simple_key_allowed = false;
+        let mut s = String::new();
+        let mut leading_break = String::new();
+        let mut trailing_breaks = String::new();
+        let mut whitespaces = String::new();
+        let mut leading_blanks = false;
+        let indent = self.indent + 1;
+        let start = self.mark;
+        let mut end = self.mark;
+        loop {
+            self.cache(4);
+            if self.doc_indicator_here() {
+                break;
+            }
+            if self.ch(0) == '#' {
+                break;
+            }
+            while !is_blankz(self.ch(0)) {
+                let c = self.ch(0);
+                if (c == ':' && is_blankz(self.ch(1)))
+                    || (self.flow_level > 0 && matches!(c, ',' | '?' | '[' | ']' | '{' | '}'))
+                {
+                    break;
+                }
+                if leading_blanks || !whitespaces.is_empty() {
+                    if leading_blanks {
+                        if leading_break.starts_with('\n') {
+                            if trailing_breaks.is_empty() {
+                                s.push(' ');
+                            } else {
+                                s.push_str(&trailing_breaks);
+                            }
+                        } else {
+                            s.push_str(&leading_break);
+                            s.push_str(&trailing_breaks);
+                        }
+                        trailing_breaks.clear();
+                        leading_break.clear();
+                        leading_blanks = false;
+                    } else {
+                        s.push_str(&whitespaces);
+                        whitespaces.clear();
+                    }
+                }
+                self.read(&mut s);
+                end = self.mark;
+                self.cache(2);
+            }
+            if !(is_blank(self.ch(0)) || is_break(self.ch(0))) {
+                break;
+            }
+            while is_blank(self.ch(0)) || is_break(self.ch(0)) {
+                if is_blank(self.ch(0)) {
+                    if leading_blanks && (self.mark.column as i64) < indent && self.ch(0) == '\t' {
+                        return Err(scanner_err(
+                            start,
+                            self.mark,
+                            "found a tab character that violates indentation",
+                        ));
+                    }
+                    if !leading_blanks {
+                        self.read(&mut whitespaces);
+                    } else {
+                        self.skip();
+                    }
+                } else if !leading_blanks {
+                    self.cache(2);
+                    whitespaces.clear();
+                    self.read_line(&mut leading_break);
+                    leading_blanks = true;
+                } else {
+                    self.cache(2);
+                    self.read_line(&mut trailing_breaks);
+                }
+            }
+            if self.flow_level == 0 && (self.mark.column as i64) < indent {
+                break;
+            }
+        }
+        self.push(Tok::Scalar(s, ScalarStyle::Plain), start, end);
+        if leading_blanks {
+            self.simple_key_allowed = true;
+        }
+        Ok(())
+    }
+
+    fn scan_to_next_token(&mut self) {
+        loop {
+            // yaml.v2 skips a BOM here only when its buffer starts with one (its `is_bom` ignores
+            // the position), which after the reader's own BOM handling practically never happens.
+            while self.ch(0) == ' '
+                || ((self.flow_level > 0 || !self.simple_key_allowed) && self.ch(0) == '\t')
+            {
+                self.skip();
+            }
+            if self.ch(0) == '#' {
+                while !is_breakz(self.ch(0)) {
+                    self.skip();
+                }
+            }
+            if is_break(self.ch(0)) {
+                self.cache(2);
+                self.skip_line();
+                if self.flow_level == 0 {
+                    self.simple_key_allowed = true;
+                }
+            } else {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Runs the Go oracle (tools/yaml-oracle): `CANON_YAML_ORACLE`, else `go build` into a temp dir; a
+//! missing oracle fails the test with the reason, never skips it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use gotmpl::{FloatKind, IntKind, UintKind, Value};
+
+/// One oracle answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub output: String,
+    pub error: String,
+}
+
+fn oracle_path() -> PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        if let Ok(p) = std::env::var("CANON_YAML_ORACLE") {
+            let p = PathBuf::from(p);
+            assert!(p.exists(), "CANON_YAML_ORACLE={} does not exist", p.display());
+            return p;
+        }
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/yaml-oracle");
+        let dir = std::env::temp_dir().join(format!("canon-yaml-oracle-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create temp dir for the oracle");
+        let bin = dir.join("yaml-oracle");
+        let status = Command::new("go")
+            .arg("build")
+            .arg("-o")
+            .arg(&bin)
+            .arg(".")
+            .current_dir(&src)
+            .status()
+            .unwrap_or_else(|e| {
+                panic!("the YAML oracle is needed: set CANON_YAML_ORACLE or install Go (`go build` failed to start: {e})")
+            });
+        assert!(status.success(), "`go build` of tools/yaml-oracle failed ({status}); set CANON_YAML_ORACLE");
+        bin
+    })
+    .clone()
+}
+
+/// Sends every request (JSON objects without id) and returns the answers in order.
+pub fn run(requests: &[serde_json::Value]) -> Vec<Answer> {
+    let mut child = Command::new(oracle_path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the YAML oracle");
+    let mut stdin = child.stdin.take().expect("oracle stdin");
+    let lines: Vec<String> = requests
+        .iter()
+        .map(|r| serde_json::to_string(r).expect("request to JSON"))
+        .collect();
+    let writer = std::thread::spawn(move || {
+        for l in lines {
+            stdin.write_all(l.as_bytes()).expect("write to oracle");
+            stdin.write_all(b"\n").expect("write to oracle");
+        }
+    });
+    let stdout = child.stdout.take().expect("oracle stdout");
+    let mut answers = Vec::with_capacity(requests.len());
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("read oracle");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("oracle answer is JSON");
+        answers.push(Answer {
+            output: v["output"].as_str().unwrap_or_default().to_string(),
+            error: v["error"].as_str().unwrap_or_default().to_string(),
+        });
+    }
+    writer.join().expect("oracle writer");
+    let _ = child.wait();
+    assert_eq!(answers.len(), requests.len(), "oracle answered fewer lines");
+    answers
+}
+
+/// A request for an op on a value.
+pub fn data_req(op: &str, v: &Value) -> serde_json::Value {
+    serde_json::json!({"op": op, "data": typed(v)})
+}
+
+/// A request for an op on a text.
+pub fn text_req(op: &str, text: &str) -> serde_json::Value {
+    serde_json::json!({"op": op, "text": text})
+}
+
+fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
+    } else {
+        format!("{f:e}")
+    }
+}
+
+/// The typed-JSON data encoding of tools/oracle (see its main.go).
+pub fn typed(v: &Value) -> serde_json::Value {
+    use serde_json::json;
+    match v {
+        Value::Nil => serde_json::Value::Null,
+        Value::Bool(b) => json!(b),
+        Value::Int(i, IntKind::Int) => json!(i),
+        Value::Int(i, k) => {
+            let t = match k {
+                IntKind::Int8 => "int8",
+                IntKind::Int16 => "int16",
+                IntKind::Int32 => "int32",
+                _ => "int64",
+            };
+            json!({"$type": t, "value": i.to_string()})
+        }
+        Value::Uint(u, k) => {
+            let t = match k {
+                UintKind::Uint => "uint",
+                UintKind::Uint8 => "uint8",
+                UintKind::Uint16 => "uint16",
+                UintKind::Uint32 => "uint32",
+                _ => "uint64",
+            };
+            json!({"$type": t, "value": u.to_string()})
+        }
+        Value::Float(f, FloatKind::F32) => json!({"$type": "float32", "value": float_text(*f)}),
+        Value::Float(f, FloatKind::F64) => json!({"$type": "float64", "value": float_text(*f)}),
+        Value::String(s) => json!(s.as_ref()),
+        Value::Bytes(b) => json!({"$type": "[]byte", "value": String::from_utf8_lossy(b)}),
+        Value::List(l) => serde_json::Value::Array(l.items.iter().map(typed).collect()),
+        Value::Map(m) => {
+            let e = m.entries.read().expect("map lock");
+            serde_json::Value::Object(e.iter().map(|(k, v)| (k.clone(), typed(v))).collect())
+        }
+        Value::Object(_) => serde_json::Value::Null,
+    }
+}
+
+/// The oracle's `dump` of a Go value (see tools/yaml-oracle/main.go), for canon's values.
+pub fn dump(v: &Value) -> String {
+    let mut s = String::new();
+    dump_to(&mut s, v);
+    s
+}
+
+/// encoding/json's string form without HTML escaping (the oracle's dump quoting).
+fn go_quote(s: &str) -> String {
+    let mut out = String::new();
+    goyaml::json::string(s, false, &mut out);
+    out
+}
+
+fn dump_to(s: &mut String, v: &Value) {
+    match v {
+        Value::Nil => s.push_str("nil"),
+        Value::Bool(b) => s.push_str(&b.to_string()),
+        Value::Int(i, IntKind::Int) => s.push_str(&format!("int:{i}")),
+        Value::Int(i, _) => s.push_str(&format!("int64:{i}")),
+        Value::Uint(u, _) => s.push_str(&format!("uint64:{u}")),
+        Value::Float(f, _) => s.push_str(&format!("float64:{}", go_g(*f))),
+        Value::String(x) => s.push_str(&go_quote(x)),
+        Value::Bytes(b) => s.push_str(&format!("[]uint8:{b:?}")),
+        Value::List(l) => {
+            s.push('[');
+            for (i, e) in l.items.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                dump_to(s, e);
+            }
+            s.push(']');
+        }
+        Value::Map(m) => {
+            let e = m.entries.read().expect("map lock");
+            s.push('{');
+            for (i, (k, v)) in e.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                s.push_str(&go_quote(k));
+                s.push_str(": ");
+                dump_to(s, v);
+            }
+            s.push('}');
+        }
+        Value::Object(o) => s.push_str(&o.type_name()),
+    }
+}
+
+/// strconv.FormatFloat(f, 'g', -1, 64), via the crate's public formatting.
+fn go_g(f: f64) -> String {
+    goyaml::format_float_g(f)
+}
+
+/// The oracle's `dump` of a natively typed yaml.v2 value.
+pub fn dump_node(n: &goyaml::Node) -> String {
+    use goyaml::Node;
+    match n {
+        Node::Null => "nil".into(),
+        Node::Bool(b) => b.to_string(),
+        Node::Int(i) => format!("int:{i}"),
+        Node::Uint(u) => format!("uint64:{u}"),
+        Node::Float(f) => format!("float64:{}", go_g(*f)),
+        Node::Str(s) => go_quote(s),
+        Node::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(dump_node).collect::<Vec<_>>().join(", ")
+        ),
+        Node::Map(entries) => {
+            let mut items: Vec<(String, String)> = entries
+                .iter()
+                .map(|(k, v)| (dump_node(k), dump_node(v)))
+                .collect();
+            items.sort();
+            format!(
+                "map[{}]",
+                items
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+}
