@@ -385,10 +385,10 @@ impl Url {
 
     fn hostname(&self) -> String {
         let mut host = self.host.as_str();
-        if let Some(c) = host.rfind(':') {
-            if valid_optional_port(&host[c..]) {
-                host = &host[..c];
-            }
+        if let Some(c) = host.rfind(':')
+            && valid_optional_port(&host[c..])
+        {
+            host = &host[..c];
         }
         if host.starts_with('[') && host.ends_with(']') && host.len() >= 2 {
             host = &host[1..host.len() - 1];
