@@ -61,7 +61,7 @@ fn normalize(mut m: u64, mut nd: i32, dp: i32) -> Short {
     if m == 0 {
         return Short { m: 0, nd: 0, dp: 0 };
     }
-    while m % 10 == 0 {
+    while m.is_multiple_of(10) {
         m /= 10;
         nd -= 1;
     }
