@@ -13,7 +13,6 @@
 //! validity are fixed too, so rendered manifests do not churn between runs.
 //!
 //! Known differences from Go (each documented where it arises):
-//! - `genPrivateKey "dsa"` is not implemented (returns an error text); rsa, ecdsa, ed25519 are.
 //! - Generated keys, serials and signatures are valid and verify, but are not Go's bytes (they
 //!   cannot be: Go draws from the OS); with a seed they are canon-reproducible.
 //! - `keys`/`values` return sorted order where Go's is random.
