@@ -4,7 +4,7 @@
 //
 // Input, one JSON object per line on stdin:
 //
-//	{"id": "x", "template": "{{.a}}", "data": {...}, "funcs": "go"|"sprig",
+//	{"id": "x", "template": "{{.a}}", "data": {...}, "funcs": "go"|"sprig"|"helm",
 //	 "missingkey": "default"|"zero"|"error", "delims": ["[[", "]]"], "name": "t"}
 //
 // Output, one JSON object per line on stdout, in input order:
@@ -99,6 +99,8 @@ func prepare(line []byte) (req request, t *template.Template, data interface{}, 
 	case "", "go":
 	case "sprig":
 		t.Funcs(sprig.TxtFuncMap())
+	case "helm":
+		t.Funcs(helmFuncMap())
 	default:
 		return req, nil, nil, &response{ID: req.ID, Error: "oracle: unknown funcs " + req.Funcs, Phase: "request"}
 	}

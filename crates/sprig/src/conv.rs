@@ -128,7 +128,7 @@ pub(crate) fn strslice(v: &Value) -> Vec<String> {
 
 /// Go's `int64(f)` on amd64: truncation, and the "integer indefinite" value out of range.
 pub(crate) fn f64_to_i64(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_775_807e18 || f < -9.223_372_036_854_775_808e18 {
+    if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         i64::MIN
     } else {
         f as i64
@@ -270,7 +270,7 @@ pub(crate) fn parse_uint(s0: &str, base: u32) -> Option<u64> {
                 continue;
             }
             b'0'..=b'9' => c - b'0',
-            _ if (b'a'..=b'z').contains(&(c | 0x20)) => (c | 0x20) - b'a' + 10,
+            _ if (c | 0x20).is_ascii_lowercase() => (c | 0x20) - b'a' + 10,
             _ => return None,
         };
         if u32::from(d) >= base {

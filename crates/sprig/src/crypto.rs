@@ -308,6 +308,97 @@ fn make_cert(
     })))
 }
 
+/// DER INTEGER of a non-negative big integer.
+fn der_uint(out: &mut Vec<u8>, v: &num_bigint_dig::BigUint) {
+    let mut b = v.to_bytes_be();
+    if b.is_empty() {
+        b.push(0);
+    }
+    if b[0] & 0x80 != 0 {
+        b.insert(0, 0);
+    }
+    out.push(0x02);
+    der_len(out, b.len());
+    out.extend(b);
+}
+
+fn der_len(out: &mut Vec<u8>, n: usize) {
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+}
+
+/// Go's `dsa.GenerateParameters(L2048N256)` and `dsa.GenerateKey`, as Sprig's
+/// `DSA PRIVATE KEY` (ASN.1 `{0, P, Q, G, Y, X}`).
+fn gen_dsa_pem(rng: &Rng) -> String {
+    use num_bigint_dig::BigUint;
+    use num_bigint_dig::prime::probably_prime;
+    const L: usize = 2048;
+    const N: usize = 256;
+    let one = BigUint::from(1u32);
+    let (p, q) = 'primes: loop {
+        let mut qb = vec![0u8; N / 8];
+        rng.fill(&mut qb);
+        qb[N / 8 - 1] |= 1;
+        qb[0] |= 0x80;
+        let q = BigUint::from_bytes_be(&qb);
+        if !probably_prime(&q, 64) {
+            continue;
+        }
+        for _ in 0..4 * L {
+            let mut pb = vec![0u8; L / 8];
+            rng.fill(&mut pb);
+            pb[L / 8 - 1] |= 1;
+            pb[0] |= 0x80;
+            let p = BigUint::from_bytes_be(&pb);
+            let rem = &p % &q;
+            if rem.bits() == 0 {
+                continue;
+            }
+            let p = p - (rem - &one);
+            if p.bits() < L || !probably_prime(&p, 64) {
+                continue;
+            }
+            break 'primes (p, q);
+        }
+    };
+    let e = (&p - &one) / &q;
+    let mut h = BigUint::from(2u32);
+    let g = loop {
+        let g = h.modpow(&e, &p);
+        if g != one {
+            break g;
+        }
+        h += &one;
+    };
+    let x = loop {
+        let mut xb = vec![0u8; q.bits() / 8];
+        rng.fill(&mut xb);
+        let x = BigUint::from_bytes_be(&xb);
+        if x.bits() != 0 && x < q {
+            break x;
+        }
+    };
+    let y = g.modpow(&x, &p);
+    let mut body = Vec::new();
+    der_uint(&mut body, &BigUint::from(0u32));
+    for v in [&p, &q, &g, &y, &x] {
+        der_uint(&mut body, v);
+    }
+    let mut der = vec![0x30];
+    der_len(&mut der, body.len());
+    der.extend(body);
+    pem_encode("DSA PRIVATE KEY", &der)
+}
+
 const MP_SEED: &str = "com.lyndir.masterpassword";
 
 fn templates(kind: &str) -> Option<&'static [&'static str]> {
@@ -451,7 +542,8 @@ fn decrypt_aes(password: &str, crypt64: &str) -> R {
     if crypt.len() < 16 {
         return Err(format!(
             "runtime error: slice bounds out of range [:16] with capacity {}",
-            crypt.len()
+            // Go decodes into a buffer of DecodedLen(len(input)) bytes.
+            crypt64.len() / 4 * 3
         ));
     }
     let (iv, body) = crypt.split_at(16);
@@ -574,11 +666,7 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
             "ed25519" => Ok(Key::Ed(Box::new(ed25519_dalek::SigningKey::generate(
                 &mut crng(&rng),
             )))),
-            "dsa" => {
-                return Ok(Value::string(
-                    "failed to generate dsa params: DSA is not supported by canon",
-                ));
-            }
+            "dsa" => return Ok(Value::string(gen_dsa_pem(&rng))),
             other => return Ok(Value::string(format!("Unknown type {other}"))),
         };
         Ok(Value::string(match key {

@@ -303,18 +303,18 @@ fn next_std(l: &str) -> (&str, Option<Std>, &str) {
                 }
             }
             b'0' => {
-                if let Some(&c) = b.get(i + 1) {
-                    if (b'1'..=b'6').contains(&c) {
-                        let s = [
-                            Std::ZeroMonth,
-                            Std::ZeroDay,
-                            Std::ZeroHour12,
-                            Std::ZeroMinute,
-                            Std::ZeroSecond,
-                            Std::Year,
-                        ][(c - b'1') as usize];
-                        return r(s, 2);
-                    }
+                if let Some(&c) = b.get(i + 1)
+                    && (b'1'..=b'6').contains(&c)
+                {
+                    let s = [
+                        Std::ZeroMonth,
+                        Std::ZeroDay,
+                        Std::ZeroHour12,
+                        Std::ZeroMinute,
+                        Std::ZeroSecond,
+                        Std::Year,
+                    ][(c - b'1') as usize];
+                    return r(s, 2);
                 }
                 if has(i, "002") {
                     return r(Std::ZeroYearDay, 3);
@@ -363,23 +363,23 @@ fn next_std(l: &str) -> (&str, Option<Std>, &str) {
                 }
             }
             c @ (b'.' | b',') => {
-                if let Some(&d) = b.get(i + 1) {
-                    if d == b'0' || d == b'9' {
-                        let mut j = i + 1;
-                        while j < b.len() && b[j] == d {
-                            j += 1;
-                        }
-                        if !b.get(j).is_some_and(u8::is_ascii_digit) {
-                            return (
-                                &l[..i],
-                                Some(Std::Frac {
-                                    nines: d == b'9',
-                                    n: j - i - 1,
-                                    sep: char::from(c),
-                                }),
-                                &l[j..],
-                            );
-                        }
+                if let Some(&d) = b.get(i + 1)
+                    && (d == b'0' || d == b'9')
+                {
+                    let mut j = i + 1;
+                    while j < b.len() && b[j] == d {
+                        j += 1;
+                    }
+                    if !b.get(j).is_some_and(u8::is_ascii_digit) {
+                        return (
+                            &l[..i],
+                            Some(Std::Frac {
+                                nines: d == b'9',
+                                n: j - i - 1,
+                                sep: char::from(c),
+                            }),
+                            &l[j..],
+                        );
                     }
                 }
             }
@@ -515,11 +515,11 @@ pub(crate) fn parse_duration(orig: &str) -> Result<i64, String> {
     let err = |m: &str| format!("time: {m} {}", tquote(orig));
     let mut s = orig;
     let mut neg = false;
-    if let Some(c) = s.chars().next() {
-        if c == '-' || c == '+' {
-            neg = c == '-';
-            s = &s[1..];
-        }
+    if let Some(c) = s.chars().next()
+        && (c == '-' || c == '+')
+    {
+        neg = c == '-';
+        s = &s[1..];
     }
     if s == "0" {
         return Ok(0);

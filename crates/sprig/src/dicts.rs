@@ -258,10 +258,11 @@ pub(crate) fn deep_merge(dst: &Arc<Map>, src: &Arc<Map>, overwrite: bool) -> Res
             }
             _ => {}
         }
-        if let Some(dv) = &d {
-            if !empty(dv) && (is_slice(&s) || matches!((&s, dv), (Value::Map(_), Value::Map(_)))) {
-                continue;
-            }
+        if let Some(dv) = &d
+            && !empty(dv)
+            && (is_slice(&s) || matches!((&s, dv), (Value::Map(_), Value::Map(_))))
+        {
+            continue;
         }
         if overwrite || d.as_ref().is_none_or(empty) {
             set(&key, s, &src.elem)?;

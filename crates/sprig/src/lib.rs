@@ -9,6 +9,17 @@
 //!
 //! Random and crypto functions draw from one generator per function map: the OS's by default,
 //! or a ChaCha stream from [`Options::seed`] so that the same input renders the same bytes.
+//! With [`Options::now`] pinned as well, `now`, the date functions and generated certificates'
+//! validity are fixed too, so rendered manifests do not churn between runs.
+//!
+//! Known differences from Go (each documented where it arises):
+//! - Generated keys, serials and signatures are valid and verify, but are not Go's bytes (they
+//!   cannot be: Go draws from the OS); with a seed they are canon-reproducible.
+//! - `keys`/`values` return sorted order where Go's is random.
+//! - Go strings may hold invalid UTF-8 (`trunc`, `substr`, `b64dec`...); canon's hold U+FFFD per
+//!   invalid byte, which is what Go's own decoders (and the oracle's JSON) make of them.
+//! - Regex patterns go through Rust's `regex` crate after translation; syntax Go rejects is
+//!   rejected with Go's messages for the common cases, rarer messages may differ.
 
 mod conv;
 mod crypto;
@@ -25,6 +36,7 @@ mod reflect;
 mod regex;
 mod semver;
 mod strings;
+mod urls;
 
 use std::sync::{Arc, Mutex};
 
@@ -149,6 +161,7 @@ pub fn funcs(opts: &Options) -> FuncMap {
     dates::register(&mut r, &env);
     crypto::register(&mut r, &env);
     os::register(&mut r, &env);
+    urls::register(&mut r, &env);
     if opts.helm {
         r.map.remove("env");
         r.map.remove("expandenv");

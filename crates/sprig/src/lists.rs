@@ -187,7 +187,7 @@ pub(crate) fn register(r: &mut Reg, _env: &crate::Env) {
                 match l.get(ix as usize) {
                     Some(v) if ix >= 0 => part.push(v.clone()),
                     _ => {
-                        return Err(format!("reflect: slice index out of range"));
+                        return Err("reflect: slice index out of range".to_string());
                     }
                 }
             }

@@ -205,7 +205,7 @@ pub(crate) fn go_pow(x: f64, y: f64) -> f64 {
         return x.powf(y);
     }
     let yi = y.abs();
-    if yi >= 9.223_372_036_854_775_808e18 {
+    if yi >= 9.223_372_036_854_776e18 {
         return if (x.abs() < 1.0) == (y > 0.0) {
             0.0
         } else {

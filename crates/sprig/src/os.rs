@@ -90,7 +90,7 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
             .map(|it| it.map(|sa| sa.ip().to_string()).collect())
             .unwrap_or_default();
         if addrs.is_empty() {
-            return Err("runtime error: invalid argument to Intn".into());
+            return Err("invalid argument to Intn".into());
         }
         Ok(Value::string(
             &addrs[rng.below(addrs.len() as u64) as usize],

@@ -93,6 +93,19 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
                     _ => None,
                 }
             };
+            let go_escape_ok = match n {
+                'a' | 'f' | 'n' | 'r' | 't' | 'v' | 'x' | 'p' | 'P' | 'd' | 'D' | 's' | 'S'
+                | 'w' | 'W' | 'b' | 'B' | 'A' | 'z' | 'Q' | '0' => true,
+                '1'..='7' => cs.get(i + 2).is_some_and(|c| ('0'..='7').contains(c)),
+                c => c.is_ascii() && !c.is_ascii_alphanumeric(),
+            };
+            if !go_escape_ok {
+                let mut e = format!("\\{n}");
+                if n.is_ascii_digit() {
+                    e = format!("\\{n}");
+                }
+                return Err(format!("invalid escape sequence: `{e}`"));
+            }
             if n == 'Q' {
                 // \Q...\E: literal text.
                 let mut j = i + 2;
@@ -124,6 +137,17 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
                     // POSIX class: copy through its closing ":]".
                     let rest: String = cs[i..].iter().collect();
                     if let Some(end) = rest.find(":]") {
+                        let name = rest[2..end].trim_start_matches('^');
+                        const NAMES: [&str; 14] = [
+                            "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower",
+                            "print", "punct", "space", "upper", "word", "xdigit",
+                        ];
+                        if !NAMES.contains(&name) {
+                            return Err(format!(
+                                "invalid character class range: `{}`",
+                                &rest[..end + 2]
+                            ));
+                        }
                         out.push_str(&rest[..end + 2]);
                         i += rest[..end + 2].chars().count();
                         class_start = false;
@@ -131,6 +155,16 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
                     }
                 }
                 out.push_str("\\[");
+            } else if c != '\\'
+                && cs.get(i + 1) == Some(&'-')
+                && cs
+                    .get(i + 2)
+                    .is_some_and(|h| *h != ']' && *h != '\\' && *h < c)
+            {
+                return Err(format!(
+                    "invalid character class range: `{c}-{}`",
+                    cs[i + 2]
+                ));
             } else if matches!(c, '&' | '~') || (c == '-' && cs.get(i + 1) == Some(&'-')) {
                 out.push('\\');
                 out.push(c);

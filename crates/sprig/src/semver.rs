@@ -343,7 +343,7 @@ fn tilde(v: &Version, c: &Constraint) -> bool {
     if v.major != c.con.major {
         return false;
     }
-    !(v.minor != c.con.minor && !c.minor_dirty)
+    v.minor == c.con.minor || c.minor_dirty
 }
 
 fn caret(v: &Version, c: &Constraint) -> bool {

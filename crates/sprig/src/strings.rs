@@ -317,7 +317,7 @@ fn is_separator(r: char) -> bool {
     if r.is_ascii() {
         return !(r.is_ascii_alphanumeric() || r == '_');
     }
-    if is_letter(r) || r.is_numeric() && r.to_digit(10).is_some() {
+    if is_letter(r) || r.is_numeric() {
         return false;
     }
     is_space(r)

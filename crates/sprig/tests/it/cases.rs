@@ -74,3 +74,8 @@ fn sprig_test_rows() {
 fn generated_families() {
     replay("generated.jsonl");
 }
+
+#[test]
+fn helm_variant_rows() {
+    replay("helm.jsonl");
+}

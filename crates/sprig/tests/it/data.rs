@@ -23,10 +23,10 @@ pub fn value(j: &J) -> Value {
         J::String(s) => Value::string(s),
         J::Array(a) => Value::list(a.iter().map(value).collect()),
         J::Object(o) => {
-            if o.len() == 2 {
-                if let (Some(J::String(t)), Some(v)) = (o.get("$type"), o.get("value")) {
-                    return typed(t, v);
-                }
+            if o.len() == 2
+                && let (Some(J::String(t)), Some(v)) = (o.get("$type"), o.get("value"))
+            {
+                return typed(t, v);
             }
             Value::map(o.iter().map(|(k, v)| (k.clone(), value(v))))
         }
@@ -108,19 +108,19 @@ pub fn run(case: &J, funcs: &gotmpl::FuncMap) -> Outcome {
     let name = case["name"].as_str().unwrap_or("t");
     let mut t = Template::new(name);
     t.funcs(funcs.clone());
-    if let Some(d) = case["delims"].as_array() {
-        if d.len() == 2 {
-            t.delims(d[0].as_str().unwrap_or(""), d[1].as_str().unwrap_or(""));
-        }
+    if let Some(d) = case["delims"].as_array()
+        && d.len() == 2
+    {
+        t.delims(d[0].as_str().unwrap_or(""), d[1].as_str().unwrap_or(""));
     }
-    if let Some(mk) = case["missingkey"].as_str() {
-        if let Err(e) = t.option(&format!("missingkey={mk}")) {
-            return Outcome {
-                output: String::new(),
-                error: e.to_string(),
-                phase: "option".into(),
-            };
-        }
+    if let Some(mk) = case["missingkey"].as_str()
+        && let Err(e) = t.option(&format!("missingkey={mk}"))
+    {
+        return Outcome {
+            output: String::new(),
+            error: e.to_string(),
+            phase: "option".into(),
+        };
     }
     if let Err(e) = t.parse(case["template"].as_str().unwrap_or("")) {
         return Outcome {

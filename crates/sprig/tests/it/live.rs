@@ -2,7 +2,8 @@
 //! canon and by the Go oracle (`tools/oracle`: real `text/template` + Sprig v3.3.0), which must
 //! agree byte for byte (output, error text, phase). Ignored by plain `cargo test`; `scripts/test`
 //! runs it. The oracle comes from `$CANON_ORACLE` or is built with `go build`; if neither works
-//! the test fails saying why. `SPRIG_DIFF_SEED` replays a run, `SPRIG_DIFF_PER_FUNC` sizes it.
+//! the test fails saying why. `SPRIG_DIFF_SEED` replays a run (`random` for a fresh one; the
+//! default is fixed so CI is reproducible), `SPRIG_DIFF_PER_FUNC` sizes it (default 60).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -237,6 +238,11 @@ const FUNCS: &[(&str, &str)] = &[
     ("derivePassword", "usss"),
     ("decryptAES", "ss"),
     ("mustDateModify", "p"),
+    ("urlParse", "U"),
+    ("urlJoin", "v"),
+    ("toDate", "tT"),
+    ("mustToDate", "tT"),
+    ("regexReplaceAll", "rsR"),
 ];
 
 const REGEXES: &[&str] = &[
@@ -259,6 +265,24 @@ const REGEXES: &[&str] = &[
     r"(",
     r"*a",
     r"a**",
+    r"a{1001}",
+    r"[z-a]",
+    r"(?<n>x)",
+    r"\Qa.b\E",
+    r"(?i:x)+",
+    r"\pZ",
+    r"[[:foo:]]",
+    r"x{2,1}",
+    r"a\z",
+    r"(?U)a+",
+    r"a{,3}",
+    r"[\d-z]",
+    r"\x41",
+    r"[a-]",
+    r"(?m)$",
+    r"\C",
+    r"a|*",
+    r"())",
 ];
 const VERSIONS: &[&str] = &[
     "1.2.3",
@@ -303,6 +327,29 @@ fn arg(g: &mut Gen, kind: char) -> (J, Option<&'static str>) {
         'p' => (json!(*g.pick(DURATIONS)), None),
         't' => (json!(*g.pick(LAYOUTS)), None),
         'z' => (json!(*g.pick(ZONES)), None),
+        'U' => (
+            json!(format!(
+                "{}{}{}",
+                g.pick(&["http://", "https://", "", "mailto:", "//", "s3:"]),
+                gen_str(g),
+                g.pick(&["/a b", "?q=1", "#f%20", "@h:80", "", "%zz", "[::1]"])
+            )),
+            None,
+        ),
+        'T' => (
+            json!(format!(
+                "{}-{:02}-{:02}{}",
+                1990 + g.below(50),
+                g.below(14),
+                g.below(33),
+                g.pick(&["", " 10:00:00", "T01:02:03Z", " x"])
+            )),
+            None,
+        ),
+        'R' => (
+            json!(*g.pick(&["$1", "${1}x", "$1x", "$$", "[$0]", "${n}", "$"])),
+            None,
+        ),
         _ => (gen_value(g, 0), None),
     }
 }
@@ -333,15 +380,19 @@ fn oracle() -> Result<PathBuf, String> {
 #[ignore = "needs the Go oracle (CANON_ORACLE or a Go toolchain); run by scripts/test"]
 fn live_differential_against_go() {
     let bin = oracle().unwrap_or_else(|e| panic!("live differential test cannot run: {e}"));
-    let seed: u64 = std::env::var("SPRIG_DIFF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
+    // A fixed default keeps CI reproducible; SPRIG_DIFF_SEED=random explores new inputs.
+    let seed: u64 = match std::env::var("SPRIG_DIFF_SEED").as_deref() {
+        Ok("random") => {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(1, |d| d.as_nanos() as u64)
                 | 1
-        });
+        }
+        Ok(s) => s
+            .parse()
+            .unwrap_or_else(|_| panic!("SPRIG_DIFF_SEED={s}: not a number or `random`")),
+        Err(_) => 20_261_128,
+    };
     let per: usize = std::env::var("SPRIG_DIFF_PER_FUNC")
         .ok()
         .and_then(|s| s.parse().ok())

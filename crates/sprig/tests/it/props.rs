@@ -114,6 +114,18 @@ fn with_key_forms_use_the_given_key() {
     std::fs::write(dir.join("c.pem"), parts[1]).expect("write");
     let v = openssl(&["verify", "-CAfile", "ca.pem", "c.pem"], &dir);
     assert!(v.contains("c.pem: OK"), "{v}");
+    let dsa = render(r#"{{ genPrivateKey "dsa" }}"#);
+    assert!(
+        dsa.starts_with("-----BEGIN DSA PRIVATE KEY-----\n"),
+        "{dsa}"
+    );
+    std::fs::write(dir.join("dsa.pem"), &dsa).expect("write");
+    let text = openssl(&["dsa", "-in", "dsa.pem", "-noout", "-text"], &dir);
+    assert!(text.contains("2048 bit"), "{text}");
+    let rsa = render(r#"{{ genPrivateKey "rsa" }}"#);
+    std::fs::write(dir.join("rsa.pem"), &rsa).expect("write");
+    let check = openssl(&["rsa", "-in", "rsa.pem", "-check", "-noout"], &dir);
+    assert!(check.contains("RSA key ok"), "{check}");
     let ed = render(r#"{{ genPrivateKey "ed25519" }}"#);
     assert!(ed.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{ed}");
     let _ = std::fs::remove_dir_all(&dir);
