@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # gen_floats.py ORACLE SEED N writes N random float cases (float64 and float32: random bit patterns,
 # short decimals, exact ties) each printed with 23 float verbs; "want" comes from the Go oracle.
-# floats.jsonl is `gen_floats.py ORACLE 7 300`; run larger ones through the ignored extra_case_file test.
+# floats.jsonl is `gen_floats.py ORACLE 7 300`; run larger ones with GOTMPL_FMT_CASES=FILE through the oracle_cases test.
 import json, random, struct, subprocess, sys
 random.seed(int(sys.argv[2]))
 N = int(sys.argv[3])

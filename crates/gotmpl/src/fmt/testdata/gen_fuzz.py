@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # gen_fuzz.py ORACLE SEED N writes N random printf cases: random literal text, flags, widths, precisions,
 # argument indexes, stars and verbs (valid or not) over 0-4 random operands; "want" comes from the Go oracle.
-# fuzz.jsonl is `gen_fuzz.py ORACLE 7 1500`; run larger ones through the ignored extra_case_file test.
+# fuzz.jsonl is `gen_fuzz.py ORACLE 7 1500`; run larger ones with GOTMPL_FMT_CASES=FILE through the oracle_cases test.
 import json, random, subprocess, sys
 random.seed(int(sys.argv[2]))
 N = int(sys.argv[3])

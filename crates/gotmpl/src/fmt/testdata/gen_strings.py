@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # gen_strings.py ORACLE SEED N writes N random cases of strings, byte slices (all Unicode planes) and runes
 # under the quoting, hex and padding verbs; "want" comes from the Go oracle.
-# strings.jsonl is `gen_strings.py ORACLE 7 800`; run larger ones through the ignored extra_case_file test.
+# strings.jsonl is `gen_strings.py ORACLE 7 800`; run larger ones with GOTMPL_FMT_CASES=FILE through the oracle_cases test.
 import json, random, subprocess, sys
 random.seed(int(sys.argv[2]))
 N = int(sys.argv[3])
