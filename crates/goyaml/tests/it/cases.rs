@@ -225,9 +225,12 @@ fn committed_cases() {
 /// Every YAML file of the shared corpus (real charts' values, templates' fixtures, helm's goldens)
 /// read as values and written back with toYaml, against the live oracle.
 #[test]
-#[ignore = "needs the Go YAML oracle and /work/shared/corpus (scripts/test)"]
+#[ignore = "needs the Go YAML oracle and ../shared/corpus beside the repository (scripts/test)"]
 fn corpus_values() {
-    let root = std::env::var("CANON_CORPUS").unwrap_or_else(|_| "/work/shared/corpus".to_string());
+    // The corpus sits beside the repository (`../shared/corpus`), in CI's clone as here.
+    let root = std::env::var("CANON_CORPUS").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus").to_string()
+    });
     let mut files = Vec::new();
     let mut stack = vec![std::path::PathBuf::from(&root)];
     while let Some(d) = stack.pop() {
