@@ -9,13 +9,16 @@
 //! ```
 //! use gotmpl::{Func, Template, Value};
 //!
+//! # fn main() -> Result<(), gotmpl::Error> {
 //! let mut t = Template::new("t");
 //! t.func("upper", Func::fn1(|s: String| s.to_uppercase()));
-//! t.parse(r#"{{define "x"}}[{{.}}]{{end}}{{range .l}}{{template "x" upper .}}{{end}}"#).unwrap();
+//! t.parse(r#"{{define "x"}}[{{.}}]{{end}}{{range .l}}{{template "x" upper .}}{{end}}"#)?;
 //! let data = Value::map([("l".to_string(), Value::list(vec![Value::string("a"), Value::string("b")]))]);
 //! let mut out = String::new();
-//! t.execute(&mut out, &data).unwrap();
+//! t.execute(&mut out, &data)?;
 //! assert_eq!(out, "[A][B]");
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! - [`Template`] is a set of named templates (Go's `*template.Template`): parse once, execute
