@@ -117,6 +117,12 @@ pub trait Object: Send + Sync + fmt::Debug {
     fn truth(&self) -> bool {
         !self.is_nil()
     }
+    /// The object as Go's `json.Marshal` writes it (struct fields in declaration order, JSON
+    /// tags, `omitempty`), for `toJson`/`toYaml` of host objects such as `.Chart`; `None` where
+    /// Go's encoder would reject the type.
+    fn marshal_json(&self) -> Option<String> {
+        None
+    }
     /// The value if this is a Go `complex128` (used for template complex constants).
     #[doc(hidden)]
     fn complex(&self) -> Option<(f64, f64)> {

@@ -1,0 +1,40 @@
+//! Helm charts rendered natively: loading, dependencies, values, `.Files`, `.Capabilities`,
+//! Helm's template functions and output assembly, byte-identical to `helm template`.
+//!
+//! The pipeline mirrors helm's `action.Install` in client-only mode, one module per stage:
+//! [`loader`] reads a chart directory or archive into a [`chart::Chart`] tree; [`values`]
+//! merges user values and coalesces them with chart defaults, [`dependencies`] drops disabled
+//! subcharts and imports values, [`schema`] validates; [`engine`] executes every template with
+//! [`capabilities`] and [`files`] exposed as Go objects; [`releaseutil`] sorts and splits the
+//! result and [`action`] assembles what `helm template` prints. Where helm v3 and v4 differ,
+//! [`HelmVersion`] picks the behaviour (v4 by default).
+
+pub mod action;
+pub mod capabilities;
+pub mod chart;
+pub mod dependencies;
+pub mod engine;
+pub mod files;
+pub mod ignore;
+pub mod loader;
+pub mod releaseutil;
+pub mod schema;
+pub mod values;
+
+pub use chart::Chart;
+pub use goyaml::HelmVersion;
+
+/// Any failure of the pipeline, carrying the message helm prints (after its `Error: ` prefix).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Load(#[from] loader::LoadError),
+    #[error(transparent)]
+    Values(#[from] values::ValuesError),
+    #[error(transparent)]
+    Schema(#[from] schema::SchemaError),
+    #[error(transparent)]
+    Render(#[from] engine::RenderError),
+    #[error(transparent)]
+    Action(#[from] action::ActionError),
+}
