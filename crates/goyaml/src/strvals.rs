@@ -786,19 +786,17 @@ fn json_extent(s: &[char], start: usize) -> Option<usize> {
         loop {
             match *s.get(j)? {
                 '"' => return Some(j + 1),
-                '\\' => {
-                    match *s.get(j + 1)? {
-                        '"' | '\\' | '/' | 'b' | 'f' | 'n' | 'r' | 't' => j += 2,
-                        'u' => {
-                            let hex = s.get(j + 2..j + 6)?;
-                            if !hex.iter().all(char::is_ascii_hexdigit) {
-                                return None;
-                            }
-                            j += 6;
+                '\\' => match *s.get(j + 1)? {
+                    '"' | '\\' | '/' | 'b' | 'f' | 'n' | 'r' | 't' => j += 2,
+                    'u' => {
+                        let hex = s.get(j + 2..j + 6)?;
+                        if !hex.iter().all(char::is_ascii_hexdigit) {
+                            return None;
                         }
-                        _ => return None,
+                        j += 6;
                     }
-                }
+                    _ => return None,
+                },
                 c if (c as u32) < 0x20 => return None,
                 _ => j += 1,
             }

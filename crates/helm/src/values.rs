@@ -55,8 +55,8 @@ pub fn merge_values_with(
         let path = path.to_string_lossy();
         let raw = read::read_file(&path, stdin).map_err(err)?;
         let text = String::from_utf8_lossy(&raw);
-        let current = load_values(&text, compat)
-            .map_err(|e| err(format!("failed to parse {path}: {e}")))?;
+        let current =
+            load_values(&text, compat).map_err(|e| err(format!("failed to parse {path}: {e}")))?;
         base = merge_maps(&base, &current);
     }
     for value in &opts.set_json {
@@ -79,7 +79,10 @@ pub fn merge_values_with(
     }
     for value in &opts.set_string {
         if let Some(e) = strvals::parse_into(value, &base, strvals::Into::SetString, compat) {
-            return Err(err(format!("failed parsing --set-string data: {}", e.message)));
+            return Err(err(format!(
+                "failed parsing --set-string data: {}",
+                e.message
+            )));
         }
     }
     for value in &opts.set_file {
@@ -89,12 +92,18 @@ pub fn merge_values_with(
         };
         if let Some(e) = strvals::parse_into(value, &base, strvals::Into::File(&mut reader), compat)
         {
-            return Err(err(format!("failed parsing --set-file data: {}", e.message)));
+            return Err(err(format!(
+                "failed parsing --set-file data: {}",
+                e.message
+            )));
         }
     }
     for value in &opts.set_literal {
         if let Some(e) = strvals::parse_into(value, &base, strvals::Into::Literal, compat) {
-            return Err(err(format!("failed parsing --set-literal data: {}", e.message)));
+            return Err(err(format!(
+                "failed parsing --set-literal data: {}",
+                e.message
+            )));
         }
     }
     Ok(base)
@@ -248,7 +257,10 @@ pub fn to_render_values_logged(
 
 /// A fresh `map[string]interface{}` holding `entries`.
 pub(crate) fn map_of(entries: Vec<(String, Value)>) -> Value {
-    Value::Map(Arc::new(Map::from_entries(gotmpl::ElemType::Interface, entries)))
+    Value::Map(Arc::new(Map::from_entries(
+        gotmpl::ElemType::Interface,
+        entries,
+    )))
 }
 
 /// Go's `%v` of a value (for helm's warnings and `fmt.Sprintf("%v", ...)`).

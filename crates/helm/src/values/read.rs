@@ -5,7 +5,10 @@
 use std::io::Read;
 
 /// helm's `readFile`, with Go's error texts.
-pub(crate) fn read_file(path: &str, stdin: &mut dyn FnMut() -> Result<Vec<u8>, String>) -> Result<Vec<u8>, String> {
+pub(crate) fn read_file(
+    path: &str,
+    stdin: &mut dyn FnMut() -> Result<Vec<u8>, String>,
+) -> Result<Vec<u8>, String> {
     if path.trim() == "-" {
         return stdin();
     }
@@ -29,7 +32,8 @@ pub(crate) fn read_stdin() -> Result<Vec<u8>, String> {
 
 /// `os.ReadFile(path)` with Go's `*PathError` text.
 fn read_local(path: &str) -> Result<Vec<u8>, String> {
-    let mut f = std::fs::File::open(path).map_err(|e| format!("open {path}: {}", errno_text(&e)))?;
+    let mut f =
+        std::fs::File::open(path).map_err(|e| format!("open {path}: {}", errno_text(&e)))?;
     let mut buf = Vec::new();
     f.read_to_end(&mut buf)
         .map_err(|e| format!("read {path}: {}", errno_text(&e)))?;
@@ -85,13 +89,15 @@ fn url_scheme(raw: &str) -> Result<String, String> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' {
-            let ok = i + 2 < b.len() + 0
-                && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            let ok = b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
                 && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
             if !ok {
                 let end = (i + 3).min(b.len());
                 let bad = String::from_utf8_lossy(&b[i..end]);
-                return Err(format!("parse {quoted}: invalid URL escape {}", go_quote(&bad)));
+                return Err(format!(
+                    "parse {quoted}: invalid URL escape {}",
+                    go_quote(&bad)
+                ));
             }
             i += 3;
         } else {
@@ -110,7 +116,9 @@ fn go_quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -148,14 +156,20 @@ mod tests {
 
     #[test]
     fn documents_split_like_yaml_reader() {
-        assert_eq!(yaml_documents("a: 1\n---\nb: 2\n").unwrap(), ["a: 1\n", "b: 2\n"]);
+        assert_eq!(
+            yaml_documents("a: 1\n---\nb: 2\n").unwrap(),
+            ["a: 1\n", "b: 2\n"]
+        );
         // A leading separator stays in the first document; a trailing one ends nothing.
         assert_eq!(yaml_documents("---\na: 1\n---\n").unwrap(), ["---\na: 1\n"]);
         assert_eq!(
             yaml_documents("a: 1\n---x\n").unwrap_err(),
             "invalid Yaml document separator: x"
         );
-        assert_eq!(yaml_documents("a: 1\n--- # c\nb: 2").unwrap(), ["a: 1\n", "b: 2"]);
+        assert_eq!(
+            yaml_documents("a: 1\n--- # c\nb: 2").unwrap(),
+            ["a: 1\n", "b: 2"]
+        );
     }
 
     #[test]

@@ -1,0 +1,327 @@
+//! Values (`-f`, `--set*`, coalescing) against helm's own output: fixture charts under
+//! `tests/fixtures/values` whose templates print `{{ toJson .Values }}`, each case's expected
+//! output written by real helm v4 and v3 (`tests/fixtures/values/regen`, and re-checked live by
+//! the ignored `cases_match_live_helm`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use gotmpl::Value;
+use helm::HelmVersion;
+use helm::chart::{Chart, Dependency, File, Metadata};
+use helm::values::ValueOptions;
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/values")
+}
+
+fn str_field(m: &Value, k: &str) -> String {
+    match m {
+        Value::Map(m) => match m.entries.read().expect("lock").get(k) {
+            Some(Value::String(s)) => s.to_string(),
+            Some(Value::Float(f, _)) => goyaml::format_float_g(*f),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+fn field(m: &Value, k: &str) -> Option<Value> {
+    match m {
+        Value::Map(m) => m.entries.read().expect("lock").get(k).cloned(),
+        _ => None,
+    }
+}
+
+fn list(v: Option<Value>) -> Vec<Value> {
+    match v {
+        Some(Value::List(l)) => l.items.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// A minimal chart-directory reader for these fixtures (Chart.yaml, values.yaml,
+/// values.schema.json, templates, charts/*), so the values work is testable before and apart
+/// from the loader.
+pub fn load_fixture(dir: &Path, compat: HelmVersion) -> Chart {
+    let text = std::fs::read_to_string(dir.join("Chart.yaml")).expect("Chart.yaml");
+    let meta = goyaml::sigs_unmarshal(&text, goyaml::Target::Map("map[string]interface {}"))
+        .expect("Chart.yaml parses");
+    let dependencies = list(field(&meta, "dependencies"))
+        .iter()
+        .map(|d| Dependency {
+            name: str_field(d, "name"),
+            version: str_field(d, "version"),
+            repository: str_field(d, "repository"),
+            condition: str_field(d, "condition"),
+            tags: list(field(d, "tags"))
+                .iter()
+                .map(|t| match t {
+                    Value::String(s) => s.to_string(),
+                    _ => String::new(),
+                })
+                .collect(),
+            enabled: false,
+            import_values: list(field(d, "import-values")),
+            alias: str_field(d, "alias"),
+        })
+        .collect();
+    let metadata = Metadata {
+        name: str_field(&meta, "name"),
+        version: str_field(&meta, "version"),
+        api_version: str_field(&meta, "apiVersion"),
+        chart_type: str_field(&meta, "type"),
+        dependencies,
+        ..Metadata::default()
+    };
+    let values = match std::fs::read_to_string(dir.join("values.yaml")) {
+        Ok(t) => helm::values::load_values(&t, compat).expect("values.yaml parses"),
+        Err(_) => Value::map([]),
+    };
+    let schema = std::fs::read(dir.join("values.schema.json")).ok();
+    let mut templates = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir.join("templates")) {
+        let mut names: Vec<String> = rd
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for n in names {
+            templates.push(File {
+                name: format!("templates/{n}"),
+                data: std::fs::read(dir.join("templates").join(&n)).expect("template"),
+            });
+        }
+    }
+    let mut deps = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir.join("charts")) {
+        let mut names: Vec<PathBuf> = rd.map(|e| e.expect("entry").path()).collect();
+        names.sort();
+        for p in names.into_iter().filter(|p| p.is_dir()) {
+            deps.push(load_fixture(&p, compat));
+        }
+    }
+    Chart {
+        metadata,
+        values,
+        schema,
+        templates,
+        dependencies: deps,
+        ..Chart::default()
+    }
+}
+
+/// A case's command line: the chart, then helm's flags.
+struct Case {
+    chart: PathBuf,
+    opts: ValueOptions,
+    skip_schema: bool,
+    args: Vec<String>,
+}
+
+fn read_case(path: &Path) -> Case {
+    let text = std::fs::read_to_string(path).expect("case file");
+    let mut lines = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let chart = fixtures().join(lines.next().expect("chart line"));
+    let mut opts = ValueOptions::default();
+    let mut skip_schema = false;
+    let mut args = Vec::new();
+    for l in lines {
+        args.push(l.to_string());
+        let (flag, val) = l.split_once(' ').unwrap_or((l, ""));
+        let val = val.to_string();
+        match flag {
+            "-f" | "--values" => opts.values_files.push(PathBuf::from(val)),
+            "--set" => opts.set.push(val),
+            "--set-string" => opts.set_string.push(val),
+            "--set-json" => opts.set_json.push(val),
+            "--set-file" => opts.set_file.push(val),
+            "--set-literal" => opts.set_literal.push(val),
+            "--skip-schema-validation" => skip_schema = true,
+            other => panic!("unknown flag {other} in {}", path.display()),
+        }
+    }
+    Case {
+        chart,
+        opts,
+        skip_schema,
+        args,
+    }
+}
+
+/// What canon makes of a case, in the shape of helm's output: template path → `toJson .Values`
+/// of that chart, or the error.
+fn canon_outcome(case: &Case, compat: HelmVersion) -> Result<BTreeMap<String, String>, String> {
+    let mut chart = load_fixture(&case.chart, compat);
+    // -f paths in cases are relative to the fixtures directory, as helm runs there.
+    let cwd = std::env::current_dir().expect("cwd");
+    std::env::set_current_dir(fixtures()).expect("chdir");
+    let vals = helm::values::merge_values(&case.opts, compat);
+    std::env::set_current_dir(cwd).expect("chdir back");
+    let vals = vals.map_err(|e| e.to_string())?;
+    helm::dependencies::process_dependencies(&mut chart, &vals, compat)
+        .map_err(|e| e.to_string())?;
+    let top = helm::values::to_render_values(&chart, &vals, compat, case.skip_schema)
+        .map_err(|e| e.to_string())?;
+    let mut out = BTreeMap::new();
+    walk(&chart, &top, chart.name(), &mut out);
+    Ok(out)
+}
+
+fn walk(c: &Chart, vals: &Value, path: &str, out: &mut BTreeMap<String, String>) {
+    if !c.is_library()
+        && c.templates
+            .iter()
+            .any(|t| t.name == "templates/values.yaml")
+    {
+        out.insert(
+            format!("{path}/templates/values.yaml"),
+            goyaml::to_json(vals).expect("values marshal"),
+        );
+    }
+    for d in &c.dependencies {
+        let sub = field(vals, d.name()).unwrap_or(Value::Nil);
+        walk(d, &sub, &format!("{path}/charts/{}", d.name()), out);
+    }
+}
+
+/// helm's output (stdout, or the `Error: ` line) in the same shape.
+fn helm_outcome(text: &str) -> Result<BTreeMap<String, String>, String> {
+    if let Some(e) = text.strip_prefix("Error: ") {
+        return Err(e.trim_end_matches('\n').to_string());
+    }
+    let mut out = BTreeMap::new();
+    for doc in text.split("---\n# Source: ").skip(1) {
+        let (path, body) = doc.split_once('\n').expect("source line");
+        out.insert(path.to_string(), body.trim_end().to_string());
+    }
+    Ok(out)
+}
+
+type Outcome = Result<BTreeMap<String, String>, String>;
+
+/// The documents that differ between helm's outcome and canon's.
+fn diff(want: &Outcome, got: &Outcome) -> String {
+    match (want, got) {
+        (Ok(w), Ok(g)) => {
+            let mut out = String::new();
+            for k in w.keys().chain(g.keys().filter(|k| !w.contains_key(*k))) {
+                if w.get(k) != g.get(k) {
+                    out.push_str(&format!(
+                        "  {k}\n    helm:  {:?}\n    canon: {:?}\n",
+                        w.get(k),
+                        g.get(k)
+                    ));
+                }
+            }
+            out
+        }
+        _ => format!("  helm:  {want:?}\n  canon: {got:?}\n"),
+    }
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures().join("cases"))
+        .expect("cases dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "args"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn tag(compat: HelmVersion) -> &'static str {
+    match compat {
+        HelmVersion::V4 => "v4",
+        HelmVersion::V3 => "v3",
+    }
+}
+
+#[test]
+fn cases_match_helm_goldens() {
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for path in cases() {
+        let case = read_case(&path);
+        for compat in [HelmVersion::V4, HelmVersion::V3] {
+            let golden = path.with_extension(format!("{}.out", tag(compat)));
+            let text = std::fs::read_to_string(&golden).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} (run tests/fixtures/values/regen)",
+                    golden.display()
+                )
+            });
+            n += 1;
+            let want = helm_outcome(&text);
+            let got = canon_outcome(&case, compat);
+            if want != got {
+                failures.push(format!(
+                    "{} ({}):\n{}",
+                    path.display(),
+                    tag(compat),
+                    diff(&want, &got)
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(n >= 2, "no cases found");
+}
+
+#[test]
+#[ignore = "runs real helm v4 and v3 (scripts/test)"]
+fn cases_match_live_helm() {
+    let mut failures = Vec::new();
+    for path in cases() {
+        let case = read_case(&path);
+        for compat in [HelmVersion::V4, HelmVersion::V3] {
+            let bin = testenv::helm(match compat {
+                HelmVersion::V4 => testenv::HelmVersion::V4,
+                HelmVersion::V3 => testenv::HelmVersion::V3,
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+            let chart = case
+                .chart
+                .strip_prefix(fixtures())
+                .expect("chart under fixtures");
+            let mut cmd = std::process::Command::new(bin);
+            cmd.current_dir(fixtures())
+                .arg("template")
+                .arg("rel")
+                .arg(Path::new(".").join(chart));
+            for a in &case.args {
+                match a.split_once(' ') {
+                    Some((f, v)) => cmd.arg(f).arg(v),
+                    None => cmd.arg(a),
+                };
+            }
+            let out = cmd.output().expect("helm runs");
+            let text = if out.status.success() {
+                String::from_utf8_lossy(&out.stdout).into_owned()
+            } else {
+                let err = String::from_utf8_lossy(&out.stderr);
+                err.lines()
+                    .find(|l| l.starts_with("Error: "))
+                    .map(|l| format!("{l}\n"))
+                    .unwrap_or_else(|| err.into_owned())
+            };
+            let want = helm_outcome(&text);
+            let got = canon_outcome(&case, compat);
+            if want != got {
+                failures.push(format!(
+                    "{} ({}):\n{}",
+                    path.display(),
+                    tag(compat),
+                    diff(&want, &got)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
