@@ -1,5 +1,11 @@
 //! `values.schema.json` validation across the chart tree, listing every error as helm does.
-//! (Skeleton: owned by the values work; signatures are the contract.)
+//!
+//! helm v4.2.4 and v3.21.4 both validate with `santhosh-tekuri/jsonschema/v6` (both go.mod
+//! files pin v6.0.2), so one port serves both ([`validator`]'s doc lists what it leaves out).
+
+mod format;
+mod json;
+mod validator;
 
 use gotmpl::Value;
 
@@ -55,8 +61,14 @@ fn validate_tree(chart: &Chart, vals: &Value) -> Option<String> {
     (!sb.is_empty()).then_some(sb)
 }
 
-/// helm's `ValidateAgainstSingleSchema`: the error text (ending in a newline), if any.
+/// helm's `ValidateAgainstSingleSchema`: the error text (a validation error ends in a
+/// newline, as helm's `JSONSchemaValidationError` adds one), if any.
 fn validate_single(vals: &Value, schema: &[u8]) -> Result<(), String> {
-    let _ = (vals, schema);
-    Err("schema validation is not implemented yet\n".into())
+    let text = String::from_utf8_lossy(schema);
+    let doc = json::parse(&text)?;
+    let v = validator::Validator::new(&doc)?;
+    match v.validate(vals) {
+        Ok(()) => Ok(()),
+        Err(causes) => Err(format!("{}\n", validator::render(&causes))),
+    }
 }
