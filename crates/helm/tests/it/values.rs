@@ -47,7 +47,16 @@ pub fn load_fixture(dir: &Path, compat: HelmVersion) -> Chart {
     let text = std::fs::read_to_string(dir.join("Chart.yaml")).expect("Chart.yaml");
     let meta = goyaml::sigs_unmarshal(&text, goyaml::Target::Map("map[string]interface {}"))
         .expect("Chart.yaml parses");
-    let dependencies = list(field(&meta, "dependencies"))
+    // apiVersion v1 charts list their dependencies in requirements.yaml.
+    let reqs = std::fs::read_to_string(dir.join("requirements.yaml"))
+        .ok()
+        .filter(|_| str_field(&meta, "apiVersion") == "v1")
+        .map(|t| {
+            goyaml::sigs_unmarshal(&t, goyaml::Target::Map("map[string]interface {}"))
+                .expect("requirements.yaml parses")
+        });
+    let deps_of = reqs.as_ref().unwrap_or(&meta);
+    let dependencies = list(field(deps_of, "dependencies"))
         .iter()
         .map(|d| Dependency {
             name: str_field(d, "name"),
@@ -82,7 +91,9 @@ pub fn load_fixture(dir: &Path, compat: HelmVersion) -> Chart {
     let mut templates = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir.join("templates")) {
         let mut names: Vec<String> = rd
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .map(|e| e.expect("entry"))
+            .filter(|e| e.path().is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
         for n in names {
@@ -123,7 +134,15 @@ fn read_case(path: &Path) -> Case {
     let mut lines = text
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'));
-    let chart = fixtures().join(lines.next().expect("chart line"));
+    let chart_line = lines.next().expect("chart line");
+    // `corpus:NAME` names a chart of the shared corpus.
+    let chart = match chart_line.strip_prefix("corpus:") {
+        Some(name) => testenv::corpus_dir()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .join("charts")
+            .join(name),
+        None => fixtures().join(chart_line),
+    };
     let mut opts = ValueOptions::default();
     let mut skip_schema = false;
     let mut args = Vec::new();
@@ -165,15 +184,18 @@ fn canon_outcome(case: &Case, compat: HelmVersion) -> Result<BTreeMap<String, St
     let top = helm::values::to_render_values(&chart, &vals, compat, case.skip_schema)
         .map_err(|e| e.to_string())?;
     let mut out = BTreeMap::new();
-    walk(&chart, &top, chart.name(), &mut out);
+    walk(&chart, &top, chart.name(), false, &mut out);
     Ok(out)
 }
 
-fn walk(c: &Chart, vals: &Value, path: &str, out: &mut BTreeMap<String, String>) {
+/// Every non-library chart with a `templates/values.yaml` (or, with `all`, every one) prints
+/// its scoped values.
+fn walk(c: &Chart, vals: &Value, path: &str, all: bool, out: &mut BTreeMap<String, String>) {
     if !c.is_library()
-        && c.templates
-            .iter()
-            .any(|t| t.name == "templates/values.yaml")
+        && (all
+            || c.templates
+                .iter()
+                .any(|t| t.name == "templates/values.yaml"))
     {
         out.insert(
             format!("{path}/templates/values.yaml"),
@@ -182,7 +204,7 @@ fn walk(c: &Chart, vals: &Value, path: &str, out: &mut BTreeMap<String, String>)
     }
     for d in &c.dependencies {
         let sub = field(vals, d.name()).unwrap_or(Value::Nil);
-        walk(d, &sub, &format!("{path}/charts/{}", d.name()), out);
+        walk(d, &sub, &format!("{path}/charts/{}", d.name()), all, out);
     }
 }
 
@@ -340,15 +362,15 @@ fn cases_match_live_helm() {
                 HelmVersion::V3 => testenv::HelmVersion::V3,
             })
             .unwrap_or_else(|e| panic!("{e}"));
-            let chart = case
-                .chart
-                .strip_prefix(fixtures())
-                .expect("chart under fixtures");
+            let chart = match case.chart.strip_prefix(fixtures()) {
+                Ok(rel) => Path::new(".").join(rel),
+                Err(_) => case.chart.clone(),
+            };
             let mut cmd = std::process::Command::new(bin);
             cmd.current_dir(fixtures())
                 .arg("template")
                 .arg("rel")
-                .arg(Path::new(".").join(chart));
+                .arg(chart);
             for a in &case.args {
                 match a.split_once(' ') {
                     Some((f, v)) => cmd.arg(f).arg(v),
@@ -378,4 +400,62 @@ fn cases_match_live_helm() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The corpus charts' coalesced values (every chart of the processed tree) against helm's,
+/// recorded by `tests/fixtures/values/regen-corpus` from copies whose templates print only
+/// `{{ toJson .Values }}`: dependencies, conditions, aliases, import-values, globals and schema
+/// validation (nginx, redis, loki carry schemas) on real charts.
+#[test]
+fn corpus_values_match_helm() {
+    let corpus = testenv::corpus_dir().unwrap_or_else(|e| panic!("{e}"));
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for compat in [HelmVersion::V4, HelmVersion::V3] {
+        let mut goldens: Vec<PathBuf> = std::fs::read_dir(fixtures().join("corpus"))
+            .expect("corpus goldens")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| {
+                p.to_string_lossy()
+                    .ends_with(&format!(".{}.out", tag(compat)))
+            })
+            .collect();
+        goldens.sort();
+        for golden in goldens {
+            let file = golden
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let name = file.split('.').next().expect("chart name").to_string();
+            let text = std::fs::read_to_string(&golden).expect("golden");
+            let want = normalize(helm_outcome(&text));
+            let mut chart = load_fixture(&corpus.join("charts").join(&name), compat);
+            let got = (|| {
+                let vals = gotmpl::Value::map([]);
+                helm::dependencies::process_dependencies(&mut chart, &vals, compat)
+                    .map_err(|e| e.to_string())?;
+                let top = helm::values::to_render_values(&chart, &vals, compat, false)
+                    .map_err(|e| e.to_string())?;
+                let mut out = BTreeMap::new();
+                walk(&chart, &top, chart.name(), true, &mut out);
+                Ok(out)
+            })();
+            n += 1;
+            let got = normalize(got);
+            if want != got {
+                failures.push(format!("{name} ({}):\n{}", tag(compat), diff(&want, &got)));
+            }
+        }
+    }
+    assert!(
+        n >= 16,
+        "expected 8 corpus charts x 2 helm versions, found {n}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {n} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
