@@ -116,11 +116,29 @@ fn group_int(i: i64) -> String {
     if i < 0 { format!("-{out}") } else { out }
 }
 
-/// `x/text/message`'s English `%v` of a float64.
+/// `x/text/message`'s English `%v` of a float64: `%g`'s shortest digits, the integer part
+/// grouped by commas, an exponent written `×10⁰⁶`.
 fn group_float(f: f64) -> String {
     let g = goyaml::format_float_g(f);
-    if g.contains(['e', 'I', 'N']) {
+    if g.contains(['I', 'N']) {
         return g;
+    }
+    if let Some((mant, exp)) = g.split_once('e') {
+        let sup = |c: char| match c {
+            '-' => "⁻",
+            '0' => "⁰",
+            '1' => "¹",
+            '2' => "²",
+            '3' => "³",
+            '4' => "⁴",
+            '5' => "⁵",
+            '6' => "⁶",
+            '7' => "⁷",
+            '8' => "⁸",
+            '9' => "⁹",
+            _ => "",
+        };
+        return format!("{mant}×10{}", exp.chars().map(sup).collect::<String>());
     }
     let (neg, rest) = match g.strip_prefix('-') {
         Some(r) => (true, r),
@@ -1183,7 +1201,10 @@ mod tests {
         assert_eq!(group_int(-1000), "-1,000");
         assert_eq!(group_int(999), "999");
         assert_eq!(group_float(1500.5), "1,500.5");
-        assert_eq!(group_float(1e21), "1e+21");
+        assert_eq!(group_float(1e21), "1×10²¹");
+        assert_eq!(group_float(2000000.005), "2.000000005×10⁰⁶");
+        assert_eq!(group_float(-1e-7), "-1×10⁻⁰⁷");
+        assert_eq!(group_float(70000.0), "70,000");
     }
 
     #[test]
