@@ -13,7 +13,7 @@ use gotmpl::Value;
 
 use crate::HelmVersion;
 use crate::chart::{Chart, Dependency};
-use crate::values::{self, ValuesError, get, go_fmt_v, table};
+use crate::values::{self, ValuesError, get, go_fmt_v, table, warn};
 
 /// Processes `chart`'s dependencies in place against the user values `vals`, as helm's install
 /// action does (its errors carry helm v4's `chart dependencies processing failed: ` prefix).
@@ -190,13 +190,17 @@ fn process_conditions(
                     break;
                 }
                 Some(_) => warn(match compat {
-                    HelmVersion::V4 => format!(
-                        "level=WARN msg=\"returned non-bool value\" path={c} chart={}",
-                        r.name
+                    HelmVersion::V4 => warn::slog_warn(
+                        "returned non-bool value",
+                        &[("path", c), ("chart", &r.name)],
                     ),
-                    HelmVersion::V3 => format!(
-                        "Warning: Condition path '{c}' for chart {} returned non-bool value",
-                        r.name
+                    HelmVersion::V3 => warn::logf(
+                        compat,
+                        "dependencies.go:64",
+                        &format!(
+                            "Warning: Condition path '{c}' for chart {} returned non-bool value",
+                            r.name
+                        ),
                     ),
                 }),
                 None => {}
@@ -225,13 +229,17 @@ fn process_tags(
                 Some(Value::Bool(true)) => has_true = true,
                 Some(Value::Bool(false)) => has_false = true,
                 Some(_) => warn(match compat {
-                    HelmVersion::V4 => format!(
-                        "level=WARN msg=\"returned non-bool value\" tag={k} chart={}",
-                        r.name
+                    HelmVersion::V4 => warn::slog_warn(
+                        "returned non-bool value",
+                        &[("tag", k), ("chart", &r.name)],
                     ),
-                    HelmVersion::V3 => format!(
-                        "Warning: Tag '{k}' for chart {} returned non-bool value",
-                        r.name
+                    HelmVersion::V3 => warn::logf(
+                        compat,
+                        "dependencies.go:95",
+                        &format!(
+                            "Warning: Tag '{k}' for chart {} returned non-bool value",
+                            r.name
+                        ),
                     ),
                 }),
                 None => {}
@@ -254,15 +262,16 @@ fn process_import_values_tree(
     process_import_values(c, compat, warn)
 }
 
-/// `Values.Table(path)`.
-fn table_at(v: &Value, path: &str) -> Option<Value> {
+/// `Values.Table(path)`, or the first path element that is missing or not a table.
+fn table_at(v: &Value, path: &str) -> Result<Value, String> {
     let mut cur = v.clone();
     for n in path.split('.') {
-        let next = table(&cur).and_then(|m| get(m, n))?;
-        table(&next)?;
-        cur = next;
+        match table(&cur).and_then(|m| get(m, n)) {
+            Some(next) if table(&next).is_some() => cur = next,
+            _ => return Err(n.to_string()),
+        }
     }
-    Some(cur)
+    Ok(cur)
 }
 
 /// `pathToMap(path, data)`.
@@ -303,20 +312,34 @@ fn process_import_values(
                 ("child".to_string(), Value::string(&child)),
                 ("parent".to_string(), Value::string(&parent)),
             ]));
-            let Some(vv) = table_at(&cvals, &format!("{}.{child}", r.name)) else {
-                warn(match (compat, matches!(riv, Value::Map(_))) {
-                    (HelmVersion::V4, true) => format!(
-                        "level=WARN msg=\"ImportValues missing table from chart\" chart={}",
-                        r.name
-                    ),
-                    (HelmVersion::V4, false) => {
-                        "level=WARN msg=\"ImportValues missing table\"".to_string()
-                    }
-                    (HelmVersion::V3, true) => {
-                        format!("Warning: ImportValues missing table from chart {}", r.name)
-                    }
-                    (HelmVersion::V3, false) => "Warning: ImportValues missing table".to_string(),
-                });
+            let Some(vv) = table_at(&cvals, &format!("{}.{child}", r.name))
+                .map_err(|missing| {
+                    let err = warn::no_table(&missing);
+                    warn(match (compat, matches!(riv, Value::Map(_))) {
+                        (HelmVersion::V4, true) => warn::slog_warn(
+                            "ImportValues missing table from chart",
+                            &[("chart", &r.name), ("error", &err)],
+                        ),
+                        (HelmVersion::V4, false) => {
+                            warn::slog_warn("ImportValues missing table", &[("error", &err)])
+                        }
+                        (HelmVersion::V3, true) => warn::logf(
+                            compat,
+                            "dependencies.go:270",
+                            &format!(
+                                "Warning: ImportValues missing table from chart {}: {err}",
+                                r.name
+                            ),
+                        ),
+                        (HelmVersion::V3, false) => warn::logf(
+                            compat,
+                            "dependencies.go:287",
+                            &format!("Warning: ImportValues missing table: {err}"),
+                        ),
+                    })
+                })
+                .ok()
+            else {
                 continue;
             };
             let src = if matches!(riv, Value::Map(_)) {
@@ -324,12 +347,12 @@ fn process_import_values(
             } else {
                 vv
             };
-            b = values::merge_tables(&b, &src, warn);
+            b = values::merge_tables(&b, &src, compat, warn);
         }
         r.import_values = outiv;
     }
     let cvals = values::deep_copy(&cvals);
-    c.values = values::merge_tables(&cvals, &b, warn);
+    c.values = values::merge_tables(&cvals, &b, compat, warn);
     Ok(())
 }
 
