@@ -85,7 +85,10 @@ fn dependency_map(d: &Dependency) -> Value {
         ("Condition".to_string(), Value::string(&d.condition)),
         ("Tags".to_string(), strings_any(&d.tags)),
         ("Enabled".to_string(), Value::Bool(d.enabled)),
-        ("ImportValues".to_string(), Value::list(d.import_values.clone())),
+        (
+            "ImportValues".to_string(),
+            Value::list(d.import_values.clone()),
+        ),
         ("Alias".to_string(), Value::string(&d.alias)),
     ])
 }

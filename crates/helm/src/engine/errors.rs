@@ -171,7 +171,10 @@ mod tests {
             ),
             "parse error at (c/templates/x.yaml:3): function \"nope\" not defined"
         );
-        assert_eq!(cleanup_parse_error("f", "weird"), "parse error in (f): weird");
+        assert_eq!(
+            cleanup_parse_error("f", "weird"),
+            "parse error in (f): weird"
+        );
     }
 
     #[test]

@@ -218,9 +218,9 @@ fn tpl_fn(_included: Included) -> Func {
             let name = t.name().to_string();
             t.parse_named(&name, text)
                 .map_err(|e| format!("cannot parse template {quoted}: {e}"))?;
-            let out = ctx.execute_in(&t, &name, &vals).map_err(|e| {
-                format!("error during tpl function execution for {quoted}: {e}")
-            })?;
+            let out = ctx
+                .execute_in(&t, &name, &vals)
+                .map_err(|e| format!("error during tpl function execution for {quoted}: {e}"))?;
             Ok(Value::string(out.replace("<no value>", "")))
         },
     )
@@ -230,10 +230,7 @@ fn tpl_fn(_included: Included) -> Func {
 fn from_toml(text: &str) -> Value {
     match text.parse::<toml::Table>() {
         Ok(t) => toml_table(&t),
-        Err(e) => Value::map([(
-            "Error".to_string(),
-            Value::string(e.message().to_string()),
-        )]),
+        Err(e) => Value::map([("Error".to_string(), Value::string(e.message()))]),
     }
 }
 

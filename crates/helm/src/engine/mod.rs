@@ -153,8 +153,9 @@ fn rec_all_tpls<'c>(
     let is_root = parent.is_none();
     let values = match parent {
         None => root_values.clone(),
-        Some((_, parent_values)) => table(parent_values, chart.name())
-            .unwrap_or_else(|| empty_values(common.compat)),
+        Some((_, parent_values)) => {
+            table(parent_values, chart.name()).unwrap_or_else(|| empty_values(common.compat))
+        }
     };
     let full_path = match parent {
         None => chart.name().to_string(),
@@ -358,7 +359,10 @@ mod tests {
     #[test]
     fn cleans_paths_like_go() {
         assert_eq!(path_join("c", "templates/x.yaml"), "c/templates/x.yaml");
-        assert_eq!(path_join("c", "templates/./a/../x.yaml"), "c/templates/x.yaml");
+        assert_eq!(
+            path_join("c", "templates/./a/../x.yaml"),
+            "c/templates/x.yaml"
+        );
         assert_eq!(path_join("c", "/x"), "c/x");
         assert_eq!(clean_path(""), ".");
     }

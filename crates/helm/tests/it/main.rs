@@ -1,0 +1,2 @@
+//! canon-helm's integration tests, one module per crate module.
+mod engine;
