@@ -74,8 +74,8 @@ pub fn render(
     let capabilities = input.capabilities.to_value();
     let mut tpls: BTreeMap<String, Renderable<'_>> = BTreeMap::new();
     let root_values = match &input.values {
-        Value::Nil => Value::map(BTreeMap::new()),
-        v => v.clone(),
+        Value::Nil => empty_values(opts.compat),
+        v => as_values(v, opts.compat),
     };
     let common = Common {
         release,
@@ -153,9 +153,9 @@ fn rec_all_tpls<'c>(
     let is_root = parent.is_none();
     let values = match parent {
         None => root_values.clone(),
-        Some((_, parent_values)) => {
-            table(parent_values, chart.name()).unwrap_or_else(|| empty_values(common.compat))
-        }
+        Some((_, parent_values)) => table(parent_values, chart.name())
+            .map(|t| as_values(&t, common.compat))
+            .unwrap_or_else(|| empty_values(common.compat)),
     };
     let full_path = match parent {
         None => chart.name().to_string(),
@@ -203,6 +203,23 @@ fn rec_all_tpls<'c>(
         );
     }
     scope
+}
+
+/// `v` as helm's `Values` type (`%T` is `common.Values`), as Go's `Values.Table` converts a
+/// `map[string]interface{}`. gotmpl keeps the type name on the map itself, so this is a shallow
+/// copy: nested maps stay shared (Sprig's `set` on them is seen everywhere), only a `set` of a
+/// top-level key of a subchart's `.Values` is not seen through the parent's `.Values.sub`.
+fn as_values(v: &Value, compat: HelmVersion) -> Value {
+    let name = values_type_name(compat);
+    match v {
+        Value::Map(m) if m.type_name.as_deref() != Some(name) => {
+            let entries = m.entries.read().unwrap_or_else(|p| p.into_inner()).clone();
+            let mut copy = Map::from_entries(m.elem.clone(), entries);
+            copy.type_name = Some(Arc::from(name));
+            Value::Map(Arc::new(copy))
+        }
+        v => v.clone(),
+    }
 }
 
 fn empty_values(compat: HelmVersion) -> Value {

@@ -183,7 +183,11 @@ fn coalesce(chart: &Chart, vals: &Value) -> Value {
     for dep in &chart.dependencies {
         let mut sub = entries(out.get(dep.name()).unwrap_or(&Value::Nil));
         let sub_global = sub.get("global").cloned().unwrap_or(Value::Nil);
-        sub.insert("global".into(), merge(&global, &sub_global));
+        let g = match merge(&global, &sub_global) {
+            Value::Nil => Value::map(BTreeMap::new()),
+            g => g,
+        };
+        sub.insert("global".into(), g);
         out.insert(dep.name().to_string(), coalesce(dep, &Value::map(sub)));
     }
     Value::map(out)
@@ -326,6 +330,18 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
         "v3",
         "err-func-in-include: error differs",
         "as for v4: helm v3.21.4 links semver v3.5.0 too",
+    ),
+    (
+        "chart-print",
+        "v3",
+        "chart-print/templates/marshal.yaml: differs",
+        "toJson/toYaml of v3's struct .Chart need goyaml to call Object::marshal_json (nil branch)",
+    ),
+    (
+        "chart-print",
+        "v3",
+        "chart-print/templates/maintainers-type.yaml: differs",
+        "gotmpl's ElemType cannot name []*chart.Maintainer (prints []interface {})",
     ),
 ];
 
