@@ -1,5 +1,5 @@
-//! The one integration test binary of `canon-helm`: one module per crate module.
-
+//! canon-helm's integration tests, one module per crate module.
 mod dependencies;
+mod engine;
 mod schema;
 mod values;
