@@ -514,3 +514,64 @@ fn corpus_values_match_helm() {
         failures.join("\n")
     );
 }
+
+/// `-f -` and `--set-file k=-` read the standard input, as helm does (helm reads it again for
+/// each use; the second read finds it empty).
+#[test]
+#[ignore = "runs real helm v4 and v3 (scripts/test)"]
+fn stdin_values_match_live_helm() {
+    use std::io::Write;
+    let stdin_text = "fromStdin: 1\nlist: [a]\n";
+    for compat in [HelmVersion::V4, HelmVersion::V3] {
+        let bin = testenv::helm(match compat {
+            HelmVersion::V4 => testenv::HelmVersion::V4,
+            HelmVersion::V3 => testenv::HelmVersion::V3,
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut child = std::process::Command::new(bin)
+            .current_dir(fixtures())
+            .args([
+                "template",
+                "rel",
+                "./charts/plain",
+                "-f",
+                "-",
+                "--set-file",
+                "again=-",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("helm runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin_text.as_bytes())
+            .expect("write stdin");
+        let out = child.wait_with_output().expect("helm output");
+        let want = helm_outcome(&String::from_utf8_lossy(&out.stdout));
+
+        let opts = ValueOptions {
+            values_files: vec![PathBuf::from("-")],
+            set_file: vec!["again=-".into()],
+            ..ValueOptions::default()
+        };
+        let mut served = false;
+        let vals = helm::values::merge_values_with(&opts, compat, &mut || {
+            let first = !served;
+            served = true;
+            Ok(if first {
+                stdin_text.as_bytes().to_vec()
+            } else {
+                Vec::new()
+            })
+        })
+        .expect("merge");
+        let chart = load_fixture(&fixtures().join("charts/plain"), compat);
+        let top = helm::values::to_render_values(&chart, &vals, compat, false).expect("values");
+        let mut got = BTreeMap::new();
+        walk(&chart, &top, chart.name(), false, &mut got);
+        assert_eq!(want, Ok(got), "{}", tag(compat));
+    }
+}
