@@ -596,7 +596,9 @@ impl Rng {
 /// user values, defaults and subchart defaults collide), `global` and the subchart names
 /// included.
 fn random_yaml(rng: &mut Rng, depth: usize, indent: usize, out: &mut String) {
-    const KEYS: [&str; 7] = ["a", "b", "c", "global", "sub", "other", "d"];
+    const KEYS: [&str; 9] = [
+        "a", "b", "c", "global", "sub", "other", "d", "tags", "exports",
+    ];
     let n = 1 + rng.below(4);
     let mut used = Vec::new();
     for _ in 0..n {
@@ -608,14 +610,19 @@ fn random_yaml(rng: &mut Rng, depth: usize, indent: usize, out: &mut String) {
         out.push_str(&" ".repeat(indent));
         out.push_str(k);
         out.push(':');
-        match rng.below(if depth == 0 { 4 } else { 6 }) {
+        match rng.below(if depth == 0 { 5 } else { 7 }) {
             0 => out.push_str(" null\n"),
+            4 => out.push_str(if rng.below(2) == 0 {
+                " true\n"
+            } else {
+                " false\n"
+            }),
             1 => out.push_str(&format!(" {}\n", rng.below(100))),
             2 => out.push_str(" text\n"),
             3 => out.push_str(" [1, x]\n"),
             _ => {
                 out.push('\n');
-                random_yaml(rng, depth - 1, indent + 2, out);
+                random_yaml(rng, depth.saturating_sub(1), indent + 2, out);
             }
         }
     }
@@ -628,7 +635,12 @@ fn random_yaml(rng: &mut Rng, depth: usize, indent: usize, out: &mut String) {
 fn coalesce_differential_vs_live_helm() {
     let tmp = tempfile::tempdir().expect("tempdir");
     // CANON_DIFF_SEED / CANON_DIFF_CASES explore further than the default run.
-    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
     let mut rng = Rng(env("CANON_DIFF_SEED", 0x9e37_79b9_7f4a_7c15) | 1);
     let mut failures = Vec::new();
     let cases = env("CANON_DIFF_CASES", 60);
@@ -641,11 +653,23 @@ fn coalesce_differential_vs_live_helm() {
             (chart.join("charts/other"), "other"),
         ] {
             std::fs::create_dir_all(dir.join("templates")).expect("mkdir");
-            std::fs::write(
-                dir.join("Chart.yaml"),
-                format!("apiVersion: v2\nname: {name}\nversion: 1.0.0\n"),
-            )
-            .expect("write");
+            let mut meta = format!("apiVersion: v2\nname: {name}\nversion: 1.0.0\n");
+            // Half the cases list the subcharts with conditions, tags, an alias and
+            // import-values over the generator's keys.
+            if name == "top" && rng.below(2) == 0 {
+                let conds = ["sub.a", "a", "global.b,sub.b", "other.c.d", "b"];
+                let c1 = conds[rng.below(5) as usize];
+                let c2 = conds[rng.below(5) as usize];
+                let alias = if rng.below(2) == 0 {
+                    "\n    alias: d"
+                } else {
+                    ""
+                };
+                meta.push_str(&format!(
+                    "dependencies:\n  - name: sub\n    version: 1.0.0\n    condition: {c1}\n    tags: [a, c]\n    import-values:\n      - a\n      - child: b\n        parent: c\n  - name: other\n    version: \"^1\"{alias}\n    condition: {c2}\n    tags: [b]\n    import-values:\n      - child: a\n        parent: other.x\n"
+                ));
+            }
+            std::fs::write(dir.join("Chart.yaml"), meta).expect("write");
             std::fs::write(dir.join("templates/values.yaml"), "{{ toJson .Values }}\n")
                 .expect("write");
             let mut v = String::new();
