@@ -224,7 +224,7 @@ fn walk(c: &Chart, vals: &Value, path: &str, all: bool, out: &mut BTreeMap<Strin
 }
 
 /// helm's output (stdout, or the `Error: ` line) in the same shape.
-fn helm_outcome(text: &str) -> Result<BTreeMap<String, String>, String> {
+pub fn helm_outcome(text: &str) -> Result<BTreeMap<String, String>, String> {
     if let Some(e) = text.strip_prefix("Error: ") {
         // helm prints `Error: <msg>\n`.
         return Err(e.strip_suffix('\n').unwrap_or(e).to_string());
@@ -237,11 +237,11 @@ fn helm_outcome(text: &str) -> Result<BTreeMap<String, String>, String> {
     Ok(out)
 }
 
-type Outcome = Result<BTreeMap<String, String>, String>;
+pub type Outcome = Result<BTreeMap<String, String>, String>;
 
 /// Schema errors with siblings sorted: Go's validator walks an object's properties in Go's
 /// random map order, so the order of several errors under one object changes from run to run.
-fn normalize(o: Outcome) -> Outcome {
+pub fn normalize(o: Outcome) -> Outcome {
     fn indent(l: &str) -> usize {
         l.len() - l.trim_start_matches(' ').len()
     }
@@ -265,6 +265,23 @@ fn normalize(o: Outcome) -> Outcome {
         out.sort();
         out
     }
+    // Go also lists additional properties in map order.
+    let o = o.map_err(|e| {
+        e.lines()
+            .map(
+                |l| match (l.find("additional properties "), l.rfind(" not allowed")) {
+                    (Some(i), Some(j)) if i < j => {
+                        let start = i + "additional properties ".len();
+                        let mut names: Vec<&str> = l[start..j].split(", ").collect();
+                        names.sort();
+                        format!("{}{}{}", &l[..start], names.join(", "), &l[j..])
+                    }
+                    _ => l.to_string(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
     o.map_err(|e| {
         let mut parts = e.splitn(2, '\n');
         let head = parts.next().unwrap_or_default().to_string();
@@ -293,7 +310,7 @@ fn normalize(o: Outcome) -> Outcome {
 }
 
 /// The documents that differ between helm's outcome and canon's.
-fn diff(want: &Outcome, got: &Outcome) -> String {
+pub fn diff(want: &Outcome, got: &Outcome) -> String {
     match (want, got) {
         (Ok(w), Ok(g)) => {
             let mut out = String::new();
@@ -322,7 +339,7 @@ fn cases() -> Vec<PathBuf> {
     v
 }
 
-fn tag(compat: HelmVersion) -> &'static str {
+pub fn tag(compat: HelmVersion) -> &'static str {
     match compat {
         HelmVersion::V4 => "v4",
         HelmVersion::V3 => "v3",
@@ -577,17 +594,17 @@ fn stdin_values_match_live_helm() {
 }
 
 /// A small deterministic generator (xorshift) for the differential test.
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }
@@ -595,7 +612,7 @@ impl Rng {
 /// A random YAML block of nested maps, nulls, scalars and lists over a few shared keys (so
 /// user values, defaults and subchart defaults collide), `global` and the subchart names
 /// included.
-fn random_yaml(rng: &mut Rng, depth: usize, indent: usize, out: &mut String) {
+pub fn random_yaml(rng: &mut Rng, depth: usize, indent: usize, out: &mut String) {
     const KEYS: [&str; 9] = [
         "a", "b", "c", "global", "sub", "other", "d", "tags", "exports",
     ];
