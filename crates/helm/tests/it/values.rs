@@ -474,59 +474,92 @@ fn cases_match_live_helm() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The corpus charts' coalesced values (every chart of the processed tree) against helm's,
-/// recorded by `tests/fixtures/values/regen-corpus` from copies whose templates print only
-/// `{{ toJson .Values }}`: dependencies, conditions, aliases, import-values, globals and schema
-/// validation (nginx, redis, loki carry schemas) on real charts.
+/// The corpus charts' coalesced values (every chart of the processed tree) against helm's, with
+/// the chart's defaults and with each of its `ci/*.yaml` values files: dependencies, conditions,
+/// aliases, import-values, globals and schema validation (nginx, redis, loki carry schemas) on
+/// real charts. Recorded by `tests/fixtures/values/regen-corpus` from copies whose templates
+/// print only `{{ toJson .Values }}`, as SHA-256 digests per document.
 #[test]
 fn corpus_values_match_helm() {
+    use sha2::Digest;
     let corpus = testenv::corpus_dir().unwrap_or_else(|e| panic!("{e}"));
     let mut failures = Vec::new();
     let mut n = 0;
-    for compat in [HelmVersion::V4, HelmVersion::V3] {
-        let mut goldens: Vec<PathBuf> = std::fs::read_dir(fixtures().join("corpus"))
-            .expect("corpus goldens")
-            .map(|e| e.expect("entry").path())
-            .filter(|p| {
-                p.to_string_lossy()
-                    .ends_with(&format!(".{}.out", tag(compat)))
-            })
-            .collect();
-        goldens.sort();
-        for golden in goldens {
-            let file = golden
-                .file_name()
-                .expect("name")
-                .to_string_lossy()
-                .into_owned();
-            let name = file.split('.').next().expect("chart name").to_string();
-            let text = std::fs::read_to_string(&golden).expect("golden");
-            let want = normalize(helm_outcome(&text));
-            let mut chart = load_fixture(&corpus.join("charts").join(&name), compat);
-            let got = (|| {
-                let vals = gotmpl::Value::map([]);
-                helm::dependencies::process_dependencies(&mut chart, &vals, compat)
-                    .map_err(|e| e.to_string())?;
-                let top = helm::values::to_render_values(&chart, &vals, compat, false)
-                    .map_err(|e| e.to_string())?;
-                let mut out = BTreeMap::new();
-                walk(&chart, &top, chart.name(), true, &mut out);
-                Ok(out)
-            })();
-            n += 1;
-            let got = normalize(got);
-            if want != got {
-                failures.push(format!("{name} ({}):\n{}", tag(compat), diff(&want, &got)));
-            }
+    let mut docs = 0;
+    let mut goldens: Vec<PathBuf> = std::fs::read_dir(fixtures().join("corpus"))
+        .expect("corpus goldens")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    goldens.sort();
+    for golden in goldens {
+        let file = golden
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let (stem, compat) = match file.strip_suffix(".v4.sum") {
+            Some(s) => (s.to_string(), HelmVersion::V4),
+            None => match file.strip_suffix(".v3.sum") {
+                Some(s) => (s.to_string(), HelmVersion::V3),
+                None => continue,
+            },
+        };
+        let (name, ci) = match stem.split_once("--") {
+            Some((c, v)) => (c.to_string(), Some(v.to_string())),
+            None => (stem.clone(), None),
+        };
+        let chart_dir = corpus.join("charts").join(&name);
+        let text = std::fs::read_to_string(&golden).expect("golden");
+        let want: Outcome = match text.strip_prefix("Error: ") {
+            Some(e) => Err(e.strip_suffix('\n').unwrap_or(e).to_string()),
+            None => Ok(text
+                .lines()
+                .filter_map(|l| l.split_once("  "))
+                .map(|(sum, path)| (path.to_string(), sum.to_string()))
+                .collect()),
+        };
+        let mut chart = load_fixture(&chart_dir, compat);
+        let got: Outcome = (|| {
+            let opts = ValueOptions {
+                values_files: ci
+                    .iter()
+                    .map(|c| chart_dir.join("ci").join(format!("{c}.yaml")))
+                    .collect(),
+                ..ValueOptions::default()
+            };
+            let vals = helm::values::merge_values(&opts, compat).map_err(|e| e.to_string())?;
+            helm::dependencies::process_dependencies(&mut chart, &vals, compat)
+                .map_err(|e| e.to_string())?;
+            let top = helm::values::to_render_values(&chart, &vals, compat, false)
+                .map_err(|e| e.to_string())?;
+            let mut out = BTreeMap::new();
+            walk(&chart, &top, chart.name(), true, &mut out);
+            Ok(out
+                .into_iter()
+                .map(|(p, json)| {
+                    let sum: String = sha2::Sha256::digest(json.as_bytes())
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect();
+                    (p, sum)
+                })
+                .collect())
+        })();
+        n += 1;
+        docs += want.as_ref().map(BTreeMap::len).unwrap_or(0);
+        let got = normalize(got);
+        let want = normalize(want);
+        if want != got {
+            failures.push(format!("{stem} ({}):\n{}", tag(compat), diff(&want, &got)));
         }
     }
     assert!(
         n >= 16,
-        "expected 8 corpus charts x 2 helm versions, found {n}"
+        "expected the corpus charts x 2 helm versions, found {n}"
     );
     assert!(
         failures.is_empty(),
-        "{} of {n} differ:\n{}",
+        "{} of {n} ({docs} documents) differ:\n{}",
         failures.len(),
         failures.join("\n")
     );
