@@ -5,11 +5,12 @@
 //! string, want integer`, nested causes indented, `$ref` wrappers skipped, English number
 //! grouping from `x/text/message`), which no Rust validator reproduces.
 //!
-//! Not ported (documented in the crate's compatibility notes): remote `$ref`s (helm fetches
-//! `http(s)://` refs; canon reports an error instead), `$id`-relative refs and anchors,
-//! `$recursiveRef`/`$dynamicRef`, `unevaluatedProperties`/`unevaluatedItems`, content
-//! assertions (off in helm too), validation of the schema against its metaschema, and format
-//! checks other than the common ones below. Where Go iterates a map (an object's properties,
+//! Not ported: references to other documents (helm loads `file://` and fetches `http(s)://`
+//! refs; canon lets the value pass there, so values valid for helm render the same), `$id`s of
+//! subschemas as new bases, `$recursiveRef`/`$dynamicRef`, `unevaluatedProperties` and
+//! `unevaluatedItems`, content assertions (off in helm too), validation of the schema against
+//! its metaschema (helm rejects a malformed schema; canon uses it as it reads), and format
+//! checks other than those in `format.rs`. Where Go iterates a map (an object's properties,
 //! so the order of several errors) its order is random; canon uses key order.
 
 use std::cmp::Ordering;
@@ -559,25 +560,29 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// The schema a local `$ref` names, and its JSON pointer.
-    fn resolve(&self, r: &str) -> Result<(&'a J, String), String> {
-        let frag = match r.split_once('#') {
-            Some(("", f)) => f,
-            _ => {
-                return Err(format!(
-                    "canon does not load schema references outside the chart's values.schema.json: {r}"
-                ));
-            }
-        };
-        let mut cur = self.root;
+    /// The schema a `$ref` names in this document, and its JSON pointer; `None` for a
+    /// reference to another document (helm loads those over `file://` and `http(s)://`; canon
+    /// does not, and lets the value pass there).
+    fn resolve(&self, r: &str) -> Result<Option<(&'a J, String)>, String> {
+        let (base, frag) = r.split_once('#').unwrap_or((r, ""));
+        let own_id = self
+            .root
+            .get(if self.draft == 4 { "id" } else { "$id" })
+            .and_then(J::as_str)
+            .map(|id| id.split('#').next().unwrap_or(id));
+        if !base.is_empty() && base != "file:///values.schema.json" && Some(base) != own_id {
+            return Ok(None);
+        }
+        let frag = percent_decode(frag);
         if frag.is_empty() {
-            return Ok((cur, String::new()));
+            return Ok(Some((self.root, String::new())));
         }
         let Some(path) = frag.strip_prefix('/') else {
-            return Err(format!("canon does not resolve schema anchors: {r}"));
+            return Ok(find_anchor(self.root, &frag, self.draft, String::new()));
         };
+        let mut cur = self.root;
         for tok in path.split('/') {
-            let tok = percent_decode(tok).replace("~1", "/").replace("~0", "~");
+            let tok = tok.replace("~1", "/").replace("~0", "~");
             cur = match cur {
                 J::Obj(_) => cur.get(&tok),
                 J::Arr(a) => tok.parse::<usize>().ok().and_then(|i| a.get(i)),
@@ -585,7 +590,7 @@ impl<'a> Validator<'a> {
             }
             .ok_or_else(|| format!("invalid jsonPointer {r}"))?;
         }
-        Ok((cur, percent_decode(frag)))
+        Ok(Some((cur, frag)))
     }
 
     fn val(&self, s: &J, v: &Value, loc: &mut Vec<String>, sc: &Scope<'_>) -> Result<(), VErr> {
@@ -726,7 +731,9 @@ impl<'a> Validator<'a> {
         loc: &mut Vec<String>,
         sc: &Scope<'_>,
     ) -> Result<(), VErr> {
-        let (target, tloc) = self.resolve(r).map_err(|e| Self::err(loc, e))?;
+        let Some((target, tloc)) = self.resolve(r).map_err(|e| Self::err(loc, e))? else {
+            return Ok(());
+        };
         match self.val(target, v, loc, &sc.jump(&tloc, "$ref")) {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -1312,6 +1319,32 @@ impl<'a> Validator<'a> {
                 errors.push(e);
             }
         }
+    }
+}
+
+/// The subschema carrying the anchor `name` (`$anchor`, or before 2019 an `$id` of `#name`),
+/// and its JSON pointer.
+fn find_anchor<'j>(j: &'j J, name: &str, draft: u32, ptr: String) -> Option<(&'j J, String)> {
+    match j {
+        J::Obj(m) => {
+            let hit = if draft >= 2019 {
+                j.get("$anchor").and_then(J::as_str) == Some(name)
+            } else {
+                let id = j.get(if draft == 4 { "id" } else { "$id" }).and_then(J::as_str);
+                id.and_then(|i| i.strip_prefix('#')) == Some(name)
+            };
+            if hit {
+                return Some((j, ptr));
+            }
+            m.iter().find_map(|(k, v)| {
+                find_anchor(v, name, draft, format!("{ptr}/{}", ptr_tok(k)))
+            })
+        }
+        J::Arr(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_anchor(v, name, draft, format!("{ptr}/{i}"))),
+        _ => None,
     }
 }
 
