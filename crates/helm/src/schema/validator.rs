@@ -1330,15 +1330,16 @@ fn find_anchor<'j>(j: &'j J, name: &str, draft: u32, ptr: String) -> Option<(&'j
             let hit = if draft >= 2019 {
                 j.get("$anchor").and_then(J::as_str) == Some(name)
             } else {
-                let id = j.get(if draft == 4 { "id" } else { "$id" }).and_then(J::as_str);
+                let id = j
+                    .get(if draft == 4 { "id" } else { "$id" })
+                    .and_then(J::as_str);
                 id.and_then(|i| i.strip_prefix('#')) == Some(name)
             };
             if hit {
                 return Some((j, ptr));
             }
-            m.iter().find_map(|(k, v)| {
-                find_anchor(v, name, draft, format!("{ptr}/{}", ptr_tok(k)))
-            })
+            m.iter()
+                .find_map(|(k, v)| find_anchor(v, name, draft, format!("{ptr}/{}", ptr_tok(k))))
         }
         J::Arr(a) => a
             .iter()
