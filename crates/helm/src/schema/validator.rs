@@ -794,7 +794,7 @@ impl<'a> Validator<'a> {
         }
 
         match v {
-            Value::Map(m) => self.obj(o, m, v, loc, sc, &mut ue, &mut errors),
+            Value::Map(_) => self.obj(o, v, loc, sc, &mut ue, &mut errors),
             Value::List(l) => self.arr(o, &l.items, loc, sc, &mut ue, &mut errors),
             Value::String(st) => self.str(o, st, loc, &mut errors),
             _ if t == T::Number => self.num(o, v, loc, &mut errors),
@@ -862,16 +862,19 @@ impl<'a> Validator<'a> {
         r
     }
 
+    /// The object keywords, `_v` being a map.
     fn obj(
         &self,
         o: &J,
-        m: &gotmpl::Map,
         _v: &Value,
         loc: &mut Vec<String>,
         sc: &Scope<'_>,
         ue: &mut Uneval,
         errors: &mut Vec<VErr>,
     ) {
+        let Value::Map(m) = _v else {
+            return;
+        };
         let entries: Vec<(String, Value)> = m
             .entries
             .read()
