@@ -61,12 +61,43 @@ fn validate_tree(chart: &Chart, vals: &Value) -> Option<String> {
     (!sb.is_empty()).then_some(sb)
 }
 
+/// The library validates a schema against its draft's metaschema before using it; canon has
+/// the draft 4, 6 and 7 metaschemas (those of 2019-09 and 2020-12 need `$dynamicRef` and
+/// vocabularies, not ported: such schemas are used as read).
+fn check_metaschema(doc: &json::J, draft: u32) -> Result<(), String> {
+    let (text, url) = match draft {
+        4 => (
+            include_str!("schema/metaschemas/draft-04.json"),
+            "http://json-schema.org/draft-04/schema#",
+        ),
+        6 => (
+            include_str!("schema/metaschemas/draft-06.json"),
+            "http://json-schema.org/draft-06/schema#",
+        ),
+        7 => (
+            include_str!("schema/metaschemas/draft-07.json"),
+            "http://json-schema.org/draft-07/schema#",
+        ),
+        _ => return Ok(()),
+    };
+    let meta = json::parse(text)?;
+    let mv = validator::Validator::new(&meta)?;
+    match mv.validate(&json::to_value(doc)) {
+        Ok(()) => Ok(()),
+        Err(causes) => Err(format!(
+            "\"file:///values.schema.json#\" is not valid against metaschema: jsonschema validation failed with '{url}'\n{}",
+            validator::render(&causes)
+        )),
+    }
+}
+
 /// helm's `ValidateAgainstSingleSchema`: the error text (a validation error ends in a
 /// newline, as helm's `JSONSchemaValidationError` adds one), if any.
 fn validate_single(vals: &Value, schema: &[u8]) -> Result<(), String> {
     let text = String::from_utf8_lossy(schema);
     let doc = json::parse(&text)?;
     let v = validator::Validator::new(&doc)?;
+    check_metaschema(&doc, v.draft())?;
     match v.validate(vals) {
         Ok(()) => Ok(()),
         Err(causes) => Err(format!("{}\n", validator::render(&causes))),

@@ -165,3 +165,17 @@ impl P<'_> {
         Err(self.bad())
     }
 }
+
+/// The document as a value to validate (a schema checked against its metaschema): numbers
+/// as float64, objects as maps (the last of duplicate keys wins, as in Go).
+pub(crate) fn to_value(j: &J) -> gotmpl::Value {
+    use gotmpl::Value;
+    match j {
+        J::Null => Value::Nil,
+        J::Bool(b) => Value::Bool(*b),
+        J::Num(n) => Value::float(n.parse().unwrap_or(f64::NAN)),
+        J::Str(s) => Value::string(s),
+        J::Arr(a) => Value::list(a.iter().map(to_value).collect()),
+        J::Obj(m) => Value::map(m.iter().map(|(k, v)| (k.clone(), to_value(v)))),
+    }
+}

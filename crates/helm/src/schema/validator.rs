@@ -77,30 +77,32 @@ fn json_ptr(tokens: &[String]) -> String {
     s
 }
 
-/// The library's `quote`: Go's `%q` in single quotes.
+/// The library's `quote`: Go's `%q`, then `\"` made `"` and `'` made `\'`, in single quotes
+/// (so a string ending in a backslash loses one, as in Go).
 pub(crate) fn quote(s: &str) -> String {
-    let mut out = String::from("'");
+    let mut q = String::from("\"");
     for c in s.chars() {
         match c {
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\n' => q.push_str("\\n"),
+            '\t' => q.push_str("\\t"),
+            '\r' => q.push_str("\\r"),
+            '\u{7}' => q.push_str("\\a"),
+            '\u{8}' => q.push_str("\\b"),
+            '\u{c}' => q.push_str("\\f"),
+            '\u{b}' => q.push_str("\\v"),
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
+                q.push_str(&format!("\\x{:02x}", c as u32));
             }
-            c if goyaml::go_is_print(c) => out.push(c),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+            c if goyaml::go_is_print(c) => q.push(c),
+            c if (c as u32) < 0x10000 => q.push_str(&format!("\\u{:04x}", c as u32)),
+            c => q.push_str(&format!("\\U{:08x}", c as u32)),
         }
     }
-    out.push('\'');
-    out
+    q.push('"');
+    let q = q.replace("\\\"", "\"").replace('\'', "\\'");
+    format!("'{}'", &q[1..q.len() - 1])
 }
 
 /// `x/text/message`'s English formatting of an integer (`%d`): digits grouped by commas.
@@ -559,6 +561,11 @@ impl<'a> Validator<'a> {
             }
         };
         Ok(Validator { root, draft })
+    }
+
+    /// The draft the document declares (2020-12 when it names none or an unknown one).
+    pub(crate) fn draft(&self) -> u32 {
+        self.draft
     }
 
     /// `Schema.Validate`: the root causes, or `Ok`.
@@ -1547,6 +1554,14 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_like_the_library() {
+        assert_eq!(quote("a'b"), "'a\\'b'");
+        assert_eq!(quote("a\"b"), "'a\"b'");
+        // Go's replacement eats the backslash before the closing quote.
+        assert_eq!(quote("x\\"), "'x\\'");
+    }
 
     #[test]
     fn numbers_group_like_x_text() {
