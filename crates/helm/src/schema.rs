@@ -61,31 +61,82 @@ fn validate_tree(chart: &Chart, vals: &Value) -> Option<String> {
     (!sb.is_empty()).then_some(sb)
 }
 
-/// The library validates a schema against its draft's metaschema before using it; canon has
-/// the draft 4, 6 and 7 metaschemas (those of 2019-09 and 2020-12 need `$dynamicRef` and
-/// vocabularies, not ported: such schemas are used as read).
-fn check_metaschema(doc: &json::J, draft: u32) -> Result<(), String> {
-    let (text, url) = match draft {
+/// The metaschema documents of a draft: the root's base URL, and every document by its URL.
+fn metaschema_docs(draft: u32) -> (&'static str, Vec<(&'static str, &'static str)>) {
+    macro_rules! meta {
+        ($dir:literal, $base:literal, [$($name:literal),*]) => {
+            vec![
+                ($base, include_str!(concat!("schema/metaschemas/", $dir, "/schema.json"))),
+                $((
+                    concat!($base, "/../meta/", $name),
+                    include_str!(concat!("schema/metaschemas/", $dir, "/", $name, ".json")),
+                )),*
+            ]
+        };
+    }
+    match draft {
         4 => (
-            include_str!("schema/metaschemas/draft-04.json"),
-            "http://json-schema.org/draft-04/schema#",
+            "http://json-schema.org/draft-04/schema",
+            vec![("", include_str!("schema/metaschemas/draft-04.json"))],
         ),
         6 => (
-            include_str!("schema/metaschemas/draft-06.json"),
-            "http://json-schema.org/draft-06/schema#",
+            "http://json-schema.org/draft-06/schema",
+            vec![("", include_str!("schema/metaschemas/draft-06.json"))],
         ),
         7 => (
-            include_str!("schema/metaschemas/draft-07.json"),
-            "http://json-schema.org/draft-07/schema#",
+            "http://json-schema.org/draft-07/schema",
+            vec![("", include_str!("schema/metaschemas/draft-07.json"))],
         ),
-        _ => return Ok(()),
-    };
-    let meta = json::parse(text)?;
-    let mv = validator::Validator::new(&meta)?;
+        2019 => (
+            "https://json-schema.org/draft/2019-09/schema",
+            meta!(
+                "2019-09",
+                "https://json-schema.org/draft/2019-09/schema",
+                [
+                    "core",
+                    "applicator",
+                    "validation",
+                    "meta-data",
+                    "format",
+                    "content"
+                ]
+            ),
+        ),
+        _ => (
+            "https://json-schema.org/draft/2020-12/schema",
+            meta!(
+                "2020-12",
+                "https://json-schema.org/draft/2020-12/schema",
+                [
+                    "core",
+                    "applicator",
+                    "unevaluated",
+                    "validation",
+                    "meta-data",
+                    "format-annotation",
+                    "content"
+                ]
+            ),
+        ),
+    }
+}
+
+/// The library validates a schema against its draft's metaschema before using it, with the
+/// metaschema's error tree.
+fn check_metaschema(doc: &json::J, draft: u32) -> Result<(), String> {
+    let (base, docs) = metaschema_docs(draft);
+    let mut parsed = Vec::with_capacity(docs.len());
+    for (url, text) in &docs {
+        // "…/schema/../meta/x" names "…/meta/x".
+        let url = url.replace("/schema/../", "/");
+        parsed.push((url, json::parse(text)?));
+    }
+    let (_, root) = parsed.remove(0);
+    let mv = validator::Validator::with_docs(&root, base, &parsed)?;
     match mv.validate(&json::to_value(doc)) {
         Ok(()) => Ok(()),
         Err(causes) => Err(format!(
-            "\"file:///values.schema.json#\" is not valid against metaschema: jsonschema validation failed with '{url}'\n{}",
+            "\"file:///values.schema.json#\" is not valid against metaschema: jsonschema validation failed with '{base}#'\n{}",
             validator::render(&causes)
         )),
     }

@@ -429,6 +429,8 @@ fn int_val(j: Option<&J>) -> Option<i64> {
 /// Go's validation `scope`: the schema being applied (by its JSON pointer in the document), the
 /// keyword that jumped to it (`$ref`), which instance value it validates, and its parent.
 pub(crate) struct Scope<'p> {
+    /// Which document (0: the chart's schema; then the metaschema documents).
+    doc: usize,
     sloc: String,
     kw: &'static str,
     vid: usize,
@@ -437,8 +439,9 @@ pub(crate) struct Scope<'p> {
 }
 
 impl<'p> Scope<'p> {
-    fn root(sloc: String) -> Scope<'static> {
+    fn root(doc: usize, sloc: String) -> Scope<'static> {
         Scope {
+            doc,
             sloc,
             kw: "",
             vid: 0,
@@ -450,6 +453,7 @@ impl<'p> Scope<'p> {
     /// `validateSelf`: a subschema at `suffix` on the same value.
     fn sub(&'p self, suffix: &str) -> Scope<'p> {
         Scope {
+            doc: self.doc,
             sloc: format!("{}{suffix}", self.sloc),
             kw: "",
             vid: self.vid,
@@ -467,8 +471,9 @@ impl<'p> Scope<'p> {
     }
 
     /// A reference jump to the schema at `sloc`.
-    fn jump(&'p self, sloc: &str, kw: &'static str) -> Scope<'p> {
+    fn jump(&'p self, doc: usize, sloc: &str, kw: &'static str) -> Scope<'p> {
         Scope {
+            doc,
             sloc: sloc.to_string(),
             kw,
             vid: self.vid,
@@ -484,7 +489,7 @@ impl<'p> Scope<'p> {
             if sc.vid != self.vid {
                 break;
             }
-            if sc.sloc == self.sloc {
+            if sc.doc == self.doc && sc.sloc == self.sloc {
                 return Some(sc);
             }
             p = sc.parent;
@@ -533,10 +538,15 @@ impl Uneval {
     }
 }
 
-/// A compiled-enough schema document: its root and draft.
+/// A compiled-enough schema document (its root and draft), with the documents its references
+/// may name (the metaschemas' vocabularies), each by its base URL.
 pub(crate) struct Validator<'a> {
     root: &'a J,
     draft: u32,
+    /// The root document's URL (as Go loads it) and its `$id`, if any.
+    base: String,
+    alias: Option<String>,
+    others: &'a [(String, J)],
 }
 
 const MAX_DEPTH: usize = 200;
@@ -560,7 +570,51 @@ impl<'a> Validator<'a> {
                 }
             }
         };
-        Ok(Validator { root, draft })
+        let alias = root
+            .get(if draft == 4 { "id" } else { "$id" })
+            .and_then(J::as_str)
+            .map(|id| id.split('#').next().unwrap_or(id).to_string());
+        Ok(Validator {
+            root,
+            draft,
+            base: "file:///values.schema.json".into(),
+            alias,
+            others: &[],
+        })
+    }
+
+    /// A validator whose root document lives at `base`, with `others` it may reference.
+    pub(crate) fn with_docs(
+        root: &'a J,
+        base: &str,
+        others: &'a [(String, J)],
+    ) -> Result<Validator<'a>, String> {
+        let mut v = Validator::new(root)?;
+        v.base = base.to_string();
+        v.others = others;
+        Ok(v)
+    }
+
+    /// Document `i`: its root and base URL.
+    fn doc(&self, i: usize) -> (&'a J, &str) {
+        match i {
+            0 => (self.root, self.base.as_str()),
+            i => {
+                let (u, j) = &self.others[i - 1];
+                (j, u.as_str())
+            }
+        }
+    }
+
+    /// The document at `url`, if canon has it.
+    fn doc_at(&self, url: &str) -> Option<usize> {
+        if url == self.base || Some(url) == self.alias.as_deref() {
+            return Some(0);
+        }
+        self.others
+            .iter()
+            .position(|(u, _)| u == url)
+            .map(|i| i + 1)
     }
 
     /// The draft the document declares (2020-12 when it names none or an unknown one).
@@ -570,7 +624,12 @@ impl<'a> Validator<'a> {
 
     /// `Schema.Validate`: the root causes, or `Ok`.
     pub(crate) fn validate(&self, v: &Value) -> Result<(), Vec<VErr>> {
-        match self.val(self.root, v, &mut Vec::new(), &Scope::root(String::new())) {
+        match self.val(
+            self.root,
+            v,
+            &mut Vec::new(),
+            &Scope::root(0, String::new()),
+        ) {
             Ok(()) => Ok(()),
             Err(e) if e.kind == Kind::Group => Err(e.causes),
             Err(e) => Err(vec![e]),
@@ -586,27 +645,29 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// The schema a `$ref` names in this document, and its JSON pointer; `None` for a
-    /// reference to another document (helm loads those over `file://` and `http(s)://`; canon
-    /// does not, and lets the value pass there).
-    fn resolve(&self, r: &str) -> Result<Option<(&'a J, String)>, String> {
-        let (base, frag) = r.split_once('#').unwrap_or((r, ""));
-        let own_id = self
-            .root
-            .get(if self.draft == 4 { "id" } else { "$id" })
-            .and_then(J::as_str)
-            .map(|id| id.split('#').next().unwrap_or(id));
-        if !base.is_empty() && base != "file:///values.schema.json" && Some(base) != own_id {
-            return Ok(None);
-        }
+    /// The schema a reference from document `doc` names: its document, itself and its JSON
+    /// pointer; `None` for a document canon does not have (helm loads `file://` and fetches
+    /// `http(s)://` references; canon lets the value pass there).
+    fn resolve(&self, r: &str, doc: usize) -> Result<Option<(usize, &'a J, String)>, String> {
+        let (url, frag) = r.split_once('#').unwrap_or((r, ""));
+        let d = if url.is_empty() {
+            doc
+        } else {
+            let abs = join_url(self.doc(doc).1, url);
+            match self.doc_at(&abs) {
+                Some(d) => d,
+                None => return Ok(None),
+            }
+        };
+        let root = self.doc(d).0;
         let frag = percent_decode(frag);
         if frag.is_empty() {
-            return Ok(Some((self.root, String::new())));
+            return Ok(Some((d, root, String::new())));
         }
         let Some(path) = frag.strip_prefix('/') else {
-            return Ok(find_anchor(self.root, &frag, self.draft, String::new()));
+            return Ok(find_anchor(root, &frag, self.draft, String::new()).map(|(j, p)| (d, j, p)));
         };
-        let mut cur = self.root;
+        let mut cur = root;
         for tok in path.split('/') {
             let tok = tok.replace("~1", "/").replace("~0", "~");
             cur = match cur {
@@ -616,7 +677,7 @@ impl<'a> Validator<'a> {
             }
             .ok_or_else(|| format!("invalid jsonPointer {r}"))?;
         }
-        Ok(Some((cur, frag)))
+        Ok(Some((d, cur, frag)))
     }
 
     fn val(&self, s: &J, v: &Value, loc: &mut Vec<String>, sc: &Scope<'_>) -> Result<(), VErr> {
@@ -704,9 +765,10 @@ impl<'a> Validator<'a> {
             return Err(Self::err(
                 loc,
                 format!(
-                    "both {} and {} resolve to \"file:///values.schema.json#{}\" causing reference cycle",
+                    "both {} and {} resolve to \"{}#{}\" causing reference cycle",
                     sc.kw_loc(),
                     prev.kw_loc(),
+                    self.doc(sc.doc).1,
                     sc.sloc
                 ),
             ));
@@ -728,7 +790,7 @@ impl<'a> Validator<'a> {
             {
                 return Err(Self::err(loc, const_msg(c)));
             }
-            return self.val_ref(r, v, loc, sc, &mut ue).map(|()| ue);
+            return self.val_ref(r, "$ref", v, loc, sc, &mut ue).map(|()| ue);
         }
 
         // type --
@@ -795,7 +857,7 @@ impl<'a> Validator<'a> {
         }
         // $ref (2019+) --
         if let Some(r) = o.get("$ref").and_then(J::as_str)
-            && let Err(e) = self.val_ref(r, v, loc, sc, &mut ue)
+            && let Err(e) = self.val_ref(r, "$ref", v, loc, sc, &mut ue)
         {
             errors.push(e);
         }
@@ -806,6 +868,9 @@ impl<'a> Validator<'a> {
             Value::String(st) => self.str(o, st, loc, &mut errors),
             _ if t == T::Number => self.num(o, v, loc, &mut errors),
             _ => {}
+        }
+        if draft >= 2019 {
+            self.dynamic_refs(o, v, loc, sc, &mut ue, &mut errors);
         }
         self.cond(o, v, loc, sc, &mut ue, &mut errors);
         if draft >= 2019 {
@@ -827,15 +892,29 @@ impl<'a> Validator<'a> {
     fn val_ref(
         &self,
         r: &str,
+        kw: &'static str,
         v: &Value,
         loc: &mut Vec<String>,
         sc: &Scope<'_>,
         ue: &mut Uneval,
     ) -> Result<(), VErr> {
-        let Some((target, tloc)) = self.resolve(r).map_err(|e| Self::err(loc, e))? else {
+        let Some((d, target, tloc)) = self.resolve(r, sc.doc).map_err(|e| Self::err(loc, e))?
+        else {
             return Ok(());
         };
-        match self.val_self(target, v, loc, &sc.jump(&tloc, "$ref"), ue) {
+        self.val_target(target, v, loc, &sc.jump(d, &tloc, kw), ue)
+    }
+
+    /// `validateRef`: the target's errors under a reference error.
+    fn val_target(
+        &self,
+        target: &J,
+        v: &Value,
+        loc: &mut Vec<String>,
+        sc: &Scope<'_>,
+        ue: &mut Uneval,
+    ) -> Result<(), VErr> {
+        match self.val_self(target, v, loc, sc, ue) {
             Ok(()) => Ok(()),
             Err(e) => {
                 let causes = if e.kind == Kind::Group {
@@ -1026,7 +1105,7 @@ impl<'a> Validator<'a> {
         if let Some(pn) = o.get("propertyNames") {
             for (pname, _) in &entries {
                 let key = Value::string(pname);
-                let root = Scope::root(format!("{}/propertyNames", sc.sloc));
+                let root = Scope::root(sc.doc, format!("{}/propertyNames", sc.sloc));
                 if let Err(e) = self.val(pn, &key, &mut Vec::new(), &root) {
                     let causes = if e.kind == Kind::Group {
                         e.causes
@@ -1344,6 +1423,73 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// `validateRefs` (2019+): `$recursiveRef` and `$dynamicRef`, resolved against the
+    /// outermost document of the dynamic scope that carries the anchor (the metaschemas'
+    /// documents carry theirs at their roots).
+    fn dynamic_refs(
+        &self,
+        o: &J,
+        v: &Value,
+        loc: &mut Vec<String>,
+        sc: &Scope<'_>,
+        ue: &mut Uneval,
+        errors: &mut Vec<VErr>,
+    ) {
+        let outermost = |pred: &dyn Fn(&J) -> bool| {
+            let mut found = None;
+            let mut cur = Some(sc);
+            while let Some(s) = cur {
+                if pred(self.doc(s.doc).0) {
+                    found = Some(s.doc);
+                }
+                cur = s.parent;
+            }
+            found
+        };
+        if let Some(r) = o.get("$recursiveRef").and_then(J::as_str) {
+            match self.resolve(r, sc.doc) {
+                Ok(Some((mut d, mut target, mut tloc))) => {
+                    let anchored = |j: &J| matches!(j.get("$recursiveAnchor"), Some(J::Bool(true)));
+                    if anchored(target)
+                        && let Some(od) = outermost(&|j: &J| anchored(j))
+                    {
+                        (d, target, tloc) = (od, self.doc(od).0, String::new());
+                    }
+                    if let Err(e) =
+                        self.val_target(target, v, loc, &sc.jump(d, &tloc, "$recursiveRef"), ue)
+                    {
+                        errors.push(e);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => errors.push(Self::err(loc, e)),
+            }
+        }
+        if let Some(r) = o.get("$dynamicRef").and_then(J::as_str) {
+            match self.resolve(r, sc.doc) {
+                Ok(Some((mut d, mut target, mut tloc))) => {
+                    let anchor = r.split_once('#').map_or("", |(_, f)| f);
+                    let dynamic =
+                        |j: &J| j.get("$dynamicAnchor").and_then(J::as_str) == Some(anchor);
+                    if !anchor.is_empty()
+                        && !anchor.starts_with('/')
+                        && dynamic(target)
+                        && let Some(od) = outermost(&|j: &J| dynamic(j))
+                    {
+                        (d, target, tloc) = (od, self.doc(od).0, String::new());
+                    }
+                    if let Err(e) =
+                        self.val_target(target, v, loc, &sc.jump(d, &tloc, "$dynamicRef"), ue)
+                    {
+                        errors.push(e);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => errors.push(Self::err(loc, e)),
+            }
+        }
+    }
+
     /// `unevalValidate` (2019+): what no keyword evaluated, against `unevaluatedProperties` /
     /// `unevaluatedItems`.
     fn uneval_validate(
@@ -1485,6 +1631,24 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// `url` resolved against the base URL `base` (RFC 3986, for the relative references the
+/// metaschemas use).
+fn join_url(base: &str, url: &str) -> String {
+    if url.contains("://") || url.starts_with("urn:") {
+        return url.to_string();
+    }
+    let base = base.split('#').next().unwrap_or(base);
+    if let Some(rest) = url.strip_prefix('/') {
+        let origin = base
+            .find("://")
+            .and_then(|i| base[i + 3..].find('/').map(|j| &base[..i + 3 + j]))
+            .unwrap_or(base);
+        return format!("{origin}/{rest}");
+    }
+    let dir = base.rfind('/').map_or(base, |i| &base[..=i]);
+    format!("{dir}{url}")
+}
+
 /// The subschema carrying the anchor `name` (`$anchor`, or before 2019 an `$id` of `#name`),
 /// and its JSON pointer.
 fn find_anchor<'j>(j: &'j J, name: &str, draft: u32, ptr: String) -> Option<(&'j J, String)> {
@@ -1492,6 +1656,7 @@ fn find_anchor<'j>(j: &'j J, name: &str, draft: u32, ptr: String) -> Option<(&'j
         J::Obj(m) => {
             let hit = if draft >= 2019 {
                 j.get("$anchor").and_then(J::as_str) == Some(name)
+                    || j.get("$dynamicAnchor").and_then(J::as_str) == Some(name)
             } else {
                 let id = j
                     .get(if draft == 4 { "id" } else { "$id" })
