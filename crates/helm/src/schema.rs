@@ -1,7 +1,10 @@
 //! `values.schema.json` validation across the chart tree, listing every error as helm does.
 //!
 //! helm v4.2.4 and v3.21.4 both validate with `santhosh-tekuri/jsonschema/v6` (both go.mod
-//! files pin v6.0.2), so one port serves both ([`validator`]'s doc lists what it leaves out).
+//! files pin v6.0.2), so one port serves both: each schema is first checked against its
+//! draft's metaschema (drafts 4, 6, 7, 2019-09, 2020-12; 2020-12 when `$schema` names none or
+//! an unknown one), then the chart's values against it, every chart of the tree against its
+//! own values ([`validator`]'s doc lists what the port leaves out).
 
 mod format;
 mod json;

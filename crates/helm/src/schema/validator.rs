@@ -5,12 +5,14 @@
 //! string, want integer`, nested causes indented, `$ref` wrappers skipped, English number
 //! grouping from `x/text/message`), which no Rust validator reproduces.
 //!
-//! Not ported: references to other documents (helm loads `file://` and fetches `http(s)://`
-//! refs; canon lets the value pass there, so values valid for helm render the same), `$id`s of
-//! subschemas as new bases, `$recursiveRef`/`$dynamicRef`, content assertions (off in helm too), validation of the schema against
-//! its metaschema (helm rejects a malformed schema; canon uses it as it reads), and format
-//! checks other than those in `format.rs`. Where Go iterates a map (an object's properties,
-//! so the order of several errors) its order is random; canon uses key order.
+//! Not ported: references to documents canon does not have (helm loads `file://` and fetches
+//! `http(s)://` refs; canon lets the value pass there, so values valid for helm render the
+//! same), `$id`s of subschemas as new base URLs, content assertions (off in helm too), the
+//! formats `format.rs` does not list (they pass), and Go's regexp syntax (patterns are compiled
+//! by the `regex` crate, whose syntax is close to RE2's; a pattern neither accepts is skipped).
+//! Where Go iterates a map (an object's properties, so the order of several errors, and of
+//! the names in `additional properties ... not allowed`) its order is random; canon uses key
+//! order.
 
 use std::cmp::Ordering;
 
