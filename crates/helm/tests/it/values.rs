@@ -305,6 +305,8 @@ pub fn normalize(o: Outcome) -> Outcome {
             cur.push(l);
         }
         flush(&mut cur, &mut blocks);
+        // Subcharts come in helm's loader order, Go's random map order too.
+        blocks.sort();
         format!("{head}\n{}", blocks.join("\n"))
     })
 }
