@@ -34,7 +34,7 @@ mod os;
 mod paths;
 mod reflect;
 mod regex;
-mod semver;
+pub mod semver;
 mod strings;
 mod urls;
 
