@@ -216,7 +216,10 @@ fn check_api_version(chart_yaml: &[u8]) -> Result<(), LoadError> {
 
 /// helm's `EnsureArchive`: a useful error when the file is not gzip data.
 fn ensure_archive(name: &str, data: &[u8]) -> Result<(), LoadError> {
-    let head = &data[..data.len().min(512)];
+    // helm sniffs its whole 512-byte buffer, zero padding included.
+    let mut head = data[..data.len().min(512)].to_vec();
+    head.resize(512, 0);
+    let head = head.as_slice();
     if head.starts_with(b"\x1F\x8B\x08") {
         return Ok(());
     }
@@ -294,12 +297,15 @@ impl From<ArchiveFail> for LoadError {
 
 /// helm's `LoadArchiveFiles`: the files of a gzipped tar, top directory stripped, checked.
 fn load_archive_files(data: &[u8], compat: HelmVersion) -> Result<Vec<Buffered>, ArchiveFail> {
-    if data.len() < 10 || data[0] != 0x1f || data[1] != 0x8b || data[2] != 8 {
-        return Err(if data.is_empty() {
-            ArchiveError("EOF".into())
-        } else {
-            GzipHeader("gzip: invalid header".into())
-        });
+    // Go's gzip.NewReader reads a 10-byte header first.
+    if data.is_empty() {
+        return Err(ArchiveError("EOF".into()));
+    }
+    if data.len() < 10 {
+        return Err(ArchiveError("unexpected EOF".into()));
+    }
+    if data[0] != 0x1f || data[1] != 0x8b || data[2] != 8 {
+        return Err(GzipHeader("gzip: invalid header".into()));
     }
     let gz = flate2::read::MultiGzDecoder::new(data);
     let mut archive = tar::Archive::new(gz);
@@ -803,6 +809,110 @@ fn go_path_error(op: &str, path: &Path, e: &std::io::Error) -> LoadError {
     LoadError::Message(format!("{op} {}: {}", path.display(), go_io_text(e)))
 }
 
+/// `json.Marshal` of helm's `*chart.Metadata` (what `{{ .Chart | toJson }}` prints): fields in
+/// the struct's order, `omitempty` as tagged.
+pub fn metadata_json(md: &Metadata) -> String {
+    let s = json_string;
+    let list = |l: &[String]| format!("[{}]", l.iter().map(|x| s(x)).collect::<Vec<_>>().join(","));
+    let mut out2 = Vec::new();
+    for (k, v) in [("name", &md.name), ("home", &md.home)] {
+        if !v.is_empty() {
+            out2.push(format!("\"{k}\":{}", s(v)));
+        }
+    }
+    if !md.sources.is_empty() {
+        out2.push(format!("\"sources\":{}", list(&md.sources)));
+    }
+    for (k, v) in [("version", &md.version), ("description", &md.description)] {
+        if !v.is_empty() {
+            out2.push(format!("\"{k}\":{}", s(v)));
+        }
+    }
+    if !md.keywords.is_empty() {
+        out2.push(format!("\"keywords\":{}", list(&md.keywords)));
+    }
+    if !md.maintainers.is_empty() {
+        let items: Vec<String> = md
+            .maintainers
+            .iter()
+            .map(|m| {
+                let f: Vec<String> = [("name", &m.name), ("email", &m.email), ("url", &m.url)]
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| format!("\"{k}\":{}", s(v)))
+                    .collect();
+                format!("{{{}}}", f.join(","))
+            })
+            .collect();
+        out2.push(format!("\"maintainers\":[{}]", items.join(",")));
+    }
+    for (k, v) in [
+        ("icon", &md.icon),
+        ("apiVersion", &md.api_version),
+        ("condition", &md.condition),
+        ("tags", &md.tags),
+        ("appVersion", &md.app_version),
+    ] {
+        if !v.is_empty() {
+            out2.push(format!("\"{k}\":{}", s(v)));
+        }
+    }
+    if md.deprecated {
+        out2.push("\"deprecated\":true".into());
+    }
+    if !md.annotations.is_empty() {
+        let items: Vec<String> = md
+            .annotations
+            .iter()
+            .map(|(k, v)| format!("{}:{}", s(k), s(v)))
+            .collect();
+        out2.push(format!("\"annotations\":{{{}}}", items.join(",")));
+    }
+    if !md.kube_version.is_empty() {
+        out2.push(format!("\"kubeVersion\":{}", s(&md.kube_version)));
+    }
+    if !md.dependencies.is_empty() {
+        let items: Vec<String> = md.dependencies.iter().map(dependency_json).collect();
+        out2.push(format!("\"dependencies\":[{}]", items.join(",")));
+    }
+    if !md.chart_type.is_empty() {
+        out2.push(format!("\"type\":{}", s(&md.chart_type)));
+    }
+    format!("{{{}}}", out2.join(","))
+}
+
+/// `json.Marshal` of helm's `*chart.Dependency`.
+pub fn dependency_json(d: &crate::chart::Dependency) -> String {
+    let s = json_string;
+    let mut f = vec![format!("\"name\":{}", s(&d.name))];
+    if !d.version.is_empty() {
+        f.push(format!("\"version\":{}", s(&d.version)));
+    }
+    f.push(format!("\"repository\":{}", s(&d.repository)));
+    if !d.condition.is_empty() {
+        f.push(format!("\"condition\":{}", s(&d.condition)));
+    }
+    if !d.tags.is_empty() {
+        let t: Vec<String> = d.tags.iter().map(|x| s(x)).collect();
+        f.push(format!("\"tags\":[{}]", t.join(",")));
+    }
+    if d.enabled {
+        f.push("\"enabled\":true".into());
+    }
+    if !d.import_values.is_empty() {
+        let v = goyaml::to_json(&Value::list(d.import_values.clone())).unwrap_or_default();
+        f.push(format!("\"import-values\":{v}"));
+    }
+    if !d.alias.is_empty() {
+        f.push(format!("\"alias\":{}", s(&d.alias)));
+    }
+    format!("{{{}}}", f.join(","))
+}
+
+fn json_string(v: &str) -> String {
+    goyaml::to_json(&Value::string(v)).unwrap_or_default()
+}
+
 /// helm's `action.CheckDependencies`: every `dependencies:` entry of `chart` is present under
 /// `charts/` (a loaded subchart whose `name` equals the entry's `name`; aliases do not count),
 /// else helm's "found in Chart.yaml, but missing in charts/ directory" error.
@@ -822,6 +932,21 @@ pub fn check_dependencies(chart: &Chart) -> Result<(), LoadError> {
             missing.join(", ")
         )))
     }
+}
+
+/// [`check_dependencies`] with the text `helm template`/`helm install` wrap it in (its
+/// `--dependency-update` hint), as each helm prints it.
+pub fn check_dependencies_for(chart: &Chart, compat: HelmVersion) -> Result<(), LoadError> {
+    check_dependencies(chart).map_err(|LoadError::Message(m)| {
+        LoadError::Message(match compat {
+            HelmVersion::V4 => format!(
+                "an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: {m}"
+            ),
+            HelmVersion::V3 => format!(
+                "An error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: {m}"
+            ),
+        })
+    })
 }
 
 /// helm's check of the chart's `kubeVersion` constraint against the target Kubernetes

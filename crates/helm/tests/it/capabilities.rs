@@ -1,0 +1,1 @@
+//! `helm::capabilities` against the real helm binaries.

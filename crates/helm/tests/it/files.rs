@@ -1,0 +1,1 @@
+//! `helm::files` against the real helm binaries.

@@ -1,0 +1,1 @@
+//! `helm::ignore` against the real helm binaries.

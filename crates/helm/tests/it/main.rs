@@ -1,0 +1,7 @@
+//! The crate's integration tests, one module per crate module; tests that run the real helm
+//! binaries are `#[ignore]` (run by `scripts/test`) and fail when helm is missing.
+
+mod capabilities;
+mod files;
+mod ignore;
+mod loader;
