@@ -13,22 +13,28 @@ use std::sync::Arc;
 use base64::Engine as _;
 use gotmpl::{ArgType, ElemType, Func, Object, Value};
 
+use crate::HelmVersion;
 use crate::chart::File;
 
 type FileMap = BTreeMap<String, Arc<[u8]>>;
 
-/// `.Files` of one chart as a template value.
+/// `.Files` of one chart as a template value, as helm v4 has it.
 pub fn files_value(files: &[File]) -> Value {
+    files_value_for(files, HelmVersion::V4)
+}
+
+/// `.Files` of one chart as the given helm has it (they differ on `Lines` of an empty file).
+pub fn files_value_for(files: &[File], compat: HelmVersion) -> Value {
     let mut m = FileMap::new();
     for f in files {
         m.insert(f.name.clone(), Arc::from(f.data.as_slice()));
     }
-    Value::Object(Arc::new(Files(Arc::new(m))))
+    Value::Object(Arc::new(Files(Arc::new(m), compat)))
 }
 
 /// helm's `engine.files`.
 #[derive(Debug)]
-struct Files(Arc<FileMap>);
+struct Files(Arc<FileMap>, HelmVersion);
 
 fn string_arg(v: &Value) -> String {
     match v {
@@ -95,8 +101,12 @@ impl Files {
         let Some(data) = self.0.get(path) else {
             return Ok(strings(Vec::new()));
         };
-        // helm indexes the last byte unconditionally: an empty file (read from a directory)
-        // panics, which text/template reports as the call's error.
+        // helm v4 checks for a nil slice only, then indexes the last byte: an empty file (read
+        // from a directory, so not nil) panics, which text/template reports as the call's
+        // error. v3 checks the length.
+        if data.is_empty() && self.1 == HelmVersion::V3 {
+            return Ok(strings(Vec::new()));
+        }
         if data.is_empty() {
             return Err("runtime error: index out of range [-1]".into());
         }
@@ -113,7 +123,7 @@ impl Files {
             .filter(|(k, _)| g.matches(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        Files(Arc::new(m))
+        Files(Arc::new(m), self.1)
     }
 }
 
@@ -134,7 +144,7 @@ impl Object for Files {
         format!("map[{}]", items.join(" "))
     }
     fn method(&self, name: &str) -> Option<Func> {
-        let me = Files(self.0.clone());
+        let me = Files(self.0.clone(), self.1);
         Some(match name {
             "Get" => Func::simple(vec![ArgType::String], move |a| {
                 Value::string(String::from_utf8_lossy(&me.get_bytes(&string_arg(&a[0]))))

@@ -636,7 +636,7 @@ fn validate(md: &mut Metadata, nil: &typed::NilEntries) -> Result<(), String> {
     if md.version.is_empty() {
         return Err("chart.metadata.version is required".into());
     }
-    if sprig::semver::Version::parse(&md.version).is_err() {
+    if sprig::semver_api::Version::parse(&md.version).is_err() {
         return Err(format!(
             "chart.metadata.version {} is invalid",
             go_quote(&md.version)
@@ -965,7 +965,7 @@ pub fn check_kube_version(chart: &Chart, kube: &KubeVersion) -> Result<(), LoadE
 
 /// helm's `chartutil.IsCompatibleRange`: `ver` satisfies the Masterminds semver `constraint`.
 pub fn is_compatible_range(constraint: &str, ver: &str) -> bool {
-    sprig::semver::semver_compare(constraint, ver).unwrap_or(false)
+    sprig::semver_api::semver_compare(constraint, ver).unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ mod os;
 mod paths;
 mod reflect;
 mod regex;
-pub mod semver;
+mod semver;
 mod strings;
 mod urls;
 
@@ -42,6 +42,12 @@ use std::sync::{Arc, Mutex};
 
 use gotmpl::{ArgType, ElemType, Func, FuncMap, IntKind, Value};
 use rand::{RngCore, SeedableRng};
+
+/// Masterminds semver, for helm's chart loading (`Metadata.Validate`'s version check and
+/// `chartutil.IsCompatibleRange`).
+pub mod semver_api {
+    pub use crate::semver::{Version, semver_compare};
+}
 
 /// What kind of function map to build.
 #[derive(Clone, Debug, Default)]

@@ -1,7 +1,8 @@
-//! The crate's integration tests, one module per crate module; tests that run the real helm
+//! canon-helm's integration tests, one module per crate module; tests that run the real helm
 //! binaries are `#[ignore]` (run by `scripts/test`) and fail when helm is missing.
 
 mod capabilities;
+mod engine;
 mod files;
 mod ignore;
 mod loader;
