@@ -308,10 +308,12 @@ impl Object for CapabilitiesObj {
     fn type_name(&self) -> String {
         format!("*{}.Capabilities", self.0.pkg())
     }
+    /// What `{{ .Capabilities }}` prints: text/template dereferences the pointer before
+    /// printing (`printf "%v"` would add Go's `&`).
     fn display(&self) -> String {
         let c = &self.0;
         format!(
-            "&{{{} [{}] {}}}",
+            "{{{} [{}] {}}}",
             c.kube_version.go_struct(c.compat),
             c.api_versions.join(" "),
             c.helm_version.go_struct(c.compat)
