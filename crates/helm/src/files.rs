@@ -6,6 +6,12 @@
 //! `**` does not, `[a-z]`, `[!abc]`, `{a,b}`, `\` escapes; a pattern that does not compile
 //! matches everything, as helm falls back to `**`). No Rust glob crate has these exact rules, so
 //! the pattern is translated here to an anchored regular expression of the same language.
+//!
+//! Known differences: gobwas' optimized matchers miss some names that its patterns describe,
+//! and canon does not reproduce those misses: an empty alternative (`{,a}`) in some positions,
+//! `***` (a `**` next to a `*`) with an empty match at the end, and multi-byte runes in
+//! fixed-length patterns (`?` over `é`). 4,000 seeded random ASCII patterns without these agree
+//! with helm (`tests/it/files.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -636,7 +636,8 @@ fn validate(md: &mut Metadata, nil: &typed::NilEntries) -> Result<(), String> {
     if md.version.is_empty() {
         return Err("chart.metadata.version is required".into());
     }
-    if sprig::semver_api::Version::parse(&md.version).is_err() {
+    // Masterminds v3.5.0 (helm's) also refuses versions over 256 bytes.
+    if md.version.len() > 256 || sprig::semver_api::Version::parse(&md.version).is_err() {
         return Err(format!(
             "chart.metadata.version {} is invalid",
             go_quote(&md.version)
@@ -965,6 +966,12 @@ pub fn check_kube_version(chart: &Chart, kube: &KubeVersion) -> Result<(), LoadE
 
 /// helm's `chartutil.IsCompatibleRange`: `ver` satisfies the Masterminds semver `constraint`.
 pub fn is_compatible_range(constraint: &str, ver: &str) -> bool {
+    // Masterminds v3.5.0 (helm's; Sprig's port follows v3.3.0) refuses constraints over 512
+    // bytes or 32 `||` groups and versions over 256 bytes. Its other change, prereleases
+    // allowed per `||` group, cannot show here: helm passes a normalized version, no prerelease.
+    if constraint.len() > 512 || constraint.split("||").count() > 32 || ver.len() > 256 {
+        return false;
+    }
     sprig::semver_api::semver_compare(constraint, ver).unwrap_or(false)
 }
 
