@@ -115,11 +115,11 @@ fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<Buffered>) -> Resu
         let lmeta =
             std::fs::symlink_metadata(&path).map_err(|e| go_path_error("lstat", &path, &e))?;
         let meta = if lmeta.file_type().is_symlink() {
-            std::fs::metadata(&path).map_err(|e| {
+            std::fs::metadata(&path).map_err(|_| {
                 LoadError::Message(format!(
                     "error evaluating symlink {}: {}",
                     path.display(),
-                    go_path_error("lstat", &path, &e)
+                    eval_symlinks_error(&path)
                 ))
             })?
         } else {
@@ -153,6 +153,40 @@ fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<Buffered>) -> Resu
         files.push(Buffered { name: n, data });
     }
     Ok(())
+}
+
+/// The error of Go's `filepath.EvalSymlinks` for a link that does not resolve: the `lstat` of
+/// the first missing component of the (lexically cleaned) target.
+fn eval_symlinks_error(link: &Path) -> String {
+    let mut current = link.to_path_buf();
+    for _ in 0..255 {
+        let target = match std::fs::read_link(&current) {
+            Ok(t) => t,
+            Err(e) => return go_path_error("lstat", &current, &e).to_string(),
+        };
+        let resolved = match current.parent() {
+            Some(dir) if target.is_relative() => absolute(&dir.join(&target)),
+            _ => absolute(&target),
+        };
+        let mut prefix = PathBuf::new();
+        let mut next_link = None;
+        for c in resolved.components() {
+            prefix.push(c);
+            match std::fs::symlink_metadata(&prefix) {
+                Err(e) => return go_path_error("lstat", &prefix, &e).to_string(),
+                Ok(m) if m.file_type().is_symlink() => {
+                    next_link = Some(prefix.clone());
+                    break;
+                }
+                Ok(_) => {}
+            }
+        }
+        match next_link {
+            Some(l) => current = l,
+            None => return format!("lstat {}: no such file or directory", resolved.display()),
+        }
+    }
+    "EvalSymlinks: too many links".into()
 }
 
 fn strip_bom(mut data: Vec<u8>) -> Vec<u8> {

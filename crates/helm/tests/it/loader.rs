@@ -85,7 +85,11 @@ pub fn copy_dir(src: &Path, dst: &Path) {
     for e in std::fs::read_dir(src).expect("readdir") {
         let e = e.expect("entry");
         let to = dst.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
+        let ty = e.file_type().expect("type");
+        if ty.is_symlink() {
+            let target = std::fs::read_link(e.path()).expect("readlink");
+            std::os::unix::fs::symlink(target, &to).expect("symlink");
+        } else if ty.is_dir() {
             copy_dir(&e.path(), &to);
         } else {
             std::fs::copy(e.path(), &to).expect("copy");
@@ -700,6 +704,212 @@ fn kube_version_check_like_helm() {
                     assert_eq!(m, theirs, "helm {v:?}");
                 }
             }
+        }
+    }
+}
+
+#[test]
+#[ignore = "runs the helm binaries (scripts/test)"]
+fn symlinks_and_special_files_like_helm() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let outside = tmp.path().join("outside");
+    write(&outside, "shared/x.txt", b"shared\n");
+    write(&outside, "file.txt", b"outside file\n");
+    let base = chart_dir(
+        tmp.path(),
+        "links",
+        &[
+            ("Chart.yaml", CHART),
+            ("templates/t.yaml", b"t: 1\n"),
+            ("real/a.txt", b"a\n"),
+        ],
+    );
+    std::os::unix::fs::symlink(outside.join("shared"), base.join("linked-dir")).expect("symlink");
+    std::os::unix::fs::symlink(outside.join("file.txt"), base.join("linked-file.txt"))
+        .expect("symlink");
+    std::os::unix::fs::symlink("real/a.txt", base.join("relative-link.txt")).expect("symlink");
+    for v in BOTH {
+        compare_with_helm(v, &base, &[]);
+    }
+
+    let cases: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+        (
+            "broken-link",
+            Box::new(|d: &Path| {
+                std::os::unix::fs::symlink(d.join("nowhere"), d.join("broken")).expect("symlink")
+            }),
+        ),
+        (
+            "fifo",
+            Box::new(|d: &Path| {
+                let ok = Command::new("mkfifo")
+                    .arg(d.join("pipe"))
+                    .status()
+                    .expect("mkfifo runs");
+                assert!(ok.success(), "mkfifo");
+            }),
+        ),
+        (
+            "too-big",
+            Box::new(|d: &Path| {
+                let data = vec![b'x'; 5 * 1024 * 1024 + 1];
+                write(d, "files/big.txt", &data);
+            }),
+        ),
+        (
+            "just-big-enough",
+            Box::new(|d: &Path| {
+                let data = vec![b'x'; 5 * 1024 * 1024];
+                write(d, "files/big.txt", &data);
+            }),
+        ),
+    ];
+    for (name, make) in cases {
+        let dir = chart_dir(
+            tmp.path(),
+            name,
+            &[("Chart.yaml", CHART), ("templates/t.yaml", b"t: 1\n")],
+        );
+        make(&dir);
+        for v in BOTH {
+            assert_same_error(v, &dir);
+        }
+    }
+}
+
+/// A `.tgz` written entry by entry: `(header name, type, bytes)`.
+fn tgz_typed(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut b = tar::Builder::new(gz);
+    for (name, ty, data) in entries {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(if ty.is_dir() { 0o755 } else { 0o644 });
+        h.set_entry_type(*ty);
+        if name.len() <= 100 {
+            let bytes = name.as_bytes();
+            h.as_old_mut().name[..bytes.len()].copy_from_slice(bytes);
+            h.set_cksum();
+            b.append(&h, *data).expect("tar entry");
+        } else {
+            // Long names go through a PAX extended header, as Go and GNU tar write them.
+            b.append_data(&mut h, name, *data).expect("long tar entry");
+        }
+    }
+    let gz = b.into_inner().expect("tar finishes");
+    gz.finish().expect("gzip finishes")
+}
+
+#[test]
+#[ignore = "runs the helm binaries (scripts/test)"]
+fn archive_layouts_like_helm() {
+    use tar::EntryType as T;
+    let long = format!("c/files/{}/x.txt", "d".repeat(120));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let values: &[u8] = b"a: 1\n";
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "github.tgz",
+            tgz_typed(&[
+                (
+                    "pax_global_header",
+                    T::XGlobalHeader,
+                    b"52 comment=0123456789012345678901234567890123456789\n",
+                ),
+                ("c/", T::Directory, b""),
+                ("c/Chart.yaml", T::Regular, CHART),
+                ("c/templates/", T::Directory, b""),
+                ("c/templates/t.yaml", T::Regular, b"t: 1\n"),
+                ("c/values.yaml", T::Regular, values),
+            ]),
+        ),
+        (
+            "long-names.tgz",
+            tgz_typed(&[
+                ("c/Chart.yaml", T::Regular, CHART),
+                ("c/templates/t.yaml", T::Regular, b"t: 1\n"),
+                (&long, T::Regular, b"long\n"),
+            ]),
+        ),
+        (
+            "backslashes.tgz",
+            tgz_typed(&[
+                ("c\\Chart.yaml", T::Regular, CHART),
+                ("c\\templates\\t.yaml", T::Regular, b"t: 1\n"),
+                ("c\\files\\a.txt", T::Regular, b"a\n"),
+            ]),
+        ),
+        (
+            "bom.tgz",
+            tgz_typed(&[
+                (
+                    "c/Chart.yaml",
+                    T::Regular,
+                    b"\xEF\xBB\xBFapiVersion: v2\nname: c\nversion: 0.1.0\n",
+                ),
+                ("c/templates/t.yaml", T::Regular, b"t: 1\n"),
+                ("c/files/bom.txt", T::Regular, b"\xEF\xBB\xBFbom\n"),
+            ]),
+        ),
+        (
+            "other-top-dir.tgz",
+            tgz_typed(&[
+                ("whatever/Chart.yaml", T::Regular, CHART),
+                ("whatever/templates/t.yaml", T::Regular, b"t: 1\n"),
+                ("else/files/a.txt", T::Regular, b"a from another top dir\n"),
+            ]),
+        ),
+        (
+            "symlink-entry.tgz",
+            tgz_typed(&[
+                ("c/Chart.yaml", T::Regular, CHART),
+                ("c/templates/t.yaml", T::Regular, b"t: 1\n"),
+                ("c/files/link", T::Symlink, b""),
+            ]),
+        ),
+    ];
+    for (name, data) in &cases {
+        // As a subchart archive of a directory chart (its probe shows the parent's view) and
+        // loaded directly: canon must agree with helm on both.
+        let parent = chart_dir(
+            tmp.path(),
+            &format!("parent-{name}"),
+            &[
+                (
+                    "Chart.yaml",
+                    b"apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+                ),
+                ("templates/p.yaml", b"p: 1\n"),
+            ],
+        );
+        write(&parent, &format!("charts/{name}"), data);
+        for v in BOTH {
+            compare_with_helm(v, &parent, &[]);
+            let chart = loader::load_for(&parent, compat(v)).expect("loads");
+            let sub = &chart.dependencies[0];
+            // The subchart's own files, through a template that lists them in helm.
+            let run = run_helm(
+                v,
+                &[
+                    "template",
+                    "x",
+                    parent.to_str().expect("utf-8"),
+                    "--show-only",
+                    "charts/c/templates/t.yaml",
+                ],
+            );
+            assert!(run.ok, "helm {v:?} {name}: {}", run.stderr);
+            assert_eq!(sub.templates.len(), 1, "{name}");
+            let files: Vec<&str> = sub.files.iter().map(|f| f.name.as_str()).collect();
+            let expected_files = match *name {
+                "github.tgz" => vec![],
+                "long-names.tgz" => vec![&long["c/".len()..]],
+                "backslashes.tgz" => vec!["files/a.txt"],
+                "bom.tgz" => vec!["files/bom.txt"],
+                "other-top-dir.tgz" => vec!["files/a.txt"],
+                _ => vec!["files/link"],
+            };
+            assert_eq!(files, expected_files, "{name}");
         }
     }
 }
