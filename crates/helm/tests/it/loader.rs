@@ -732,7 +732,8 @@ fn symlinks_and_special_files_like_helm() {
         compare_with_helm(v, &base, &[]);
     }
 
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+    type Make = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Make)> = vec![
         (
             "broken-link",
             Box::new(|d: &Path| {
