@@ -1,2 +1,6 @@
-//! canon-helm's integration tests, one module per crate module.
+//! The one integration test binary of `canon-helm`: one module per crate module.
+
+mod dependencies;
 mod engine;
+mod schema;
+mod values;
