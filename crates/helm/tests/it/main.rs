@@ -2,7 +2,10 @@
 //! binaries are `#[ignore]` (run by `scripts/test`) and fail when helm is missing.
 
 mod capabilities;
+mod dependencies;
 mod engine;
 mod files;
 mod ignore;
 mod loader;
+mod schema;
+mod values;
