@@ -35,6 +35,8 @@ mod paths;
 mod reflect;
 mod regex;
 mod semver;
+/// Masterminds `NewConstraint(c).Check(NewVersion(v))`, for helm's `IsCompatibleRange`.
+pub use semver::semver_compare;
 mod strings;
 mod urls;
 

@@ -1,7 +1,12 @@
-//! canon-helm's integration tests, one module per crate module; tests that run a real helm
-//! binary are `#[ignore]`d (scripts/test runs them).
+//! The one integration test binary of `canon-helm`: one module per crate module (plus the
+//! golden and compat harnesses and shared support); tests that run a real helm are `#[ignore]`d.
+
 mod action;
 mod compat;
+mod dependencies;
+mod engine;
 mod golden;
 mod releaseutil;
+mod schema;
 mod support;
+mod values;

@@ -1,0 +1,1 @@
+//! Dependency processing: conditions, tags, aliases, import-values.
