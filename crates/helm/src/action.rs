@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::capabilities::{Capabilities, KubeVersion};
+use crate::capabilities::Capabilities;
 use crate::chart::Chart;
 use crate::engine::{EngineOptions, ReleaseInfo, RenderInput};
 use crate::releaseutil::{self, Hook};
@@ -111,15 +111,11 @@ pub fn run(opts: &TemplateOptions) -> TemplateOutcome {
 
 fn run_into(opts: &TemplateOptions, out: &mut String) -> Result<(), Error> {
     let v = opts.compat;
-    let kube_version = match &opts.kube_version {
-        Some(k) if !k.is_empty() => Some(
-            parse_kube_version(k, v)
-                .map_err(|e| msg(format!("invalid kube version '{k}': {e}")))?,
-        ),
-        _ => None,
-    };
+    // `--kube-version` is parsed first (helm's template command does it before anything else).
+    let caps = Capabilities::with_flags(v, opts.kube_version.as_deref(), &opts.api_versions)
+        .map_err(|e| msg(e.0))?;
     // Writes to --output-dir print "wrote ..." on stdout as they happen.
-    let installed = install(opts, kube_version, out);
+    let installed = install(opts, caps, out);
     print_installed(opts, installed, out)
 }
 
@@ -415,80 +411,11 @@ fn validate_release_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A `--kube-version` as helm holds it: `.Capabilities.KubeVersion` and the normalized form
-/// (`v` + the numeric components) that kubeVersion constraints are checked against.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParsedKubeVersion {
-    pub kube: KubeVersion,
-    pub normalized: String,
-}
-
-/// `ParseKubeVersion` (k8s `version.ParseGeneric`): `v` optional, at least major.minor. helm v4
-/// keeps the text as written (`v` added) in `.Version`, v3 the normalized form.
-pub fn parse_kube_version(s: &str, compat: HelmVersion) -> Result<ParsedKubeVersion, String> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0c', '\x0b']);
-    let t = t.strip_prefix('v').unwrap_or(t);
-    let end = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    // ([0-9]+(?:\.[0-9]+)*): digits groups separated by single dots, no trailing dot.
-    let mut numbers = &t[..end];
-    while numbers.ends_with('.') || numbers.contains("..") {
-        // The regexp stops before a dot not followed by digits.
-        let cut = numbers
-            .find("..")
-            .unwrap_or(numbers.len() - 1)
-            .min(numbers.len() - 1);
-        numbers = &numbers[..cut];
-    }
-    if numbers.is_empty() || numbers.starts_with('.') {
-        return Err(format!("could not parse \"{s}\" as version"));
-    }
-    let comps: Vec<&str> = numbers.split('.').collect();
-    if comps.len() < 2 {
-        return Err(format!("illegal version string \"{s}\""));
-    }
-    let mut nums = Vec::new();
-    for (i, c) in comps.iter().enumerate() {
-        if i == 0 && c.starts_with('0') && *c != "0" {
-            return Err(format!(
-                "illegal zero-prefixed version component \"{c}\" in \"{s}\""
-            ));
-        }
-        let n: u64 = c.parse().map_err(|_| {
-            format!(
-                "illegal non-numeric version component \"{c}\" in \"{s}\": strconv.ParseUint: parsing \"{c}\": value out of range"
-            )
-        })?;
-        nums.push(n);
-    }
-    let normalized = format!(
-        "v{}",
-        nums.iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(".")
-    );
-    let version = match compat {
-        HelmVersion::V4 if s.starts_with('v') => s.to_string(),
-        HelmVersion::V4 => format!("v{s}"),
-        HelmVersion::V3 => normalized.clone(),
-    };
-    Ok(ParsedKubeVersion {
-        kube: KubeVersion {
-            version,
-            major: nums[0].to_string(),
-            minor: nums[1].to_string(),
-        },
-        normalized,
-    })
-}
-
 /// The install: everything helm's `runInstall` and `RunWithContext` do before printing. On
 /// failure, the release is returned too when helm has one (a render or sort failure).
 fn install(
     opts: &TemplateOptions,
-    kube_version: Option<ParsedKubeVersion>,
+    caps: Capabilities,
     out: &mut String,
 ) -> Result<Rendered, (Option<Rendered>, Error)> {
     let v = opts.compat;
@@ -496,24 +423,15 @@ fn install(
     let (name, chart_ref) = name_and_chart(opts).map_err(early)?;
     let chart_path = locate_chart(&chart_ref).map_err(early)?;
     let vals = crate::values::merge_values(&opts.values, v).map_err(|e| early(e.into()))?;
-    let mut chart = crate::loader::load(&chart_path).map_err(|e| early(e.into()))?;
+    let mut chart = crate::loader::load_for(&chart_path, v).map_err(|e| early(e.into()))?;
     if !matches!(chart.metadata.chart_type.as_str(), "" | "application") {
         return Err(early(msg(format!(
             "{} charts are not installable",
             chart.metadata.chart_type
         ))));
     }
-    if !chart.metadata.dependencies.is_empty()
-        && let Err(e) = crate::loader::check_dependencies(&chart)
-    {
-        return Err(early(msg(match v {
-            HelmVersion::V4 => format!(
-                "an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: {e}"
-            ),
-            HelmVersion::V3 => format!(
-                "An error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: {e}"
-            ),
-        })));
+    if !chart.metadata.dependencies.is_empty() {
+        crate::loader::check_dependencies_for(&chart, v).map_err(|e| early(e.into()))?;
     }
     if let Err(e) = validate_release_name(&name) {
         let e = format!("release name {}: {e}", go_quote(&name));
@@ -522,21 +440,7 @@ fn install(
             HelmVersion::V3 => e,
         })));
     }
-    if let Err(e) = crate::dependencies::process_dependencies(&mut chart, &vals, v) {
-        return Err(early(match v {
-            HelmVersion::V4 => msg(format!("chart dependencies processing failed: {e}")),
-            HelmVersion::V3 => e.into(),
-        }));
-    }
-    let mut caps = Capabilities::defaults(v);
-    let normalized = match kube_version {
-        Some(k) => {
-            caps.kube_version = k.kube;
-            k.normalized
-        }
-        None => caps.kube_version.version.clone(),
-    };
-    caps.api_versions.extend(opts.api_versions.iter().cloned());
+    crate::dependencies::process_dependencies(&mut chart, &vals, v).map_err(|e| early(e.into()))?;
 
     let coalesced =
         crate::values::coalesce_values(&chart, &vals, v).map_err(|e| early(e.into()))?;
@@ -557,7 +461,7 @@ fn install(
         release,
         capabilities: caps,
     };
-    render_resources(opts, &chart, &input, &name, &normalized, out)
+    render_resources(opts, &chart, &input, &name, out)
 }
 
 /// Go's `%q` for a release name (ASCII names are the common case; others are escaped as Go does
@@ -590,7 +494,6 @@ fn render_resources(
     chart: &Chart,
     input: &RenderInput,
     release_name: &str,
-    kube_normalized: &str,
     out: &mut String,
 ) -> Result<Rendered, (Option<Rendered>, Error)> {
     let v = opts.compat;
@@ -603,21 +506,8 @@ fn render_resources(
             e,
         )
     };
-    if !chart.metadata.kube_version.is_empty()
-        && !is_compatible_range(&chart.metadata.kube_version, kube_normalized)
-    {
-        let shown = match v {
-            HelmVersion::V4 => input.capabilities.kube_version.version.as_str(),
-            HelmVersion::V3 => kube_normalized,
-        };
-        return Err(with_rel(
-            String::new(),
-            msg(format!(
-                "chart requires kubeVersion: {} which is incompatible with Kubernetes {shown}",
-                chart.metadata.kube_version
-            )),
-        ));
-    }
+    crate::loader::check_kube_version(chart, &input.capabilities.kube_version)
+        .map_err(|e| with_rel(String::new(), e.into()))?;
     let engine_opts = EngineOptions {
         compat: v,
         strict: false,
@@ -979,29 +869,6 @@ mod tests {
     }
 
     #[test]
-    fn kube_version_parsing() {
-        let v4 = HelmVersion::V4;
-        let k = parse_kube_version("1.33.0", v4).expect("valid").kube;
-        assert_eq!(
-            (k.version.as_str(), k.major.as_str(), k.minor.as_str()),
-            ("v1.33.0", "1", "33")
-        );
-        let k = parse_kube_version("v1.33.4-gke.1245000", v4).expect("valid");
-        assert_eq!(k.kube.version, "v1.33.4-gke.1245000");
-        assert_eq!(k.normalized, "v1.33.4");
-        let k = parse_kube_version("v1.33.4-gke.1245000", HelmVersion::V3).expect("valid");
-        assert_eq!(k.kube.version, "v1.33.4");
-        assert_eq!(
-            parse_kube_version("foo", v4).expect_err("invalid"),
-            "could not parse \"foo\" as version"
-        );
-        assert_eq!(
-            parse_kube_version("1", v4).expect_err("invalid"),
-            "illegal version string \"1\""
-        );
-    }
-
-    #[test]
     fn release_names() {
         assert!(validate_release_name("release-name").is_ok());
         assert!(validate_release_name("a.b-c").is_ok());
@@ -1015,275 +882,5 @@ mod tests {
         assert_eq!(go_path_join("/tmp/od/", "rel"), "/tmp/od/rel");
         assert_eq!(go_path_join("od", "../x"), "x");
         assert_eq!(go_path_join("", "x"), "x");
-    }
-}
-
-/// helm's `chartutil.IsCompatibleRange(constraint, version)` with Masterminds/semver v3's
-/// constraint rules: `||` groups of comma- or space-separated comparisons (`=`, `!=`, `>`, `<`,
-/// `>=`, `<=`, `~`, `^`), `x`/`*` wildcards, prereleases only when the group names one. Not
-/// covered: hyphen ranges (`1.2 - 1.4`), which no kubeVersion in the corpus uses; they, like
-/// any unparsable constraint, read as incompatible (helm reads an unparsable one so too).
-pub fn is_compatible_range(constraint: &str, version: &str) -> bool {
-    let Some(v) = SemVer::parse(version) else {
-        return false;
-    };
-    let mut groups = Vec::new();
-    for or in constraint.split("||") {
-        let mut cons = Vec::new();
-        let mut toks = or
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|t| !t.is_empty())
-            .peekable();
-        while let Some(t) = toks.next() {
-            let op_len = t
-                .find(|c: char| !matches!(c, '=' | '!' | '>' | '<' | '~' | '^'))
-                .unwrap_or(t.len());
-            let (op, mut ver) = t.split_at(op_len);
-            let joined;
-            if ver.is_empty() {
-                // "op version" written with a space.
-                match toks.next() {
-                    Some(n) => {
-                        joined = n.to_string();
-                        ver = &joined;
-                    }
-                    None => return false,
-                }
-            }
-            let Some(c) = Constraint::parse(op, ver) else {
-                return false;
-            };
-            cons.push(c);
-        }
-        if cons.is_empty() {
-            return false;
-        }
-        groups.push(cons);
-    }
-    groups.iter().any(|g| {
-        let pre = g.iter().any(|c| !c.con.pre.is_empty());
-        g.iter().all(|c| c.check(&v, pre))
-    })
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct SemVer {
-    major: u64,
-    minor: u64,
-    patch: u64,
-    pre: String,
-}
-
-impl SemVer {
-    /// Masterminds `NewVersion` (loose: `v` prefix, missing minor/patch allowed).
-    fn parse(s: &str) -> Option<SemVer> {
-        let s = s.strip_prefix('v').unwrap_or(s);
-        let s = s.split('+').next().unwrap_or(s);
-        let (core, pre) = match s.find('-') {
-            Some(i) => (&s[..i], &s[i + 1..]),
-            None => (s, ""),
-        };
-        let mut it = core.split('.');
-        let num = |p: Option<&str>| -> Option<u64> {
-            match p {
-                None => Some(0),
-                Some(x) if !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()) => x.parse().ok(),
-                _ => None,
-            }
-        };
-        let major = num(Some(it.next()?))?;
-        let minor = num(it.next())?;
-        let patch = num(it.next())?;
-        if it.next().is_some() {
-            return None;
-        }
-        Some(SemVer {
-            major,
-            minor,
-            patch,
-            pre: pre.to_string(),
-        })
-    }
-
-    fn cmp(&self, o: &SemVer) -> std::cmp::Ordering {
-        use std::cmp::Ordering;
-        (self.major, self.minor, self.patch)
-            .cmp(&(o.major, o.minor, o.patch))
-            .then_with(|| match (self.pre.is_empty(), o.pre.is_empty()) {
-                (true, true) => Ordering::Equal,
-                (true, false) => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                (false, false) => cmp_prerelease(&self.pre, &o.pre),
-            })
-    }
-}
-
-fn cmp_prerelease(a: &str, b: &str) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    let mut x = a.split('.');
-    let mut y = b.split('.');
-    loop {
-        match (x.next(), y.next()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(p), Some(q)) => {
-                let o = match (p.parse::<u64>(), q.parse::<u64>()) {
-                    (Ok(m), Ok(n)) => m.cmp(&n),
-                    (Ok(_), Err(_)) => Ordering::Less,
-                    (Err(_), Ok(_)) => Ordering::Greater,
-                    (Err(_), Err(_)) => p.cmp(q),
-                };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-        }
-    }
-}
-
-struct Constraint {
-    op: String,
-    con: SemVer,
-    dirty: bool,
-    minor_dirty: bool,
-    patch_dirty: bool,
-}
-
-impl Constraint {
-    fn parse(op: &str, ver: &str) -> Option<Constraint> {
-        if !matches!(
-            op,
-            "" | "=" | "!=" | ">" | "<" | ">=" | "=>" | "<=" | "=<" | "~" | "~>" | "^"
-        ) {
-            return None;
-        }
-        let v = ver.strip_prefix('v').unwrap_or(ver);
-        let (core, suffix) = match v.find(['-', '+']) {
-            Some(i) => (&v[..i], &v[i..]),
-            None => (v, ""),
-        };
-        let parts: Vec<&str> = core.split('.').collect();
-        if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
-            return None;
-        }
-        let is_x = |p: Option<&&str>| matches!(p.copied(), None | Some("x" | "X" | "*"));
-        let (text, dirty, minor_dirty, patch_dirty) = if is_x(parts.first()) {
-            (format!("0.0.0{suffix}"), true, false, false)
-        } else if is_x(parts.get(1)) {
-            (format!("{}.0.0{suffix}", parts[0]), true, true, false)
-        } else if is_x(parts.get(2)) {
-            (
-                format!("{}.{}.0{suffix}", parts[0], parts[1]),
-                true,
-                false,
-                true,
-            )
-        } else {
-            (format!("{core}{suffix}"), false, false, false)
-        };
-        Some(Constraint {
-            op: op.to_string(),
-            con: SemVer::parse(&text)?,
-            dirty,
-            minor_dirty,
-            patch_dirty,
-        })
-    }
-
-    fn check(&self, v: &SemVer, include_pre: bool) -> bool {
-        use std::cmp::Ordering;
-        if !v.pre.is_empty() && !include_pre {
-            return false;
-        }
-        let c = &self.con;
-        match self.op.as_str() {
-            "" | "=" => {
-                if self.dirty {
-                    self.tilde(v)
-                } else {
-                    v.cmp(c) == Ordering::Equal
-                }
-            }
-            "!=" => {
-                if self.dirty {
-                    !self.tilde(v)
-                } else {
-                    v.cmp(c) != Ordering::Equal
-                }
-            }
-            ">" => {
-                if !self.dirty {
-                    v.cmp(c) == Ordering::Greater
-                } else if v.major != c.major {
-                    v.major > c.major
-                } else if self.minor_dirty {
-                    false
-                } else if self.patch_dirty {
-                    v.minor > c.minor
-                } else {
-                    v.cmp(c) == Ordering::Greater
-                }
-            }
-            "<" => v.cmp(c) == Ordering::Less,
-            ">=" | "=>" => v.cmp(c) != Ordering::Less,
-            "<=" | "=<" => {
-                if !self.dirty {
-                    v.cmp(c) != Ordering::Greater
-                } else {
-                    !(v.major > c.major
-                        || (v.major == c.major && v.minor > c.minor && !self.minor_dirty))
-                }
-            }
-            "~" | "~>" => self.tilde(v),
-            _ => {
-                if v.cmp(c) == Ordering::Less {
-                    return false;
-                }
-                if c.major > 0 || self.minor_dirty {
-                    return v.major == c.major;
-                }
-                if v.major > 0 {
-                    return false;
-                }
-                if c.minor > 0 || self.patch_dirty {
-                    return v.minor == c.minor;
-                }
-                if v.minor > 0 {
-                    return false;
-                }
-                c.patch == v.patch
-            }
-        }
-    }
-
-    fn tilde(&self, v: &SemVer) -> bool {
-        let c = &self.con;
-        if v.cmp(c) == std::cmp::Ordering::Less {
-            return false;
-        }
-        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty {
-            return true;
-        }
-        v.major == c.major && (v.minor == c.minor || self.minor_dirty)
-    }
-}
-
-#[cfg(test)]
-mod semver_tests {
-    use super::is_compatible_range;
-
-    #[test]
-    fn kube_version_constraints() {
-        assert!(is_compatible_range(">=1.23.0-0", "v1.33.0"));
-        assert!(!is_compatible_range(">=1.23.0-0", "v1.20.0"));
-        assert!(is_compatible_range(">= 1.21.0, < 1.40", "v1.33.0"));
-        assert!(!is_compatible_range(">=1.21 <1.30", "v1.33.0"));
-        assert!(is_compatible_range("<1.20 || >=1.30", "v1.33.0"));
-        assert!(is_compatible_range("1.33.x", "v1.33.7"));
-        assert!(is_compatible_range("^1.20", "v1.33.0"));
-        assert!(!is_compatible_range("~1.20", "v1.33.0"));
-        assert!(!is_compatible_range(">=1.20.0", "v1.33.0-rc.1"));
-        assert!(is_compatible_range(">=1.20.0-0", "v1.33.0-rc.1"));
     }
 }

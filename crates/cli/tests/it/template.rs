@@ -16,9 +16,9 @@ fn canon(args: &[&str]) -> Output {
 fn no_arguments_is_a_usage_error_worded_as_helms() {
     let corpus = testenv::corpus_dir().expect("the shared corpus");
     for v in ["v4", "v3"] {
-        let golden = std::fs::read_to_string(
-            corpus.join(format!("helm-golden/{v}/testdata/output/template-no-args.txt")),
-        )
+        let golden = std::fs::read_to_string(corpus.join(format!(
+            "helm-golden/{v}/testdata/output/template-no-args.txt"
+        )))
         .expect("golden")
         .replace("\r\n", "\n")
         .replace("helm template", "canon template");
