@@ -158,7 +158,7 @@ fn broken_charts() -> Vec<Broken> {
 }
 
 #[test]
-#[ignore = "runs helm v4 and v3 (scripts/testenv); needs every stage merged"]
+#[ignore = "runs helm v4 and v3 (scripts/testenv)"]
 fn broken_charts_fail_like_helm() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut failures = Vec::new();
@@ -195,7 +195,7 @@ fn broken_charts_fail_like_helm() {
 }
 
 #[test]
-#[ignore = "runs helm v4 and v3 (scripts/testenv); needs every stage merged"]
+#[ignore = "runs helm v4 and v3 (scripts/testenv)"]
 fn release_options_render_like_helm() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("opts");

@@ -33,7 +33,7 @@ fn compare(h1: &str, h2: &str, canon: &str) -> Option<String> {
 }
 
 #[test]
-#[ignore = "runs helm v4 and v3 on the corpus charts (scripts/testenv); needs every stage merged"]
+#[ignore = "runs helm v4 and v3 on the corpus charts (scripts/testenv)"]
 fn corpus_charts_render_like_helm() {
     let corpus = testenv::corpus_dir().expect("the shared corpus");
     let mut charts: Vec<_> = std::fs::read_dir(corpus.join("charts"))

@@ -38,7 +38,6 @@ fn cases(corpus: &std::path::Path) -> Vec<Case> {
 }
 
 #[test]
-#[ignore = "needs every pipeline stage (loader, values, engine) merged; scripts/test runs it"]
 fn helm_golden_cases() {
     let corpus = testenv::corpus_dir().expect("the shared corpus");
     let all = cases(&corpus);
