@@ -100,6 +100,8 @@ struct Rendered {
     /// `rel.Manifest`.
     manifest: String,
     hooks: Vec<Hook>,
+    /// The release name (for `--release-name` output directories).
+    name: String,
 }
 
 /// `helm template` with everything it prints: stdout and the result.
@@ -168,7 +170,7 @@ fn print_release(
                     manifests.push_str(&format!("---\n# Source: {}\n{}\n", h.path, h.manifest));
                 }
                 Some(dir) => {
-                    let dir = release_dir(dir, opts);
+                    let dir = release_dir(dir, opts, &rel.name);
                     if Path::new(&format!("{dir}/{}", h.path)).exists() {
                         written.insert(h.path.clone(), true);
                     }
@@ -236,20 +238,13 @@ fn source_name(doc: &str) -> Option<&str> {
 }
 
 /// The output directory of a release: `--output-dir`, under the release name with `--release-name`.
-fn release_dir(dir: &Path, opts: &TemplateOptions) -> String {
+fn release_dir(dir: &Path, opts: &TemplateOptions, release_name: &str) -> String {
     let dir = dir.to_string_lossy().into_owned();
     if opts.use_release_name {
-        go_path_join(&dir, &release_name_for_dir(opts))
+        go_path_join(&dir, release_name)
     } else {
         dir
     }
-}
-
-/// The release name as `--release-name` uses it (the final one, after `--name-template`).
-fn release_name_for_dir(opts: &TemplateOptions) -> String {
-    name_and_chart(opts)
-        .map(|(n, _)| n)
-        .unwrap_or_else(|_| "release-name".into())
 }
 
 /// Go's `filepath.Join(a, b)` for the two-element case helm uses: joined and cleaned.
@@ -502,6 +497,7 @@ fn render_resources(
             Some(Rendered {
                 manifest,
                 hooks: Vec::new(),
+                name: release_name.to_string(),
             }),
             e,
         )
@@ -549,6 +545,7 @@ fn finish_release(
             Some(Rendered {
                 manifest,
                 hooks: Vec::new(),
+                name: release_name.to_string(),
             }),
             e,
         )
@@ -601,7 +598,11 @@ fn finish_release(
             }
         }
     }
-    Ok(Rendered { manifest: b, hooks })
+    Ok(Rendered {
+        manifest: b,
+        hooks,
+        name: release_name.to_string(),
+    })
 }
 
 /// helm's `Chart.CRDObjects`: `crds/*.{yaml,yml,json}` (any case) of the chart, then of each
