@@ -45,6 +45,12 @@ use std::sync::{Arc, Mutex};
 use gotmpl::{ArgType, ElemType, Func, FuncMap, IntKind, Value};
 use rand::{RngCore, SeedableRng};
 
+/// Masterminds semver, for helm's chart loading (`Metadata.Validate`'s version check and
+/// `chartutil.IsCompatibleRange`).
+pub mod semver_api {
+    pub use crate::semver::{Version, semver_compare};
+}
+
 /// What kind of function map to build.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
