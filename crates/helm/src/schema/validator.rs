@@ -1044,7 +1044,7 @@ impl<'a> Validator<'a> {
         let pattern_props: Vec<(regex::Regex, &J)> = match o.get("patternProperties") {
             Some(J::Obj(pp)) => pp
                 .iter()
-                .filter_map(|(k, s)| regex::Regex::new(k).ok().map(|r| (r, s)))
+                .filter_map(|(k, s)| go_regex(k).map(|r| (r, s)))
                 .collect(),
             _ => Vec::new(),
         };
@@ -1368,7 +1368,7 @@ impl<'a> Validator<'a> {
             ));
         }
         if let Some(p) = o.get("pattern").and_then(J::as_str)
-            && let Ok(re) = regex::Regex::new(p)
+            && let Some(re) = go_regex(p)
             && !re.is_match(s)
         {
             errors.push(Self::err(
@@ -1633,6 +1633,79 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// A Go (RE2) pattern for the `regex` crate: Perl classes and word boundaries are ASCII in Go
+/// (`\d` is `[0-9]`), Unicode-aware in Rust, so they are spelled out.
+fn go_regex(p: &str) -> Option<regex::Regex> {
+    let mut out = String::with_capacity(p.len());
+    let mut chars = p.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(n) = chars.next() else {
+                    out.push('\\');
+                    break;
+                };
+                let rep = match (n, in_class) {
+                    ('d', false) => Some("[0-9]"),
+                    ('D', false) => Some("[^0-9]"),
+                    ('w', false) => Some("[0-9A-Za-z_]"),
+                    ('W', false) => Some("[^0-9A-Za-z_]"),
+                    ('s', false) => Some("[\\t\\n\\f\\r ]"),
+                    ('S', false) => Some("[^\\t\\n\\f\\r ]"),
+                    ('b', false) => Some("(?-u:\\b)"),
+                    ('B', false) => Some("(?-u:\\B)"),
+                    ('d', true) => Some("0-9"),
+                    ('w', true) => Some("0-9A-Za-z_"),
+                    ('s', true) => Some("\\t\\n\\f\\r "),
+                    _ => None,
+                };
+                match rep {
+                    Some(r) => out.push_str(r),
+                    None => {
+                        out.push('\\');
+                        out.push(n);
+                    }
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // A leading `^` and a leading `]` belong to the class.
+                let rest = chars.as_str();
+                let skip = if rest.starts_with("^]") {
+                    2
+                } else if rest.starts_with('^') || rest.starts_with(']') {
+                    1
+                } else {
+                    0
+                };
+                for _ in 0..skip {
+                    if let Some(x) = chars.next() {
+                        out.push(x);
+                    }
+                }
+            }
+            '[' if in_class && chars.as_str().starts_with(':') => {
+                // `[:alpha:]` inside a class.
+                out.push('[');
+                for x in chars.by_ref() {
+                    out.push(x);
+                    if x == ']' {
+                        break;
+                    }
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    regex::Regex::new(&out).ok()
+}
+
 /// `url` resolved against the base URL `base` (RFC 3986, for the relative references the
 /// metaschemas use).
 fn join_url(base: &str, url: &str) -> String {
@@ -1728,6 +1801,17 @@ mod tests {
         assert_eq!(quote("a\"b"), "'a\"b'");
         // Go's replacement eats the backslash before the closing quote.
         assert_eq!(quote("x\\"), "'x\\'");
+    }
+
+    #[test]
+    fn go_patterns_keep_ascii_classes() {
+        let re = go_regex(r"^\d+\s\w$").unwrap();
+        assert!(re.is_match("12 x"));
+        assert!(!re.is_match("١٢ x"));
+        assert!(go_regex(r"^[\d\w-]+$").unwrap().is_match("a-1"));
+        assert!(!go_regex(r"^[\d]+$").unwrap().is_match("٣"));
+        assert!(go_regex(r"^[]a]+$").unwrap().is_match("]a"));
+        assert!(go_regex(r"^[[:alpha:]]+$").unwrap().is_match("ab"));
     }
 
     #[test]
