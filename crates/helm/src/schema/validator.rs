@@ -8,8 +8,9 @@
 //! Not ported: references to documents canon does not have (helm loads `file://` and fetches
 //! `http(s)://` refs; canon lets the value pass there, so values valid for helm render the
 //! same), `$id`s of subschemas as new base URLs, content assertions (off in helm too), the
-//! formats `format.rs` does not list (they pass), and Go's regexp syntax (patterns are compiled
-//! by the `regex` crate, whose syntax is close to RE2's; a pattern neither accepts is skipped).
+//! formats `format.rs` does not list (they pass), and Go's regexp engine itself (patterns are
+//! compiled by the `regex` crate, whose syntax is RE2's, with Go's ASCII `\d \w \s \b`
+//! spelled out; a pattern the crate refuses is skipped where Go would reject the schema).
 //! Where Go iterates a map (an object's properties, so the order of several errors, and of
 //! the names in `additional properties ... not allowed`) its order is random; canon uses key
 //! order.
