@@ -3,16 +3,17 @@
 //!
 //! A port of helm's `chart/v2/util/dependencies.go` (v4 `ProcessDependencies`, v3
 //! `ProcessDependenciesWithMerge`: both import values in merge mode, nulls kept). Charts are
-//! values here, so an aliased chart is always a full copy: helm v4's behaviour. helm v3 copies
-//! only the chart's top level and shares the subcharts' metadata between two aliases of one
-//! chart, which changes results only for a chart aliased twice whose own dependencies have
-//! conditions or aliases; canon follows v4 there.
+//! values here, copied where Go copies them; where Go shares structs between copies and the
+//! sharing shows, the sharing is modelled: helm v3's shared `dependencies:` entries of a chart
+//! aliased twice (see [`Renamed`]). Not modelled: helm v4 shares the metadata of a copied
+//! chart's subcharts that are not listed in its Chart.yaml, which shows only for such an
+//! unlisted subchart with aliased dependencies of its own under a chart aliased twice.
 
 use gotmpl::Value;
 
 use crate::HelmVersion;
 use crate::chart::{Chart, Dependency};
-use crate::values::{self, ValuesError, get, go_fmt_v, table};
+use crate::values::{self, ValuesError, get, go_fmt_v, table, warn};
 
 /// Processes `chart`'s dependencies in place against the user values `vals`, as helm's install
 /// action does (its errors carry helm v4's `chart dependencies processing failed: ` prefix).
@@ -50,16 +51,26 @@ fn is_compatible_range(constraint: &str, version: &str) -> bool {
 
 /// `getAliasDependency`: a copy of the first chart matching `dep` by name and version range,
 /// renamed to the alias.
-fn alias_dependency(charts: &[Chart], dep: &Dependency) -> Option<Chart> {
-    let c = charts
-        .iter()
-        .find(|c| c.name() == dep.name && is_compatible_range(&dep.version, &c.metadata.version))?;
+fn alias_dependency(charts: &[Chart], dep: &Dependency) -> Option<(usize, Chart)> {
+    let (i, c) = charts.iter().enumerate().find(|(_, c)| {
+        c.name() == dep.name && is_compatible_range(&dep.version, &c.metadata.version)
+    })?;
     let mut out = c.clone();
     if !dep.alias.is_empty() {
         out.metadata.name = dep.alias.clone();
     }
-    Some(out)
+    Some((i, out))
 }
+
+/// The charts whose `dependencies:` entries helm v3 has already renamed to their aliases, by
+/// their place in the loaded tree (`/i/j`: the j-th subchart of the i-th subchart).
+///
+/// helm v3 copies an aliased chart's metadata shallowly, so every copy of one loaded chart
+/// shares its `Dependency` structs: once one copy has been processed (renaming the entries to
+/// their aliases), the next copy no longer finds its subcharts by name and keeps them,
+/// unaliased, as charts not listed in Chart.yaml. v4 copies the entries, so each copy starts
+/// afresh.
+type Renamed = std::collections::HashSet<String>;
 
 /// `processDependencyEnabled`.
 fn process_enabled(
@@ -69,29 +80,50 @@ fn process_enabled(
     compat: HelmVersion,
     warn: &mut dyn FnMut(String),
 ) -> Result<(), ValuesError> {
+    process_enabled_at(c, v, path, "", &mut Renamed::new(), compat, warn)
+}
+
+fn process_enabled_at(
+    c: &mut Chart,
+    v: &Value,
+    path: &str,
+    origin: &str,
+    renamed: &mut Renamed,
+    compat: HelmVersion,
+    warn: &mut dyn FnMut(String),
+) -> Result<(), ValuesError> {
     // Go tests `Metadata.Dependencies == nil`; an empty list reads the same here.
     if c.metadata.dependencies.is_empty() {
         return Ok(());
     }
-    let mut chart_deps: Vec<Chart> = Vec::new();
-    for existing in &c.dependencies {
+    if compat == HelmVersion::V3 && !renamed.insert(origin.to_string()) {
+        for req in &mut c.metadata.dependencies {
+            if !req.alias.is_empty() {
+                req.name = req.alias.clone();
+            }
+        }
+    }
+    // Each subchart with its place in the loaded tree.
+    let mut chart_deps: Vec<(Chart, String)> = Vec::new();
+    for (i, existing) in c.dependencies.iter().enumerate() {
         let listed = c.metadata.dependencies.iter().any(|req| {
             existing.name() == req.name
                 && is_compatible_range(&req.version, &existing.metadata.version)
         });
         if !listed {
-            chart_deps.push(existing.clone());
+            chart_deps.push((existing.clone(), format!("{origin}/{i}")));
         }
     }
     for req in &mut c.metadata.dependencies {
-        if let Some(cd) = alias_dependency(&c.dependencies, req) {
-            chart_deps.push(cd);
+        if let Some((i, cd)) = alias_dependency(&c.dependencies, req) {
+            chart_deps.push((cd, format!("{origin}/{i}")));
         }
         if !req.alias.is_empty() {
             req.name = req.alias.clone();
         }
     }
-    c.dependencies = chart_deps;
+    let origins: Vec<String> = chart_deps.iter().map(|(_, o)| o.clone()).collect();
+    c.dependencies = chart_deps.into_iter().map(|(c, _)| c).collect();
     for req in &mut c.metadata.dependencies {
         req.enabled = true;
     }
@@ -105,20 +137,21 @@ fn process_enabled(
         .filter(|r| !r.enabled)
         .map(|r| r.name.clone())
         .collect();
-    let mut cd: Vec<Chart> = std::mem::take(&mut c.dependencies)
+    let mut cd: Vec<(Chart, String)> = std::mem::take(&mut c.dependencies)
         .into_iter()
-        .filter(|n| !rm.contains(&n.metadata.name))
+        .zip(origins)
+        .filter(|(n, _)| !rm.contains(&n.metadata.name))
         .collect();
     let cd_metadata: Vec<Dependency> = std::mem::take(&mut c.metadata.dependencies)
         .into_iter()
         .filter(|n| !rm.contains(&n.name))
         .collect();
-    for t in &mut cd {
+    for (t, o) in &mut cd {
         let subpath = format!("{path}{}.", t.metadata.name);
-        process_enabled(t, &cvals, &subpath, compat, warn)?;
+        process_enabled_at(t, &cvals, &subpath, o, renamed, compat, warn)?;
     }
     c.metadata.dependencies = cd_metadata;
-    c.dependencies = cd;
+    c.dependencies = cd.into_iter().map(|(c, _)| c).collect();
     Ok(())
 }
 
@@ -157,13 +190,17 @@ fn process_conditions(
                     break;
                 }
                 Some(_) => warn(match compat {
-                    HelmVersion::V4 => format!(
-                        "level=WARN msg=\"returned non-bool value\" path={c} chart={}",
-                        r.name
+                    HelmVersion::V4 => warn::slog_warn(
+                        "returned non-bool value",
+                        &[("path", c), ("chart", &r.name)],
                     ),
-                    HelmVersion::V3 => format!(
-                        "Warning: Condition path '{c}' for chart {} returned non-bool value",
-                        r.name
+                    HelmVersion::V3 => warn::logf(
+                        compat,
+                        "dependencies.go:64",
+                        &format!(
+                            "Warning: Condition path '{c}' for chart {} returned non-bool value",
+                            r.name
+                        ),
                     ),
                 }),
                 None => {}
@@ -192,13 +229,17 @@ fn process_tags(
                 Some(Value::Bool(true)) => has_true = true,
                 Some(Value::Bool(false)) => has_false = true,
                 Some(_) => warn(match compat {
-                    HelmVersion::V4 => format!(
-                        "level=WARN msg=\"returned non-bool value\" tag={k} chart={}",
-                        r.name
+                    HelmVersion::V4 => warn::slog_warn(
+                        "returned non-bool value",
+                        &[("tag", k), ("chart", &r.name)],
                     ),
-                    HelmVersion::V3 => format!(
-                        "Warning: Tag '{k}' for chart {} returned non-bool value",
-                        r.name
+                    HelmVersion::V3 => warn::logf(
+                        compat,
+                        "dependencies.go:95",
+                        &format!(
+                            "Warning: Tag '{k}' for chart {} returned non-bool value",
+                            r.name
+                        ),
                     ),
                 }),
                 None => {}
@@ -221,15 +262,16 @@ fn process_import_values_tree(
     process_import_values(c, compat, warn)
 }
 
-/// `Values.Table(path)`.
-fn table_at(v: &Value, path: &str) -> Option<Value> {
+/// `Values.Table(path)`, or the first path element that is missing or not a table.
+fn table_at(v: &Value, path: &str) -> Result<Value, String> {
     let mut cur = v.clone();
     for n in path.split('.') {
-        let next = table(&cur).and_then(|m| get(m, n))?;
-        table(&next)?;
-        cur = next;
+        match table(&cur).and_then(|m| get(m, n)) {
+            Some(next) if table(&next).is_some() => cur = next,
+            _ => return Err(n.to_string()),
+        }
     }
-    Some(cur)
+    Ok(cur)
 }
 
 /// `pathToMap(path, data)`.
@@ -270,20 +312,34 @@ fn process_import_values(
                 ("child".to_string(), Value::string(&child)),
                 ("parent".to_string(), Value::string(&parent)),
             ]));
-            let Some(vv) = table_at(&cvals, &format!("{}.{child}", r.name)) else {
-                warn(match (compat, matches!(riv, Value::Map(_))) {
-                    (HelmVersion::V4, true) => format!(
-                        "level=WARN msg=\"ImportValues missing table from chart\" chart={}",
-                        r.name
-                    ),
-                    (HelmVersion::V4, false) => {
-                        "level=WARN msg=\"ImportValues missing table\"".to_string()
-                    }
-                    (HelmVersion::V3, true) => {
-                        format!("Warning: ImportValues missing table from chart {}", r.name)
-                    }
-                    (HelmVersion::V3, false) => "Warning: ImportValues missing table".to_string(),
-                });
+            let Some(vv) = table_at(&cvals, &format!("{}.{child}", r.name))
+                .map_err(|missing| {
+                    let err = warn::no_table(&missing);
+                    warn(match (compat, matches!(riv, Value::Map(_))) {
+                        (HelmVersion::V4, true) => warn::slog_warn(
+                            "ImportValues missing table from chart",
+                            &[("chart", &r.name), ("error", &err)],
+                        ),
+                        (HelmVersion::V4, false) => {
+                            warn::slog_warn("ImportValues missing table", &[("error", &err)])
+                        }
+                        (HelmVersion::V3, true) => warn::logf(
+                            compat,
+                            "dependencies.go:270",
+                            &format!(
+                                "Warning: ImportValues missing table from chart {}: {err}",
+                                r.name
+                            ),
+                        ),
+                        (HelmVersion::V3, false) => warn::logf(
+                            compat,
+                            "dependencies.go:287",
+                            &format!("Warning: ImportValues missing table: {err}"),
+                        ),
+                    })
+                })
+                .ok()
+            else {
                 continue;
             };
             let src = if matches!(riv, Value::Map(_)) {
@@ -291,12 +347,12 @@ fn process_import_values(
             } else {
                 vv
             };
-            b = values::merge_tables(&b, &src, warn);
+            b = values::merge_tables(&b, &src, compat, warn);
         }
         r.import_values = outiv;
     }
     let cvals = values::deep_copy(&cvals);
-    c.values = values::merge_tables(&cvals, &b, warn);
+    c.values = values::merge_tables(&cvals, &b, compat, warn);
     Ok(())
 }
 

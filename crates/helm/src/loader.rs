@@ -849,22 +849,22 @@ fn go_path_error(op: &str, path: &Path, e: &std::io::Error) -> LoadError {
 pub fn metadata_json(md: &Metadata) -> String {
     let s = json_string;
     let list = |l: &[String]| format!("[{}]", l.iter().map(|x| s(x)).collect::<Vec<_>>().join(","));
-    let mut out2 = Vec::new();
+    let mut out = Vec::new();
     for (k, v) in [("name", &md.name), ("home", &md.home)] {
         if !v.is_empty() {
-            out2.push(format!("\"{k}\":{}", s(v)));
+            out.push(format!("\"{k}\":{}", s(v)));
         }
     }
     if !md.sources.is_empty() {
-        out2.push(format!("\"sources\":{}", list(&md.sources)));
+        out.push(format!("\"sources\":{}", list(&md.sources)));
     }
     for (k, v) in [("version", &md.version), ("description", &md.description)] {
         if !v.is_empty() {
-            out2.push(format!("\"{k}\":{}", s(v)));
+            out.push(format!("\"{k}\":{}", s(v)));
         }
     }
     if !md.keywords.is_empty() {
-        out2.push(format!("\"keywords\":{}", list(&md.keywords)));
+        out.push(format!("\"keywords\":{}", list(&md.keywords)));
     }
     if !md.maintainers.is_empty() {
         let items: Vec<String> = md
@@ -879,7 +879,7 @@ pub fn metadata_json(md: &Metadata) -> String {
                 format!("{{{}}}", f.join(","))
             })
             .collect();
-        out2.push(format!("\"maintainers\":[{}]", items.join(",")));
+        out.push(format!("\"maintainers\":[{}]", items.join(",")));
     }
     for (k, v) in [
         ("icon", &md.icon),
@@ -889,11 +889,11 @@ pub fn metadata_json(md: &Metadata) -> String {
         ("appVersion", &md.app_version),
     ] {
         if !v.is_empty() {
-            out2.push(format!("\"{k}\":{}", s(v)));
+            out.push(format!("\"{k}\":{}", s(v)));
         }
     }
     if md.deprecated {
-        out2.push("\"deprecated\":true".into());
+        out.push("\"deprecated\":true".into());
     }
     if !md.annotations.is_empty() {
         let items: Vec<String> = md
@@ -901,19 +901,19 @@ pub fn metadata_json(md: &Metadata) -> String {
             .iter()
             .map(|(k, v)| format!("{}:{}", s(k), s(v)))
             .collect();
-        out2.push(format!("\"annotations\":{{{}}}", items.join(",")));
+        out.push(format!("\"annotations\":{{{}}}", items.join(",")));
     }
     if !md.kube_version.is_empty() {
-        out2.push(format!("\"kubeVersion\":{}", s(&md.kube_version)));
+        out.push(format!("\"kubeVersion\":{}", s(&md.kube_version)));
     }
     if !md.dependencies.is_empty() {
         let items: Vec<String> = md.dependencies.iter().map(dependency_json).collect();
-        out2.push(format!("\"dependencies\":[{}]", items.join(",")));
+        out.push(format!("\"dependencies\":[{}]", items.join(",")));
     }
     if !md.chart_type.is_empty() {
-        out2.push(format!("\"type\":{}", s(&md.chart_type)));
+        out.push(format!("\"type\":{}", s(&md.chart_type)));
     }
-    format!("{{{}}}", out2.join(","))
+    format!("{{{}}}", out.join(","))
 }
 
 /// `json.Marshal` of helm's `*chart.Dependency`.

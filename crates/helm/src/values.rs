@@ -3,11 +3,15 @@
 //! `ToRenderValuesWithSchemaValidation` does with them ([`to_render_values`]).
 //!
 //! helm logs warnings while coalescing (`warning: skipped value for ...: Not a table.` and the
-//! like) with Go's `log.Printf`, which writes to stderr; the `_logged` variants hand them to the
-//! caller, the plain ones drop them. Nothing here prints.
+//! like) and processing dependencies (non-bool conditions and tags, missing import tables) on
+//! stderr, never stdout. The `_logged` variants hand each to the caller as the whole line helm
+//! prints (v3: `coalesce.go:316: warning: ...`; v4: `level=INFO msg="warning: ..."` or
+//! `level=WARN msg=... key=value`); the plain ones drop them. Nothing here prints. Go walks maps
+//! in random order, so the order of several warnings varies between helm runs.
 
 mod coalesce;
 mod read;
+pub(crate) mod warn;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -203,24 +207,53 @@ fn run_coalesce(
         Some(m) => m.clone(),
         None => new_map(),
     };
-    coalesce::coalesce(warn, chart, &dest, "", merge, compat)?;
+    coalesce::coalesce(
+        &mut |site, text| warn(warn::logf(compat, site, &text)),
+        chart,
+        &dest,
+        "",
+        merge,
+        compat,
+    )?;
     Ok(Value::Map(dest))
 }
 
 /// helm's `CoalesceTables(dst, src)`: `src` under `dst` (which it returns, changed in place).
-pub fn coalesce_tables(dst: &Value, src: &Value, warn: &mut dyn FnMut(String)) -> Value {
-    tables(dst, src, false, warn)
+pub fn coalesce_tables(
+    dst: &Value,
+    src: &Value,
+    compat: HelmVersion,
+    warn: &mut dyn FnMut(String),
+) -> Value {
+    tables(dst, src, false, compat, warn)
 }
 
 /// helm's `MergeTables(dst, src)`: [`coalesce_tables`] keeping nulls.
-pub fn merge_tables(dst: &Value, src: &Value, warn: &mut dyn FnMut(String)) -> Value {
-    tables(dst, src, true, warn)
+pub fn merge_tables(
+    dst: &Value,
+    src: &Value,
+    compat: HelmVersion,
+    warn: &mut dyn FnMut(String),
+) -> Value {
+    tables(dst, src, true, compat, warn)
 }
 
-fn tables(dst: &Value, src: &Value, merge: bool, warn: &mut dyn FnMut(String)) -> Value {
+fn tables(
+    dst: &Value,
+    src: &Value,
+    merge: bool,
+    compat: HelmVersion,
+    warn: &mut dyn FnMut(String),
+) -> Value {
     match (table(dst), table(src)) {
         (Some(d), Some(s)) => {
-            coalesce::coalesce_tables_full_key(warn, d, s, "", merge);
+            coalesce::coalesce_tables_full_key(
+                &mut |site, text| warn(warn::logf(compat, site, &text)),
+                d,
+                s,
+                "",
+                merge,
+            );
             dst.clone()
         }
         (None, _) => src.clone(),

@@ -116,11 +116,29 @@ fn group_int(i: i64) -> String {
     if i < 0 { format!("-{out}") } else { out }
 }
 
-/// `x/text/message`'s English `%v` of a float64.
+/// `x/text/message`'s English `%v` of a float64: `%g`'s shortest digits, the integer part
+/// grouped by commas, an exponent written `×10⁰⁶`.
 fn group_float(f: f64) -> String {
     let g = goyaml::format_float_g(f);
-    if g.contains(['e', 'I', 'N']) {
+    if g.contains(['I', 'N']) {
         return g;
+    }
+    if let Some((mant, exp)) = g.split_once('e') {
+        let sup = |c: char| match c {
+            '-' => "⁻",
+            '0' => "⁰",
+            '1' => "¹",
+            '2' => "²",
+            '3' => "³",
+            '4' => "⁴",
+            '5' => "⁵",
+            '6' => "⁶",
+            '7' => "⁷",
+            '8' => "⁸",
+            '9' => "⁹",
+            _ => "",
+        };
+        return format!("{mant}×10{}", exp.chars().map(sup).collect::<String>());
     }
     let (neg, rest) = match g.strip_prefix('-') {
         Some(r) => (true, r),
@@ -406,6 +424,93 @@ fn int_val(j: Option<&J>) -> Option<i64> {
     }
 }
 
+/// Go's validation `scope`: the schema being applied (by its JSON pointer in the document), the
+/// keyword that jumped to it (`$ref`), which instance value it validates, and its parent.
+pub(crate) struct Scope<'p> {
+    sloc: String,
+    kw: &'static str,
+    vid: usize,
+    depth: usize,
+    parent: Option<&'p Scope<'p>>,
+}
+
+impl<'p> Scope<'p> {
+    fn root(sloc: String) -> Scope<'static> {
+        Scope {
+            sloc,
+            kw: "",
+            vid: 0,
+            depth: 0,
+            parent: None,
+        }
+    }
+
+    /// `validateSelf`: a subschema at `suffix` on the same value.
+    fn sub(&'p self, suffix: &str) -> Scope<'p> {
+        Scope {
+            sloc: format!("{}{suffix}", self.sloc),
+            kw: "",
+            vid: self.vid,
+            depth: self.depth + 1,
+            parent: Some(self),
+        }
+    }
+
+    /// `validateVal`: a subschema at `suffix` on a child value.
+    fn val_child(&'p self, suffix: &str) -> Scope<'p> {
+        Scope {
+            vid: self.vid + 1,
+            ..self.sub(suffix)
+        }
+    }
+
+    /// A reference jump to the schema at `sloc`.
+    fn jump(&'p self, sloc: &str, kw: &'static str) -> Scope<'p> {
+        Scope {
+            sloc: sloc.to_string(),
+            kw,
+            vid: self.vid,
+            depth: self.depth + 1,
+            parent: Some(self),
+        }
+    }
+
+    /// `checkCycle`: an enclosing scope applying the same schema to the same value.
+    fn check_cycle(&self) -> Option<&Scope<'p>> {
+        let mut p = self.parent;
+        while let Some(sc) = p {
+            if sc.vid != self.vid {
+                break;
+            }
+            if sc.sloc == self.sloc {
+                return Some(sc);
+            }
+            p = sc.parent;
+        }
+        None
+    }
+
+    /// `kwLoc`: the keyword path from the root to this scope.
+    fn kw_loc(&self) -> String {
+        let mut loc = String::new();
+        let mut sc = self;
+        while let Some(p) = sc.parent {
+            if !sc.kw.is_empty() {
+                loc = format!("/{}{loc}", sc.kw);
+            } else {
+                let rel = sc.sloc.strip_prefix(p.sloc.as_str()).unwrap_or(&sc.sloc);
+                loc = format!("{rel}{loc}");
+            }
+            sc = p;
+        }
+        loc
+    }
+}
+
+fn ptr_tok(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
 /// A compiled-enough schema document: its root and draft.
 pub(crate) struct Validator<'a> {
     root: &'a J,
@@ -438,7 +543,7 @@ impl<'a> Validator<'a> {
 
     /// `Schema.Validate`: the root causes, or `Ok`.
     pub(crate) fn validate(&self, v: &Value) -> Result<(), Vec<VErr>> {
-        match self.val(self.root, v, &mut Vec::new(), 0) {
+        match self.val(self.root, v, &mut Vec::new(), &Scope::root(String::new())) {
             Ok(()) => Ok(()),
             Err(e) if e.kind == Kind::Group => Err(e.causes),
             Err(e) => Err(vec![e]),
@@ -454,7 +559,8 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn resolve(&self, r: &str) -> Result<&'a J, String> {
+    /// The schema a local `$ref` names, and its JSON pointer.
+    fn resolve(&self, r: &str) -> Result<(&'a J, String), String> {
         let frag = match r.split_once('#') {
             Some(("", f)) => f,
             _ => {
@@ -465,7 +571,7 @@ impl<'a> Validator<'a> {
         };
         let mut cur = self.root;
         if frag.is_empty() {
-            return Ok(cur);
+            return Ok((cur, String::new()));
         }
         let Some(path) = frag.strip_prefix('/') else {
             return Err(format!("canon does not resolve schema anchors: {r}"));
@@ -479,12 +585,12 @@ impl<'a> Validator<'a> {
             }
             .ok_or_else(|| format!("invalid jsonPointer {r}"))?;
         }
-        Ok(cur)
+        Ok((cur, percent_decode(frag)))
     }
 
-    fn val(&self, s: &J, v: &Value, loc: &mut Vec<String>, depth: usize) -> Result<(), VErr> {
-        if depth > MAX_DEPTH {
-            return Err(Self::err(loc, "reference cycle or schema too deep".into()));
+    fn val(&self, s: &J, v: &Value, loc: &mut Vec<String>, sc: &Scope<'_>) -> Result<(), VErr> {
+        if sc.depth > MAX_DEPTH {
+            return Err(Self::err(loc, "schema nesting too deep".into()));
         }
         let o = match s {
             J::Bool(true) => return Ok(()),
@@ -492,6 +598,17 @@ impl<'a> Validator<'a> {
             J::Obj(_) => s,
             _ => return Ok(()),
         };
+        if let Some(prev) = sc.check_cycle() {
+            return Err(Self::err(
+                loc,
+                format!(
+                    "both {} and {} resolve to \"file:///values.schema.json#{}\" causing reference cycle",
+                    sc.kw_loc(),
+                    prev.kw_loc(),
+                    sc.sloc
+                ),
+            ));
+        }
         let Some(t) = type_of(v) else {
             return Err(Self::err(loc, format!("invalid jsonType {}", go_type(v))));
         };
@@ -501,7 +618,15 @@ impl<'a> Validator<'a> {
         if draft < 2019
             && let Some(r) = o.get("$ref").and_then(J::as_str)
         {
-            return self.val_ref(r, v, loc, depth);
+            // Before 2019 a `$ref` hides its siblings, but the Go library still compiles the
+            // draft 6 keywords beside it, and checks `const` before following the reference.
+            if draft >= 6
+                && let Some(c) = o.get("const")
+                && !equals(v, c)
+            {
+                return Err(Self::err(loc, const_msg(c)));
+            }
+            return self.val_ref(r, v, loc, sc);
         }
 
         // type --
@@ -532,11 +657,7 @@ impl<'a> Validator<'a> {
             && let Some(c) = o.get("const")
             && !equals(v, c)
         {
-            let msg = match c {
-                J::Arr(_) | J::Obj(_) => "'const' failed".to_string(),
-                c => format!("value must be {}", display_j(c)),
-            };
-            return Err(Self::err(loc, msg));
+            return Err(Self::err(loc, const_msg(c)));
         }
         // enum --
         if let Some(J::Arr(items)) = o.get("enum") {
@@ -572,19 +693,19 @@ impl<'a> Validator<'a> {
         }
         // $ref (2019+) --
         if let Some(r) = o.get("$ref").and_then(J::as_str)
-            && let Err(e) = self.val_ref(r, v, loc, depth)
+            && let Err(e) = self.val_ref(r, v, loc, sc)
         {
             errors.push(e);
         }
 
         match v {
-            Value::Map(m) => self.obj(o, m, v, loc, depth, &mut errors),
-            Value::List(l) => self.arr(o, &l.items, loc, depth, &mut errors),
+            Value::Map(m) => self.obj(o, m, v, loc, sc, &mut errors),
+            Value::List(l) => self.arr(o, &l.items, loc, sc, &mut errors),
             Value::String(st) => self.str(o, st, loc, &mut errors),
             _ if t == T::Number => self.num(o, v, loc, &mut errors),
             _ => {}
         }
-        self.cond(o, v, loc, depth, &mut errors);
+        self.cond(o, v, loc, sc, &mut errors);
 
         match errors.len() {
             0 => Ok(()),
@@ -598,9 +719,15 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn val_ref(&self, r: &str, v: &Value, loc: &mut Vec<String>, depth: usize) -> Result<(), VErr> {
-        let target = self.resolve(r).map_err(|e| Self::err(loc, e))?;
-        match self.val(target, v, loc, depth + 1) {
+    fn val_ref(
+        &self,
+        r: &str,
+        v: &Value,
+        loc: &mut Vec<String>,
+        sc: &Scope<'_>,
+    ) -> Result<(), VErr> {
+        let (target, tloc) = self.resolve(r).map_err(|e| Self::err(loc, e))?;
+        match self.val(target, v, loc, &sc.jump(&tloc, "$ref")) {
             Ok(()) => Ok(()),
             Err(e) => {
                 let causes = if e.kind == Kind::Group {
@@ -619,16 +746,18 @@ impl<'a> Validator<'a> {
     }
 
     /// `validateVal`: a child value at `tok`.
+    /// `validateVal`: the child value at `tok` against the subschema at `suffix`.
     fn child(
         &self,
         s: &J,
         v: &Value,
         loc: &mut Vec<String>,
         tok: &str,
-        depth: usize,
+        sc: &Scope<'_>,
+        suffix: &str,
     ) -> Result<(), VErr> {
         loc.push(tok.to_string());
-        let r = self.val(s, v, loc, depth + 1);
+        let r = self.val(s, v, loc, &sc.val_child(suffix));
         loc.pop();
         r
     }
@@ -639,7 +768,7 @@ impl<'a> Validator<'a> {
         m: &gotmpl::Map,
         _v: &Value,
         loc: &mut Vec<String>,
-        depth: usize,
+        sc: &Scope<'_>,
         errors: &mut Vec<VErr>,
     ) {
         let entries: Vec<(String, Value)> = m
@@ -706,7 +835,12 @@ impl<'a> Validator<'a> {
                         }
                     }
                     s => {
-                        if let Err(e) = self.val(s, _v, loc, depth + 1) {
+                        if let Err(e) = self.val(
+                            s,
+                            _v,
+                            loc,
+                            &sc.sub(&format!("/dependencies/{}", ptr_tok(pname))),
+                        ) {
                             errors.push(e);
                         }
                     }
@@ -727,14 +861,22 @@ impl<'a> Validator<'a> {
             let mut evaluated = false;
             if let Some(s) = props.and_then(|p| p.get(pname)) {
                 evaluated = true;
-                if let Err(e) = self.child(s, pvalue, loc, pname, depth) {
+                if let Err(e) = self.child(
+                    s,
+                    pvalue,
+                    loc,
+                    pname,
+                    sc,
+                    &format!("/properties/{}", ptr_tok(pname)),
+                ) {
                     errors.push(e);
                 }
             }
             for (re, s) in &pattern_props {
                 if re.is_match(pname) {
                     evaluated = true;
-                    if let Err(e) = self.child(s, pvalue, loc, pname, depth) {
+                    let suffix = format!("/patternProperties/{}", ptr_tok(re.as_str()));
+                    if let Err(e) = self.child(s, pvalue, loc, pname, sc, &suffix) {
                         errors.push(e);
                     }
                 }
@@ -744,7 +886,9 @@ impl<'a> Validator<'a> {
                     J::Bool(false) => additional_props.push(pname),
                     J::Bool(true) => {}
                     s => {
-                        if let Err(e) = self.child(s, pvalue, loc, pname, depth) {
+                        if let Err(e) =
+                            self.child(s, pvalue, loc, pname, sc, "/additionalProperties")
+                        {
                             errors.push(e);
                         }
                     }
@@ -766,7 +910,8 @@ impl<'a> Validator<'a> {
         if let Some(pn) = o.get("propertyNames") {
             for (pname, _) in &entries {
                 let key = Value::string(pname);
-                if let Err(e) = self.val(pn, &key, &mut Vec::new(), depth + 1) {
+                let root = Scope::root(format!("{}/propertyNames", sc.sloc));
+                if let Err(e) = self.val(pn, &key, &mut Vec::new(), &root) {
                     let causes = if e.kind == Kind::Group {
                         e.causes
                     } else {
@@ -787,7 +932,12 @@ impl<'a> Validator<'a> {
         if let Some(J::Obj(ds)) = o.get("dependentSchemas") {
             for (pname, s) in ds {
                 if has(pname)
-                    && let Err(e) = self.val(s, _v, loc, depth + 1)
+                    && let Err(e) = self.val(
+                        s,
+                        _v,
+                        loc,
+                        &sc.sub(&format!("/dependentSchemas/{}", ptr_tok(pname))),
+                    )
                 {
                     errors.push(e);
                 }
@@ -821,7 +971,7 @@ impl<'a> Validator<'a> {
         o: &J,
         arr: &[Value],
         loc: &mut Vec<String>,
-        depth: usize,
+        sc: &Scope<'_>,
         errors: &mut Vec<VErr>,
     ) {
         let n = arr.len() as i64;
@@ -857,7 +1007,14 @@ impl<'a> Validator<'a> {
                 Some(J::Arr(items)) => {
                     let min = items.len().min(arr.len());
                     for (i, item) in arr[..min].iter().enumerate() {
-                        if let Err(e) = self.child(&items[i], item, loc, &i.to_string(), depth) {
+                        if let Err(e) = self.child(
+                            &items[i],
+                            item,
+                            loc,
+                            &i.to_string(),
+                            sc,
+                            &format!("/items/{i}"),
+                        ) {
                             errors.push(e);
                         }
                     }
@@ -874,7 +1031,9 @@ impl<'a> Validator<'a> {
                         Some(s) => {
                             // Go numbers these from 0 again (its index into the rest).
                             for (i, item) in arr[evaluated..].iter().enumerate() {
-                                if let Err(e) = self.child(s, item, loc, &i.to_string(), depth) {
+                                if let Err(e) =
+                                    self.child(s, item, loc, &i.to_string(), sc, "/additionalItems")
+                                {
                                     errors.push(e);
                                 }
                             }
@@ -883,7 +1042,7 @@ impl<'a> Validator<'a> {
                 }
                 Some(s) => {
                     for (i, item) in arr.iter().enumerate() {
-                        if let Err(e) = self.child(s, item, loc, &i.to_string(), depth) {
+                        if let Err(e) = self.child(s, item, loc, &i.to_string(), sc, "/items") {
                             errors.push(e);
                         }
                     }
@@ -899,13 +1058,20 @@ impl<'a> Validator<'a> {
             };
             let evaluated = prefix.len().min(arr.len());
             for (i, item) in arr[..evaluated].iter().enumerate() {
-                if let Err(e) = self.child(&prefix[i], item, loc, &i.to_string(), depth) {
+                if let Err(e) = self.child(
+                    &prefix[i],
+                    item,
+                    loc,
+                    &i.to_string(),
+                    sc,
+                    &format!("/prefixItems/{i}"),
+                ) {
                     errors.push(e);
                 }
             }
             if let Some(s) = o.get("items") {
                 for (i, item) in arr[evaluated..].iter().enumerate() {
-                    if let Err(e) = self.child(s, item, loc, &i.to_string(), depth) {
+                    if let Err(e) = self.child(s, item, loc, &i.to_string(), sc, "/items") {
                         errors.push(e);
                     }
                 }
@@ -917,7 +1083,7 @@ impl<'a> Validator<'a> {
             let mut errs = Vec::new();
             let mut matched = Vec::new();
             for (i, item) in arr.iter().enumerate() {
-                match self.child(c, item, loc, &i.to_string(), depth) {
+                match self.child(c, item, loc, &i.to_string(), sc, "/contains") {
                     Err(e) => errs.push(e),
                     Ok(()) => matched.push(i),
                 }
@@ -1055,7 +1221,14 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn cond(&self, o: &J, v: &Value, loc: &mut Vec<String>, depth: usize, errors: &mut Vec<VErr>) {
+    fn cond(
+        &self,
+        o: &J,
+        v: &Value,
+        loc: &mut Vec<String>,
+        sc: &Scope<'_>,
+        errors: &mut Vec<VErr>,
+    ) {
         let group = |loc: &[String], msg: &str, causes: Vec<VErr>| VErr {
             loc: loc.to_vec(),
             kind: Kind::Plain,
@@ -1063,14 +1236,15 @@ impl<'a> Validator<'a> {
             causes,
         };
         if let Some(n) = o.get("not")
-            && self.val(n, v, loc, depth + 1).is_ok()
+            && self.val(n, v, loc, &sc.sub("/not")).is_ok()
         {
             errors.push(Self::err(loc, "'not' failed".into()));
         }
         if let Some(J::Arr(all)) = o.get("allOf") {
             let errs: Vec<VErr> = all
                 .iter()
-                .filter_map(|s| self.val(s, v, loc, depth + 1).err())
+                .enumerate()
+                .filter_map(|(i, s)| self.val(s, v, loc, &sc.sub(&format!("/allOf/{i}"))).err())
                 .collect();
             if !errs.is_empty() {
                 errors.push(group(loc, "'allOf' failed", errs));
@@ -1079,8 +1253,8 @@ impl<'a> Validator<'a> {
         if let Some(J::Arr(any)) = o.get("anyOf") {
             let mut errs = Vec::new();
             let mut matched = false;
-            for s in any {
-                match self.val(s, v, loc, depth + 1) {
+            for (i, s) in any.iter().enumerate() {
+                match self.val(s, v, loc, &sc.sub(&format!("/anyOf/{i}"))) {
                     Ok(()) => {
                         matched = true;
                         break;
@@ -1096,7 +1270,7 @@ impl<'a> Validator<'a> {
             let mut matched: Option<usize> = None;
             let mut errs = Vec::new();
             for (i, s) in one.iter().enumerate() {
-                match self.val(s, v, loc, depth + 1) {
+                match self.val(s, v, loc, &sc.sub(&format!("/oneOf/{i}"))) {
                     Err(e) => {
                         if matched.is_none() {
                             errs.push(e);
@@ -1121,23 +1295,30 @@ impl<'a> Validator<'a> {
         if self.draft >= 7
             && let Some(i) = o.get("if")
         {
-            let branch = if self.val(i, v, loc, depth + 1).is_ok() {
+            let branch = if self.val(i, v, loc, &sc.sub("/if")).is_ok() {
                 if matches!(i, J::Bool(false)) {
                     None
                 } else {
-                    o.get("then")
+                    o.get("then").map(|t| (t, "/then"))
                 }
             } else if matches!(i, J::Bool(true)) {
                 None
             } else {
-                o.get("else")
+                o.get("else").map(|e| (e, "/else"))
             };
-            if let Some(b) = branch
-                && let Err(e) = self.val(b, v, loc, depth + 1)
+            if let Some((b, suffix)) = branch
+                && let Err(e) = self.val(b, v, loc, &sc.sub(suffix))
             {
                 errors.push(e);
             }
         }
+    }
+}
+
+fn const_msg(c: &J) -> String {
+    match c {
+        J::Arr(_) | J::Obj(_) => "'const' failed".to_string(),
+        c => format!("value must be {}", display_j(c)),
     }
 }
 
@@ -1183,7 +1364,10 @@ mod tests {
         assert_eq!(group_int(-1000), "-1,000");
         assert_eq!(group_int(999), "999");
         assert_eq!(group_float(1500.5), "1,500.5");
-        assert_eq!(group_float(1e21), "1e+21");
+        assert_eq!(group_float(1e21), "1×10²¹");
+        assert_eq!(group_float(2000000.005), "2.000000005×10⁰⁶");
+        assert_eq!(group_float(-1e-7), "-1×10⁻⁰⁷");
+        assert_eq!(group_float(70000.0), "70,000");
     }
 
     #[test]

@@ -17,8 +17,9 @@ use super::{ValuesError, go_fmt_t, go_fmt_v};
 
 const GLOBAL_KEY: &str = "global";
 
-/// Where helm's `log.Printf` warnings go (stderr in helm, never stdout).
-pub(crate) type Warn<'a> = &'a mut dyn FnMut(String);
+/// Where helm's `log.Printf` warnings go (stderr in helm, never stdout): helm v3's call site
+/// (`coalesce.go:316`, its log prefix) and the text.
+pub(crate) type Warn<'a> = &'a mut dyn FnMut(&str, String);
 
 fn snapshot(m: &Map) -> Vec<(String, Value)> {
     m.entries
@@ -148,9 +149,12 @@ fn coalesce_globals(w: Warn<'_>, dest: &Arc<Map>, src: &Arc<Map>, prefix: &str) 
         None => new_map(),
         Some(Value::Map(m)) => m,
         Some(_) => {
-            w(format!(
-                "warning: skipping globals because destination {GLOBAL_KEY} is not a table."
-            ));
+            w(
+                "coalesce.go:138",
+                format!(
+                    "warning: skipping globals because destination {GLOBAL_KEY} is not a table."
+                ),
+            );
             return;
         }
     };
@@ -158,9 +162,10 @@ fn coalesce_globals(w: Warn<'_>, dest: &Arc<Map>, src: &Arc<Map>, prefix: &str) 
         None => new_map(),
         Some(Value::Map(m)) => m,
         Some(_) => {
-            w(format!(
-                "warning: skipping globals because source {GLOBAL_KEY} is not a table."
-            ));
+            w(
+                "coalesce.go:145",
+                format!("warning: skipping globals because source {GLOBAL_KEY} is not a table."),
+            );
             return;
         }
     };
@@ -175,15 +180,18 @@ fn coalesce_globals(w: Warn<'_>, dest: &Arc<Map>, src: &Arc<Map>, prefix: &str) 
                     coalesce_tables_full_key(w, &vv, &destvmap, &sub_prefix, true);
                     put(&dg, &key, Value::Map(vv));
                 }
-                Some(_) => w(format!(
-                    "Conflict: cannot merge map onto non-map for {}. Skipping.",
-                    goyaml_quote(&key)
-                )),
+                Some(_) => w(
+                    "coalesce.go:161",
+                    format!(
+                        "Conflict: cannot merge map onto non-map for {}. Skipping.",
+                        goyaml_quote(&key)
+                    ),
+                ),
             }
         } else if let Some(dv) = get(&dg, &key)
             && istable(&dv)
         {
-            w(format!("key {key} is table. Skipping"));
+            w("coalesce.go:175", format!("key {key} is table. Skipping"));
         } else {
             put(&dg, &key, val);
         }
@@ -208,7 +216,10 @@ fn coalesce_values(
     let sub_prefix = concat_prefix(prefix, ch.name());
     let vc = deep_copy(&ch.values);
     let Some(vc) = table(&vc) else {
-        w("warning: unable to convert values copy to values type".into());
+        w(
+            "coalesce.go:217",
+            "warning: unable to convert values copy to values type".into(),
+        );
         return;
     };
     let v4 = compat == HelmVersion::V4;
@@ -220,9 +231,12 @@ fn coalesce_values(
                 match table(&val) {
                     None => {
                         if !matches!(val, Value::Nil) {
-                            w(format!(
-                                "warning: skipped value for {sub_prefix}.{key}: Not a table."
-                            ));
+                            w(
+                                "coalesce.go:237",
+                                format!(
+                                    "warning: skipped value for {sub_prefix}.{key}: Not a table."
+                                ),
+                            );
                         }
                     }
                     Some(src) => {
@@ -289,16 +303,22 @@ pub(crate) fn coalesce_tables_full_key(
                     if let Some(dm) = table(&dv) {
                         coalesce_tables_full_key(w, dm, vm, &fullkey, merge);
                     } else {
-                        w(format!(
-                            "warning: cannot overwrite table with non table for {fullkey} ({})",
-                            go_fmt_v(&val)
-                        ));
+                        w(
+                            "coalesce.go:316",
+                            format!(
+                                "warning: cannot overwrite table with non table for {fullkey} ({})",
+                                go_fmt_v(&val)
+                            ),
+                        );
                     }
                 } else if istable(&dv) && !matches!(val, Value::Nil) {
-                    w(format!(
-                        "warning: destination for {fullkey} is a table. Ignoring non-table value ({})",
-                        go_fmt_v(&val)
-                    ));
+                    w(
+                        "coalesce.go:319",
+                        format!(
+                            "warning: destination for {fullkey} is a table. Ignoring non-table value ({})",
+                            go_fmt_v(&val)
+                        ),
+                    );
                 }
             }
         }

@@ -914,3 +914,62 @@ fn archive_layouts_like_helm() {
         }
     }
 }
+
+/// helm's own test charts (`helm-golden/*/testdata/testcharts`, directories and archives):
+/// what loads, what helm refuses at load time and with which message, and what each loaded.
+#[test]
+#[ignore = "runs the helm binaries (scripts/test)"]
+fn helm_testcharts_load_like_helm() {
+    let corpus = testenv::corpus_dir().unwrap_or_else(|e| panic!("{e}"));
+    // Messages of helm's load phase (the rest fail later: schema, templates, YAML).
+    let load_phase = [
+        "cannot load ",
+        "validation: ",
+        "error unpacking subchart",
+        "an error occurred while checking for chart dependencies",
+        "An error occurred while checking for chart dependencies",
+        "file '",
+        "unable to detect chart",
+        "Chart.yaml file is missing",
+    ];
+    let mut loaded = 0;
+    let mut refused = 0;
+    for v in BOTH {
+        let dir = corpus.join(match v {
+            TV::V4 => "helm-golden/v4/testdata/testcharts",
+            TV::V3 => "helm-golden/v3/testdata/testcharts",
+        });
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("testcharts")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let p = path.to_str().expect("utf-8");
+            let run = run_helm(v, &["template", "x", p, "--kube-version", "1.20.0"]);
+            let ours = loader::load_for(&path, compat(v))
+                .and_then(|c| loader::check_dependencies_for(&c, compat(v)));
+            let theirs = (!run.ok).then(|| run.error());
+            match theirs {
+                Some(msg) if load_phase.iter().any(|p| msg.starts_with(p)) => {
+                    refused += 1;
+                    let ours = ours.err().map(|e| e.to_string());
+                    assert_eq!(ours.as_deref(), Some(msg.as_str()), "helm {v:?} {p}");
+                }
+                _ => {
+                    loaded += 1;
+                    if let Err(e) = ours {
+                        panic!("helm {v:?} loads {p}, canon fails: {e}");
+                    }
+                    if run.ok && path.is_dir() {
+                        compare_with_helm(v, &path, &["--kube-version", "1.20.0"]);
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        loaded >= 60 && refused >= 16,
+        "loaded {loaded}, refused {refused}"
+    );
+}
