@@ -194,7 +194,16 @@ fn coalesce(chart: &Chart, vals: &Value) -> Value {
 }
 
 fn render_fixture(name: &str, compat: HelmVersion) -> Result<BTreeMap<String, String>, String> {
-    let chart = load(&fixtures().join(name));
+    render_dir(&fixtures().join(name), compat, false, false)
+}
+
+fn render_dir(
+    dir: &Path,
+    compat: HelmVersion,
+    strict: bool,
+    lint_mode: bool,
+) -> Result<BTreeMap<String, String>, String> {
+    let chart = load(dir);
     let input = RenderInput {
         values: coalesce(&chart, &chart.values),
         release: ReleaseInfo {
@@ -209,6 +218,8 @@ fn render_fixture(name: &str, compat: HelmVersion) -> Result<BTreeMap<String, St
     };
     let opts = EngineOptions {
         compat,
+        strict,
+        lint_mode,
         ..EngineOptions::default()
     };
     render(&chart, &input, &opts).map_err(|e| e.to_string())
@@ -428,4 +439,50 @@ fn fixtures_render_like_live_helm() {
         }
     }
     check(results);
+}
+
+/// Strict and lint modes (not reachable through `helm template`) against helm v4's engine
+/// package itself: `expected/modes/CHART.MODE.txt` is what `modes-oracle/main.go` printed.
+#[test]
+fn modes_render_like_helm_engine() {
+    let base = fixtures().join("modes");
+    let mut charts: Vec<String> = std::fs::read_dir(&base)
+        .expect("modes dir")
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .to_string()
+        })
+        .collect();
+    charts.sort();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for chart in charts {
+        for mode in ["normal", "strict", "lint"] {
+            let want = std::fs::read_to_string(
+                fixtures()
+                    .join("expected/modes")
+                    .join(format!("{chart}.{mode}.txt")),
+            )
+            .expect("expected output: run tests/fixtures/engine/regen.sh");
+            let got = match render_dir(
+                &base.join(&chart),
+                HelmVersion::V4,
+                mode == "strict",
+                mode == "lint",
+            ) {
+                Err(e) => format!("ERROR: {e}\n"),
+                Ok(m) => m.iter().map(|(k, v)| format!("### {k}\n{v}\n")).collect(),
+            };
+            count += 1;
+            if got != want {
+                failures.push(format!(
+                    "{chart} ({mode}):\ncanon: {got:?}\nhelm:  {want:?}"
+                ));
+            }
+        }
+    }
+    assert!(count >= 12, "modes fixtures missing");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
