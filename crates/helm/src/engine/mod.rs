@@ -179,7 +179,10 @@ fn rec_all_tpls<'c>(
                 "Chart".to_string(),
                 chart_value::chart_value(&chart.metadata, is_root, common.compat),
             ),
-            ("Files".to_string(), crate::files::files_value(&chart.files)),
+            (
+                "Files".to_string(),
+                crate::files::files_value_for(&chart.files, common.compat),
+            ),
             ("Release".to_string(), common.release.clone()),
             ("Capabilities".to_string(), common.capabilities.clone()),
             ("Values".to_string(), values),
