@@ -5,11 +5,11 @@
 //! string, want integer`, nested causes indented, `$ref` wrappers skipped, English number
 //! grouping from `x/text/message`), which no Rust validator reproduces.
 //!
-//! Not ported (documented in the crate's compatibility notes): remote `$ref`s (helm fetches
-//! `http(s)://` refs; canon reports an error instead), `$id`-relative refs and anchors,
-//! `$recursiveRef`/`$dynamicRef`, `unevaluatedProperties`/`unevaluatedItems`, content
-//! assertions (off in helm too), validation of the schema against its metaschema, and format
-//! checks other than the common ones below. Where Go iterates a map (an object's properties,
+//! Not ported: references to other documents (helm loads `file://` and fetches `http(s)://`
+//! refs; canon lets the value pass there, so values valid for helm render the same), `$id`s of
+//! subschemas as new bases, `$recursiveRef`/`$dynamicRef`, content assertions (off in helm too), validation of the schema against
+//! its metaschema (helm rejects a malformed schema; canon uses it as it reads), and format
+//! checks other than those in `format.rs`. Where Go iterates a map (an object's properties,
 //! so the order of several errors) its order is random; canon uses key order.
 
 use std::cmp::Ordering;
@@ -511,6 +511,26 @@ fn ptr_tok(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
+/// Go's `uneval`: the properties and items no keyword has evaluated yet (tracked only where an
+/// `unevaluatedProperties`/`unevaluatedItems` needs them).
+#[derive(Default)]
+pub(crate) struct Uneval {
+    props: std::collections::BTreeSet<String>,
+    items: std::collections::BTreeSet<usize>,
+}
+
+impl Uneval {
+    fn is_empty(&self) -> bool {
+        self.props.is_empty() && self.items.is_empty()
+    }
+
+    /// What a successful subschema left unevaluated, intersected in.
+    fn merge(&mut self, other: &Uneval) {
+        self.props.retain(|k| other.props.contains(k));
+        self.items.retain(|i| other.items.contains(i));
+    }
+}
+
 /// A compiled-enough schema document: its root and draft.
 pub(crate) struct Validator<'a> {
     root: &'a J,
@@ -559,25 +579,29 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// The schema a local `$ref` names, and its JSON pointer.
-    fn resolve(&self, r: &str) -> Result<(&'a J, String), String> {
-        let frag = match r.split_once('#') {
-            Some(("", f)) => f,
-            _ => {
-                return Err(format!(
-                    "canon does not load schema references outside the chart's values.schema.json: {r}"
-                ));
-            }
-        };
-        let mut cur = self.root;
+    /// The schema a `$ref` names in this document, and its JSON pointer; `None` for a
+    /// reference to another document (helm loads those over `file://` and `http(s)://`; canon
+    /// does not, and lets the value pass there).
+    fn resolve(&self, r: &str) -> Result<Option<(&'a J, String)>, String> {
+        let (base, frag) = r.split_once('#').unwrap_or((r, ""));
+        let own_id = self
+            .root
+            .get(if self.draft == 4 { "id" } else { "$id" })
+            .and_then(J::as_str)
+            .map(|id| id.split('#').next().unwrap_or(id));
+        if !base.is_empty() && base != "file:///values.schema.json" && Some(base) != own_id {
+            return Ok(None);
+        }
+        let frag = percent_decode(frag);
         if frag.is_empty() {
-            return Ok((cur, String::new()));
+            return Ok(Some((self.root, String::new())));
         }
         let Some(path) = frag.strip_prefix('/') else {
-            return Err(format!("canon does not resolve schema anchors: {r}"));
+            return Ok(find_anchor(self.root, &frag, self.draft, String::new()));
         };
+        let mut cur = self.root;
         for tok in path.split('/') {
-            let tok = percent_decode(tok).replace("~1", "/").replace("~0", "~");
+            let tok = tok.replace("~1", "/").replace("~0", "~");
             cur = match cur {
                 J::Obj(_) => cur.get(&tok),
                 J::Arr(a) => tok.parse::<usize>().ok().and_then(|i| a.get(i)),
@@ -585,18 +609,89 @@ impl<'a> Validator<'a> {
             }
             .ok_or_else(|| format!("invalid jsonPointer {r}"))?;
         }
-        Ok((cur, percent_decode(frag)))
+        Ok(Some((cur, frag)))
     }
 
     fn val(&self, s: &J, v: &Value, loc: &mut Vec<String>, sc: &Scope<'_>) -> Result<(), VErr> {
+        self.val_ue(s, v, loc, sc, false).map(|_| ())
+    }
+
+    /// `validateSelf`: the subschema on the same value; what it evaluated counts for `ue`.
+    fn val_self(
+        &self,
+        s: &J,
+        v: &Value,
+        loc: &mut Vec<String>,
+        sc: &Scope<'_>,
+        ue: &mut Uneval,
+    ) -> Result<(), VErr> {
+        let sub = self.val_ue(s, v, loc, sc, !ue.is_empty())?;
+        ue.merge(&sub);
+        Ok(())
+    }
+
+    /// `unevalFrom`: what `s` leaves to track on `v`.
+    fn uneval_from(&self, s: &J, v: &Value, needs: bool) -> Uneval {
+        let mut ue = Uneval::default();
+        let o = match s {
+            J::Obj(_) => Some(s),
+            _ => None,
+        };
+        let has = |k: &str| o.and_then(|o| o.get(k)).is_some();
+        let tracked = |k: &str| self.draft >= 2019 && has(k);
+        match v {
+            Value::Map(m)
+                if !has("additionalProperties") && (needs || tracked("unevaluatedProperties")) =>
+            {
+                ue.props = m
+                    .entries
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .keys()
+                    .cloned()
+                    .collect();
+            }
+            Value::List(l) => {
+                let items = o.and_then(|o| o.get("items"));
+                let (all, num) = if self.draft < 2020 {
+                    match items {
+                        Some(J::Arr(a)) => (has("additionalItems"), a.len()),
+                        Some(_) => (true, 0),
+                        None => (false, 0),
+                    }
+                } else {
+                    let prefix = match o.and_then(|o| o.get("prefixItems")) {
+                        Some(J::Arr(a)) => a.len(),
+                        _ => 0,
+                    };
+                    (items.is_some(), prefix)
+                };
+                if !all && (needs || tracked("unevaluatedItems")) && num < l.items.len() {
+                    ue.items = (num..l.items.len()).collect();
+                }
+            }
+            _ => {}
+        }
+        ue
+    }
+
+    fn val_ue(
+        &self,
+        s: &J,
+        v: &Value,
+        loc: &mut Vec<String>,
+        sc: &Scope<'_>,
+        needs: bool,
+    ) -> Result<Uneval, VErr> {
         if sc.depth > MAX_DEPTH {
             return Err(Self::err(loc, "schema nesting too deep".into()));
         }
+        let mut ue = self.uneval_from(s, v, needs);
         let o = match s {
-            J::Bool(true) => return Ok(()),
+            J::Bool(true) => return Ok(ue),
             J::Bool(false) => return Err(Self::err(loc, "false schema".into())),
             J::Obj(_) => s,
-            _ => return Ok(()),
+            _ => return Ok(ue),
         };
         if let Some(prev) = sc.check_cycle() {
             return Err(Self::err(
@@ -626,7 +721,7 @@ impl<'a> Validator<'a> {
             {
                 return Err(Self::err(loc, const_msg(c)));
             }
-            return self.val_ref(r, v, loc, sc);
+            return self.val_ref(r, v, loc, sc, &mut ue).map(|()| ue);
         }
 
         // type --
@@ -693,22 +788,25 @@ impl<'a> Validator<'a> {
         }
         // $ref (2019+) --
         if let Some(r) = o.get("$ref").and_then(J::as_str)
-            && let Err(e) = self.val_ref(r, v, loc, sc)
+            && let Err(e) = self.val_ref(r, v, loc, sc, &mut ue)
         {
             errors.push(e);
         }
 
         match v {
-            Value::Map(m) => self.obj(o, m, v, loc, sc, &mut errors),
-            Value::List(l) => self.arr(o, &l.items, loc, sc, &mut errors),
+            Value::Map(_) => self.obj(o, v, loc, sc, &mut ue, &mut errors),
+            Value::List(l) => self.arr(o, &l.items, loc, sc, &mut ue, &mut errors),
             Value::String(st) => self.str(o, st, loc, &mut errors),
             _ if t == T::Number => self.num(o, v, loc, &mut errors),
             _ => {}
         }
-        self.cond(o, v, loc, sc, &mut errors);
+        self.cond(o, v, loc, sc, &mut ue, &mut errors);
+        if draft >= 2019 {
+            self.uneval_validate(o, v, loc, sc, &mut ue, &mut errors);
+        }
 
         match errors.len() {
-            0 => Ok(()),
+            0 => Ok(ue),
             1 => Err(errors.pop().expect("one error")),
             _ => Err(VErr {
                 loc: loc.to_vec(),
@@ -725,9 +823,12 @@ impl<'a> Validator<'a> {
         v: &Value,
         loc: &mut Vec<String>,
         sc: &Scope<'_>,
+        ue: &mut Uneval,
     ) -> Result<(), VErr> {
-        let (target, tloc) = self.resolve(r).map_err(|e| Self::err(loc, e))?;
-        match self.val(target, v, loc, &sc.jump(&tloc, "$ref")) {
+        let Some((target, tloc)) = self.resolve(r).map_err(|e| Self::err(loc, e))? else {
+            return Ok(());
+        };
+        match self.val_self(target, v, loc, &sc.jump(&tloc, "$ref"), ue) {
             Ok(()) => Ok(()),
             Err(e) => {
                 let causes = if e.kind == Kind::Group {
@@ -745,7 +846,6 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// `validateVal`: a child value at `tok`.
     /// `validateVal`: the child value at `tok` against the subschema at `suffix`.
     fn child(
         &self,
@@ -762,15 +862,19 @@ impl<'a> Validator<'a> {
         r
     }
 
+    /// The object keywords, `_v` being a map.
     fn obj(
         &self,
         o: &J,
-        m: &gotmpl::Map,
         _v: &Value,
         loc: &mut Vec<String>,
         sc: &Scope<'_>,
+        ue: &mut Uneval,
         errors: &mut Vec<VErr>,
     ) {
+        let Value::Map(m) = _v else {
+            return;
+        };
         let entries: Vec<(String, Value)> = m
             .entries
             .read()
@@ -835,11 +939,12 @@ impl<'a> Validator<'a> {
                         }
                     }
                     s => {
-                        if let Err(e) = self.val(
+                        if let Err(e) = self.val_self(
                             s,
                             _v,
                             loc,
                             &sc.sub(&format!("/dependencies/{}", ptr_tok(pname))),
+                            ue,
                         ) {
                             errors.push(e);
                         }
@@ -882,6 +987,7 @@ impl<'a> Validator<'a> {
                 }
             }
             if !evaluated && let Some(a) = additional {
+                evaluated = true;
                 match a {
                     J::Bool(false) => additional_props.push(pname),
                     J::Bool(true) => {}
@@ -893,6 +999,9 @@ impl<'a> Validator<'a> {
                         }
                     }
                 }
+            }
+            if evaluated {
+                ue.props.remove(pname);
             }
         }
         if !additional_props.is_empty() {
@@ -932,11 +1041,12 @@ impl<'a> Validator<'a> {
         if let Some(J::Obj(ds)) = o.get("dependentSchemas") {
             for (pname, s) in ds {
                 if has(pname)
-                    && let Err(e) = self.val(
+                    && let Err(e) = self.val_self(
                         s,
                         _v,
                         loc,
                         &sc.sub(&format!("/dependentSchemas/{}", ptr_tok(pname))),
+                        ue,
                     )
                 {
                     errors.push(e);
@@ -972,6 +1082,7 @@ impl<'a> Validator<'a> {
         arr: &[Value],
         loc: &mut Vec<String>,
         sc: &Scope<'_>,
+        ue: &mut Uneval,
         errors: &mut Vec<VErr>,
     ) {
         let n = arr.len() as i64;
@@ -1085,7 +1196,12 @@ impl<'a> Validator<'a> {
             for (i, item) in arr.iter().enumerate() {
                 match self.child(c, item, loc, &i.to_string(), sc, "/contains") {
                     Err(e) => errs.push(e),
-                    Ok(()) => matched.push(i),
+                    Ok(()) => {
+                        matched.push(i);
+                        if self.draft >= 2020 {
+                            ue.items.remove(&i);
+                        }
+                    }
                 }
             }
             let list = |m: &[usize]| m.iter().map(usize::to_string).collect::<Vec<_>>().join(" ");
@@ -1221,12 +1337,53 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// `unevalValidate` (2019+): what no keyword evaluated, against `unevaluatedProperties` /
+    /// `unevaluatedItems`.
+    fn uneval_validate(
+        &self,
+        o: &J,
+        v: &Value,
+        loc: &mut Vec<String>,
+        sc: &Scope<'_>,
+        ue: &mut Uneval,
+        errors: &mut Vec<VErr>,
+    ) {
+        if let (Value::Map(m), Some(s)) = (v, o.get("unevaluatedProperties")) {
+            let props = std::mem::take(&mut ue.props);
+            for pname in props {
+                let pv = m
+                    .entries
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(&pname)
+                    .cloned();
+                if let Some(pv) = pv
+                    && let Err(e) = self.child(s, &pv, loc, &pname, sc, "/unevaluatedProperties")
+                {
+                    errors.push(e);
+                }
+            }
+        }
+        if let (Value::List(l), Some(s)) = (v, o.get("unevaluatedItems")) {
+            let items = std::mem::take(&mut ue.items);
+            for i in items {
+                if let Some(item) = l.items.get(i)
+                    && let Err(e) =
+                        self.child(s, item, loc, &i.to_string(), sc, "/unevaluatedItems")
+                {
+                    errors.push(e);
+                }
+            }
+        }
+    }
+
     fn cond(
         &self,
         o: &J,
         v: &Value,
         loc: &mut Vec<String>,
         sc: &Scope<'_>,
+        ue: &mut Uneval,
         errors: &mut Vec<VErr>,
     ) {
         let group = |loc: &[String], msg: &str, causes: Vec<VErr>| VErr {
@@ -1236,7 +1393,7 @@ impl<'a> Validator<'a> {
             causes,
         };
         if let Some(n) = o.get("not")
-            && self.val(n, v, loc, &sc.sub("/not")).is_ok()
+            && self.val_self(n, v, loc, &sc.sub("/not"), ue).is_ok()
         {
             errors.push(Self::err(loc, "'not' failed".into()));
         }
@@ -1244,7 +1401,10 @@ impl<'a> Validator<'a> {
             let errs: Vec<VErr> = all
                 .iter()
                 .enumerate()
-                .filter_map(|(i, s)| self.val(s, v, loc, &sc.sub(&format!("/allOf/{i}"))).err())
+                .filter_map(|(i, s)| {
+                    self.val_self(s, v, loc, &sc.sub(&format!("/allOf/{i}")), ue)
+                        .err()
+                })
                 .collect();
             if !errs.is_empty() {
                 errors.push(group(loc, "'allOf' failed", errs));
@@ -1254,10 +1414,13 @@ impl<'a> Validator<'a> {
             let mut errs = Vec::new();
             let mut matched = false;
             for (i, s) in any.iter().enumerate() {
-                match self.val(s, v, loc, &sc.sub(&format!("/anyOf/{i}"))) {
+                match self.val_self(s, v, loc, &sc.sub(&format!("/anyOf/{i}")), ue) {
                     Ok(()) => {
                         matched = true;
-                        break;
+                        // Go evaluates every subschema while it tracks unevaluated ones.
+                        if ue.is_empty() {
+                            break;
+                        }
                     }
                     Err(e) => errs.push(e),
                 }
@@ -1270,7 +1433,7 @@ impl<'a> Validator<'a> {
             let mut matched: Option<usize> = None;
             let mut errs = Vec::new();
             for (i, s) in one.iter().enumerate() {
-                match self.val(s, v, loc, &sc.sub(&format!("/oneOf/{i}"))) {
+                match self.val_self(s, v, loc, &sc.sub(&format!("/oneOf/{i}")), ue) {
                     Err(e) => {
                         if matched.is_none() {
                             errs.push(e);
@@ -1295,7 +1458,7 @@ impl<'a> Validator<'a> {
         if self.draft >= 7
             && let Some(i) = o.get("if")
         {
-            let branch = if self.val(i, v, loc, &sc.sub("/if")).is_ok() {
+            let branch = if self.val_self(i, v, loc, &sc.sub("/if"), ue).is_ok() {
                 if matches!(i, J::Bool(false)) {
                     None
                 } else {
@@ -1307,11 +1470,38 @@ impl<'a> Validator<'a> {
                 o.get("else").map(|e| (e, "/else"))
             };
             if let Some((b, suffix)) = branch
-                && let Err(e) = self.val(b, v, loc, &sc.sub(suffix))
+                && let Err(e) = self.val_self(b, v, loc, &sc.sub(suffix), ue)
             {
                 errors.push(e);
             }
         }
+    }
+}
+
+/// The subschema carrying the anchor `name` (`$anchor`, or before 2019 an `$id` of `#name`),
+/// and its JSON pointer.
+fn find_anchor<'j>(j: &'j J, name: &str, draft: u32, ptr: String) -> Option<(&'j J, String)> {
+    match j {
+        J::Obj(m) => {
+            let hit = if draft >= 2019 {
+                j.get("$anchor").and_then(J::as_str) == Some(name)
+            } else {
+                let id = j
+                    .get(if draft == 4 { "id" } else { "$id" })
+                    .and_then(J::as_str);
+                id.and_then(|i| i.strip_prefix('#')) == Some(name)
+            };
+            if hit {
+                return Some((j, ptr));
+            }
+            m.iter()
+                .find_map(|(k, v)| find_anchor(v, name, draft, format!("{ptr}/{}", ptr_tok(k))))
+        }
+        J::Arr(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_anchor(v, name, draft, format!("{ptr}/{i}"))),
+        _ => None,
     }
 }
 
