@@ -302,11 +302,17 @@ fn render_templates(
     t.funcs(funcs::func_map(opts));
 
     let keys = sort_templates(tpls.keys());
-    for name in &keys {
-        let r = &tpls[*name];
-        let text = String::from_utf8_lossy(r.text);
-        t.parse_named(name, &text)
-            .map_err(|e| RenderError::Message(cleanup_parse_error(name, &e.to_string())))?;
+    let texts: Vec<(&str, &[u8])> = keys.iter().map(|k| (k.as_str(), tpls[*k].text)).collect();
+    for parsed in parse_all(&t, &texts, BIG_SET_BYTES) {
+        match parsed {
+            Ok(p) => t.add_parsed(p),
+            Err((name, e)) => {
+                return Err(RenderError::Message(cleanup_parse_error(
+                    name,
+                    &e.to_string(),
+                )));
+            }
+        }
     }
 
     let mut rendered = BTreeMap::new();
@@ -338,9 +344,85 @@ fn render_templates(
                 opts.compat,
             )));
         }
-        rendered.insert(name.clone(), buf.replace("<no value>", ""));
+        let text = if buf.contains("<no value>") {
+            buf.replace("<no value>", "")
+        } else {
+            std::mem::take(&mut buf)
+        };
+        rendered.insert(name.clone(), text);
+    }
+    let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    if bytes >= BIG_SET_BYTES {
+        // Freeing the trees of a big chart costs about half of parsing them; nothing waits for it.
+        std::thread::spawn(move || drop(t));
     }
     Ok(rendered)
+}
+
+/// Template text size above which parsing is spread over threads and the parsed set is freed
+/// on a background thread.
+const BIG_SET_BYTES: usize = 256 * 1024;
+
+/// Parses every `(name, text)` against `t`'s functions, in order: each file's trees, or the
+/// first error (everything after it is not needed, as helm stops there). Files parse
+/// independently of each other, so big charts parse on several threads; adding the results in
+/// order is exactly helm's sequential `t.New(name).Parse(text)` loop.
+fn parse_all<'n>(
+    t: &Template,
+    texts: &[(&'n str, &[u8])],
+    min_parallel: usize,
+) -> Vec<Result<gotmpl::Parsed, (&'n str, gotmpl::Error)>> {
+    let parse_range = |range: &[(&'n str, &[u8])]| {
+        let mut out = Vec::with_capacity(range.len());
+        for (name, text) in range {
+            let r = t.parse_detached(name, &String::from_utf8_lossy(text));
+            let failed = r.is_err();
+            out.push(r.map_err(|e| (*name, e)));
+            if failed {
+                break;
+            }
+        }
+        out
+    };
+    let total: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if total < min_parallel || threads < 2 {
+        return parse_range(texts);
+    }
+    // Contiguous ranges of about equal bytes.
+    let per = total / threads + 1;
+    let mut ranges = Vec::new();
+    let (mut start, mut acc) = (0, 0);
+    for (i, (_, text)) in texts.iter().enumerate() {
+        acc += text.len();
+        if acc >= per {
+            ranges.push(&texts[start..=i]);
+            start = i + 1;
+            acc = 0;
+        }
+    }
+    if start < texts.len() {
+        ranges.push(&texts[start..]);
+    }
+    let results: Vec<Vec<_>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ranges.iter().map(|r| s.spawn(|| parse_range(r))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut out = Vec::with_capacity(texts.len());
+    for (range, res) in ranges.iter().zip(results) {
+        let complete = res.len() == range.len() && res.iter().all(Result::is_ok);
+        out.extend(res);
+        if !complete {
+            break;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -374,6 +456,53 @@ mod tests {
                 "a/templates/_h.tpl",
             ]
         );
+    }
+
+    /// The threaded parse adds exactly what helm's sequential loop would, and stops at the
+    /// same (first) error.
+    #[test]
+    fn parallel_parse_matches_sequential() {
+        let mut texts: Vec<(String, String)> = (0..40)
+            .map(|i| {
+                (
+                    format!("c/templates/t{i:02}.yaml"),
+                    format!("{{{{define \"d\"}}}}{i}{{{{end}}}}t{i}:{{{{template \"d\"}}}}"),
+                )
+            })
+            .collect();
+        let run = |texts: &[(String, String)], min: usize| {
+            let refs: Vec<(&str, &[u8])> = texts
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_bytes()))
+                .collect();
+            let mut t = Template::new("gotpl");
+            let mut err = None;
+            for p in parse_all(&t.clone(), &refs, min) {
+                match p {
+                    Ok(p) => t.add_parsed(p),
+                    Err((n, e)) => {
+                        err = Some(format!("{n}: {e}"));
+                        break;
+                    }
+                }
+            }
+            let mut out = String::new();
+            for (n, _) in texts.iter().take(3) {
+                let _ = t.execute_template(&mut out, n, &Value::Nil);
+            }
+            (t.template_names(), out, err)
+        };
+        let seq = run(&texts, usize::MAX);
+        assert_eq!(seq.1, "t0:39t1:39t2:39");
+        assert_eq!(run(&texts, 0), seq);
+        texts[25].1 = "{{ if }}".into();
+        texts[31].1 = "{{ end }}".into();
+        let seq = run(&texts, usize::MAX);
+        assert_eq!(
+            seq.2.as_deref(),
+            Some("c/templates/t25.yaml: template: c/templates/t25.yaml:1: missing value for if")
+        );
+        assert_eq!(run(&texts, 0), seq);
     }
 
     #[test]

@@ -2,11 +2,8 @@
 //! and compared per template with what `helm template --output-dir` wrote (committed under
 //! `expected/v4` and `expected/v3` by `tests/fixtures/engine/regen.sh` from the real helm
 //! binaries), or with helm's error message. The `#[ignore]`d tests run helm live instead.
-//!
-//! Until the loader and values stages land, the fixtures are read by the small reader below
-//! (only what the fixtures use) and their values coalesced naively (defaults under user values,
-//! `global` copied down); the fixtures avoid what that cannot reproduce (nulls, `.Files`,
-//! `.Capabilities`).
+//! The stages before the engine (loader, dependencies, coalescing) are the crate's own; the
+//! comparison is per template file, before helm's output assembly.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,89 +11,11 @@ use std::path::{Path, PathBuf};
 use gotmpl::Value;
 use helm::HelmVersion;
 use helm::capabilities::Capabilities;
-use helm::chart::{Chart, File, Maintainer, Metadata};
+use helm::chart::File;
 use helm::engine::{EngineOptions, ReleaseInfo, RenderInput, render};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/engine")
-}
-
-fn get<'a>(m: &'a BTreeMap<String, Value>, k: &str) -> Option<&'a Value> {
-    m.get(k)
-}
-
-fn s(m: &BTreeMap<String, Value>, k: &str) -> String {
-    match get(m, k) {
-        Some(Value::String(v)) => v.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn entries(v: &Value) -> BTreeMap<String, Value> {
-    match v {
-        Value::Map(m) => m.entries.read().expect("unpoisoned").clone(),
-        _ => BTreeMap::new(),
-    }
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::List(l)) => l
-            .items
-            .iter()
-            .map(|i| match i {
-                Value::String(s) => s.to_string(),
-                _ => String::new(),
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn metadata(text: &str) -> Metadata {
-    let m = entries(&goyaml::read_values(text).expect("fixture Chart.yaml parses"));
-    Metadata {
-        name: s(&m, "name"),
-        home: s(&m, "home"),
-        sources: strings(get(&m, "sources")),
-        version: s(&m, "version"),
-        description: s(&m, "description"),
-        keywords: strings(get(&m, "keywords")),
-        maintainers: match get(&m, "maintainers") {
-            Some(Value::List(l)) => l
-                .items
-                .iter()
-                .map(|i| {
-                    let e = entries(i);
-                    Maintainer {
-                        name: s(&e, "name"),
-                        email: s(&e, "email"),
-                        url: s(&e, "url"),
-                    }
-                })
-                .collect(),
-            _ => Vec::new(),
-        },
-        icon: s(&m, "icon"),
-        api_version: s(&m, "apiVersion"),
-        condition: s(&m, "condition"),
-        tags: s(&m, "tags"),
-        app_version: s(&m, "appVersion"),
-        deprecated: matches!(get(&m, "deprecated"), Some(Value::Bool(true))),
-        annotations: entries(get(&m, "annotations").unwrap_or(&Value::Nil))
-            .into_iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    Value::String(s) => s.to_string(),
-                    _ => String::new(),
-                };
-                (k, v)
-            })
-            .collect(),
-        kube_version: s(&m, "kubeVersion"),
-        dependencies: Vec::new(),
-        chart_type: s(&m, "type"),
-    }
 }
 
 fn walk(dir: &Path, rel: &str, out: &mut Vec<File>) {
@@ -128,75 +47,35 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<File>) {
     }
 }
 
-/// Reads a fixture chart directory (test scaffolding until the loader lands).
-fn load(dir: &Path) -> Chart {
-    let meta = std::fs::read_to_string(dir.join("Chart.yaml")).expect("Chart.yaml");
-    let values = match std::fs::read_to_string(dir.join("values.yaml")) {
-        Ok(t) => goyaml::read_values(&t).expect("fixture values parse"),
-        Err(_) => Value::map(BTreeMap::new()),
-    };
-    let mut templates = Vec::new();
-    if dir.join("templates").is_dir() {
-        walk(&dir.join("templates"), "templates", &mut templates);
-    }
-    let mut dependencies = Vec::new();
-    if dir.join("charts").is_dir() {
-        let mut subs: Vec<_> = std::fs::read_dir(dir.join("charts"))
-            .expect("charts/")
-            .map(|e| e.expect("dir entry").path())
-            .filter(|p| p.is_dir())
-            .collect();
-        subs.sort();
-        dependencies = subs.iter().map(|p| load(p)).collect();
-    }
-    Chart {
-        metadata: metadata(&meta),
-        templates,
-        values,
-        dependencies,
-        ..Chart::default()
-    }
-}
-
-/// `over` merged onto `under`, maps deeply (naive coalescing for the fixtures).
-fn merge(over: &Value, under: &Value) -> Value {
-    match (over, under) {
-        (Value::Map(_), Value::Map(_)) => {
-            let mut out = entries(under);
-            for (k, v) in entries(over) {
-                let merged = match out.get(&k) {
-                    Some(u) => merge(&v, u),
-                    None => v,
-                };
-                out.insert(k, merged);
-            }
-            Value::map(out)
-        }
-        (Value::Nil, u) => u.clone(),
-        (o, _) => o.clone(),
-    }
-}
-
-fn coalesce(chart: &Chart, vals: &Value) -> Value {
-    let mut out = entries(&merge(vals, &chart.values));
-    let global = out.get("global").cloned().unwrap_or(Value::Nil);
-    for dep in &chart.dependencies {
-        let mut sub = entries(out.get(dep.name()).unwrap_or(&Value::Nil));
-        let sub_global = sub.get("global").cloned().unwrap_or(Value::Nil);
-        let g = match merge(&global, &sub_global) {
-            Value::Nil => Value::map(BTreeMap::new()),
-            g => g,
-        };
-        sub.insert("global".into(), g);
-        out.insert(dep.name().to_string(), coalesce(dep, &Value::map(sub)));
-    }
-    Value::map(out)
-}
-
 fn render_fixture(name: &str, compat: HelmVersion) -> Result<BTreeMap<String, String>, String> {
-    let chart = load(&fixtures().join(name));
+    render_dir(&fixtures().join(name), compat, false, false)
+}
+
+fn render_dir(
+    dir: &Path,
+    compat: HelmVersion,
+    strict: bool,
+    lint_mode: bool,
+) -> Result<BTreeMap<String, String>, String> {
+    render_chart(dir, compat, None, strict, lint_mode)
+}
+
+/// The stages before the engine as `helm template` runs them (load, dependencies, coalesce),
+/// then the engine alone.
+fn render_chart(
+    dir: &Path,
+    compat: HelmVersion,
+    kube_version: Option<&str>,
+    strict: bool,
+    lint_mode: bool,
+) -> Result<BTreeMap<String, String>, String> {
+    let user = Value::map(BTreeMap::new());
+    let mut chart = helm::loader::load_for(dir, compat).map_err(|e| e.to_string())?;
+    helm::dependencies::process_dependencies(&mut chart, &user, compat)
+        .map_err(|e| e.to_string())?;
+    let values = helm::values::coalesce_values(&chart, &user, compat).map_err(|e| e.to_string())?;
     let input = RenderInput {
-        values: coalesce(&chart, &chart.values),
+        values,
         release: ReleaseInfo {
             name: "release-name".into(),
             namespace: "default".into(),
@@ -205,10 +84,12 @@ fn render_fixture(name: &str, compat: HelmVersion) -> Result<BTreeMap<String, St
             is_install: true,
             service: "Helm".into(),
         },
-        capabilities: Capabilities::defaults(compat),
+        capabilities: Capabilities::with_flags(compat, kube_version, &[]).map_err(|e| e.0)?,
     };
     let opts = EngineOptions {
         compat,
+        strict,
+        lint_mode,
         ..EngineOptions::default()
     };
     render(&chart, &input, &opts).map_err(|e| e.to_string())
@@ -262,6 +143,7 @@ fn compare(
     name: &str,
     canon: &Result<BTreeMap<String, String>, String>,
     helm: &Helm,
+    compat: HelmVersion,
 ) -> Vec<String> {
     let mut bad = Vec::new();
     match (canon, helm) {
@@ -274,15 +156,19 @@ fn compare(
         (Err(c), Helm::Files(_)) => bad.push(format!("{name}: canon failed, helm rendered: {c}")),
         (Ok(rendered), Helm::Files(files)) => {
             for (path, text) in rendered {
-                let want = files
+                // --output-dir writes a template's documents in helm's kind order: compare
+                // them as sorted lists.
+                let mut want = files
                     .get(path)
                     .map(|f| helm_docs(path, f))
                     .unwrap_or_default();
-                let got: Vec<String> = if text.trim().is_empty() {
-                    Vec::new()
-                } else {
-                    vec![text.trim().to_string()]
-                };
+                want.sort();
+                let mut got: Vec<String> = goyaml::split_manifests(text, compat)
+                    .iter()
+                    .map(|d| d.trim().to_string())
+                    .filter(|d| !d.is_empty())
+                    .collect();
+                got.sort();
                 if got != want {
                     bad.push(format!("{path}: differs\ncanon: {got:?}\nhelm:  {want:?}"));
                 }
@@ -386,7 +272,7 @@ fn fixtures_render_like_helm() {
             results.push((
                 name.clone(),
                 v.to_string(),
-                compare(&name, &canon, &committed(&name, v)),
+                compare(&name, &canon, &committed(&name, v), compat),
             ));
         }
     }
@@ -424,8 +310,162 @@ fn fixtures_render_like_live_helm() {
                 Helm::Error(e.trim_end_matches('\n').to_string())
             };
             let canon = render_fixture(&name, compat);
-            results.push((name.clone(), v.to_string(), compare(&name, &canon, &live)));
+            results.push((
+                name.clone(),
+                v.to_string(),
+                compare(&name, &canon, &live, compat),
+            ));
         }
     }
     check(results);
+}
+
+/// Strict and lint modes (not reachable through `helm template`) against helm v4's engine
+/// package itself: `expected/modes/CHART.MODE.txt` is what `modes-oracle/main.go` printed.
+#[test]
+fn modes_render_like_helm_engine() {
+    let base = fixtures().join("modes");
+    let mut charts: Vec<String> = std::fs::read_dir(&base)
+        .expect("modes dir")
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .to_string()
+        })
+        .collect();
+    charts.sort();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for chart in charts {
+        for mode in ["normal", "strict", "lint"] {
+            let want = std::fs::read_to_string(
+                fixtures()
+                    .join("expected/modes")
+                    .join(format!("{chart}.{mode}.txt")),
+            )
+            .expect("expected output: run tests/fixtures/engine/regen.sh");
+            let got = match render_dir(
+                &base.join(&chart),
+                HelmVersion::V4,
+                mode == "strict",
+                mode == "lint",
+            ) {
+                Err(e) => format!("ERROR: {e}\n"),
+                Ok(m) => m.iter().map(|(k, v)| format!("### {k}\n{v}\n")).collect(),
+            };
+            count += 1;
+            if got != want {
+                failures.push(format!(
+                    "{chart} ({mode}):\ncanon: {got:?}\nhelm:  {want:?}"
+                ));
+            }
+        }
+    }
+    assert!(count >= 12, "modes fixtures missing");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Runs `helm template release-name CHART --output-dir` with `extra` flags; the files it wrote
+/// (path → content) or its error.
+fn helm_output_dir(helm: &Path, cwd: &Path, chart: &str, extra: &[&str]) -> Helm {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(helm)
+        .current_dir(cwd)
+        .args(["template", "release-name", chart, "--output-dir"])
+        .arg(tmp.path().join("out"))
+        .args(extra)
+        .output()
+        .expect("helm runs");
+    if !out.status.success() {
+        let e = String::from_utf8_lossy(&out.stderr).to_string();
+        let e = e.split_once("Error: ").map(|x| x.1).unwrap_or(&e);
+        let e = e
+            .split("\n\nUse --debug flag to render out invalid YAML")
+            .next()
+            .unwrap_or(e);
+        return Helm::Error(e.trim_end_matches('\n').to_string());
+    }
+    let mut files = BTreeMap::new();
+    let name = Path::new(chart)
+        .file_name()
+        .expect("chart dir name")
+        .to_string_lossy()
+        .to_string();
+    let dir = tmp.path().join("out").join(&name);
+    if dir.is_dir() {
+        read_tree(&dir, &name, &mut files);
+    }
+    Helm::Files(files)
+}
+
+/// Every corpus chart (default values, `--kube-version 1.33.0`), template by template, against
+/// helm v4 and v3. helm runs twice: files that differ between its own runs (random passwords,
+/// generated names) are not compared, and are counted.
+#[test]
+#[ignore = "runs helm v4.2.4 and v3.21.4 on the corpus charts (scripts/testenv)"]
+fn corpus_charts_render_like_helm() {
+    let corpus = testenv::corpus_dir()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .join("charts");
+    let mut charts: Vec<String> = std::fs::read_dir(&corpus)
+        .expect("corpus charts")
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .to_string()
+        })
+        .collect();
+    charts.sort();
+    let mut failures = Vec::new();
+    let mut summary = Vec::new();
+    for (compat, v, tv) in versions() {
+        let helm = testenv::helm(tv).unwrap_or_else(|e| panic!("{e}"));
+        for chart in &charts {
+            let flags = ["--kube-version", "1.33.0"];
+            let first = helm_output_dir(&helm, &corpus, chart, &flags);
+            let second = helm_output_dir(&helm, &corpus, chart, &flags);
+            let canon = render_chart(&corpus.join(chart), compat, Some("1.33.0"), false, false);
+            let (want, random) = match (first, second) {
+                (Helm::Files(a), Helm::Files(b)) => {
+                    let random: Vec<String> = a
+                        .iter()
+                        .filter(|(k, f)| b.get(*k) != Some(*f))
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    (Helm::Files(a), random)
+                }
+                (e, _) => (e, Vec::new()),
+            };
+            let canon = canon.map(|mut m| {
+                // NOTES.txt is rendered but never written by --output-dir.
+                m.retain(|k, _| !k.ends_with("NOTES.txt") && !random.contains(k));
+                m
+            });
+            let want = match want {
+                Helm::Files(mut f) => {
+                    f.retain(|k, _| !random.contains(k));
+                    Helm::Files(f)
+                }
+                e => e,
+            };
+            let n = canon.as_ref().map(|m| m.len()).unwrap_or(0);
+            let bad = compare(chart, &canon, &want, compat);
+            summary.push(format!(
+                "{chart} {v}: {n} templates compared, {} random skipped, {} differ",
+                random.len(),
+                bad.len()
+            ));
+            failures.extend(bad.into_iter().map(|b| format!("[{v}] {b}")));
+        }
+    }
+    println!("{}", summary.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{}\n{} mismatches with helm:\n{}",
+        summary.join("\n"),
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
