@@ -218,6 +218,30 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
         "as for v4: helm v3.21.4 links semver v3.5.0 too",
     ),
     (
+        "toml",
+        "v4",
+        "toml/templates/dt.yaml: differs",
+        "fromToml date-times are strings: sprig exposes no time.Time value to build (same toJson)",
+    ),
+    (
+        "toml",
+        "v4",
+        "toml/templates/err.yaml: differs",
+        "fromToml parse errors are the toml crate's texts, not BurntSushi's",
+    ),
+    (
+        "toml",
+        "v3",
+        "toml/templates/dt.yaml: differs",
+        "fromToml date-times are strings: sprig exposes no time.Time value to build (same toJson)",
+    ),
+    (
+        "toml",
+        "v3",
+        "toml/templates/err.yaml: differs",
+        "fromToml parse errors are the toml crate's texts, not BurntSushi's",
+    ),
+    (
         "chart-print",
         "v3",
         "chart-print/templates/marshal.yaml: differs",
