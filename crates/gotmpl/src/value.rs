@@ -75,19 +75,30 @@ pub enum ElemType {
 }
 
 /// A Go slice: element type and items. Immutable once built (Sprig's list functions copy).
+///
+/// A slice may be nil (Go's `[]T(nil)`, what `var x []T` holds), which is not the same as an
+/// empty one although both have no items: `toJson` writes `null` for nil and `[]` for empty,
+/// `reflect.DeepEqual` (Sprig's `deepEqual`) tells them apart, `%#v` prints `[]T(nil)`, and
+/// `eq` compares nil slices (to each other, or to nil) where non-nil slices are an error.
+/// Build with [`List::new`] or [`List::nil`]; a nil list with items pushed into it is no longer nil.
 #[derive(Clone, Debug)]
 pub struct List {
     pub elem: ElemType,
     pub items: Vec<Value>,
+    nil: bool,
 }
 
 /// A Go `map[string]T`. Keys iterate in Go's sorted order (byte-wise), as `range` and `fmt` see them.
+///
+/// A map may be nil (Go's `map[string]T(nil)`), distinct from an empty one as for [`List`]:
+/// reading it gives zero values, storing into it is Go's "assignment to entry in nil map" panic.
 #[derive(Debug)]
 pub struct Map {
     pub elem: ElemType,
     /// Go type name when the map is a named type (Helm's `chartutil.Values`), for `%T`.
     pub type_name: Option<Arc<str>>,
     pub entries: RwLock<BTreeMap<String, Value>>,
+    nil: bool,
 }
 
 /// A host object: a Go struct or pointer with fields and methods.
@@ -130,13 +141,47 @@ pub trait Object: Send + Sync + fmt::Debug {
     }
 }
 
+impl List {
+    /// A non-nil `[]elem` holding `items` (Go's `[]T{...}`, even when empty).
+    pub fn new(elem: ElemType, items: Vec<Value>) -> List {
+        List {
+            elem,
+            items,
+            nil: false,
+        }
+    }
+
+    /// A nil `[]elem` (Go's `[]T(nil)`).
+    pub fn nil(elem: ElemType) -> List {
+        List {
+            elem,
+            items: Vec::new(),
+            nil: true,
+        }
+    }
+
+    /// Whether this is a nil slice (never true once it holds items).
+    pub fn is_nil(&self) -> bool {
+        self.nil && self.items.is_empty()
+    }
+}
+
 impl Map {
-    /// An empty `map[string]elem`.
+    /// An empty, non-nil `map[string]elem` (Go's `map[string]T{}`).
     pub fn new(elem: ElemType) -> Map {
         Map {
             elem,
             type_name: None,
             entries: RwLock::new(BTreeMap::new()),
+            nil: false,
+        }
+    }
+
+    /// A nil `map[string]elem` (Go's `map[string]T(nil)`).
+    pub fn nil(elem: ElemType) -> Map {
+        Map {
+            nil: true,
+            ..Map::new(elem)
         }
     }
 
@@ -146,7 +191,19 @@ impl Map {
             elem,
             type_name: None,
             entries: RwLock::new(entries.into_iter().collect()),
+            nil: false,
         }
+    }
+
+    /// The same map as the named Go type `name` (e.g. `chartutil.Values`), for `%T`.
+    pub fn named(mut self, name: impl Into<Arc<str>>) -> Map {
+        self.type_name = Some(name.into());
+        self
+    }
+
+    /// Whether this is a nil map. Go cannot store into one; callers that mutate check this.
+    pub fn is_nil(&self) -> bool {
+        self.nil
     }
 }
 
@@ -171,15 +228,22 @@ impl Value {
         Value::Bool(b)
     }
 
-    /// A Go `[]interface {}`.
+    /// A Go `[]interface {}` (non-nil, even when empty).
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Arc::new(List {
-            elem: ElemType::Interface,
-            items,
-        }))
+        Value::List(Arc::new(List::new(ElemType::Interface, items)))
     }
 
-    /// A Go `map[string]interface {}`.
+    /// A nil Go `[]interface {}`.
+    pub fn nil_list() -> Value {
+        Value::List(Arc::new(List::nil(ElemType::Interface)))
+    }
+
+    /// A nil Go `map[string]interface {}`.
+    pub fn nil_map() -> Value {
+        Value::Map(Arc::new(Map::nil(ElemType::Interface)))
+    }
+
+    /// A Go `map[string]interface {}` (non-nil, even when empty).
     pub fn map(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
         Value::Map(Arc::new(Map::from_entries(ElemType::Interface, entries)))
     }
@@ -200,7 +264,9 @@ impl fmt::Debug for Value {
             Value::Float(x, k) => write!(f, "Float({x}, {k:?})"),
             Value::String(s) => write!(f, "String({s:?})"),
             Value::Bytes(b) => write!(f, "Bytes({b:?})"),
+            Value::List(l) if l.is_nil() => write!(f, "List({:?}, nil)", l.elem),
             Value::List(l) => write!(f, "List({:?}, {:?})", l.elem, l.items),
+            Value::Map(m) if m.is_nil() => write!(f, "Map({:?}, nil)", m.elem),
             Value::Map(m) => write!(f, "Map({:?})", m.elem),
             Value::Object(o) => write!(f, "Object({o:?})"),
         }

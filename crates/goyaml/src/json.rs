@@ -61,6 +61,9 @@ fn encode(v: &Value, html: bool, out: &mut String) -> Result<(), Error> {
             out.push_str(&base64(b));
             out.push('"');
         }
+        // encoding/json writes a nil slice or map as null, an empty one as [] or {}.
+        Value::List(l) if l.is_nil() => out.push_str("null"),
+        Value::Map(m) if m.is_nil() => out.push_str("null"),
         Value::List(l) => {
             out.push('[');
             for (i, item) in l.items.iter().enumerate() {
@@ -85,10 +88,20 @@ fn encode(v: &Value, html: bool, out: &mut String) -> Result<(), Error> {
             out.push('}');
         }
         Value::Object(o) => {
-            // Helm's host objects are Go structs; json.Marshal would walk their exported fields.
-            // Their Display form is the closest canon can offer without per-type field lists.
             if o.is_nil() {
                 out.push_str("null");
+            } else if let Some(text) = o.marshal_json() {
+                // The host's json.Marshal of its struct. Go's encoder writes the struct's strings
+                // with its own HTML-escaping mode (off for toRawJson), so canon re-encodes every
+                // string of that text in this encoder's mode, compacted, keys in their order.
+                let j = parse(&text).map_err(|e| {
+                    Error::msg(format!(
+                        "json: error calling MarshalJSON for type {}: {}",
+                        o.type_name(),
+                        e.message
+                    ))
+                })?;
+                encode_json(&j, html, out);
             } else {
                 return Err(Error::msg(format!(
                     "json: unsupported type: {}",
@@ -98,6 +111,38 @@ fn encode(v: &Value, html: bool, out: &mut String) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Writes parsed JSON back compactly (numbers as written), strings escaped per `html`.
+fn encode_json(j: &Json, html: bool, out: &mut String) {
+    match j {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Number(n) => out.push_str(n),
+        Json::String(s) => string(s, html, out),
+        Json::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                encode_json(item, html, out);
+            }
+            out.push(']');
+        }
+        Json::Object(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                string(k, html, out);
+                out.push(':');
+                encode_json(v, html, out);
+            }
+            out.push('}');
+        }
+    }
 }
 
 /// encoding/json's floatEncoder.
@@ -284,7 +329,8 @@ pub fn unmarshal_map(data: &str) -> (Value, Option<Error>) {
     }
     let mut err = None;
     match to_value(&j, &mut err) {
-        Value::Nil => (empty(), err),
+        // Unmarshaling null into a map sets the map to nil.
+        Value::Nil => (Value::nil_map(), err),
         v => (v, err),
     }
 }
@@ -302,7 +348,8 @@ pub fn unmarshal_list(data: &str) -> Result<Value, Error> {
         return Err(e);
     }
     match v {
-        Value::Nil => Ok(Value::list(Vec::new())),
+        // Unmarshaling null into a slice sets the slice to nil.
+        Value::Nil => Ok(Value::nil_list()),
         v => Ok(v),
     }
 }

@@ -155,6 +155,8 @@ pub fn sigs_unmarshal(text: &str, target: Target<'_>) -> Result<Value, Error> {
             "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {what} into Go value of type {ty}"
         )));
     }
+    // sigs.k8s.io/yaml decodes JSON null through `Decode(&obj)` with obj an interface holding
+    // the target pointer: the interface is set to nil, the caller's (non-nil) target is untouched.
     Ok(match (v, target) {
         (Value::Nil, Target::Map(_)) => Value::map(BTreeMap::new()),
         (Value::Nil, Target::List) => Value::list(Vec::new()),

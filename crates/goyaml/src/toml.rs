@@ -96,8 +96,22 @@ fn items(v: &Value) -> Vec<Value> {
     }
 }
 
+/// BurntSushi's `isNil`: nil interfaces, maps, slices and pointers, which the encoder skips.
+fn is_nil(v: &Value) -> bool {
+    match v {
+        Value::Nil => true,
+        Value::List(l) => l.is_nil(),
+        Value::Map(m) => m.is_nil(),
+        Value::Object(o) => o.is_nil(),
+        _ => false,
+    }
+}
+
 /// `tomlTypeOfGo`; `None` for nil.
 fn toml_type(v: &Value) -> Result<Option<Type>, Error> {
+    if is_nil(v) {
+        return Ok(None);
+    }
     Ok(Some(match v {
         Value::Nil => return Ok(None),
         Value::Bool(_) => Type::Bool,
@@ -238,7 +252,7 @@ impl Encoder {
             return Err(Error::msg(ERR_NO_KEY));
         }
         for it in items(v) {
-            if matches!(it, Value::Nil) {
+            if is_nil(&it) {
                 continue;
             }
             self.newline();
@@ -293,7 +307,7 @@ impl Encoder {
     ) -> Result<(), Error> {
         // Already sorted: the map's keys iterate in byte order, like Go's string comparison.
         for (i, (k, val)) in keys.iter().enumerate() {
-            if matches!(val, Value::Nil) {
+            if is_nil(val) {
                 continue;
             }
             if inline {

@@ -14,6 +14,10 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
         Ok(Value::string(strval(&a[0])))
     });
     r.f("toStrings", vec![A], None, |a| {
+        // strslice hands a []string back as is, so a nil one stays nil.
+        if is_nil_string_list(&a[0]) {
+            return Ok(a[0].clone());
+        }
         Ok(str_list(strslice(&a[0])))
     });
     r.f("atoi", vec![S], None, |a| {
@@ -54,15 +58,25 @@ pub(crate) fn as_int(v: &Value) -> i64 {
 
 /// A Go `[]string`.
 pub(crate) fn str_list(items: Vec<String>) -> Value {
-    Value::List(Arc::new(List {
-        elem: ElemType::String,
-        items: items.into_iter().map(Value::string).collect(),
-    }))
+    Value::List(Arc::new(List::new(
+        ElemType::String,
+        items.into_iter().map(Value::string).collect(),
+    )))
 }
 
 /// A Go `[]interface {}` (or `[]T`).
 pub(crate) fn list_of(elem: ElemType, items: Vec<Value>) -> Value {
-    Value::List(Arc::new(List { elem, items }))
+    Value::List(Arc::new(List::new(elem, items)))
+}
+
+/// Whether `v` is a nil `[]string`.
+pub(crate) fn is_nil_string_list(v: &Value) -> bool {
+    matches!(v, Value::List(l) if l.elem == ElemType::String && l.is_nil())
+}
+
+/// A nil Go `[]T` (what `var x []T` or `return nil` of a slice type gives).
+pub(crate) fn nil_list_of(elem: ElemType) -> Value {
+    Value::List(Arc::new(List::nil(elem)))
 }
 
 /// Go's `string(b)` for bytes that may not be UTF-8.
@@ -421,6 +435,7 @@ pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
         (Value::Bytes(x), Value::Bytes(y)) => x == y,
         (Value::List(x), Value::List(y)) => {
             x.elem == y.elem
+                && x.is_nil() == y.is_nil()
                 && x.items.len() == y.items.len()
                 && x.items
                     .iter()
@@ -431,7 +446,7 @@ pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
             if Arc::ptr_eq(x, y) {
                 return true;
             }
-            if x.elem != y.elem || x.type_name != y.type_name {
+            if x.elem != y.elem || x.type_name != y.type_name || x.is_nil() != y.is_nil() {
                 return false;
             }
             let xe = x.entries.read().unwrap_or_else(|e| e.into_inner());

@@ -1,10 +1,9 @@
 //! Committed oracle cases (`tests/cases/inputs.jsonl` with Go's answers in `expected.jsonl`, written
 //! by `scripts/goyaml-regen`), and the mapping from an oracle op to canon's API.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gotmpl::{ElemType, FloatKind, IntKind, List, Map, UintKind, Value};
+use gotmpl::{ElemType, FloatKind, IntKind, Map, UintKind, Value};
 
 use crate::oracle::{self, Answer};
 
@@ -69,11 +68,11 @@ fn typed_value(t: &str, v: &serde_json::Value) -> Value {
         "string" => Value::string(s),
         "bool" => Value::Bool(v.as_bool().expect("bool")),
         "[]byte" => Value::Bytes(Arc::from(s.as_bytes())),
-        "nil-map" => Value::map(BTreeMap::new()),
-        "nil-slice" => Value::List(Arc::new(List {
-            elem: ElemType::Interface,
-            items: vec![],
-        })),
+        "nil-map" => Value::nil_map(),
+        "nil-slice" => Value::nil_list(),
+        // A JSON null is the type's zero value: a nil slice or map.
+        t if v.is_null() && t.starts_with("[]") => Value::nil_list(),
+        t if v.is_null() && t.starts_with("map[string]") => Value::nil_map(),
         t if t.starts_with("[]") => Value::list(
             v.as_array()
                 .expect("array")

@@ -164,6 +164,8 @@ fn dump_to(s: &mut String, v: &Value) {
         Value::Float(f, _) => s.push_str(&format!("float64:{}", go_g(*f))),
         Value::String(x) => s.push_str(&go_quote(x)),
         Value::Bytes(b) => s.push_str(&format!("[]uint8:{b:?}")),
+        Value::List(l) if l.is_nil() => s.push_str("nil-slice"),
+        Value::Map(m) if m.is_nil() => s.push_str("nil-map"),
         Value::List(l) => {
             s.push('[');
             for (i, e) in l.items.iter().enumerate() {
