@@ -228,7 +228,11 @@ pub(crate) fn deep_merge(dst: &Arc<Map>, src: &Arc<Map>, overwrite: bool) -> Res
         }
         match &s {
             Value::Map(sm) => {
-                if let Some(Value::Map(dm)) = &d {
+                // A nil map held in a map is not settable: mergo leaves it, and the empty
+                // check below replaces it with the source map.
+                if let Some(Value::Map(dm)) = &d
+                    && !dm.is_nil()
+                {
                     deep_merge(dm, sm, overwrite)?;
                 }
             }

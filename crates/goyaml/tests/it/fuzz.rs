@@ -260,7 +260,12 @@ fn rand_float(r: &mut Rng) -> f64 {
 pub fn rand_value(r: &mut Rng, depth: usize) -> Value {
     let k = r.below(if depth >= 4 { 7 } else { 10 });
     match k {
-        0 => Value::Nil,
+        // Sometimes Go's nil slice or map instead of a nil interface.
+        0 => match r.below(6) {
+            0 => Value::nil_list(),
+            1 => Value::nil_map(),
+            _ => Value::Nil,
+        },
         1 => Value::Bool(r.chance(50)),
         2 => match r.below(4) {
             0 => Value::int(r.next() as i64),

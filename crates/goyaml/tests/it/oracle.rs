@@ -131,6 +131,8 @@ pub fn typed(v: &Value) -> serde_json::Value {
         Value::Float(f, FloatKind::F64) => json!({"$type": "float64", "value": float_text(*f)}),
         Value::String(s) => json!(s.as_ref()),
         Value::Bytes(b) => json!({"$type": "[]byte", "value": String::from_utf8_lossy(b)}),
+        Value::List(l) if l.is_nil() => json!({"$type": "nil-slice", "value": null}),
+        Value::Map(m) if m.is_nil() => json!({"$type": "nil-map", "value": null}),
         Value::List(l) => serde_json::Value::Array(l.items.iter().map(typed).collect()),
         Value::Map(m) => {
             let e = m.entries.read().expect("map lock");
