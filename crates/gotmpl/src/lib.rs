@@ -52,4 +52,4 @@ pub mod value;
 pub use error::Error;
 pub use funcs::{ArgType, Ctx, FromArg, Func, FuncError, FuncMap, IntoRet};
 pub use template::{MissingKey, Template};
-pub use value::{ElemType, FloatKind, IntKind, List, Map, Object, UintKind, Value};
+pub use value::{ElemType, Field, FloatKind, IntKind, List, Map, Object, UintKind, Value};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gotmpl::{FloatKind, Value};
+use gotmpl::{Field, FloatKind, Value};
 
 use crate::Error;
 use crate::gofloat;
@@ -102,6 +102,8 @@ fn encode(v: &Value, html: bool, out: &mut String) -> Result<(), Error> {
                     ))
                 })?;
                 encode_json(&j, html, out);
+            } else if let Some(fields) = o.fields() {
+                encode_struct(&fields, html, out)?;
             } else {
                 return Err(Error::msg(format!(
                     "json: unsupported type: {}",
@@ -111,6 +113,99 @@ fn encode(v: &Value, html: bool, out: &mut String) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// encoding/json's struct encoder over a host object's exported fields: the `json` tag's name
+/// (else the Go field name), `-` to skip, `omitempty`, `omitzero` and `string`. Embedded
+/// structs and Go's dominant-field rules for duplicate names are not modelled: hosts list
+/// the fields as encoding/json would see them.
+fn encode_struct(fields: &[Field], html: bool, out: &mut String) -> Result<(), Error> {
+    out.push('{');
+    let mut first = true;
+    for f in fields {
+        let tag = f.tag_lookup("json").unwrap_or_default();
+        if tag == "-" {
+            continue;
+        }
+        let (name, opts) = tag.split_once(',').unwrap_or((tag.as_str(), ""));
+        let has = |o: &str| opts.split(',').any(|x| x == o);
+        if has("omitempty") && is_empty_value(&f.value) {
+            continue;
+        }
+        if has("omitzero") && is_zero_value(&f.value) {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        let key = if is_valid_tag(name) { name } else { &f.name };
+        string(key, html, out);
+        out.push(':');
+        let quoted = has("string")
+            && matches!(
+                f.value,
+                Value::Bool(_)
+                    | Value::Int(..)
+                    | Value::Uint(..)
+                    | Value::Float(..)
+                    | Value::String(_)
+            );
+        if quoted {
+            let mut inner = String::new();
+            encode(&f.value, html, &mut inner)?;
+            string(&inner, html, out);
+        } else {
+            encode(&f.value, html, out)?;
+        }
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// encoding/json's `isValidTag`.
+fn is_valid_tag(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| {
+            "!#$%&()*+-./:;<=>?@[]^_{|}~ ".contains(c) || c.is_alphabetic() || c.is_numeric()
+        })
+}
+
+/// encoding/json's `isEmptyValue` (for `omitempty`).
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Nil => true,
+        Value::Bool(b) => !b,
+        Value::Int(i, _) => *i == 0,
+        Value::Uint(u, _) => *u == 0,
+        Value::Float(f, _) => *f == 0.0,
+        Value::String(s) => s.is_empty(),
+        Value::Bytes(b) => b.is_empty(),
+        Value::List(l) => l.items.is_empty(),
+        Value::Map(m) => m
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty(),
+        Value::Object(o) => o.is_nil(),
+    }
+}
+
+/// `reflect.Value.IsZero` (for `omitzero`): a struct is zero when all its fields are.
+fn is_zero_value(v: &Value) -> bool {
+    match v {
+        Value::List(l) => l.is_nil(),
+        Value::Map(m) => m.is_nil(),
+        Value::Bytes(_) => false,
+        Value::Float(f, _) => f.to_bits() == 0,
+        Value::Object(o) => {
+            o.is_nil()
+                || (!o.type_name().starts_with('*')
+                    && o.fields()
+                        .is_some_and(|fs| fs.iter().all(|f| is_zero_value(&f.value))))
+        }
+        other => is_empty_value(other),
+    }
 }
 
 /// Writes parsed JSON back compactly (numbers as written), strings escaped per `html`.

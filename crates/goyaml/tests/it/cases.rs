@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use gotmpl::{ElemType, FloatKind, IntKind, Map, UintKind, Value};
+use gotmpl::{ElemType, Field, FloatKind, IntKind, Map, Object, UintKind, Value};
 
 use crate::oracle::{self, Answer};
 
@@ -50,9 +50,66 @@ fn go_float(s: &str) -> f64 {
     }
 }
 
+/// A host object standing in for a Go struct: tools/yaml-oracle builds the same struct type
+/// with `reflect.StructOf` from the typed JSON `{"$type": "struct"|"*struct", "value": [fields]}`.
+#[derive(Debug)]
+pub struct StructObj {
+    pub ptr: bool,
+    pub nil: bool,
+    pub fields: Vec<Field>,
+}
+
+impl Object for StructObj {
+    fn type_name(&self) -> String {
+        if self.ptr { "*main.T" } else { "main.T" }.to_string()
+    }
+    fn display(&self) -> String {
+        let vals: Vec<Value> = self.fields.iter().map(|f| f.value.clone()).collect();
+        let inner = gotmpl::fmt::sprint(&vals);
+        if self.ptr {
+            format!("&{{{inner}}}")
+        } else {
+            format!("{{{inner}}}")
+        }
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.clone())
+    }
+    fn is_nil(&self) -> bool {
+        self.nil
+    }
+    fn fields(&self) -> Option<Vec<Field>> {
+        (!self.nil).then(|| self.fields.clone())
+    }
+}
+
+fn struct_value(ptr: bool, v: &serde_json::Value) -> Value {
+    let fields = v.as_array().map_or_else(Vec::new, |a| {
+        a.iter()
+            .map(|f| {
+                Field::new(
+                    f["name"].as_str().expect("field name"),
+                    f["tag"].as_str().unwrap_or_default(),
+                    untyped(&f["value"]),
+                )
+            })
+            .collect()
+    });
+    Value::Object(Arc::new(StructObj {
+        ptr,
+        nil: ptr && v.is_null(),
+        fields,
+    }))
+}
+
 fn typed_value(t: &str, v: &serde_json::Value) -> Value {
     let s = num_text(v);
     match t {
+        "struct" => struct_value(false, v),
+        "*struct" => struct_value(true, v),
         "int" => Value::int(s.parse().expect("int")),
         "int8" => Value::Int(s.parse().expect("int"), IntKind::Int8),
         "int16" => Value::Int(s.parse().expect("int"), IntKind::Int16),
