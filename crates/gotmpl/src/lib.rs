@@ -46,6 +46,7 @@ mod lex;
 mod node;
 mod parse;
 mod quote;
+pub mod strconv;
 mod template;
 pub mod value;
 

@@ -1469,7 +1469,7 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
     });
     r.f("duration", vec![A], None, |a| {
         let n = match &a[0] {
-            Value::String(s) => parse_int(s, 10, false).unwrap_or(0),
+            Value::String(s) => parse_int(s, 10).unwrap_or(0),
             Value::Int(i, IntKind::Int64) => *i,
             _ => 0,
         };
