@@ -125,6 +125,34 @@ pub fn parse_yaml_v2(text: &str) -> Result<Option<Node>, Error> {
     })
 }
 
+/// yaml.v3 reading (helmfile reads its state files and `fromYaml` with yaml.v3).
+pub mod v3 {
+    use crate::{Error, Node, parse};
+
+    /// yaml.v3 `Unmarshal` of the first document into `interface{}`: YAML 1.2 core schema
+    /// (`yes`/`on` are strings, only `true`/`false` are booleans), ints stay ints, `0o17` and
+    /// `0777` octals, `<<` merges where the map's own keys win, duplicate keys an error, error
+    /// texts like yaml.v3's. `None` for an empty stream. A mapping whose keys are all strings is
+    /// Go's `map[string]interface{}`, any other `map[interface{}]interface{}`.
+    ///
+    /// Differences from Go: timestamps stay strings (Go gives `time.Time`); on a duplicate key
+    /// Go returns its partial value beside the error, canon only the error.
+    pub fn unmarshal(text: &str) -> Result<Option<Node>, Error> {
+        match parse::parse_first_v3(text) {
+            Ok(Ok(n)) => Ok(n),
+            Ok(Err(msg)) => Err(Error::msg(format!("yaml: {msg}"))),
+            Err(e) => {
+                let (msg, line, column) = e.message_v3();
+                Err(Error {
+                    message: format!("yaml: {msg}"),
+                    line,
+                    column,
+                })
+            }
+        }
+    }
+}
+
 /// The Go target type of a sigs.k8s.io/yaml `Unmarshal`, as json's errors name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target<'a> {

@@ -73,6 +73,78 @@ pub fn resolve(s: &str) -> (Tag, Node) {
     (Tag::Str, Node::Str(s.to_string()))
 }
 
+/// yaml.v3's `resolve("", s)`: the YAML 1.2 core schema (only `true`/`false` in three spellings
+/// are booleans, `null`/`~`/empty are null) plus `0o17` and 1.1's `0777` octals, `0b` binaries and
+/// `_` in numbers. A timestamp's value is its text (Go makes it a `time.Time`).
+pub fn resolve_v3(s: &str) -> (Tag, Node) {
+    let hint = match s.as_bytes().first() {
+        None => b'N',
+        Some(b'+' | b'-') => b'S',
+        Some(b'0'..=b'9') => b'D',
+        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => b'M',
+        Some(b'.') => b'.',
+        Some(_) => 0,
+    };
+    if hint == 0 {
+        return (Tag::Str, Node::Str(s.to_string()));
+    }
+    let mapped = match s {
+        "true" | "True" | "TRUE" => Some((Tag::Bool, Node::Bool(true))),
+        "false" | "False" | "FALSE" => Some((Tag::Bool, Node::Bool(false))),
+        "" | "~" | "null" | "Null" | "NULL" => Some((Tag::Null, Node::Null)),
+        ".nan" | ".NaN" | ".NAN" => Some((Tag::Float, Node::Float(f64::NAN))),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            Some((Tag::Float, Node::Float(f64::INFINITY)))
+        }
+        "-.inf" | "-.Inf" | "-.INF" => Some((Tag::Float, Node::Float(f64::NEG_INFINITY))),
+        "<<" => Some((Tag::Merge, Node::Str("<<".to_string()))),
+        _ => None,
+    };
+    if let Some(r) = mapped {
+        return r;
+    }
+    match hint {
+        b'.' => {
+            if let Some(f) = strconv::parse_float(s) {
+                return (Tag::Float, Node::Float(f));
+            }
+        }
+        b'D' | b'S' => {
+            if is_timestamp(s) {
+                return (Tag::Timestamp, Node::Str(s.to_string()));
+            }
+            let plain: String = s.chars().filter(|&c| c != '_').collect();
+            if let Some(i) = strconv::parse_int(&plain, 0) {
+                return (Tag::Int, Node::Int(i));
+            }
+            if let Some(u) = strconv::parse_uint(&plain, 0) {
+                return (Tag::Int, Node::Uint(u));
+            }
+            if is_yaml_style_float(&plain)
+                && let Some(f) = strconv::parse_float(&plain)
+            {
+                return (Tag::Float, Node::Float(f));
+            }
+            for (prefix, base) in [("0b", 2), ("0o", 8)] {
+                if let Some(rest) = plain.strip_prefix(prefix) {
+                    if let Some(i) = strconv::parse_int(rest, base) {
+                        return (Tag::Int, Node::Int(i));
+                    }
+                    if let Some(u) = strconv::parse_uint(rest, base) {
+                        return (Tag::Int, Node::Uint(u));
+                    }
+                } else if let Some(rest) = plain.strip_prefix(&format!("-{prefix}"))
+                    && let Some(i) = strconv::parse_int(&format!("-{rest}"), base)
+                {
+                    return (Tag::Int, Node::Int(i));
+                }
+            }
+        }
+        _ => {}
+    }
+    (Tag::Str, Node::Str(s.to_string()))
+}
+
 fn resolve_map(s: &str) -> Option<(Tag, Node)> {
     Some(match s {
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {

@@ -231,3 +231,53 @@ pub fn dump_node(n: &goyaml::Node) -> String {
         }
     }
 }
+
+/// tools/yaml-oracle's dump of a yaml.v3-decoded value: a mapping whose keys are all strings is a
+/// `map[string]interface{}` (`{"k": v}`, sorted by key), any other `map[interface{}]interface{}`.
+pub fn dump_node_v3(n: &goyaml::Node) -> String {
+    use goyaml::Node;
+    match n {
+        Node::Seq(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(dump_node_v3)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Node::Map(entries) if entries.iter().all(|(k, _)| matches!(k, Node::Str(_))) => {
+            let mut items: Vec<(&str, String)> = entries
+                .iter()
+                .map(|(k, v)| match k {
+                    Node::Str(k) => (k.as_str(), dump_node_v3(v)),
+                    _ => unreachable!("all keys are strings"),
+                })
+                .collect();
+            items.sort();
+            format!(
+                "{{{}}}",
+                items
+                    .iter()
+                    .map(|(k, v)| format!("{}: {v}", go_quote(k)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        Node::Map(entries) => {
+            let mut items: Vec<(String, String)> = entries
+                .iter()
+                .map(|(k, v)| (dump_node_v3(k), dump_node_v3(v)))
+                .collect();
+            items.sort();
+            format!(
+                "map[{}]",
+                items
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        other => dump_node(other),
+    }
+}
