@@ -733,9 +733,11 @@ impl Decoder<'_> {
     /// 1.1 octals); a tag that disagrees with the resolution is an error (`!!float` takes ints).
     /// Timestamps stay text here (Go makes them `time.Time`).
     fn scalar_v3(&self, value: &str, tag: &str, implicit: bool) -> R<Node> {
-        if (tag.is_empty() && !implicit) || tag == format!("{LONG}str") || tag == "!" {
+        if (tag.is_empty() && !implicit) || tag == format!("{LONG}str") {
             return Ok(Node::Str(value.to_string()));
         }
+        // yaml.v3's parser drops the non-specific tag `!`: the scalar resolves as if untagged.
+        let tag = if tag == "!" { "" } else { tag };
         let resolvable = matches!(
             tag.strip_prefix(LONG),
             Some("str" | "bool" | "int" | "float" | "null" | "timestamp")
