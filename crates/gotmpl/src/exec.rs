@@ -426,6 +426,15 @@ impl<'t> State<'t> {
             }
             Value::Nil => {}
             Value::Object(o) if o.is_nil() => {}
+            Value::Object(o) if o.map_entries().is_some() => {
+                let entries = o.map_entries().unwrap_or_default();
+                if !entries.is_empty() {
+                    for (k, v) in entries {
+                        self.one_iteration(r, mark, EV::of(Value::string(k)), EV::of(v), out)?;
+                    }
+                    return Ok(());
+                }
+            }
             v => {
                 return self.errf(format!(
                     "range can't iterate over {}",
@@ -1032,6 +1041,9 @@ fn builtin_len(item: &EV) -> Result<EV, String> {
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.entries.read().map(|e| e.len()).unwrap_or(0),
         Value::Object(o) if o.is_nil() => return Err("len of nil pointer".into()),
+        Value::Object(o) if o.map_entries().is_some() => {
+            o.map_entries().map(|e| e.len()).unwrap_or(0)
+        }
         v => return Err(format!("len of type {}", gofmt::type_name(v))),
     };
     Ok(EV::of(Value::Int(n as i64, IntKind::Int)))

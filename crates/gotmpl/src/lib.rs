@@ -52,5 +52,5 @@ pub mod value;
 
 pub use error::Error;
 pub use funcs::{ArgType, Ctx, FromArg, Func, FuncError, FuncMap, IntoRet};
-pub use template::{MissingKey, Template};
+pub use template::{MissingKey, Parsed, Template};
 pub use value::{ElemType, Field, FloatKind, IntKind, List, Map, Object, UintKind, Value};

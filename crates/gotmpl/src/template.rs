@@ -25,6 +25,16 @@ pub enum MissingKey {
 
 static FUNCS_GEN: AtomicU64 = AtomicU64::new(1);
 
+/// The templates parsed from one text, not yet in a set (see [`Template::parse_detached`]).
+pub struct Parsed(Vec<Tree>);
+
+impl std::fmt::Debug for Parsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&String> = self.0.iter().map(|t| &t.name).collect();
+        f.debug_tuple("Parsed").field(&names).finish()
+    }
+}
+
 /// A set of named templates sharing functions and options, like Go's `*template.Template`.
 ///
 /// Cloning is cheap (shared trees) and gives an independent set: parsing more text into the
@@ -121,12 +131,26 @@ impl Template {
     /// Go's `t.New(name).Parse(text)`: parses `text` as template `name` into this set,
     /// leaving the other templates as they are.
     pub fn parse_named(&mut self, name: &str, text: &str) -> Result<&mut Self, Error> {
+        let parsed = self.parse_detached(name, text)?;
+        self.add_parsed(parsed);
+        Ok(self)
+    }
+
+    /// Parses `text` as template `name` against this set's functions and delimiters without
+    /// adding it: [`Template::add_parsed`] adds it later. Parsing depends on nothing else in the
+    /// set, so many texts can be parsed in parallel and added in order, which is exactly
+    /// [`Template::parse_named`] in that order.
+    pub fn parse_detached(&self, name: &str, text: &str) -> Result<Parsed, Error> {
         let funcs = self.funcs.clone();
         let lookup = move |n: &str| funcs.get(n).cloned().or_else(|| builtins().get(n).cloned());
-        let trees =
-            crate::parse::parse(name, text, &self.left, &self.right, &lookup, self.funcs_gen)
-                .map_err(Error::Parse)?;
-        for tree in trees {
+        crate::parse::parse(name, text, &self.left, &self.right, &lookup, self.funcs_gen)
+            .map(Parsed)
+            .map_err(Error::Parse)
+    }
+
+    /// Adds what [`Template::parse_detached`] parsed, as [`Template::parse_named`] would.
+    pub fn add_parsed(&mut self, parsed: Parsed) {
+        for tree in parsed.0 {
             // Go's associate: an empty redefinition does not replace an existing template.
             if let Some(old) = self.trees.get(&tree.name)
                 && is_empty_list(&tree.root)
@@ -136,7 +160,6 @@ impl Template {
             }
             self.trees.insert(tree.name.clone(), Arc::new(tree));
         }
-        Ok(self)
     }
 
     /// Whether template `name` is defined in the set.

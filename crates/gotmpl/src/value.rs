@@ -151,6 +151,11 @@ pub trait Object: Any + Send + Sync + fmt::Debug {
     fn fields(&self) -> Option<Vec<Field>> {
         None
     }
+    /// The entries, in Go's sorted key order, if this is a Go map type with methods (helm's
+    /// `.Files`): `range` and `len` treat it as that map.
+    fn map_entries(&self) -> Option<Vec<(String, Value)>> {
+        None
+    }
     /// The value if this is a Go `complex128` (used for template complex constants).
     #[doc(hidden)]
     fn complex(&self) -> Option<(f64, f64)> {

@@ -48,6 +48,11 @@ pub fn format_float_g(f: f64) -> String {
     gofloat::g64(f)
 }
 
+/// `strconv.FormatFloat(f, 'g', -1, 32)` (sigs.k8s.io/yaml's number-to-string coercion).
+pub fn format_float_g32(f: f64) -> String {
+    gofloat::g32(f)
+}
+
 /// Helm's `toJson`: `json.Marshal(v)`.
 pub fn to_json(v: &Value) -> Result<String, Error> {
     json::marshal(v)

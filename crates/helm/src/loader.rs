@@ -1,9 +1,26 @@
-//! Loading a chart directory or `.tgz` archive into a [`Chart`] tree, as helm's `chart/loader`.
-//! (Skeleton: owned by the loader work; signatures are the contract.)
+//! Loading a chart directory or `.tgz` archive into a [`Chart`] tree, as helm's `chart/loader`
+//! (v4.2.4's `pkg/chart/loader` and `pkg/chart/v2/loader`; v3.21.4's `pkg/chart/loader`).
+//!
+//! A directory is walked like helm's `sympath.Walk` (names sorted per directory, symlinks
+//! followed) with the top chart's `.helmignore` (plus helm's default `templates/.?*`) applied to
+//! every path, subcharts' included; an archive is read with its top directory stripped and helm's
+//! path and size checks. `Chart.yaml`, `Chart.lock` and `requirements.*` are decoded with
+//! sigs.k8s.io/yaml's typed semantics ([`typed`]), `values.yaml` as helm reads it (v4: one map
+//! merged from every YAML document; v3: the first document), and the metadata is validated at
+//! load as helm does. Error texts are helm's.
 
-use std::path::Path;
+mod typed;
 
-use crate::chart::Chart;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+use gotmpl::Value;
+
+use crate::HelmVersion;
+use crate::capabilities::KubeVersion;
+use crate::chart::{Chart, File, Metadata};
+use crate::ignore::{HELM_IGNORE, Rules};
 
 /// A chart that cannot be loaded, with helm's message.
 #[derive(Debug, thiserror::Error)]
@@ -12,20 +29,1015 @@ pub enum LoadError {
     Message(String),
 }
 
-/// Loads the chart at `path` (a directory or a `.tgz` archive), subcharts included.
+impl From<String> for LoadError {
+    fn from(s: String) -> LoadError {
+        LoadError::Message(s)
+    }
+}
+
+/// helm's `MaxDecompressedChartSize` (100 MiB).
+pub const MAX_DECOMPRESSED_CHART_SIZE: u64 = 100 * 1024 * 1024;
+/// helm's `MaxDecompressedFileSize` (5 MiB).
+pub const MAX_DECOMPRESSED_FILE_SIZE: u64 = 5 * 1024 * 1024;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Loads the chart at `path` (a directory or a `.tgz` archive) as helm v4 does, subcharts
+/// included.
 pub fn load(path: &Path) -> Result<Chart, LoadError> {
+    load_for(path, HelmVersion::V4)
+}
+
+/// Loads the chart at `path` as the given helm does (they differ in how `values.yaml` is read
+/// and in some error texts).
+pub fn load_for(path: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| go_path_error("stat", path, &e))?;
+    if meta.is_dir() {
+        load_dir(path, compat)
+    } else {
+        load_file(path, compat)
+    }
+}
+
+/// helm's `LoadArchive`: a chart from the bytes of a `.tgz`.
+pub fn load_archive(data: &[u8], compat: HelmVersion) -> Result<Chart, LoadError> {
+    let files = load_archive_files(data, compat)?;
+    Ok(load_files(files, compat)?)
+}
+
+struct Buffered {
+    name: String,
+    data: Vec<u8>,
+}
+
+fn load_dir(dir: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
+    let topdir = absolute(dir);
+    if compat == HelmVersion::V4 {
+        // v4's version-dispatching loader reads `Chart.yaml` first, for its apiVersion.
+        let name = topdir.join("Chart.yaml");
+        let data = std::fs::read(&name).map_err(|e| {
+            format!(
+                "unable to detect chart at {}: {}",
+                name.display(),
+                go_path_error("open", &name, &e)
+            )
+        })?;
+        check_api_version(&data)?;
+    }
+    let mut rules = Rules::empty();
+    let ifile = topdir.join(HELM_IGNORE);
+    if ifile.exists() {
+        let data = std::fs::read(&ifile).map_err(|e| go_path_error("open", &ifile, &e))?;
+        rules = Rules::parse(&data).map_err(|e| e.0)?;
+    }
+    rules.add_defaults();
+    let mut files = Vec::new();
+    walk(&topdir, "", &rules, &mut files)?;
+    Ok(load_files(files, compat)?)
+}
+
+/// One directory level of helm's `sympath.Walk` with its loader's callback.
+fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<Buffered>) -> Result<(), LoadError> {
+    let mut names = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| go_path_error("open", dir, &e))?;
+    for e in entries {
+        let e = e.map_err(|e| go_path_error("readdirent", dir, &e))?;
+        names.push(e.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    for name in names {
+        let path = dir.join(&name);
+        let n = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let lmeta =
+            std::fs::symlink_metadata(&path).map_err(|e| go_path_error("lstat", &path, &e))?;
+        let meta = if lmeta.file_type().is_symlink() {
+            std::fs::metadata(&path).map_err(|_| {
+                LoadError::Message(format!(
+                    "error evaluating symlink {}: {}",
+                    path.display(),
+                    eval_symlinks_error(&path)
+                ))
+            })?
+        } else {
+            lmeta
+        };
+        if meta.is_dir() {
+            if rules.ignore(&n, true) {
+                continue;
+            }
+            walk(&path, &n, rules, files)?;
+            continue;
+        }
+        if rules.ignore(&n, false) {
+            continue;
+        }
+        if !meta.is_file() {
+            return Err(LoadError::Message(format!(
+                "cannot load irregular file {} as it has file mode type bits set",
+                path.display()
+            )));
+        }
+        if meta.len() > MAX_DECOMPRESSED_FILE_SIZE {
+            return Err(LoadError::Message(format!(
+                "chart file {} is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}",
+                go_quote(&name)
+            )));
+        }
+        let data = std::fs::read(&path)
+            .map_err(|e| format!("error reading {n}: {}", go_path_error("open", &path, &e)))?;
+        let data = strip_bom(data);
+        files.push(Buffered { name: n, data });
+    }
+    Ok(())
+}
+
+/// The error of Go's `filepath.EvalSymlinks` for a link that does not resolve: the `lstat` of
+/// the first missing component of the (lexically cleaned) target.
+fn eval_symlinks_error(link: &Path) -> String {
+    let mut current = link.to_path_buf();
+    for _ in 0..255 {
+        let target = match std::fs::read_link(&current) {
+            Ok(t) => t,
+            Err(e) => return go_path_error("lstat", &current, &e).to_string(),
+        };
+        let resolved = match current.parent() {
+            Some(dir) if target.is_relative() => absolute(&dir.join(&target)),
+            _ => absolute(&target),
+        };
+        let mut prefix = PathBuf::new();
+        let mut next_link = None;
+        for c in resolved.components() {
+            prefix.push(c);
+            match std::fs::symlink_metadata(&prefix) {
+                Err(e) => return go_path_error("lstat", &prefix, &e).to_string(),
+                Ok(m) if m.file_type().is_symlink() => {
+                    next_link = Some(prefix.clone());
+                    break;
+                }
+                Ok(_) => {}
+            }
+        }
+        match next_link {
+            Some(l) => current = l,
+            None => return format!("lstat {}: no such file or directory", resolved.display()),
+        }
+    }
+    "EvalSymlinks: too many links".into()
+}
+
+fn strip_bom(mut data: Vec<u8>) -> Vec<u8> {
+    if data.starts_with(UTF8_BOM) {
+        data.drain(..UTF8_BOM.len());
+    }
+    data
+}
+
+fn load_file(path: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
+    let name = path.display().to_string();
+    let data = std::fs::read(path).map_err(|e| go_path_error("open", path, &e))?;
+    ensure_archive(&name, &data)?;
+    if compat == HelmVersion::V4 {
+        // v4's version-dispatching loader reads the archive once to find Chart.yaml.
+        let files = match load_archive_files(&data, compat) {
+            Ok(f) => f,
+            Err(GzipHeader(e)) => {
+                return Err(LoadError::Message(format!(
+                    "file '{name}' does not appear to be a valid chart file (details: {e})"
+                )));
+            }
+            Err(_) => return Err(LoadError::Message("unable to load chart archive".into())),
+        };
+        let Some(chart_yaml) = files.iter().find(|f| f.name == "Chart.yaml") else {
+            return Err(LoadError::Message(
+                "unable to detect chart version, no Chart.yaml found".into(),
+            ));
+        };
+        check_api_version(&chart_yaml.data)?;
+        return Ok(load_files(files, compat)?);
+    }
+    match load_archive_files(&data, compat) {
+        Ok(files) => Ok(load_files(files, compat)?),
+        Err(GzipHeader(e)) => Err(LoadError::Message(format!(
+            "file '{name}' does not appear to be a valid chart file (details: {e})"
+        ))),
+        Err(ArchiveError(e)) => Err(LoadError::Message(e)),
+    }
+}
+
+/// helm v4's `chartBase` check: charts of apiVersion v1, v2 (or none) load as `chart/v2`.
+fn check_api_version(chart_yaml: &[u8]) -> Result<(), LoadError> {
+    let fields = typed::unmarshal(chart_yaml, &typed::CHART_BASE, "loader")
+        .map_err(|e| format!("cannot load Chart.yaml: {e}"))?;
+    let mut api = String::new();
+    for (name, d) in fields.unwrap_or_default() {
+        if let ("apiVersion", typed::Decoded::Str(s)) = (name, d) {
+            api = s;
+        }
+    }
+    match api.as_str() {
+        "v1" | "v2" | "" => Ok(()),
+        "v3" => Err(LoadError::Message(
+            "charts of apiVersion v3 (helm v4's experimental chart format) are not supported"
+                .into(),
+        )),
+        _ => Err(LoadError::Message("unsupported chart version".into())),
+    }
+}
+
+/// helm's `EnsureArchive`: a useful error when the file is not gzip data.
+fn ensure_archive(name: &str, data: &[u8]) -> Result<(), LoadError> {
+    // helm sniffs its whole 512-byte buffer, zero padding included.
+    let mut head = data[..data.len().min(512)].to_vec();
+    head.resize(512, 0);
+    let head = head.as_slice();
+    if head.starts_with(b"\x1F\x8B\x08") {
+        return Ok(());
+    }
+    if name.ends_with(".yml") || name.ends_with(".yaml") {
+        return Err(LoadError::Message(format!(
+            "file '{name}' seems to be a YAML file, but expected a gzipped archive"
+        )));
+    }
     Err(LoadError::Message(format!(
-        "loading {} is not implemented yet",
-        path.display()
+        "file '{name}' does not appear to be a gzipped archive; got '{}'",
+        detect_content_type(head)
     )))
 }
 
+/// The few answers of Go's `http.DetectContentType` a non-gzip chart file plausibly gets.
+fn detect_content_type(data: &[u8]) -> &'static str {
+    let sigs: &[(&[u8], &str)] = &[
+        (b"PK\x03\x04", "application/zip"),
+        (b"%PDF-", "application/pdf"),
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"BZh", "application/x-bzip2"),
+        (b"\xFD7zXZ\x00", "application/x-xz"),
+        (b"7z\xBC\xAF\x27\x1C", "application/x-7z-compressed"),
+        (b"\x7FELF", "application/octet-stream"),
+    ];
+    let ws = |b: &u8| matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ');
+    let first = data.iter().position(|b| !ws(b)).unwrap_or(data.len());
+    let trimmed = &data[first..];
+    let lower: Vec<u8> = trimmed
+        .iter()
+        .take(16)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    if lower.starts_with(b"<?xml") {
+        return "text/xml; charset=utf-8";
+    }
+    for tag in [&b"<!doctype html"[..], b"<html", b"<head", b"<body"] {
+        if lower.starts_with(tag) {
+            return "text/html; charset=utf-8";
+        }
+    }
+    for (sig, ty) in sigs {
+        if data.starts_with(sig) {
+            return ty;
+        }
+    }
+    if data.starts_with(b"\xFE\xFF") || data.starts_with(b"\xFF\xFE") {
+        return "text/plain; charset=utf-16be";
+    }
+    if data.starts_with(UTF8_BOM) {
+        return "text/plain; charset=utf-8";
+    }
+    let binary = |b: &u8| matches!(b, 0x00..=0x08 | 0x0B | 0x0E..=0x1A | 0x1C..=0x1F);
+    if data.iter().any(binary) {
+        "application/octet-stream"
+    } else {
+        "text/plain; charset=utf-8"
+    }
+}
+
+enum ArchiveFail {
+    /// `gzip.ErrHeader`, which helm reports with the file name.
+    GzipHeader(String),
+    ArchiveError(String),
+}
+use ArchiveFail::{ArchiveError, GzipHeader};
+
+impl From<ArchiveFail> for LoadError {
+    fn from(f: ArchiveFail) -> LoadError {
+        match f {
+            GzipHeader(e) | ArchiveError(e) => LoadError::Message(e),
+        }
+    }
+}
+
+/// helm's `LoadArchiveFiles`: the files of a gzipped tar, top directory stripped, checked.
+fn load_archive_files(data: &[u8], compat: HelmVersion) -> Result<Vec<Buffered>, ArchiveFail> {
+    // Go's gzip.NewReader reads a 10-byte header first.
+    if data.is_empty() {
+        return Err(ArchiveError("EOF".into()));
+    }
+    if data.len() < 10 {
+        return Err(ArchiveError("unexpected EOF".into()));
+    }
+    if data[0] != 0x1f || data[1] != 0x8b || data[2] != 8 {
+        return Err(GzipHeader("gzip: invalid header".into()));
+    }
+    let gz = flate2::read::MultiGzDecoder::new(data);
+    let mut archive = tar::Archive::new(gz);
+    let entries = archive
+        .entries()
+        .map_err(|e| ArchiveError(go_io_text(&e)))?;
+    let mut files = Vec::new();
+    let mut remaining = MAX_DECOMPRESSED_CHART_SIZE;
+    let too_big = match compat {
+        HelmVersion::V4 => format!(
+            "decompressed chart is larger than the maximum size {MAX_DECOMPRESSED_CHART_SIZE}"
+        ),
+        HelmVersion::V3 => format!(
+            "decompressed chart is larger than the maximum file size {MAX_DECOMPRESSED_CHART_SIZE}"
+        ),
+    };
+    for entry in entries {
+        let mut entry = entry.map_err(|e| ArchiveError(go_io_text(&e)))?;
+        let header_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let et = entry.header().entry_type();
+        let mode_dir = entry
+            .header()
+            .mode()
+            .map(|m| m & 0o40000 != 0)
+            .unwrap_or(false);
+        if et.is_dir() || mode_dir {
+            continue;
+        }
+        if et.is_pax_global_extensions() || et.is_pax_local_extensions() {
+            continue;
+        }
+        let delimiter = if header_name.contains('\\') {
+            '\\'
+        } else {
+            '/'
+        };
+        let parts: Vec<&str> = header_name.split(delimiter).collect();
+        let n = parts[1..]
+            .join(&delimiter.to_string())
+            .replace(delimiter, "/");
+        if n.starts_with('/') {
+            return Err(ArchiveError(
+                "chart illegally contains absolute paths".into(),
+            ));
+        }
+        let n = path_clean(&n);
+        if n == "." {
+            return Err(ArchiveError(format!(
+                "chart illegally contains content outside the base directory: {}",
+                go_quote(&header_name)
+            )));
+        }
+        if n.starts_with("..") {
+            return Err(ArchiveError(
+                "chart illegally references parent directory".into(),
+            ));
+        }
+        let nb = n.as_bytes();
+        if nb.len() >= 3 && nb[0].is_ascii_alphabetic() && nb[1] == b':' && nb[2] == b'/' {
+            return Err(ArchiveError("chart contains illegally named files".into()));
+        }
+        if parts[0] == "Chart.yaml" {
+            return Err(ArchiveError("chart yaml not in base directory".into()));
+        }
+        let size = entry.header().size().unwrap_or(0);
+        if size > remaining {
+            return Err(ArchiveError(too_big));
+        }
+        if size > MAX_DECOMPRESSED_FILE_SIZE {
+            return Err(ArchiveError(format!(
+                "decompressed chart file {} is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}",
+                go_quote(&header_name)
+            )));
+        }
+        let mut buf = Vec::new();
+        let written = (&mut entry)
+            .take(remaining)
+            .read_to_end(&mut buf)
+            .map_err(|e| ArchiveError(go_io_text(&e)))? as u64;
+        remaining -= written;
+        if written < size || remaining == 0 {
+            return Err(ArchiveError(too_big));
+        }
+        files.push(Buffered {
+            name: n,
+            data: strip_bom(buf),
+        });
+    }
+    if files.is_empty() {
+        return Err(ArchiveError("no files in chart archive".into()));
+    }
+    Ok(files)
+}
+
+/// helm's `LoadFiles`: a chart (and its subcharts) from its files.
+fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String> {
+    let pkg = match compat {
+        HelmVersion::V4 => "v2",
+        HelmVersion::V3 => "chart",
+    };
+    let mut c = Chart::default();
+    let mut metadata: Option<Metadata> = None;
+    let mut nil = typed::NilEntries::default();
+    for f in &files {
+        c.raw.push(File {
+            name: f.name.clone(),
+            data: f.data.clone(),
+        });
+        if f.name == "Chart.yaml" {
+            let md = metadata.get_or_insert_with(Metadata::default);
+            let fields = typed::unmarshal(&f.data, &typed::METADATA, pkg)
+                .map_err(|e| format!("cannot load Chart.yaml: {e}"))?;
+            if let Some(fields) = fields {
+                typed::apply_metadata(md, fields, &mut nil);
+            }
+            if md.api_version.is_empty() {
+                md.api_version = "v1".into();
+            }
+        }
+    }
+    let mut subcharts: BTreeMap<String, Vec<Buffered>> = BTreeMap::new();
+    for f in files {
+        let file = |f: &Buffered| File {
+            name: f.name.clone(),
+            data: f.data.clone(),
+        };
+        match f.name.as_str() {
+            "Chart.yaml" => {}
+            "Chart.lock" | "requirements.lock" => {
+                let what = f.name.clone();
+                let fields = typed::unmarshal(&f.data, &typed::LOCK, pkg)
+                    .map_err(|e| format!("cannot load {what}: {e}"))?;
+                c.lock = Some(fields.map(typed::lock).unwrap_or_default());
+                if what == "requirements.lock" {
+                    let md = metadata.get_or_insert_with(Metadata::default);
+                    if md.api_version == "v1" {
+                        c.files.push(file(&f));
+                    }
+                }
+            }
+            "values.yaml" => {
+                c.values = load_values(&f.data, compat)
+                    .map_err(|e| format!("cannot load values.yaml: {e}"))?;
+            }
+            "values.schema.json" => c.schema = Some(f.data),
+            "requirements.yaml" => {
+                let md = metadata.get_or_insert_with(Metadata::default);
+                let fields = typed::unmarshal(&f.data, &typed::METADATA, pkg)
+                    .map_err(|e| format!("cannot load requirements.yaml: {e}"))?;
+                if let Some(fields) = fields {
+                    typed::apply_metadata(md, fields, &mut nil);
+                }
+                if md.api_version == "v1" {
+                    c.files.push(file(&f));
+                }
+            }
+            name if name.starts_with("templates/") => c.templates.push(file(&f)),
+            name if name.starts_with("charts/") => {
+                if ext(name) == ".prov" {
+                    c.files.push(file(&f));
+                    continue;
+                }
+                let fname = &name["charts/".len()..];
+                let cname = fname.split('/').next().unwrap_or_default().to_string();
+                subcharts.entry(cname).or_default().push(Buffered {
+                    name: fname.to_string(),
+                    data: f.data,
+                });
+            }
+            _ => c.files.push(file(&f)),
+        }
+    }
+    let Some(md) = metadata else {
+        return Err("Chart.yaml file is missing".into());
+    };
+    c.metadata = md;
+    validate(&mut c.metadata, &nil).map_err(|e| format!("validation: {e}"))?;
+
+    // helm ranges over a Go map here (random order); sorted keeps canon deterministic.
+    for (n, files) in subcharts {
+        if n.starts_with('_') || n.starts_with('.') {
+            continue;
+        }
+        let sc = if ext(&n) == ".tgz" {
+            let file = &files[0];
+            if file.name != n {
+                return Err(format!(
+                    "error unpacking subchart tar in {}: expected {n}, got {}",
+                    c.name(),
+                    file.name
+                ));
+            }
+            load_archive_files(&file.data, compat)
+                .map_err(|e| match e {
+                    GzipHeader(e) | ArchiveError(e) => e,
+                })
+                .and_then(|files| load_files(files, compat))
+        } else {
+            let buff: Vec<Buffered> = files
+                .into_iter()
+                .filter_map(|f| {
+                    let (_, rest) = f.name.split_once('/')?;
+                    Some(Buffered {
+                        name: rest.to_string(),
+                        data: f.data,
+                    })
+                })
+                .collect();
+            load_files(buff, compat)
+        };
+        let sc = sc.map_err(|e| format!("error unpacking subchart {n} in {}: {e}", c.name()))?;
+        c.dependencies.push(sc);
+    }
+    Ok(c)
+}
+
+/// `filepath.Ext`.
+fn ext(name: &str) -> &str {
+    let base_start = name.rfind('/').map_or(0, |i| i + 1);
+    match name[base_start..].rfind('.') {
+        Some(i) => &name[base_start + i..],
+        None => "",
+    }
+}
+
+/// `values.yaml` as the chart loader reads it.
+fn load_values(data: &[u8], compat: HelmVersion) -> Result<Value, String> {
+    let text = String::from_utf8_lossy(data);
+    let target = goyaml::Target::Map("map[string]interface {}");
+    match compat {
+        HelmVersion::V3 => goyaml::sigs_unmarshal(&text, target).map_err(|e| e.message),
+        HelmVersion::V4 => {
+            let mut values = Value::map(BTreeMap::new());
+            for doc in yaml_documents(&text)? {
+                let current = goyaml::sigs_unmarshal(&doc, target)
+                    .map_err(|e| format!("cannot unmarshal yaml document: {}", e.message))?;
+                values = merge_maps(&values, &current);
+            }
+            Ok(values)
+        }
+    }
+}
+
+/// k8s.io/apimachinery's `YAMLReader`: documents split at lines starting with `---`.
+fn yaml_documents(text: &str) -> Result<Vec<String>, String> {
+    let mut docs = Vec::new();
+    let mut buf = String::new();
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    if text.ends_with('\n') || text.is_empty() {
+        lines.pop();
+    }
+    for line in lines {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some(rest) = line.strip_prefix("---") {
+            let trimmed = rest.trim_matches(|c: char| c.is_whitespace());
+            if !trimmed.is_empty() && !trimmed.starts_with('#') {
+                return Err(format!(
+                    "error reading yaml document: invalid Yaml document separator: {trimmed}"
+                ));
+            }
+            if !buf.is_empty() {
+                // The separator line ends this document and belongs to none.
+                docs.push(std::mem::take(&mut buf));
+                continue;
+            }
+        }
+        buf.push_str(line);
+        buf.push('\n');
+    }
+    if !buf.is_empty() {
+        docs.push(buf);
+    }
+    Ok(docs)
+}
+
+/// helm's `MergeMaps`: `b` over `a`, maps merged recursively.
+fn merge_maps(a: &Value, b: &Value) -> Value {
+    let (Value::Map(am), Value::Map(bm)) = (a, b) else {
+        return b.clone();
+    };
+    let mut out = am.entries.read().unwrap_or_else(|p| p.into_inner()).clone();
+    for (k, v) in bm.entries.read().unwrap_or_else(|p| p.into_inner()).iter() {
+        if let (Value::Map(_), Some(existing @ Value::Map(_))) = (v, out.get(k)) {
+            let merged = merge_maps(existing, v);
+            out.insert(k.clone(), merged);
+            continue;
+        }
+        out.insert(k.clone(), v.clone());
+    }
+    Value::map(out)
+}
+
+/// helm's `Metadata.Validate` (the `validation: ` prefix is added by the caller).
+fn validate(md: &mut Metadata, nil: &typed::NilEntries) -> Result<(), String> {
+    for s in [
+        &mut md.name,
+        &mut md.description,
+        &mut md.home,
+        &mut md.icon,
+        &mut md.condition,
+        &mut md.tags,
+        &mut md.app_version,
+        &mut md.kube_version,
+    ] {
+        *s = sanitize(s);
+    }
+    for s in md.sources.iter_mut().chain(md.keywords.iter_mut()) {
+        *s = sanitize(s);
+    }
+    if md.api_version.is_empty() {
+        return Err("chart.metadata.apiVersion is required".into());
+    }
+    if md.name.is_empty() {
+        return Err("chart.metadata.name is required".into());
+    }
+    if md.name == "." || md.name == ".." {
+        return Err(format!(
+            "chart.metadata.name {} is not allowed",
+            go_quote(&md.name)
+        ));
+    }
+    if md.name != go_base(&md.name) {
+        return Err(format!(
+            "chart.metadata.name {} is invalid",
+            go_quote(&md.name)
+        ));
+    }
+    if md.version.is_empty() {
+        return Err("chart.metadata.version is required".into());
+    }
+    // Masterminds v3.5.0 (helm's) also refuses versions over 256 bytes.
+    if md.version.len() > 256 || sprig::semver_api::Version::parse(&md.version).is_err() {
+        return Err(format!(
+            "chart.metadata.version {} is invalid",
+            go_quote(&md.version)
+        ));
+    }
+    if !matches!(md.chart_type.as_str(), "" | "application" | "library") {
+        return Err("chart.metadata.type must be application or library".into());
+    }
+    if nil.maintainers {
+        return Err("maintainers must not contain empty or null nodes".into());
+    }
+    for m in &mut md.maintainers {
+        m.name = sanitize(&m.name);
+        m.email = sanitize(&m.email);
+        m.url = sanitize(&m.url);
+    }
+    let mut seen = std::collections::HashSet::new();
+    if nil.dependencies {
+        // helm validates in order and stops at the nil entry; earlier entries were fine or
+        // would have failed first, which the alias check below reproduces.
+        for d in &md.dependencies {
+            check_alias(d)?;
+        }
+        return Err("dependencies must not contain empty or null nodes".into());
+    }
+    for d in &mut md.dependencies {
+        d.name = sanitize(&d.name);
+        d.version = sanitize(&d.version);
+        d.repository = sanitize(&d.repository);
+        d.condition = sanitize(&d.condition);
+        for t in &mut d.tags {
+            *t = sanitize(t);
+        }
+        check_alias(d)?;
+        let key = if d.alias.is_empty() {
+            d.name.clone()
+        } else {
+            d.alias.clone()
+        };
+        if !seen.insert(key.clone()) {
+            return Err(format!(
+                "more than one dependency with name or alias {}",
+                go_quote(&key)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_alias(d: &crate::chart::Dependency) -> Result<(), String> {
+    let ok = d
+        .alias
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !d.alias.is_empty() && !ok {
+        return Err(format!(
+            "dependency {} has disallowed characters in the alias",
+            go_quote(&d.name)
+        ));
+    }
+    Ok(())
+}
+
+/// helm's `sanitizeString`: whitespace becomes a space, unprintable runes are dropped.
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| {
+            if c.is_whitespace() {
+                Some(' ')
+            } else if c.is_control() || is_format_char(c) {
+                None
+            } else {
+                Some(c)
+            }
+        })
+        .collect()
+}
+
+/// Unicode Cf (format) runes, which Go's `unicode.IsPrint` rejects.
+fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{180e}'
+        | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
+        | '\u{e0001}' | '\u{e0020}'..='\u{e007f}')
+}
+
+/// Go's `filepath.Base`.
+fn go_base(p: &str) -> &str {
+    if p.is_empty() {
+        return ".";
+    }
+    let t = p.trim_end_matches('/');
+    if t.is_empty() {
+        return "/";
+    }
+    t.rsplit('/').next().unwrap_or(t)
+}
+
+/// Go's `path.Clean`.
+fn path_clean(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut out: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if out.last().is_some_and(|l| *l != "..") {
+                    out.pop();
+                } else if !rooted {
+                    out.push("..");
+                }
+            }
+            x => out.push(x),
+        }
+    }
+    let joined = out.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+/// `filepath.Abs`: joined with the working directory and cleaned lexically.
+fn absolute(p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn go_quote(s: &str) -> String {
+    gotmpl::fmt::sprintf("%q", &[Value::string(s)])
+}
+
+/// The text Go's `syscall.Errno` prints for an I/O error (`no such file or directory`).
+fn go_io_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    };
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().collect::<String>() + chars.as_str(),
+        None => s,
+    }
+}
+
+/// Go's `*fs.PathError` text: `open PATH: no such file or directory`.
+fn go_path_error(op: &str, path: &Path, e: &std::io::Error) -> LoadError {
+    LoadError::Message(format!("{op} {}: {}", path.display(), go_io_text(e)))
+}
+
+/// `json.Marshal` of helm's `*chart.Metadata` (what `{{ .Chart | toJson }}` prints): fields in
+/// the struct's order, `omitempty` as tagged.
+pub fn metadata_json(md: &Metadata) -> String {
+    let s = json_string;
+    let list = |l: &[String]| format!("[{}]", l.iter().map(|x| s(x)).collect::<Vec<_>>().join(","));
+    let mut out = Vec::new();
+    for (k, v) in [("name", &md.name), ("home", &md.home)] {
+        if !v.is_empty() {
+            out.push(format!("\"{k}\":{}", s(v)));
+        }
+    }
+    if !md.sources.is_empty() {
+        out.push(format!("\"sources\":{}", list(&md.sources)));
+    }
+    for (k, v) in [("version", &md.version), ("description", &md.description)] {
+        if !v.is_empty() {
+            out.push(format!("\"{k}\":{}", s(v)));
+        }
+    }
+    if !md.keywords.is_empty() {
+        out.push(format!("\"keywords\":{}", list(&md.keywords)));
+    }
+    if !md.maintainers.is_empty() {
+        let items: Vec<String> = md
+            .maintainers
+            .iter()
+            .map(|m| {
+                let f: Vec<String> = [("name", &m.name), ("email", &m.email), ("url", &m.url)]
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| format!("\"{k}\":{}", s(v)))
+                    .collect();
+                format!("{{{}}}", f.join(","))
+            })
+            .collect();
+        out.push(format!("\"maintainers\":[{}]", items.join(",")));
+    }
+    for (k, v) in [
+        ("icon", &md.icon),
+        ("apiVersion", &md.api_version),
+        ("condition", &md.condition),
+        ("tags", &md.tags),
+        ("appVersion", &md.app_version),
+    ] {
+        if !v.is_empty() {
+            out.push(format!("\"{k}\":{}", s(v)));
+        }
+    }
+    if md.deprecated {
+        out.push("\"deprecated\":true".into());
+    }
+    if !md.annotations.is_empty() {
+        let items: Vec<String> = md
+            .annotations
+            .iter()
+            .map(|(k, v)| format!("{}:{}", s(k), s(v)))
+            .collect();
+        out.push(format!("\"annotations\":{{{}}}", items.join(",")));
+    }
+    if !md.kube_version.is_empty() {
+        out.push(format!("\"kubeVersion\":{}", s(&md.kube_version)));
+    }
+    if !md.dependencies.is_empty() {
+        let items: Vec<String> = md.dependencies.iter().map(dependency_json).collect();
+        out.push(format!("\"dependencies\":[{}]", items.join(",")));
+    }
+    if !md.chart_type.is_empty() {
+        out.push(format!("\"type\":{}", s(&md.chart_type)));
+    }
+    format!("{{{}}}", out.join(","))
+}
+
+/// `json.Marshal` of helm's `*chart.Dependency`.
+pub fn dependency_json(d: &crate::chart::Dependency) -> String {
+    let s = json_string;
+    let mut f = vec![format!("\"name\":{}", s(&d.name))];
+    if !d.version.is_empty() {
+        f.push(format!("\"version\":{}", s(&d.version)));
+    }
+    f.push(format!("\"repository\":{}", s(&d.repository)));
+    if !d.condition.is_empty() {
+        f.push(format!("\"condition\":{}", s(&d.condition)));
+    }
+    if !d.tags.is_empty() {
+        let t: Vec<String> = d.tags.iter().map(|x| s(x)).collect();
+        f.push(format!("\"tags\":[{}]", t.join(",")));
+    }
+    if d.enabled {
+        f.push("\"enabled\":true".into());
+    }
+    if !d.import_values.is_empty() {
+        let v = goyaml::to_json(&Value::list(d.import_values.clone())).unwrap_or_default();
+        f.push(format!("\"import-values\":{v}"));
+    }
+    if !d.alias.is_empty() {
+        f.push(format!("\"alias\":{}", s(&d.alias)));
+    }
+    format!("{{{}}}", f.join(","))
+}
+
+fn json_string(v: &str) -> String {
+    goyaml::to_json(&Value::string(v)).unwrap_or_default()
+}
+
 /// helm's `action.CheckDependencies`: every `dependencies:` entry of `chart` is present under
-/// `charts/` (by name or alias), else helm's "found in Chart.yaml, but missing in charts/
-/// directory" error.
+/// `charts/` (a loaded subchart whose `name` equals the entry's `name`; aliases do not count),
+/// else helm's "found in Chart.yaml, but missing in charts/ directory" error.
 pub fn check_dependencies(chart: &Chart) -> Result<(), LoadError> {
-    let _ = chart;
-    Err(LoadError::Message(
-        "check_dependencies is not implemented yet".into(),
-    ))
+    let missing: Vec<&str> = chart
+        .metadata
+        .dependencies
+        .iter()
+        .filter(|r| !chart.dependencies.iter().any(|d| d.name() == r.name))
+        .map(|r| r.name.as_str())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadError::Message(format!(
+            "found in Chart.yaml, but missing in charts/ directory: {}",
+            missing.join(", ")
+        )))
+    }
+}
+
+/// [`check_dependencies`] with the text `helm template`/`helm install` wrap it in (its
+/// `--dependency-update` hint), as each helm prints it.
+pub fn check_dependencies_for(chart: &Chart, compat: HelmVersion) -> Result<(), LoadError> {
+    check_dependencies(chart).map_err(|LoadError::Message(m)| {
+        LoadError::Message(match compat {
+            HelmVersion::V4 => format!(
+                "an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: {m}"
+            ),
+            HelmVersion::V3 => format!(
+                "An error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: {m}"
+            ),
+        })
+    })
+}
+
+/// helm's check of the chart's `kubeVersion` constraint against the target Kubernetes
+/// (`chartutil.IsCompatibleRange` in `action.renderResources`): helm's error when it does not
+/// hold (an unparsable constraint never holds).
+pub fn check_kube_version(chart: &Chart, kube: &KubeVersion) -> Result<(), LoadError> {
+    let constraint = &chart.metadata.kube_version;
+    if constraint.is_empty() || is_compatible_range(constraint, kube.string()) {
+        return Ok(());
+    }
+    Err(LoadError::Message(format!(
+        "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {}",
+        kube.version
+    )))
+}
+
+/// helm's `chartutil.IsCompatibleRange`: `ver` satisfies the Masterminds semver `constraint`.
+pub fn is_compatible_range(constraint: &str, ver: &str) -> bool {
+    // Masterminds v3.5.0 (helm's; Sprig's port follows v3.3.0) refuses constraints over 512
+    // bytes or 32 `||` groups and versions over 256 bytes. Its other change, prereleases
+    // allowed per `||` group, cannot show here: helm passes a normalized version, no prerelease.
+    if constraint.len() > 512 || constraint.split("||").count() > 32 || ver.len() > 256 {
+        return false;
+    }
+    sprig::semver_api::semver_compare(constraint, ver).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_paths() {
+        assert_eq!(path_clean("a/../../b"), "../b");
+        assert_eq!(path_clean("a/./b/"), "a/b");
+        assert_eq!(path_clean(""), ".");
+        assert_eq!(path_clean("a/.."), ".");
+        assert_eq!(go_base("a/b/"), "b");
+        assert_eq!(ext("charts/x.tgz"), ".tgz");
+        assert_eq!(ext("a.b/c"), "");
+    }
+
+    #[test]
+    fn yaml_reader_splits_like_apimachinery() {
+        assert_eq!(
+            yaml_documents("a: 1\n---\nb: 2\n--- # c\nc: 3").expect("splits"),
+            vec!["a: 1\n", "b: 2\n", "c: 3\n"]
+        );
+        assert_eq!(
+            yaml_documents("a: 1\n---x\n"),
+            Err("error reading yaml document: invalid Yaml document separator: x".into())
+        );
+    }
+
+    #[test]
+    fn sanitizes_like_helm() {
+        assert_eq!(sanitize("a\tb\u{200b}c\u{7}"), "a bc");
+    }
 }

@@ -1,3 +1,612 @@
-//! Manifest sorting and hooks (helm's `releaseutil`): split rendered files into documents,
-//! separate hooks, order by install kind order.
-//! (Skeleton: owned by the output work.)
+//! Manifest sorting and hooks (helm's `releaseutil`, `pkg/release/v1/util` in v4): split rendered
+//! files into documents, separate hooks from plain manifests, order both by install kind order.
+//!
+//! Each document's head is read the way helm reads it, with `sigs.k8s.io/yaml` into its
+//! `SimpleHead` struct: yaml.v2 parsing, numbers and booleans coerced to strings where the struct
+//! wants a string, then `encoding/json`'s decoding with its type errors. Those errors surface as
+//! `YAML parse error on <file>: ...`, so the conversion is written here to keep Go's texts.
+
+use std::collections::BTreeMap;
+
+use goyaml::Node;
+
+use crate::HelmVersion;
+
+/// A document that is not a valid manifest, with helm's message (`YAML parse error on ...`).
+#[derive(Debug, thiserror::Error)]
+#[error("YAML parse error on {path}: {message}")]
+pub struct ManifestError {
+    pub path: String,
+    pub message: String,
+}
+
+/// The part of a document helm looks at (`SimpleHead`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SimpleHead {
+    /// `apiVersion`.
+    pub version: String,
+    pub kind: String,
+    /// `metadata`; `None` when absent or null.
+    pub metadata: Option<HeadMetadata>,
+}
+
+/// `SimpleHead.Metadata`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeadMetadata {
+    pub name: String,
+    /// `None` when absent or null (Go's nil map).
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+/// A plain (non-hook) manifest: its source file, the document text and its head.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Manifest {
+    pub name: String,
+    pub content: String,
+    pub head: SimpleHead,
+}
+
+/// helm's `release.HookEvent`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HookEvent {
+    PreInstall,
+    PostInstall,
+    PreDelete,
+    PostDelete,
+    PreUpgrade,
+    PostUpgrade,
+    PreRollback,
+    PostRollback,
+    Test,
+}
+
+impl HookEvent {
+    /// The event named by a `helm.sh/hook` item (already lower-cased and trimmed).
+    pub fn parse(s: &str) -> Option<HookEvent> {
+        Some(match s {
+            "pre-install" => HookEvent::PreInstall,
+            "post-install" => HookEvent::PostInstall,
+            "pre-delete" => HookEvent::PreDelete,
+            "post-delete" => HookEvent::PostDelete,
+            "pre-upgrade" => HookEvent::PreUpgrade,
+            "post-upgrade" => HookEvent::PostUpgrade,
+            "pre-rollback" => HookEvent::PreRollback,
+            "post-rollback" => HookEvent::PostRollback,
+            "test" | "test-success" => HookEvent::Test,
+            _ => return None,
+        })
+    }
+}
+
+/// `helm.sh/hook`.
+pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
+/// `helm.sh/hook-weight`.
+pub const HOOK_WEIGHT_ANNOTATION: &str = "helm.sh/hook-weight";
+/// `helm.sh/hook-delete-policy`.
+pub const HOOK_DELETE_ANNOTATION: &str = "helm.sh/hook-delete-policy";
+/// `helm.sh/hook-output-log-policy`.
+pub const HOOK_OUTPUT_LOG_ANNOTATION: &str = "helm.sh/hook-output-log-policy";
+
+/// helm's `release.Hook`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hook {
+    pub name: String,
+    pub kind: String,
+    /// The source file (`chart/templates/x.yaml`).
+    pub path: String,
+    pub manifest: String,
+    pub events: Vec<HookEvent>,
+    pub weight: i64,
+    pub delete_policies: Vec<String>,
+    pub output_log_policies: Vec<String>,
+}
+
+impl Hook {
+    /// Whether one of its events is `test` (what `--skip-tests` drops).
+    pub fn is_test(&self) -> bool {
+        self.events.contains(&HookEvent::Test)
+    }
+}
+
+const INSTALL_ORDER_V3: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+];
+
+const INSTALL_ORDER_V4: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// helm's `InstallOrder` (v4 added the two webhook configuration kinds at the end).
+pub fn install_order(v: HelmVersion) -> &'static [&'static str] {
+    match v {
+        HelmVersion::V4 => INSTALL_ORDER_V4,
+        HelmVersion::V3 => INSTALL_ORDER_V3,
+    }
+}
+
+/// helm's `lessByKind`: known kinds by their position, unknown kinds after them, alphabetically.
+fn less_by_kind(a: &str, b: &str, order: &[&str]) -> bool {
+    let pos = |k: &str| order.iter().position(|o| *o == k);
+    match (pos(a), pos(b)) {
+        (None, None) => a < b,
+        (None, Some(_)) => false,
+        (Some(_), None) => true,
+        (Some(x), Some(y)) => x < y,
+    }
+}
+
+/// A stable sort by kind (Go's `sort.SliceStable` with `lessByKind`).
+fn sort_by_kind<T>(items: &mut [T], kind: impl Fn(&T) -> &str, order: &[&str]) {
+    items.sort_by(|a, b| {
+        let (ka, kb) = (kind(a), kind(b));
+        if less_by_kind(ka, kb, order) {
+            std::cmp::Ordering::Less
+        } else if less_by_kind(kb, ka, order) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    });
+}
+
+/// helm's `SortManifests(files, nil, InstallOrder)`: files in path order (partials `_*` and blank
+/// files skipped), each split into documents; documents with a known `helm.sh/hook` become hooks,
+/// documents with unknown hook events are dropped, the rest are manifests. Both lists are then
+/// stably sorted by kind.
+pub fn sort_manifests(
+    files: &BTreeMap<String, String>,
+    v: HelmVersion,
+) -> Result<(Vec<Hook>, Vec<Manifest>), ManifestError> {
+    let mut hooks = Vec::new();
+    let mut generic = Vec::new();
+    for (path, content) in files {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if base.starts_with('_') || content.trim().is_empty() {
+            continue;
+        }
+        for doc in goyaml::split_manifests(content, v) {
+            let head = parse_head(&doc, v).map_err(|message| ManifestError {
+                path: path.clone(),
+                message,
+            })?;
+            let annotations = head
+                .metadata
+                .as_ref()
+                .and_then(|m| m.annotations.as_ref())
+                .filter(|a| !a.is_empty());
+            let Some(hook_types) = annotations.and_then(|a| a.get(HOOK_ANNOTATION)) else {
+                generic.push(Manifest {
+                    name: path.clone(),
+                    content: doc,
+                    head,
+                });
+                continue;
+            };
+            let annotations = annotations.expect("a hook annotation implies annotations");
+            let mut events = Vec::new();
+            let mut unknown = false;
+            for t in hook_types.split(',') {
+                match HookEvent::parse(&t.trim().to_lowercase()) {
+                    Some(e) => events.push(e),
+                    None => {
+                        unknown = true;
+                        break;
+                    }
+                }
+            }
+            if unknown {
+                // helm logs "skipping unknown hooks" (v3 on stderr) and drops the document.
+                continue;
+            }
+            let policies = |key: &str| -> Vec<String> {
+                annotations
+                    .get(key)
+                    .map(|s| s.split(',').map(|p| p.trim().to_lowercase()).collect())
+                    .unwrap_or_default()
+            };
+            hooks.push(Hook {
+                name: head
+                    .metadata
+                    .as_ref()
+                    .map(|m| m.name.clone())
+                    .unwrap_or_default(),
+                kind: head.kind.clone(),
+                path: path.clone(),
+                weight: annotations
+                    .get(HOOK_WEIGHT_ANNOTATION)
+                    .and_then(|w| go_atoi(w))
+                    .unwrap_or(0),
+                delete_policies: policies(HOOK_DELETE_ANNOTATION),
+                output_log_policies: policies(HOOK_OUTPUT_LOG_ANNOTATION),
+                manifest: doc,
+                events,
+            });
+        }
+    }
+    let order = install_order(v);
+    sort_by_kind(&mut hooks, |h| &h.kind, order);
+    sort_by_kind(&mut generic, |m| &m.head.kind, order);
+    Ok((hooks, generic))
+}
+
+/// Go's `strconv.Atoi` (64-bit `int`): optional sign, decimal digits, no spaces.
+fn go_atoi(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// The Go type of the head struct as `encoding/json` names it in errors.
+fn head_type(v: HelmVersion) -> &'static str {
+    match v {
+        HelmVersion::V4 => "util.SimpleHead",
+        HelmVersion::V3 => "releaseutil.SimpleHead",
+    }
+}
+
+const METADATA_TYPE: &str = "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }";
+
+/// `sigs.k8s.io/yaml.Unmarshal(doc, &SimpleHead{})`, with Go's error text.
+pub fn parse_head(doc: &str, v: HelmVersion) -> Result<SimpleHead, String> {
+    let node = goyaml::parse_yaml_v2(doc)
+        .map_err(|e| format!("error converting YAML to JSON: {}", e.message))?;
+    let Some(node) = node else {
+        return Ok(SimpleHead::default());
+    };
+    if let Some(f) = first_non_finite(&node, HeadTarget::Head) {
+        return Err(format!(
+            "error converting YAML to JSON: json: unsupported value: {}",
+            goyaml::format_float_g(f)
+        ));
+    }
+    let mut d = Decoder { err: None };
+    let head = d.head(&node, v);
+    match d.err {
+        Some(e) => Err(format!("error unmarshaling JSON: while decoding JSON: {e}")),
+        None => Ok(head),
+    }
+}
+
+/// Where a value lands in `SimpleHead`, which decides sigs.k8s.io/yaml's string coercion.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HeadTarget {
+    Head,
+    Metadata,
+    Annotations,
+    Str,
+    Other,
+}
+
+fn key_string(k: &Node) -> Option<String> {
+    Some(match k {
+        Node::Str(s) => s.clone(),
+        Node::Int(i) => i.to_string(),
+        Node::Uint(u) => u.to_string(),
+        Node::Bool(b) => b.to_string(),
+        Node::Float(f) => float32_g(*f),
+        _ => return None,
+    })
+}
+
+/// `strconv.FormatFloat(f, 'g', -1, 32)` with yaml's spellings of the non-finite values.
+fn float32_g(f: f64) -> String {
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            ".inf".into()
+        } else {
+            "-.inf".into()
+        };
+    }
+    // The shortest decimal that reads back as the same float32, in Go's %g layout.
+    goyaml::format_float_g((f as f32).to_string().parse::<f64>().unwrap_or(f))
+}
+
+/// The struct field a JSON key selects: exact name first, else ASCII case-insensitive.
+fn field_of(key: &str, target: HeadTarget) -> Option<&'static str> {
+    let fields: &[&'static str] = match target {
+        HeadTarget::Head => &["apiVersion", "kind", "metadata"],
+        HeadTarget::Metadata => &["name", "annotations"],
+        _ => return None,
+    };
+    fields
+        .iter()
+        .find(|f| **f == key)
+        .or_else(|| fields.iter().find(|f| f.eq_ignore_ascii_case(key)))
+        .copied()
+}
+
+/// The first float json.Marshal refuses (NaN, ±Inf) outside string-coerced positions.
+fn first_non_finite(n: &Node, target: HeadTarget) -> Option<f64> {
+    match n {
+        Node::Float(f) if !f.is_finite() && target != HeadTarget::Str => Some(*f),
+        Node::Seq(items) => items
+            .iter()
+            .find_map(|i| first_non_finite(i, HeadTarget::Other)),
+        Node::Map(entries) => {
+            let mut sorted: Vec<(String, &Node)> = entries
+                .iter()
+                .filter_map(|(k, v)| Some((key_string(k)?, v)))
+                .collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            sorted.iter().find_map(|(k, v)| {
+                let t = match (target, field_of(k, target)) {
+                    (HeadTarget::Head, Some("metadata")) => HeadTarget::Metadata,
+                    (HeadTarget::Metadata, Some("annotations")) => HeadTarget::Annotations,
+                    (HeadTarget::Head | HeadTarget::Metadata, Some(_)) => HeadTarget::Str,
+                    (HeadTarget::Annotations, _) => HeadTarget::Str,
+                    _ => HeadTarget::Other,
+                };
+                first_non_finite(v, t)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `encoding/json` decoding into `SimpleHead`: the first type error wins, decoding goes on.
+struct Decoder {
+    err: Option<String>,
+}
+
+fn json_kind(n: &Node) -> &'static str {
+    match n {
+        Node::Null => "null",
+        Node::Bool(_) => "bool",
+        Node::Int(_) | Node::Uint(_) | Node::Float(_) => "number",
+        Node::Str(_) => "string",
+        Node::Seq(_) => "array",
+        Node::Map(_) => "object",
+    }
+}
+
+/// The entries of a map node with string keys, in the order `json.Marshal` writes them.
+fn sorted_entries(entries: &[(Node, Node)]) -> Vec<(String, &Node)> {
+    let mut out: BTreeMap<String, &Node> = BTreeMap::new();
+    for (k, v) in entries {
+        if let Some(k) = key_string(k) {
+            out.insert(k, v);
+        }
+    }
+    out.into_iter().collect()
+}
+
+impl Decoder {
+    fn fail(&mut self, msg: String) {
+        if self.err.is_none() {
+            self.err = Some(msg);
+        }
+    }
+
+    fn head(&mut self, n: &Node, v: HelmVersion) -> SimpleHead {
+        let mut head = SimpleHead::default();
+        let entries = match n {
+            Node::Map(e) => e,
+            Node::Null => return head,
+            other => {
+                self.fail(format!(
+                    "json: cannot unmarshal {} into Go value of type {}",
+                    json_kind(other),
+                    head_type(v)
+                ));
+                return head;
+            }
+        };
+        for (k, val) in sorted_entries(entries) {
+            match field_of(&k, HeadTarget::Head) {
+                Some("apiVersion") => {
+                    if let Some(s) = self.string(val, "SimpleHead", "apiVersion") {
+                        head.version = s;
+                    }
+                }
+                Some("kind") => {
+                    if let Some(s) = self.string(val, "SimpleHead", "kind") {
+                        head.kind = s;
+                    }
+                }
+                Some(_) => match val {
+                    Node::Null => head.metadata = None,
+                    Node::Map(m) => {
+                        let md = head.metadata.get_or_insert_with(HeadMetadata::default);
+                        let mut md = std::mem::take(md);
+                        self.metadata(m, &mut md);
+                        head.metadata = Some(md);
+                    }
+                    other => self.fail(format!(
+                        "json: cannot unmarshal {} into Go struct field SimpleHead.metadata of type {METADATA_TYPE}",
+                        json_kind(other)
+                    )),
+                },
+                None => {}
+            }
+        }
+        head
+    }
+
+    fn metadata(&mut self, entries: &[(Node, Node)], md: &mut HeadMetadata) {
+        for (k, val) in sorted_entries(entries) {
+            match field_of(&k, HeadTarget::Metadata) {
+                Some("name") => {
+                    if let Some(s) = self.string(val, "", "metadata.name") {
+                        md.name = s;
+                    }
+                }
+                Some(_) => match val {
+                    Node::Null => md.annotations = None,
+                    Node::Map(m) => {
+                        let ann = md.annotations.get_or_insert_with(BTreeMap::new);
+                        for (ak, av) in sorted_entries(m) {
+                            let s = match av {
+                                Node::Null => Some(String::new()),
+                                _ => self.string(av, "", "metadata.annotations"),
+                            };
+                            if let Some(s) = s {
+                                ann.insert(ak, s);
+                            }
+                        }
+                    }
+                    other => self.fail(format!(
+                        "json: cannot unmarshal {} into Go struct field .metadata.annotations of type map[string]string",
+                        json_kind(other)
+                    )),
+                },
+                None => {}
+            }
+        }
+    }
+
+    /// A string field: scalars coerced as sigs.k8s.io/yaml does, null leaves it unset.
+    fn string(&mut self, n: &Node, strukt: &str, field: &str) -> Option<String> {
+        Some(match n {
+            Node::Null => return None,
+            Node::Str(s) => s.clone(),
+            Node::Bool(b) => b.to_string(),
+            Node::Int(i) => i.to_string(),
+            Node::Uint(u) => u.to_string(),
+            Node::Float(f) => {
+                if f.is_finite() {
+                    float32_g(*f)
+                } else if f.is_nan() {
+                    "NaN".into()
+                } else if *f > 0.0 {
+                    "+Inf".into()
+                } else {
+                    "-Inf".into()
+                }
+            }
+            other => {
+                self.fail(format!(
+                    "json: cannot unmarshal {} into Go struct field {strukt}.{field} of type string",
+                    json_kind(other)
+                ));
+                return None;
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_order_puts_unknown_kinds_last_alphabetically() {
+        let o = install_order(HelmVersion::V4);
+        let mut kinds = vec!["Zeta", "Deployment", "Alpha", "Namespace", "Service"];
+        sort_by_kind(&mut kinds, |k| k, o);
+        assert_eq!(
+            kinds,
+            ["Namespace", "Service", "Deployment", "Alpha", "Zeta"]
+        );
+    }
+
+    #[test]
+    fn webhook_kinds_are_known_only_in_v4() {
+        let mut v4 = vec!["ValidatingWebhookConfiguration", "Aardvark"];
+        sort_by_kind(&mut v4, |k| k, install_order(HelmVersion::V4));
+        assert_eq!(v4, ["ValidatingWebhookConfiguration", "Aardvark"]);
+        let mut v3 = vec!["ValidatingWebhookConfiguration", "Aardvark"];
+        sort_by_kind(&mut v3, |k| k, install_order(HelmVersion::V3));
+        assert_eq!(v3, ["Aardvark", "ValidatingWebhookConfiguration"]);
+    }
+
+    #[test]
+    fn atoi_follows_go() {
+        assert_eq!(go_atoi("-5"), Some(-5));
+        assert_eq!(go_atoi("+7"), Some(7));
+        assert_eq!(go_atoi(" 7"), None);
+        assert_eq!(go_atoi("1_0"), None);
+        assert_eq!(go_atoi(""), None);
+    }
+
+    #[test]
+    fn head_coerces_scalars_to_strings() {
+        let h = parse_head(
+            "apiVersion: v1\nKind: 5\nmetadata:\n  name: true\n  annotations:\n    w: 1.5\n    x: null\n",
+            HelmVersion::V4,
+        )
+        .expect("valid head");
+        assert_eq!(h.kind, "5");
+        let md = h.metadata.expect("metadata");
+        assert_eq!(md.name, "true");
+        let ann = md.annotations.expect("annotations");
+        assert_eq!(ann["w"], "1.5");
+        assert_eq!(ann["x"], "");
+    }
+}

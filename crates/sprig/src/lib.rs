@@ -35,6 +35,8 @@ mod paths;
 mod reflect;
 mod regex;
 mod semver;
+/// Masterminds `NewConstraint(c).Check(NewVersion(v))`, for helm's `IsCompatibleRange`.
+pub use semver::semver_compare;
 mod strings;
 mod urls;
 
@@ -42,6 +44,12 @@ use std::sync::{Arc, Mutex};
 
 use gotmpl::{ArgType, ElemType, Func, FuncMap, IntKind, Value};
 use rand::{RngCore, SeedableRng};
+
+/// Masterminds semver, for helm's chart loading (`Metadata.Validate`'s version check and
+/// `chartutil.IsCompatibleRange`).
+pub mod semver_api {
+    pub use crate::semver::{Version, semver_compare};
+}
 
 /// What kind of function map to build.
 #[derive(Clone, Debug, Default)]

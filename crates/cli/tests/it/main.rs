@@ -1,0 +1,2 @@
+//! canon-cli's integration tests: the built `canon` binary as a user runs it.
+mod template;

@@ -1,0 +1,263 @@
+//! helm's template functions on top of Sprig (`pkg/engine/funcs.go` and the late-bound ones of
+//! `engine.go`): `include`, `tpl`, `required`, `fail`, `lookup`, the YAML/JSON/TOML helpers.
+//!
+//! `fromToml` reads with the `toml` crate, mapped to the Go types BurntSushi/toml decodes into
+//! an `interface{}` (int64, float64, string, bool, `[]interface{}`, `map[string]interface{}`,
+//! `[]map[string]interface{}` for arrays of tables). Date-times become their TOML text (Go
+//! holds a `time.Time`), and parse errors carry the `toml` crate's message, not BurntSushi's.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use gotmpl::{ArgType, Ctx, ElemType, FuncMap, IntKind, List, Value};
+use gotmpl::{Func, FuncError};
+
+use super::EngineOptions;
+use super::errors::warn_wrap;
+use crate::HelmVersion;
+
+/// helm's `recursionMaxNums`.
+const RECURSION_MAX: usize = 1000;
+
+/// Per-render state shared by `include` and `tpl` (helm's `includedNames`).
+type Included = Arc<Mutex<HashMap<String, usize>>>;
+
+/// The whole function map of one render: Sprig (Helm's variant) plus helm's own functions.
+pub(crate) fn func_map(opts: &EngineOptions) -> FuncMap {
+    let mut sp = opts.sprig.clone();
+    sp.helm = true;
+    let mut m = sprig::funcs(&sp);
+    let v4 = opts.compat != HelmVersion::V3;
+    let included: Included = Arc::new(Mutex::new(HashMap::new()));
+
+    m.insert("include".into(), include_fn(included.clone()));
+    m.insert("tpl".into(), tpl_fn(included));
+
+    let lint = opts.lint_mode;
+    m.insert(
+        "required".into(),
+        Func::new(vec![ArgType::String, ArgType::Any], None, move |_, a| {
+            let (warn, val) = two(a);
+            let missing = match &val {
+                Value::Nil => true,
+                Value::String(s) => s.is_empty(),
+                _ => false,
+            };
+            if missing {
+                if lint {
+                    return Ok(Value::string(""));
+                }
+                return Err(warn_wrap(str_of(&warn)));
+            }
+            Ok(val)
+        }),
+    );
+    m.insert(
+        "fail".into(),
+        Func::new(vec![ArgType::String], None, move |_, a| {
+            if lint {
+                return Ok(Value::string(""));
+            }
+            Err(warn_wrap(str_of(&a[0])))
+        }),
+    );
+    m.insert(
+        "lookup".into(),
+        Func::new(vec![ArgType::String; 4], None, |_, _| {
+            Ok(Value::map(BTreeMap::new()))
+        }),
+    );
+
+    m.insert(
+        "toYaml".into(),
+        Func::new(vec![ArgType::Any], None, |_, a| {
+            Ok(Value::string(goyaml::to_yaml(&a[0]).unwrap_or_default()))
+        }),
+    );
+    m.insert(
+        "toYamlPretty".into(),
+        Func::new(vec![ArgType::Any], None, |_, a| {
+            Ok(Value::string(
+                goyaml::to_yaml_pretty(&a[0]).unwrap_or_default(),
+            ))
+        }),
+    );
+    m.insert(
+        "fromYaml".into(),
+        Func::new(vec![ArgType::String], None, |_, a| {
+            Ok(goyaml::from_yaml(str_of(&a[0])))
+        }),
+    );
+    m.insert(
+        "fromYamlArray".into(),
+        Func::new(vec![ArgType::String], None, |_, a| {
+            Ok(goyaml::from_yaml_array(str_of(&a[0])))
+        }),
+    );
+    m.insert(
+        "toToml".into(),
+        Func::new(vec![ArgType::Any], None, |_, a| {
+            Ok(Value::string(match goyaml::to_toml(&a[0]) {
+                Ok(s) => s,
+                Err(e) => e.to_string(),
+            }))
+        }),
+    );
+    m.insert(
+        "fromToml".into(),
+        Func::new(vec![ArgType::String], None, |_, a| {
+            Ok(from_toml(str_of(&a[0])))
+        }),
+    );
+    m.insert(
+        "toJson".into(),
+        Func::new(vec![ArgType::Any], None, |_, a| {
+            Ok(Value::string(goyaml::to_json(&a[0]).unwrap_or_default()))
+        }),
+    );
+    m.insert(
+        "fromJson".into(),
+        Func::new(vec![ArgType::String], None, |_, a| {
+            Ok(goyaml::from_json(str_of(&a[0])))
+        }),
+    );
+    m.insert(
+        "fromJsonArray".into(),
+        Func::new(vec![ArgType::String], None, |_, a| {
+            Ok(goyaml::from_json_array(str_of(&a[0])))
+        }),
+    );
+    if v4 {
+        // helm v4's must* variants panic on error, which Go's safeCall turns into the error.
+        m.insert(
+            "mustToYaml".into(),
+            Func::new(vec![ArgType::Any], None, |_, a| {
+                goyaml::to_yaml(&a[0])
+                    .map(Value::string)
+                    .map_err(|e| e.to_string())
+            }),
+        );
+        m.insert(
+            "mustToJson".into(),
+            Func::new(vec![ArgType::Any], None, |_, a| {
+                goyaml::to_json(&a[0])
+                    .map(Value::string)
+                    .map_err(|e| e.to_string())
+            }),
+        );
+        m.insert(
+            "mustToToml".into(),
+            Func::new(vec![ArgType::Any], None, |_, a| {
+                goyaml::to_toml(&a[0])
+                    .map(Value::string)
+                    .map_err(|e| e.to_string())
+            }),
+        );
+    }
+    m
+}
+
+fn two(a: Vec<Value>) -> (Value, Value) {
+    let mut it = a.into_iter();
+    (
+        it.next().unwrap_or(Value::Nil),
+        it.next().unwrap_or(Value::Nil),
+    )
+}
+
+fn str_of(v: &Value) -> &str {
+    match v {
+        Value::String(s) => s,
+        _ => "",
+    }
+}
+
+/// helm's `includeFun`: runs a named template of the executing set (the main set, or a `tpl`
+/// clone, so that `define`s inside `tpl` text are includable), with helm's nesting limit.
+fn include_fn(included: Included) -> Func {
+    Func::new(
+        vec![ArgType::String, ArgType::Any],
+        None,
+        move |ctx: &Ctx<'_>, a| {
+            let (name, data) = two(a);
+            let name = str_of(&name).to_string();
+            {
+                let mut m = included.lock().unwrap_or_else(|p| p.into_inner());
+                let n = m.entry(name.clone()).or_insert(0);
+                if *n > RECURSION_MAX {
+                    return Err(format!(
+                        "rendering template has a nested reference name: {name}: unable to execute template"
+                    ));
+                }
+                *n += 1;
+            }
+            let r = ctx.execute_template(&name, &data);
+            if let Some(n) = included
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_mut(&name)
+            {
+                *n = n.saturating_sub(1);
+            }
+            r.map(Value::string).map_err(|e| e.to_string())
+        },
+    )
+}
+
+/// helm's `tplFun`: parses `text` as template `gotpl` into a clone of the executing set and
+/// runs it, `<no value>` removed.
+fn tpl_fn(_included: Included) -> Func {
+    Func::new(
+        vec![ArgType::String, ArgType::Any],
+        None,
+        move |ctx: &Ctx<'_>, a| -> Result<Value, FuncError> {
+            let (text, vals) = two(a);
+            let text = str_of(&text);
+            let quoted = gotmpl::fmt::quote(text);
+            let mut t = ctx.template().clone();
+            let name = t.name().to_string();
+            t.parse_named(&name, text)
+                .map_err(|e| format!("cannot parse template {quoted}: {e}"))?;
+            let out = ctx
+                .execute_in(&t, &name, &vals)
+                .map_err(|e| format!("error during tpl function execution for {quoted}: {e}"))?;
+            Ok(Value::string(out.replace("<no value>", "")))
+        },
+    )
+}
+
+/// helm's `fromTOML`: a `map[string]interface{}`, or `{"Error": msg}`.
+fn from_toml(text: &str) -> Value {
+    match text.parse::<toml::Table>() {
+        Ok(t) => toml_table(&t),
+        Err(e) => Value::map([("Error".to_string(), Value::string(e.message()))]),
+    }
+}
+
+fn toml_table(t: &toml::Table) -> Value {
+    Value::map(t.iter().map(|(k, v)| (k.clone(), toml_value(v))))
+}
+
+fn toml_value(v: &toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::string(s),
+        toml::Value::Integer(i) => Value::Int(*i, IntKind::Int64),
+        toml::Value::Float(f) => Value::float(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::string(d.to_string()),
+        toml::Value::Array(items) => {
+            // BurntSushi decodes an array whose items are all tables as []map[string]interface{}.
+            let all_tables = !items.is_empty() && items.iter().all(|i| i.is_table());
+            let elem = if all_tables {
+                ElemType::Map(Box::new(ElemType::Interface))
+            } else {
+                ElemType::Interface
+            };
+            Value::List(Arc::new(List::new(
+                elem,
+                items.iter().map(toml_value).collect(),
+            )))
+        }
+        toml::Value::Table(t) => toml_table(t),
+    }
+}

@@ -1,0 +1,518 @@
+//! The render engine (helm's `pkg/engine`): one template namespace across the chart tree,
+//! helm's function map (`include`, `tpl`, `required`, `toYaml`...), per-chart scoped values.
+//!
+//! Like helm, every template of the tree is parsed once into one set (deepest paths first, so
+//! a parent's `define` replaces a subchart's), then every non-partial template is executed in
+//! that same order against its chart's scope map (`.Values`, `.Chart`, `.Release`, `.Files`,
+//! `.Capabilities`, `.Subcharts`, `.Template`). Execution is sequential on purpose: Go's
+//! engine shares one mutable scope map per chart (`.Template` is written into it before each
+//! template runs, Sprig's `set` mutates `.Values` in place) and charts observe that order.
+
+mod chart_value;
+mod errors;
+mod funcs;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use gotmpl::{ElemType, Map, Template, Value};
+
+use crate::HelmVersion;
+use crate::capabilities::Capabilities;
+use crate::chart::Chart;
+
+pub use errors::{cleanup_parse_error, reformat_exec_error};
+
+/// A template error, with helm's message (`template: NAME:LINE:COL: ...`).
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("{0}")]
+    Message(String),
+}
+
+/// `.Release`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReleaseInfo {
+    pub name: String,
+    pub namespace: String,
+    pub revision: i64,
+    pub is_upgrade: bool,
+    pub is_install: bool,
+    pub service: String,
+}
+
+/// Everything a render sees besides the chart.
+#[derive(Clone, Debug)]
+pub struct RenderInput {
+    /// Coalesced values of the whole tree (`.Values` of the top chart).
+    pub values: Value,
+    pub release: ReleaseInfo,
+    pub capabilities: Capabilities,
+}
+
+/// Engine switches.
+#[derive(Clone, Debug, Default)]
+pub struct EngineOptions {
+    pub compat: HelmVersion,
+    /// `missingkey=error` (helm's `--strict` lint mode).
+    pub strict: bool,
+    /// helm's `LintMode` (`required` and `fail` do not abort).
+    pub lint_mode: bool,
+    /// Seed and clock for Sprig's random and date functions.
+    pub sprig: sprig::Options,
+}
+
+/// Renders every template of `chart` and its subcharts: path (`chart/templates/x.yaml`,
+/// `chart/charts/sub/templates/y.yaml`) → rendered text, `<no value>` removed; partials
+/// (`_*`) are not in the result.
+pub fn render(
+    chart: &Chart,
+    input: &RenderInput,
+    opts: &EngineOptions,
+) -> Result<BTreeMap<String, String>, RenderError> {
+    let release = release_value(&input.release);
+    let capabilities = input.capabilities.to_value();
+    let mut tpls: BTreeMap<String, Renderable<'_>> = BTreeMap::new();
+    let root_values = match &input.values {
+        Value::Nil => empty_values(opts.compat),
+        v => as_values(v, opts.compat),
+    };
+    let common = Common {
+        release,
+        capabilities,
+        compat: opts.compat,
+    };
+    rec_all_tpls(chart, None, &root_values, &common, &mut tpls);
+    render_templates(&tpls, opts)
+}
+
+/// A template to parse and, unless a partial, execute (helm's `renderable`).
+struct Renderable<'c> {
+    text: &'c [u8],
+    /// The chart's scope map, shared by all its templates (Go's `next`).
+    scope: Arc<Map>,
+    base_path: String,
+}
+
+/// What every chart's scope shares.
+struct Common {
+    release: Value,
+    capabilities: Value,
+    compat: HelmVersion,
+}
+
+/// The type name helm gives `.Values` tables and `.Template` (`common.Values` / `chartutil.Values`).
+pub(crate) fn values_type_name(compat: HelmVersion) -> &'static str {
+    match compat {
+        HelmVersion::V3 => "chartutil.Values",
+        _ => "common.Values",
+    }
+}
+
+fn release_value(r: &ReleaseInfo) -> Value {
+    Value::map([
+        ("Name".to_string(), Value::string(&r.name)),
+        ("Namespace".to_string(), Value::string(&r.namespace)),
+        ("IsUpgrade".to_string(), Value::Bool(r.is_upgrade)),
+        ("IsInstall".to_string(), Value::Bool(r.is_install)),
+        ("Revision".to_string(), Value::int(r.revision)),
+        ("Service".to_string(), Value::string(&r.service)),
+    ])
+}
+
+/// helm's `Values.Table`: the nested map at the `.`-separated `path`, if every step is a map.
+fn table(values: &Value, path: &str) -> Option<Value> {
+    let mut cur = values.clone();
+    for key in path.split('.') {
+        let next = match &cur {
+            Value::Map(m) => m
+                .entries
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(key)
+                .cloned(),
+            _ => None,
+        };
+        match next {
+            Some(v @ Value::Map(_)) => cur = v,
+            _ => return None,
+        }
+    }
+    Some(cur)
+}
+
+/// helm's `recAllTpls`: builds the chart's scope, recurses into subcharts, collects templates.
+/// `parent` is the parent's full path and scope values; returns this chart's scope map.
+fn rec_all_tpls<'c>(
+    chart: &'c Chart,
+    parent: Option<(&str, &Value)>,
+    root_values: &Value,
+    common: &Common,
+    tpls: &mut BTreeMap<String, Renderable<'c>>,
+) -> Arc<Map> {
+    let is_root = parent.is_none();
+    let values = match parent {
+        None => root_values.clone(),
+        Some((_, parent_values)) => table(parent_values, chart.name())
+            .map(|t| as_values(&t, common.compat))
+            .unwrap_or_else(|| empty_values(common.compat)),
+    };
+    let full_path = match parent {
+        None => chart.name().to_string(),
+        Some((p, _)) => format!("{p}/charts/{}", chart.name()),
+    };
+    let mut subcharts = BTreeMap::new();
+    for child in &chart.dependencies {
+        let scope = rec_all_tpls(
+            child,
+            Some((&full_path, &values)),
+            root_values,
+            common,
+            tpls,
+        );
+        subcharts.insert(child.name().to_string(), Value::Map(scope));
+    }
+    let scope = Arc::new(Map::from_entries(
+        ElemType::Interface,
+        [
+            (
+                "Chart".to_string(),
+                chart_value::chart_value(&chart.metadata, is_root, common.compat),
+            ),
+            (
+                "Files".to_string(),
+                crate::files::files_value_for(&chart.files, common.compat),
+            ),
+            ("Release".to_string(), common.release.clone()),
+            ("Capabilities".to_string(), common.capabilities.clone()),
+            ("Values".to_string(), values),
+            ("Subcharts".to_string(), Value::map(subcharts)),
+        ],
+    ));
+    let base_path = path_join(&full_path, "templates");
+    let library = chart.metadata.chart_type.eq_ignore_ascii_case("library");
+    for t in &chart.templates {
+        // Library charts contribute only their partials.
+        if library && !base_name(&t.name).starts_with('_') {
+            continue;
+        }
+        tpls.insert(
+            path_join(&full_path, &t.name),
+            Renderable {
+                text: &t.data,
+                scope: scope.clone(),
+                base_path: base_path.clone(),
+            },
+        );
+    }
+    scope
+}
+
+/// `v` as helm's `Values` type (`%T` is `common.Values`), as Go's `Values.Table` converts a
+/// `map[string]interface{}`. gotmpl keeps the type name on the map itself, so this is a shallow
+/// copy: nested maps stay shared (Sprig's `set` on them is seen everywhere), only a `set` of a
+/// top-level key of a subchart's `.Values` is not seen through the parent's `.Values.sub`.
+fn as_values(v: &Value, compat: HelmVersion) -> Value {
+    let name = values_type_name(compat);
+    match v {
+        Value::Map(m) if m.type_name.as_deref() != Some(name) => {
+            let entries = m.entries.read().unwrap_or_else(|p| p.into_inner()).clone();
+            let mut copy = Map::from_entries(m.elem.clone(), entries);
+            copy.type_name = Some(Arc::from(name));
+            Value::Map(Arc::new(copy))
+        }
+        v => v.clone(),
+    }
+}
+
+fn empty_values(compat: HelmVersion) -> Value {
+    let mut m = Map::new(ElemType::Interface);
+    m.type_name = Some(Arc::from(values_type_name(compat)));
+    Value::Map(Arc::new(m))
+}
+
+fn base_name(p: &str) -> &str {
+    let p = p.trim_end_matches('/');
+    p.rsplit('/').next().unwrap_or(p)
+}
+
+/// Go's `path.Join(a, b)` for the relative, slash-separated names charts use.
+fn path_join(a: &str, b: &str) -> String {
+    let joined = if a.is_empty() {
+        b.to_string()
+    } else if b.is_empty() {
+        a.to_string()
+    } else {
+        format!("{a}/{b}")
+    };
+    clean_path(&joined)
+}
+
+/// Go's `path.Clean`.
+fn clean_path(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut out: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if out.last().is_some_and(|l| *l != "..") {
+                    out.pop();
+                } else if !rooted {
+                    out.push("..");
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    let body = out.join("/");
+    match (rooted, body.is_empty()) {
+        (true, _) => format!("/{body}"),
+        (false, true) => ".".into(),
+        (false, false) => body,
+    }
+}
+
+/// helm's `sortTemplates`: deepest paths first, then names in reverse byte order, so that
+/// later-parsed (shallower) templates redefine what deeper ones defined.
+fn sort_templates<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+    let mut keys: Vec<&String> = names.collect();
+    keys.sort_by(|a, b| {
+        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.as_bytes().cmp(a.as_bytes()))
+    });
+    keys
+}
+
+/// helm's `render`: one set, parse everything, execute the non-partials.
+fn render_templates(
+    tpls: &BTreeMap<String, Renderable<'_>>,
+    opts: &EngineOptions,
+) -> Result<BTreeMap<String, String>, RenderError> {
+    let mut t = Template::new("gotpl");
+    t.option(if opts.strict {
+        "missingkey=error"
+    } else {
+        "missingkey=zero"
+    })
+    .map_err(|e| RenderError::Message(e.to_string()))?;
+    t.funcs(funcs::func_map(opts));
+
+    let keys = sort_templates(tpls.keys());
+    let texts: Vec<(&str, &[u8])> = keys.iter().map(|k| (k.as_str(), tpls[*k].text)).collect();
+    for parsed in parse_all(&t, &texts, BIG_SET_BYTES) {
+        match parsed {
+            Ok(p) => t.add_parsed(p),
+            Err((name, e)) => {
+                return Err(RenderError::Message(cleanup_parse_error(
+                    name,
+                    &e.to_string(),
+                )));
+            }
+        }
+    }
+
+    let mut rendered = BTreeMap::new();
+    let mut buf = String::new();
+    for name in keys {
+        if base_name(name).starts_with('_') {
+            continue;
+        }
+        let r = &tpls[name];
+        let mut tv = Map::from_entries(
+            ElemType::Interface,
+            [
+                ("Name".to_string(), Value::string(name)),
+                ("BasePath".to_string(), Value::string(&r.base_path)),
+            ],
+        );
+        tv.type_name = Some(Arc::from(values_type_name(opts.compat)));
+        r.scope
+            .entries
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert("Template".to_string(), Value::Map(Arc::new(tv)));
+        buf.clear();
+        let data = Value::Map(r.scope.clone());
+        if let Err(e) = t.execute_template(&mut buf, name, &data) {
+            return Err(RenderError::Message(reformat_exec_error(
+                name,
+                &e,
+                opts.compat,
+            )));
+        }
+        let text = if buf.contains("<no value>") {
+            buf.replace("<no value>", "")
+        } else {
+            std::mem::take(&mut buf)
+        };
+        rendered.insert(name.clone(), text);
+    }
+    let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    if bytes >= BIG_SET_BYTES {
+        // Freeing the trees of a big chart costs about half of parsing them; nothing waits for it.
+        std::thread::spawn(move || drop(t));
+    }
+    Ok(rendered)
+}
+
+/// Template text size above which parsing is spread over threads and the parsed set is freed
+/// on a background thread.
+const BIG_SET_BYTES: usize = 256 * 1024;
+
+/// Parses every `(name, text)` against `t`'s functions, in order: each file's trees, or the
+/// first error (everything after it is not needed, as helm stops there). Files parse
+/// independently of each other, so big charts parse on several threads; adding the results in
+/// order is exactly helm's sequential `t.New(name).Parse(text)` loop.
+fn parse_all<'n>(
+    t: &Template,
+    texts: &[(&'n str, &[u8])],
+    min_parallel: usize,
+) -> Vec<Result<gotmpl::Parsed, (&'n str, gotmpl::Error)>> {
+    let parse_range = |range: &[(&'n str, &[u8])]| {
+        let mut out = Vec::with_capacity(range.len());
+        for (name, text) in range {
+            let r = t.parse_detached(name, &String::from_utf8_lossy(text));
+            let failed = r.is_err();
+            out.push(r.map_err(|e| (*name, e)));
+            if failed {
+                break;
+            }
+        }
+        out
+    };
+    let total: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if total < min_parallel || threads < 2 {
+        return parse_range(texts);
+    }
+    // Contiguous ranges of about equal bytes.
+    let per = total / threads + 1;
+    let mut ranges = Vec::new();
+    let (mut start, mut acc) = (0, 0);
+    for (i, (_, text)) in texts.iter().enumerate() {
+        acc += text.len();
+        if acc >= per {
+            ranges.push(&texts[start..=i]);
+            start = i + 1;
+            acc = 0;
+        }
+    }
+    if start < texts.len() {
+        ranges.push(&texts[start..]);
+    }
+    let results: Vec<Vec<_>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ranges.iter().map(|r| s.spawn(|| parse_range(r))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut out = Vec::with_capacity(texts.len());
+    for (range, res) in ranges.iter().zip(results) {
+        let complete = res.len() == range.len() && res.iter().all(Result::is_ok);
+        out.extend(res);
+        if !complete {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_like_helm_by_path_len_reversed() {
+        // helm's byPathLen reversed: more slashes first, ties in reverse byte order.
+        let names: Vec<String> = [
+            "a/templates/b.yaml",
+            "a/charts/s/templates/x.yaml",
+            "a/templates/_h.tpl",
+            "a/templates/a.yaml",
+            "a/templates/sub/c.yaml",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let sorted: Vec<&str> = sort_templates(names.iter())
+            .into_iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(
+            sorted,
+            [
+                "a/charts/s/templates/x.yaml",
+                "a/templates/sub/c.yaml",
+                "a/templates/b.yaml",
+                "a/templates/a.yaml",
+                "a/templates/_h.tpl",
+            ]
+        );
+    }
+
+    /// The threaded parse adds exactly what helm's sequential loop would, and stops at the
+    /// same (first) error.
+    #[test]
+    fn parallel_parse_matches_sequential() {
+        let mut texts: Vec<(String, String)> = (0..40)
+            .map(|i| {
+                (
+                    format!("c/templates/t{i:02}.yaml"),
+                    format!("{{{{define \"d\"}}}}{i}{{{{end}}}}t{i}:{{{{template \"d\"}}}}"),
+                )
+            })
+            .collect();
+        let run = |texts: &[(String, String)], min: usize| {
+            let refs: Vec<(&str, &[u8])> = texts
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_bytes()))
+                .collect();
+            let mut t = Template::new("gotpl");
+            let mut err = None;
+            for p in parse_all(&t.clone(), &refs, min) {
+                match p {
+                    Ok(p) => t.add_parsed(p),
+                    Err((n, e)) => {
+                        err = Some(format!("{n}: {e}"));
+                        break;
+                    }
+                }
+            }
+            let mut out = String::new();
+            for (n, _) in texts.iter().take(3) {
+                let _ = t.execute_template(&mut out, n, &Value::Nil);
+            }
+            (t.template_names(), out, err)
+        };
+        let seq = run(&texts, usize::MAX);
+        assert_eq!(seq.1, "t0:39t1:39t2:39");
+        assert_eq!(run(&texts, 0), seq);
+        texts[25].1 = "{{ if }}".into();
+        texts[31].1 = "{{ end }}".into();
+        let seq = run(&texts, usize::MAX);
+        assert_eq!(
+            seq.2.as_deref(),
+            Some("c/templates/t25.yaml: template: c/templates/t25.yaml:1: missing value for if")
+        );
+        assert_eq!(run(&texts, 0), seq);
+    }
+
+    #[test]
+    fn cleans_paths_like_go() {
+        assert_eq!(path_join("c", "templates/x.yaml"), "c/templates/x.yaml");
+        assert_eq!(
+            path_join("c", "templates/./a/../x.yaml"),
+            "c/templates/x.yaml"
+        );
+        assert_eq!(path_join("c", "/x"), "c/x");
+        assert_eq!(clean_path(""), ".");
+    }
+}

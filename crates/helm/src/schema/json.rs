@@ -1,0 +1,167 @@
+//! JSON as `jsonschema.UnmarshalJSON` reads a schema: numbers kept as their literal text (Go's
+//! `json.Number`), object members in document order.
+
+/// A JSON value with numbers as written.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum J {
+    Null,
+    Bool(bool),
+    Num(String),
+    Str(String),
+    Arr(Vec<J>),
+    Obj(Vec<(String, J)>),
+}
+
+impl J {
+    pub(crate) fn get(&self, key: &str) -> Option<&J> {
+        match self {
+            // Go's map keeps the last of duplicate keys.
+            J::Obj(m) => m.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            J::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Parses `text` (already checked by Go's JSON decoder rules in [`parse`]).
+pub(crate) fn parse(text: &str) -> Result<J, String> {
+    // Go's own error texts for malformed JSON.
+    goyaml::from_json_value(text).map_err(|e| e.message)?;
+    let mut p = P {
+        s: text.as_bytes(),
+        i: 0,
+    };
+    let v = p.value()?;
+    Ok(v)
+}
+
+struct P<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl P<'_> {
+    fn ws(&mut self) {
+        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\r' | b'\n') {
+            self.i += 1;
+        }
+    }
+
+    fn bad(&self) -> String {
+        format!("invalid JSON at offset {}", self.i)
+    }
+
+    fn value(&mut self) -> Result<J, String> {
+        self.ws();
+        match self.s.get(self.i).copied() {
+            Some(b'{') => {
+                self.i += 1;
+                let mut m = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                    return Ok(J::Obj(m));
+                }
+                loop {
+                    self.ws();
+                    let k = self.string()?;
+                    self.ws();
+                    if self.s.get(self.i) != Some(&b':') {
+                        return Err(self.bad());
+                    }
+                    self.i += 1;
+                    let v = self.value()?;
+                    m.push((k, v));
+                    self.ws();
+                    match self.s.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(J::Obj(m));
+                        }
+                        _ => return Err(self.bad()),
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let mut a = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                    return Ok(J::Arr(a));
+                }
+                loop {
+                    a.push(self.value()?);
+                    self.ws();
+                    match self.s.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(J::Arr(a));
+                        }
+                        _ => return Err(self.bad()),
+                    }
+                }
+            }
+            Some(b'"') => Ok(J::Str(self.string()?)),
+            Some(b't') if self.s[self.i..].starts_with(b"true") => {
+                self.i += 4;
+                Ok(J::Bool(true))
+            }
+            Some(b'f') if self.s[self.i..].starts_with(b"false") => {
+                self.i += 5;
+                Ok(J::Bool(false))
+            }
+            Some(b'n') if self.s[self.i..].starts_with(b"null") => {
+                self.i += 4;
+                Ok(J::Null)
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let start = self.i;
+                while self.i < self.s.len()
+                    && matches!(
+                        self.s[self.i],
+                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+                    )
+                {
+                    self.i += 1;
+                }
+                Ok(J::Num(
+                    String::from_utf8_lossy(&self.s[start..self.i]).into_owned(),
+                ))
+            }
+            _ => Err(self.bad()),
+        }
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        if self.s.get(self.i) != Some(&b'"') {
+            return Err(self.bad());
+        }
+        let start = self.i;
+        self.i += 1;
+        while let Some(&c) = self.s.get(self.i) {
+            match c {
+                b'\\' => self.i += 2,
+                b'"' => {
+                    self.i += 1;
+                    let lit =
+                        std::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.bad())?;
+                    return match goyaml::from_json_value(lit) {
+                        Ok(gotmpl::Value::String(s)) => Ok(s.to_string()),
+                        _ => Err(self.bad()),
+                    };
+                }
+                _ => self.i += 1,
+            }
+        }
+        Err(self.bad())
+    }
+}

@@ -1,0 +1,338 @@
+//! helm's `coalesce.go` (v4 `chart/common/util`, v3 `chartutil`): chart defaults under user values,
+//! down the chart tree, with `global` propagation and null deletion.
+//!
+//! Ported statement by statement over shared, mutable maps (`Value::Map` is reference-counted
+//! with interior mutability, like a Go map), so Go's aliasing shows the same way: globals are
+//! copied shallowly, so a subchart's nested global defaults reach its parent's, as in helm.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use gotmpl::{Map, Value};
+
+use crate::HelmVersion;
+use crate::chart::Chart;
+
+use super::{ValuesError, go_fmt_t, go_fmt_v};
+
+const GLOBAL_KEY: &str = "global";
+
+/// Where helm's `log.Printf` warnings go (stderr in helm, never stdout): helm v3's call site
+/// (`coalesce.go:316`, its log prefix) and the text.
+pub(crate) type Warn<'a> = &'a mut dyn FnMut(&str, String);
+
+fn snapshot(m: &Map) -> Vec<(String, Value)> {
+    m.entries
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+pub(crate) fn get(m: &Map, key: &str) -> Option<Value> {
+    m.entries
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(key)
+        .cloned()
+}
+
+pub(crate) fn put(m: &Map, key: &str, v: Value) {
+    m.entries
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key.to_string(), v);
+}
+
+fn delete(m: &Map, key: &str) {
+    m.entries
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(key);
+}
+
+/// `v.(map[string]any)`.
+pub(crate) fn table(v: &Value) -> Option<&Arc<Map>> {
+    match v {
+        Value::Map(m) => Some(m),
+        _ => None,
+    }
+}
+
+fn istable(v: &Value) -> bool {
+    table(v).is_some()
+}
+
+pub(crate) fn new_map() -> Arc<Map> {
+    Arc::new(Map::new(gotmpl::ElemType::Interface))
+}
+
+/// `copystructure.Copy`: fresh maps all the way down.
+pub(crate) fn deep_copy(v: &Value) -> Value {
+    match v {
+        // copystructure copies a nil map or slice as nil.
+        Value::Map(m) if m.is_nil() => v.clone(),
+        Value::List(l) if l.is_nil() => v.clone(),
+        Value::Map(m) => {
+            let entries: BTreeMap<String, Value> = snapshot(m)
+                .into_iter()
+                .map(|(k, v)| (k, deep_copy(&v)))
+                .collect();
+            let mut copy = Map::from_entries(m.elem.clone(), entries);
+            copy.type_name = m.type_name.clone();
+            Value::Map(Arc::new(copy))
+        }
+        Value::List(l) => Value::List(Arc::new(gotmpl::List::new(
+            l.elem.clone(),
+            l.items.iter().map(deep_copy).collect(),
+        ))),
+        other => other.clone(),
+    }
+}
+
+fn concat_prefix(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}.{b}")
+    }
+}
+
+/// `coalesce(printf, ch, dest, prefix, merge)`.
+pub(crate) fn coalesce(
+    w: Warn<'_>,
+    ch: &Chart,
+    dest: &Arc<Map>,
+    prefix: &str,
+    merge: bool,
+    compat: HelmVersion,
+) -> Result<(), ValuesError> {
+    coalesce_values(w, ch, dest, prefix, merge, compat);
+    coalesce_deps(w, ch, dest, prefix, merge, compat)
+}
+
+fn coalesce_deps(
+    w: Warn<'_>,
+    ch: &Chart,
+    dest: &Arc<Map>,
+    prefix: &str,
+    merge: bool,
+    compat: HelmVersion,
+) -> Result<(), ValuesError> {
+    for sub in &ch.dependencies {
+        let name = sub.name();
+        match get(dest, name) {
+            None => put(dest, name, Value::Map(new_map())),
+            Some(c) if !istable(&c) => {
+                return Err(ValuesError::Message(format!(
+                    "type mismatch on {name}: {}",
+                    go_fmt_t(&c)
+                )));
+            }
+            Some(_) => {}
+        }
+        if let Some(dv) = get(dest, name)
+            && let Some(dvmap) = table(&dv)
+        {
+            let sub_prefix = concat_prefix(prefix, ch.name());
+            coalesce_globals(w, dvmap, dest, &sub_prefix);
+            coalesce(w, sub, dvmap, &sub_prefix, merge, compat)?;
+            put(dest, name, dv.clone());
+        }
+    }
+    Ok(())
+}
+
+/// `coalesceGlobals(dest, src)`: the globals of `src` (the parent) merged into `dest`'s.
+fn coalesce_globals(w: Warn<'_>, dest: &Arc<Map>, src: &Arc<Map>, prefix: &str) {
+    let dg = match get(dest, GLOBAL_KEY) {
+        None => new_map(),
+        Some(Value::Map(m)) => m,
+        Some(_) => {
+            w(
+                "coalesce.go:138",
+                format!(
+                    "warning: skipping globals because destination {GLOBAL_KEY} is not a table."
+                ),
+            );
+            return;
+        }
+    };
+    let sg = match get(src, GLOBAL_KEY) {
+        None => new_map(),
+        Some(Value::Map(m)) => m,
+        Some(_) => {
+            w(
+                "coalesce.go:145",
+                format!("warning: skipping globals because source {GLOBAL_KEY} is not a table."),
+            );
+            return;
+        }
+    };
+    for (key, val) in snapshot(&sg) {
+        if let Some(vm) = table(&val) {
+            // copyMap: a shallow copy, nested maps shared with the parent's globals.
+            let vv = Arc::new(Map::from_entries(gotmpl::ElemType::Interface, snapshot(vm)));
+            match get(&dg, &key) {
+                None => put(&dg, &key, Value::Map(vv)),
+                Some(Value::Map(destvmap)) => {
+                    let sub_prefix = concat_prefix(prefix, &key);
+                    coalesce_tables_full_key(w, &vv, &destvmap, &sub_prefix, true);
+                    put(&dg, &key, Value::Map(vv));
+                }
+                Some(_) => w(
+                    "coalesce.go:161",
+                    format!(
+                        "Conflict: cannot merge map onto non-map for {}. Skipping.",
+                        goyaml_quote(&key)
+                    ),
+                ),
+            }
+        } else if let Some(dv) = get(&dg, &key)
+            && istable(&dv)
+        {
+            w("coalesce.go:175", format!("key {key} is table. Skipping"));
+        } else {
+            put(&dg, &key, val);
+        }
+    }
+    put(dest, GLOBAL_KEY, Value::Map(dg));
+}
+
+fn goyaml_quote(s: &str) -> String {
+    // Go's %q of a string; keys are plain text in practice.
+    format!("{s:?}")
+}
+
+/// `coalesceValues`: the chart's own defaults under `v`.
+fn coalesce_values(
+    w: Warn<'_>,
+    ch: &Chart,
+    v: &Arc<Map>,
+    prefix: &str,
+    merge: bool,
+    compat: HelmVersion,
+) {
+    let sub_prefix = concat_prefix(prefix, ch.name());
+    let vc = deep_copy(&ch.values);
+    let Some(vc) = table(&vc) else {
+        w(
+            "coalesce.go:217",
+            "warning: unable to convert values copy to values type".into(),
+        );
+        return;
+    };
+    let v4 = compat == HelmVersion::V4;
+    for (key, val) in snapshot(vc) {
+        if let Some(value) = get(v, &key) {
+            if matches!(value, Value::Nil) && !merge {
+                delete(v, &key);
+            } else if let Some(dest) = table(&value) {
+                match table(&val) {
+                    None => {
+                        if !matches!(val, Value::Nil) {
+                            w(
+                                "coalesce.go:237",
+                                format!(
+                                    "warning: skipped value for {sub_prefix}.{key}: Not a table."
+                                ),
+                            );
+                        }
+                    }
+                    Some(src) => {
+                        let merge = child_chart_merge_true(ch, &key, merge);
+                        if v4 && !merge {
+                            clean_nil_values(src);
+                        }
+                        coalesce_tables_full_key(
+                            w,
+                            dest,
+                            src,
+                            &concat_prefix(&sub_prefix, &key),
+                            merge,
+                        );
+                    }
+                }
+            }
+        } else {
+            if v4 && !merge {
+                if matches!(val, Value::Nil) {
+                    continue;
+                }
+                if let Some(sub) = table(&val) {
+                    clean_nil_values(sub);
+                }
+            }
+            put(v, &key, val);
+        }
+    }
+}
+
+fn child_chart_merge_true(ch: &Chart, key: &str, merge: bool) -> bool {
+    ch.dependencies.iter().any(|s| s.name() == key) || merge
+}
+
+/// `coalesceTablesFullKey(dst, src)`: `src` merged under `dst` (dst wins).
+pub(crate) fn coalesce_tables_full_key(
+    w: Warn<'_>,
+    dst: &Arc<Map>,
+    src: &Arc<Map>,
+    prefix: &str,
+    merge: bool,
+) {
+    let src_original_non_nil: std::collections::HashSet<String> = snapshot(src)
+        .into_iter()
+        .filter(|(_, v)| !matches!(v, Value::Nil))
+        .map(|(k, _)| k)
+        .collect();
+    for (key, val) in snapshot(dst) {
+        if matches!(val, Value::Nil) {
+            put(src, &key, Value::Nil);
+        }
+    }
+    for (key, val) in snapshot(src) {
+        let fullkey = concat_prefix(prefix, &key);
+        let dv = get(dst, &key);
+        match dv {
+            Some(Value::Nil) if !merge && src_original_non_nil.contains(&key) => {
+                delete(dst, &key);
+            }
+            None => put(dst, &key, val),
+            Some(dv) => {
+                if let Some(vm) = table(&val) {
+                    if let Some(dm) = table(&dv) {
+                        coalesce_tables_full_key(w, dm, vm, &fullkey, merge);
+                    } else {
+                        w(
+                            "coalesce.go:316",
+                            format!(
+                                "warning: cannot overwrite table with non table for {fullkey} ({})",
+                                go_fmt_v(&val)
+                            ),
+                        );
+                    }
+                } else if istable(&dv) && !matches!(val, Value::Nil) {
+                    w(
+                        "coalesce.go:319",
+                        format!(
+                            "warning: destination for {fullkey} is a table. Ignoring non-table value ({})",
+                            go_fmt_v(&val)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `cleanNilValues` (helm v4): chart default nils removed in place.
+fn clean_nil_values(m: &Arc<Map>) {
+    for (key, val) in snapshot(m) {
+        if matches!(val, Value::Nil) {
+            delete(m, &key);
+        } else if let Some(sub) = table(&val) {
+            clean_nil_values(sub);
+        }
+    }
+}
