@@ -122,11 +122,8 @@ fn zero_of(t: &ElemType) -> EV {
         ElemType::Uint(k) => Value::Uint(0, *k),
         ElemType::Float(k) => Value::Float(0.0, *k),
         ElemType::String => Value::String(Arc::from("")),
-        ElemType::Slice(e) => Value::List(Arc::new(VList {
-            elem: (**e).clone(),
-            items: vec![],
-        })),
-        ElemType::Map(e) => Value::Map(Arc::new(crate::value::Map::new((**e).clone()))),
+        ElemType::Slice(e) => Value::List(Arc::new(VList::nil((**e).clone()))),
+        ElemType::Map(e) => Value::Map(Arc::new(crate::value::Map::nil((**e).clone()))),
     };
     EV::of(v)
 }
@@ -1171,10 +1168,9 @@ fn builtin_slice(item: &EV, indexes: &[EV]) -> Result<EV, String> {
         Value::String(s) => Value::String(Arc::from(
             String::from_utf8_lossy(&s.as_bytes()[a..b]).as_ref(),
         )),
-        Value::List(l) => Value::List(Arc::new(VList {
-            elem: l.elem.clone(),
-            items: l.items[a..b].to_vec(),
-        })),
+        // reflect's Slice keeps the base pointer: slicing a nil slice gives nil.
+        Value::List(l) if l.is_nil() => item.v.clone(),
+        Value::List(l) => Value::List(Arc::new(VList::new(l.elem.clone(), l.items[a..b].to_vec()))),
         Value::Bytes(bs) => Value::Bytes(Arc::from(&bs[a..b])),
         _ => Value::Nil,
     }))
@@ -1292,6 +1288,8 @@ fn builtin_eq(a1: &Value, rest: &[EV]) -> Result<bool, String> {
 fn is_nil_value(v: &Value) -> bool {
     match v {
         Value::Nil => true,
+        Value::List(l) => l.is_nil(),
+        Value::Map(m) => m.is_nil(),
         Value::Object(o) => o.is_nil(),
         _ => false,
     }

@@ -31,8 +31,10 @@
 //! - [`Object`] is a host value with fields and methods (`.Files.Get`, `.Capabilities...`).
 //! - [`Error`]'s `Display` is Go's `err.Error()` text.
 //!
-//! Known differences from Go, all outside what charts do: nil and empty maps/slices are one
-//! value here (Go's `eq` of two nil maps is true, of two empty ones an error); `[]byte` has no
+//! Slices and maps keep Go's nil state apart from empty ([`List::nil`], [`Map::nil`]): Go's
+//! `eq` of two nil maps is true and of two empty ones an error, `toJson` writes `null` for nil.
+//!
+//! Known differences from Go, all outside what charts do: a `[]byte` is never nil; `[]byte` has no
 //! capacity beyond its length for `slice`; strings are UTF-8 (`"\xff"` becomes U+FFFD); a `%`
 //! in a template name is not misread as a format verb in error texts as Go does.
 mod complex;
@@ -44,10 +46,11 @@ mod lex;
 mod node;
 mod parse;
 mod quote;
+pub mod strconv;
 mod template;
 pub mod value;
 
 pub use error::Error;
 pub use funcs::{ArgType, Ctx, FromArg, Func, FuncError, FuncMap, IntoRet};
 pub use template::{MissingKey, Parsed, Template};
-pub use value::{ElemType, FloatKind, IntKind, List, Map, Object, UintKind, Value};
+pub use value::{ElemType, Field, FloatKind, IntKind, List, Map, Object, UintKind, Value};

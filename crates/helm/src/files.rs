@@ -97,12 +97,8 @@ impl Files {
     }
 
     fn lines(&self, path: &str) -> Result<Value, gotmpl::FuncError> {
-        let strings = |items: Vec<Value>| {
-            Value::List(Arc::new(gotmpl::List {
-                elem: ElemType::String,
-                items,
-            }))
-        };
+        let strings =
+            |items: Vec<Value>| Value::List(Arc::new(gotmpl::List::new(ElemType::String, items)));
         let Some(data) = self.0.get(path) else {
             return Ok(strings(Vec::new()));
         };

@@ -278,10 +278,10 @@ fn toml_value(v: &toml::Value, path: &mut Vec<String>, aot: &[Vec<String>]) -> V
             } else {
                 ElemType::Interface
             };
-            Value::List(Arc::new(List {
+            Value::List(Arc::new(List::new(
                 elem,
-                items: items.iter().map(|i| toml_value(i, path, aot)).collect(),
-            }))
+                items.iter().map(|i| toml_value(i, path, aot)).collect(),
+            )))
         }
         toml::Value::Table(t) => toml_table(t, path, aot),
     }

@@ -76,8 +76,12 @@ fn gen_value(g: &mut Gen, depth: u32) -> J {
     if depth > 1 {
         return gen_scalar(g);
     }
-    match g.below(8) {
+    match g.below(9) {
         0 | 1 => J::Array((0..g.below(5)).map(|_| gen_value(g, depth + 1)).collect()),
+        // Go's nil slices and maps (typed nulls), distinct from empty ones.
+        8 => {
+            json!({"$type": *g.pick(&["nil-map", "nil-slice", "[]string", "map[string]int"]), "value": null})
+        }
         2 => {
             let m: serde_json::Map<String, J> = (0..g.below(4))
                 .map(|_| (gen_str(g), gen_value(g, depth + 1)))
