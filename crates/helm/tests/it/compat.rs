@@ -3,8 +3,17 @@
 //! rendered by helm v4.2.4 and v3.21.4 and by canon in the matching mode with the same flags
 //! (`--kube-version 1.33.0 -n default`), compared byte for byte (stdout and `Error:` text). helm
 //! runs twice per case; lines that differ between its own runs (random secrets) are masked.
+//! The known differences below are reported, and must still differ.
 
 use helm::HelmVersion;
+
+/// Cases known to differ, with the reason (COMPATIBILITY.md names them). They still run: the
+/// test fails if one of them starts to match, so the list cannot go stale.
+const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[(
+    "kube-prometheus-stack",
+    "ci/06-upgrade-crds-values.yaml",
+    "`.Files.Get` of the binary files/crds.bz2 then b64enc: template strings are UTF-8 in canon",
+)];
 
 use crate::support::{helm_printed, parse_template_args, printed};
 
@@ -65,14 +74,22 @@ fn corpus_charts_render_like_helm() {
                 let h2 = helm_printed(v, chart, &args);
                 let opts = parse_template_args(&args, chart, v);
                 let got = printed(&opts);
-                let result = match compare(&h1, &h2, &got) {
-                    None => "identical".to_string(),
-                    Some(d) => {
+                let name = chart.file_name().map(|n| n.to_string_lossy().into_owned());
+                let known = KNOWN_DIFFERENCES.iter().find(|(c, vals, _)| {
+                    name.as_deref() == Some(*c) && values.as_deref() == Some(*vals)
+                });
+                let result = match (compare(&h1, &h2, &got), known) {
+                    (None, None) => "identical".to_string(),
+                    (Some(d), Some((_, _, why))) => format!("known difference ({why}): {d}"),
+                    (None, Some(_)) => {
+                        failed += 1;
+                        "identical, but listed as a known difference: remove it".to_string()
+                    }
+                    (Some(d), None) => {
                         failed += 1;
                         d
                     }
                 };
-                let name = chart.file_name().map(|n| n.to_string_lossy().into_owned());
                 rows.push(format!(
                     "{:<24} {:<50} {:?} {result}",
                     name.unwrap_or_default(),
@@ -83,7 +100,8 @@ fn corpus_charts_render_like_helm() {
         }
     }
     eprintln!("{}", rows.join("\n"));
-    eprintln!("{} of {} identical", rows.len() - failed, rows.len());
+    let identical = rows.iter().filter(|r| r.ends_with(" identical")).count();
+    eprintln!("{identical} of {} identical", rows.len());
     assert_eq!(
         failed,
         0,
