@@ -101,11 +101,24 @@ struct ChartV3 {
     is_root: Option<bool>,
 }
 
+/// A `[]string` field as v3's struct holds it: nil when Chart.yaml leaves it out (the loader
+/// keeps no difference between an absent and an empty list; absent is by far the common case).
 fn string_list(v: &[String]) -> Value {
+    if v.is_empty() {
+        return Value::List(Arc::new(List::nil(ElemType::String)));
+    }
     Value::List(Arc::new(List::new(
         ElemType::String,
         v.iter().map(Value::string).collect(),
     )))
+}
+
+/// `ImportValues []interface{}`: nil when absent, as for [`string_list`].
+fn any_list(v: &[Value]) -> Value {
+    if v.is_empty() {
+        return Value::nil_list();
+    }
+    Value::list(v.to_vec())
 }
 
 /// Go's `%v` of a `[]string`.
@@ -407,7 +420,7 @@ impl Object for DependencyV3 {
             "Condition" => Value::string(&d.condition),
             "Tags" => string_list(&d.tags),
             "Enabled" => Value::Bool(d.enabled),
-            "ImportValues" => Value::list(d.import_values.clone()),
+            "ImportValues" => any_list(&d.import_values),
             "Alias" => Value::string(&d.alias),
             _ => return None,
         })

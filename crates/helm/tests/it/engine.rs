@@ -242,12 +242,6 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
         "fromToml parse errors are the toml crate's texts, not BurntSushi's",
     ),
     (
-        "deps-print",
-        "v3",
-        "deps-print/templates/deps.yaml: differs",
-        "v3's nil []string/[]interface{} fields toJson as null: needs nil lists (nil branch)",
-    ),
-    (
         "chart-print",
         "v3",
         "chart-print/templates/maintainers-type.yaml: differs",
