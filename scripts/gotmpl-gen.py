@@ -376,8 +376,38 @@ def escapers():
     return out
 
 
+def nils():
+    """Go's nil slices and maps next to empty ones: eq, fmt's %#v and %p, index/slice zero values."""
+    out = []
+    vals = {"nilmap": T("nil-map", None), "nilslice": T("nil-slice", None), "nilstrs": T("[]string", None),
+            "nilintmap": T("map[string]int", None), "emptymap": {}, "emptylist": [], "emptystrs": T("[]string", []),
+            "nil": None, "list": [1], "bytes": T("[]byte", "")}
+    tmpls = ["{{eq .a .b}}", "{{ne .a .b}}", "{{eq .a nil}}", "{{eq nil .a}}", "{{eq .a .b nil}}",
+             "{{printf \"%v %#v %T %d\" .a .a .a (len .a)}}", "{{if .a}}T{{else}}F{{end}}", "{{range .a}}x{{else}}e{{end}}",
+             "{{and .a 1}}|{{or .a 1}}|{{or 0 .a}}", "{{printf \"%#v|%+v|%s|%x\" .a .a .a .a}}", "{{.a.k}}", "{{index .a \"k\"}}",
+             "{{printf \"%#v\" (slice .a)}}", "{{printf \"%#v\" (slice .a 0 0)}}", "{{print .a .b}}"]
+    for (ti, t), (an, a), bn in itertools.product(enumerate(tmpls), vals.items(), ["nilmap", "nilslice", "emptymap", "nil"]):
+        if ti > 4 and bn != "nil":
+            continue
+        out.append(case(f"gen/nil/{ti:02}/{an}/{bn}", t, {"a": a, "b": vals[bn]}))
+    for an in ["nilmap", "nilslice", "nilstrs", "nilintmap"]:
+        out.append(case(f"gen/nil/pointer/{an}", "{{printf \"%p %#p %v\" .a .a .a}}", {"a": vals[an]}))
+    # Zero values of slice- and map-typed containers are nil.
+    zdata = {"ms": T("map[string][]int", {"a": [1]}), "mm": T("map[string]map[string]int", {"a": {"x": 1}}),
+             "ls": T("[][]string", [None, []]), "lm": T("[]map[string]int", [None, {}])}
+    ztmpls = ["{{printf \"%#v\" (index .ms \"zz\")}} {{eq (index .ms \"zz\") nil}}", "{{printf \"%#v\" (index .mm \"zz\")}}",
+              "{{printf \"%#v %#v\" (index .ls 0) (index .ls 1)}}", "{{printf \"%#v %#v\" (index .lm 0) (index .lm 1)}}",
+              "{{eq (index .ls 0) (index .ls 0)}}", "{{eq (index .ls 1) (index .ls 1)}}", "{{printf \"%#v\" .ms.zz}}",
+              "{{printf \"%v %#v\" .ls .lm}}", "{{range $k, $v := .ms}}{{$k}}={{$v}}{{end}}"]
+    for mk in ["", "zero", "error"]:
+        for ti, t in enumerate(ztmpls):
+            out.append(case(f"gen/nil/zero/{ti:02}/{mk or 'unset'}", t, zdata, missingkey=mk))
+    return out
+
+
 def families():
     return {
+        "gen-nil.jsonl": nils(),
         "gen-builtins.jsonl": builtins(),
         "gen-compare.jsonl": comparisons(),
         "gen-printf.jsonl": printf(),

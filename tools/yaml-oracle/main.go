@@ -241,7 +241,8 @@ func fromJSONArray(str string) []any {
 // dump prints a decoded Go value with its types, in a form crates/goyaml's tests print too:
 // nil, true/false, int:N, int64:N, uint64:N, float64:G (strconv 'g' -1), strings JSON-quoted
 // without HTML escaping (exact on both sides, unlike strconv.Quote's unicode.IsPrint tables),
-// [a, b] for []interface{}, {"k": v} for map[string]interface{} (sorted), map[k: v] for
+// [a, b] for []interface{} (nil-slice for a nil one), {"k": v} for map[string]interface{} (sorted;
+// nil-map for a nil one), map[k: v] for
 // map[interface{}]interface{} (keys dumped, in sorted dump order), and %T:%v for anything else.
 func dump(v interface{}) string {
 	var b strings.Builder
@@ -266,6 +267,10 @@ func dumpTo(b *strings.Builder, v interface{}) {
 	case string:
 		b.WriteString(quote(x))
 	case []interface{}:
+		if x == nil {
+			b.WriteString("nil-slice")
+			return
+		}
 		b.WriteString("[")
 		for i, e := range x {
 			if i > 0 {
@@ -275,6 +280,10 @@ func dumpTo(b *strings.Builder, v interface{}) {
 		}
 		b.WriteString("]")
 	case map[string]interface{}:
+		if x == nil {
+			b.WriteString("nil-map")
+			return
+		}
 		keys := make([]string, 0, len(x))
 		for k := range x {
 			keys = append(keys, k)

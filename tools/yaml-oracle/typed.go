@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -67,9 +68,65 @@ func number(s string) (interface{}, error) {
 	return int(i), nil
 }
 
+// buildStruct makes a value of a struct type built at run time (reflect.StructOf), standing in
+// for a host object such as Helm's *chart.Metadata: v is a list of fields
+// {"name": "APIVersion", "tag": "json:\"apiVersion\"", "value": <typed JSON>, "iface": false},
+// each of the Go type of its decoded value (interface {} when "iface" is true or the value is nil).
+// "*struct" gives a pointer to it; "*struct" with a null value a nil *struct {}.
+func buildStruct(ptr bool, v interface{}) (interface{}, error) {
+	if v == nil {
+		if ptr {
+			return (*struct{})(nil), nil
+		}
+		return struct{}{}, nil
+	}
+	list, ok := v.([]interface{})
+	if !ok {
+		return nil, fmt.Errorf("struct wants an array of fields")
+	}
+	var fields []reflect.StructField
+	var vals []reflect.Value
+	for _, e := range list {
+		f, ok := e.(map[string]interface{})
+		if !ok {
+			return nil, fmt.Errorf("struct field wants an object")
+		}
+		name, _ := f["name"].(string)
+		tag, _ := f["tag"].(string)
+		iface, _ := f["iface"].(bool)
+		val, err := convert(f["value"])
+		if err != nil {
+			return nil, err
+		}
+		typ := reflect.TypeFor[interface{}]()
+		rv := reflect.New(typ).Elem()
+		if val != nil {
+			rv = reflect.ValueOf(val)
+			if iface {
+				w := reflect.New(typ).Elem()
+				w.Set(rv)
+				rv = w
+			} else {
+				typ = rv.Type()
+			}
+		}
+		fields = append(fields, reflect.StructField{Name: name, Type: typ, Tag: reflect.StructTag(tag)})
+		vals = append(vals, rv)
+	}
+	st := reflect.New(reflect.StructOf(fields)).Elem()
+	for i, rv := range vals {
+		st.Field(i).Set(rv)
+	}
+	if ptr {
+		return st.Addr().Interface(), nil
+	}
+	return st.Interface(), nil
+}
+
 // decodeTyped converts a JSON value to the named Go type.
 // Scalars: int int8 int16 int32 int64 uint uint8 uint16 uint32 uint64 uintptr float32 float64 string bool;
-// "[]byte" (value: a string); "[]T" and "map[string]T" for those scalars and "interface {}".
+// "[]byte" (value: a string); "[]T" and "map[string]T" for those scalars and "interface {}"
+// (a null value: the nil slice or map); "struct" and "*struct" (see buildStruct).
 func decodeTyped(t string, v interface{}) (interface{}, error) {
 	switch {
 	case t == "[]byte":
@@ -82,6 +139,21 @@ func decodeTyped(t string, v interface{}) (interface{}, error) {
 		return map[string]interface{}(nil), nil
 	case t == "nil-slice":
 		return []interface{}(nil), nil
+	case t == "struct" || t == "*struct":
+		return buildStruct(t == "*struct", v)
+	case v == nil && (strings.HasPrefix(t, "[]") || strings.HasPrefix(t, "map[string]")):
+		// A typed null is the type's zero value: a nil slice or map of that type.
+		var empty interface{}
+		var err error
+		if strings.HasPrefix(t, "[]") {
+			empty, err = slice(t[2:], []interface{}{})
+		} else {
+			empty, err = mapOf(t[len("map[string]"):], map[string]interface{}{})
+		}
+		if err != nil {
+			return nil, err
+		}
+		return reflect.Zero(reflect.TypeOf(empty)).Interface(), nil
 	case strings.HasPrefix(t, "[]"):
 		arr, ok := v.([]interface{})
 		if !ok {

@@ -218,164 +218,25 @@ pub(crate) fn unquote(s: &str) -> Result<String, &'static str> {
                     return Err(SYNTAX);
                 }
             }
-            Ok(String::from_utf8_lossy(&buf).into_owned())
+            Ok(crate::gostr::from_go_vec(buf))
         }
         _ => Err(SYNTAX),
     }
 }
 
-/// Go's `underscoreOK`: underscores only between digits or after a base prefix.
-fn underscore_ok(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut saw = b'^';
-    let mut i = 0;
-    if !b.is_empty() && (b[0] == b'-' || b[0] == b'+') {
-        i = 1;
-    }
-    let mut hex = false;
-    if b.len() - i >= 2 && b[i] == b'0' && matches!(b[i + 1] | 0x20, b'b' | b'o' | b'x') {
-        hex = (b[i + 1] | 0x20) == b'x';
-        i += 2;
-        saw = b'0';
-    }
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() || (hex && (c | 0x20).is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
-}
-
 /// `strconv.ParseUint(s, 0, 64)`; `None` on any error.
 pub(crate) fn parse_uint0(s: &str) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    let (base, digits, prefixed) = base_prefix(s);
-    let mut v: u64 = 0;
-    let mut any = false;
-    for c in digits.bytes() {
-        if c == b'_' {
-            continue;
-        }
-        let d = (c as char).to_digit(base)?;
-        v = v.checked_mul(base as u64)?.checked_add(d as u64)?;
-        any = true;
-    }
-    if !any && (base != 8 || prefixed) {
-        return None;
-    }
-    if (digits.contains('_') || s.contains('_')) && !underscore_ok(s) {
-        return None;
-    }
-    Some(v)
-}
-
-fn base_prefix(s: &str) -> (u32, &str, bool) {
-    let b = s.as_bytes();
-    if b[0] == b'0' && b.len() > 1 {
-        match b[1] | 0x20 {
-            b'x' => return (16, &s[2..], true),
-            b'o' => return (8, &s[2..], true),
-            b'b' => return (2, &s[2..], true),
-            _ => return (8, &s[1..], false),
-        }
-    }
-    (10, s, false)
+    crate::strconv::parse_uint(s, 0)
 }
 
 /// `strconv.ParseInt(s, 0, 64)`; `None` on any error.
 pub(crate) fn parse_int0(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let u = parse_uint0(body)?;
-    if neg {
-        if u > (i64::MAX as u64) + 1 {
-            return None;
-        }
-        Some((u as i64).wrapping_neg())
-    } else {
-        if u > i64::MAX as u64 {
-            return None;
-        }
-        Some(u as i64)
-    }
+    crate::strconv::parse_int(s, 0)
 }
 
-/// `strconv.ParseFloat(s, 64)` for the literal syntax the lexer accepts (decimal, hex with `p`,
-/// underscores). Out-of-range values are errors, as in Go.
+/// `strconv.ParseFloat(s, 64)`; `None` on any error (out of range included).
 pub(crate) fn parse_float(s: &str) -> Option<f64> {
-    if s.contains('_') && !underscore_ok(s) {
-        return None;
-    }
-    let clean: String = s.chars().filter(|&c| c != '_').collect();
-    let (neg, body) = match clean.as_bytes().first() {
-        Some(b'-') => (true, &clean[1..]),
-        Some(b'+') => (false, &clean[1..]),
-        _ => (false, &clean[..]),
-    };
-    let v = if body.len() > 2 && (body.starts_with("0x") || body.starts_with("0X")) {
-        parse_hex_float(&body[2..])?
-    } else {
-        if body.is_empty()
-            || !body
-                .bytes()
-                .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
-        {
-            return None;
-        }
-        let v: f64 = body.parse().ok()?;
-        if v.is_infinite() {
-            return None;
-        }
-        v
-    };
-    Some(if neg { -v } else { v })
-}
-
-fn parse_hex_float(s: &str) -> Option<f64> {
-    let (mant, exp) = match s.find(['p', 'P']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let exp = exp?; // Go requires the p exponent in hex floats.
-    let e: i64 = exp.parse().ok()?;
-    let (ip, fp) = match mant.find('.') {
-        Some(i) => (&mant[..i], &mant[i + 1..]),
-        None => (mant, ""),
-    };
-    if ip.is_empty() && fp.is_empty() {
-        return None;
-    }
-    let mut v: f64 = 0.0;
-    for c in ip.chars() {
-        v = v * 16.0 + c.to_digit(16)? as f64;
-    }
-    let mut scale = 1.0 / 16.0;
-    for c in fp.chars() {
-        v += c.to_digit(16)? as f64 * scale;
-        scale /= 16.0;
-    }
-    let r = v * 2f64.powi(e.clamp(-2000, 2000) as i32);
-    if r.is_infinite() {
-        return None;
-    }
-    Some(r)
+    crate::strconv::parse_float(s)
 }
 
 #[cfg(test)]

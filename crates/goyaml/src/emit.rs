@@ -906,9 +906,10 @@ pub fn marshal(node: &Node) -> String {
     Emitter::new(false).document(node, true)
 }
 
-/// yaml.v3 `Encoder` with `SetIndent(2)` of a value (maps sorted by yaml.v3's key order).
-pub fn marshal_v3(node: &Node) -> String {
-    Emitter::new(true).document(node, true)
+/// yaml.v3 `Encoder` with `SetIndent(2)` of nodes whose mappings are already in output order
+/// (maps sorted by the caller, struct fields in declaration order).
+pub fn marshal_v3_presorted(node: &Node) -> String {
+    Emitter::new(true).document(node, false)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gotmpl::{FloatKind, Value};
+use gotmpl::{Field, FloatKind, Value};
 
 use crate::Error;
 use crate::gofloat;
@@ -61,6 +61,9 @@ fn encode(v: &Value, html: bool, out: &mut String) -> Result<(), Error> {
             out.push_str(&base64(b));
             out.push('"');
         }
+        // encoding/json writes a nil slice or map as null, an empty one as [] or {}.
+        Value::List(l) if l.is_nil() => out.push_str("null"),
+        Value::Map(m) if m.is_nil() => out.push_str("null"),
         Value::List(l) => {
             out.push('[');
             for (i, item) in l.items.iter().enumerate() {
@@ -85,10 +88,22 @@ fn encode(v: &Value, html: bool, out: &mut String) -> Result<(), Error> {
             out.push('}');
         }
         Value::Object(o) => {
-            // Helm's host objects are Go structs; json.Marshal would walk their exported fields.
-            // Their Display form is the closest canon can offer without per-type field lists.
             if o.is_nil() {
                 out.push_str("null");
+            } else if let Some(text) = o.marshal_json() {
+                // The host's json.Marshal of its struct. Go's encoder writes the struct's strings
+                // with its own HTML-escaping mode (off for toRawJson), so canon re-encodes every
+                // string of that text in this encoder's mode, compacted, keys in their order.
+                let j = parse(&text).map_err(|e| {
+                    Error::msg(format!(
+                        "json: error calling MarshalJSON for type {}: {}",
+                        o.type_name(),
+                        e.message
+                    ))
+                })?;
+                encode_json(&j, html, out);
+            } else if let Some(fields) = o.fields() {
+                encode_struct(&fields, html, out)?;
             } else {
                 return Err(Error::msg(format!(
                     "json: unsupported type: {}",
@@ -98,6 +113,131 @@ fn encode(v: &Value, html: bool, out: &mut String) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// encoding/json's struct encoder over a host object's exported fields: the `json` tag's name
+/// (else the Go field name), `-` to skip, `omitempty`, `omitzero` and `string`. Embedded
+/// structs and Go's dominant-field rules for duplicate names are not modelled: hosts list
+/// the fields as encoding/json would see them.
+fn encode_struct(fields: &[Field], html: bool, out: &mut String) -> Result<(), Error> {
+    out.push('{');
+    let mut first = true;
+    for f in fields {
+        let tag = f.tag_lookup("json").unwrap_or_default();
+        if tag == "-" {
+            continue;
+        }
+        let (name, opts) = tag.split_once(',').unwrap_or((tag.as_str(), ""));
+        let has = |o: &str| opts.split(',').any(|x| x == o);
+        if has("omitempty") && is_empty_value(&f.value) {
+            continue;
+        }
+        if has("omitzero") && is_zero_value(&f.value) {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        let key = if is_valid_tag(name) { name } else { &f.name };
+        string(key, html, out);
+        out.push(':');
+        let quoted = has("string")
+            && matches!(
+                f.value,
+                Value::Bool(_)
+                    | Value::Int(..)
+                    | Value::Uint(..)
+                    | Value::Float(..)
+                    | Value::String(_)
+            );
+        if quoted {
+            let mut inner = String::new();
+            encode(&f.value, html, &mut inner)?;
+            string(&inner, html, out);
+        } else {
+            encode(&f.value, html, out)?;
+        }
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// encoding/json's `isValidTag`.
+fn is_valid_tag(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| {
+            "!#$%&()*+-./:;<=>?@[]^_{|}~ ".contains(c) || c.is_alphabetic() || c.is_numeric()
+        })
+}
+
+/// encoding/json's `isEmptyValue` (for `omitempty`).
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Nil => true,
+        Value::Bool(b) => !b,
+        Value::Int(i, _) => *i == 0,
+        Value::Uint(u, _) => *u == 0,
+        Value::Float(f, _) => *f == 0.0,
+        Value::String(s) => s.is_empty(),
+        Value::Bytes(b) => b.is_empty(),
+        Value::List(l) => l.items.is_empty(),
+        Value::Map(m) => m
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty(),
+        Value::Object(o) => o.is_nil(),
+    }
+}
+
+/// `reflect.Value.IsZero` (for `omitzero`): a struct is zero when all its fields are.
+fn is_zero_value(v: &Value) -> bool {
+    match v {
+        Value::List(l) => l.is_nil(),
+        Value::Map(m) => m.is_nil(),
+        Value::Bytes(_) => false,
+        Value::Float(f, _) => f.to_bits() == 0,
+        Value::Object(o) => {
+            o.is_nil()
+                || (!o.type_name().starts_with('*')
+                    && o.fields()
+                        .is_some_and(|fs| fs.iter().all(|f| is_zero_value(&f.value))))
+        }
+        other => is_empty_value(other),
+    }
+}
+
+/// Writes parsed JSON back compactly (numbers as written), strings escaped per `html`.
+fn encode_json(j: &Json, html: bool, out: &mut String) {
+    match j {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Number(n) => out.push_str(n),
+        Json::String(s) => string(s, html, out),
+        Json::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                encode_json(item, html, out);
+            }
+            out.push(']');
+        }
+        Json::Object(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                string(k, html, out);
+                out.push(':');
+                encode_json(v, html, out);
+            }
+            out.push('}');
+        }
+    }
 }
 
 /// encoding/json's floatEncoder.
@@ -159,7 +299,9 @@ pub fn string(s: &str, html: bool, out: &mut String) {
             }
             '\u{2028}' => out.push_str("\\u2028"),
             '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
+            // encoding/json writes each invalid UTF-8 byte (an escape, see gotmpl::gostr) as
+            // U+FFFD.
+            c => out.push(gotmpl::gostr::go_rune(c)),
         }
     }
     out.push('"');
@@ -284,7 +426,8 @@ pub fn unmarshal_map(data: &str) -> (Value, Option<Error>) {
     }
     let mut err = None;
     match to_value(&j, &mut err) {
-        Value::Nil => (empty(), err),
+        // Unmarshaling null into a map sets the map to nil.
+        Value::Nil => (Value::nil_map(), err),
         v => (v, err),
     }
 }
@@ -302,7 +445,8 @@ pub fn unmarshal_list(data: &str) -> Result<Value, Error> {
         return Err(e);
     }
     match v {
-        Value::Nil => Ok(Value::list(Vec::new())),
+        // Unmarshaling null into a slice sets the slice to nil.
+        Value::Nil => Ok(Value::nil_list()),
         v => Ok(v),
     }
 }

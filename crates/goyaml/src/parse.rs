@@ -18,6 +18,7 @@ enum Raw {
     },
     Seq(Vec<usize>),
     Map(Vec<usize>),
+    /// Anchor name and target node.
     Alias(String, usize),
 }
 
@@ -45,6 +46,8 @@ struct Parser {
     nodes: Vec<Raw>,
     anchors: HashMap<String, usize>,
     tag_directives: Vec<(String, String)>,
+    /// 1-based start line of each node read by `node` (yaml.v3's `Node.Line`, for its errors).
+    lines: HashMap<usize, usize>,
 }
 
 /// Parses the first document of `input` the way `yaml.Unmarshal(input, &v)` with `v interface{}`
@@ -55,6 +58,7 @@ pub fn parse_first(input: &str) -> R<Option<Node>> {
         nodes: Vec::new(),
         anchors: HashMap::new(),
         tag_directives: Vec::new(),
+        lines: HashMap::new(),
     };
     let Some(root) = p.document()? else {
         return Ok(None);
@@ -65,8 +69,46 @@ pub fn parse_first(input: &str) -> R<Option<Node>> {
         // The document node counts as yaml.v2's first unmarshal call.
         decode_count: 1,
         alias_count: 0,
+        v3: false,
+        terrors: Vec::new(),
+        lines: &p.lines,
     };
     Ok(Some(d.decode(root)?))
+}
+
+/// yaml.v3's `Unmarshal(input, &v)` with `v interface{}` over the same event stream: YAML 1.2 core
+/// schema resolution, duplicate keys as errors, v3's merge rules. `Ok(Err(msg))` carries v3's
+/// collected type errors (`unmarshal errors:` ...), which Go returns beside a partial value.
+pub fn parse_first_v3(input: &str) -> R<Result<Option<Node>, String>> {
+    let mut sc = Scanner::new(input)?;
+    sc.v3 = true;
+    let mut p = Parser {
+        sc,
+        nodes: Vec::new(),
+        anchors: HashMap::new(),
+        tag_directives: Vec::new(),
+        lines: HashMap::new(),
+    };
+    let Some(root) = p.document()? else {
+        return Ok(Ok(None));
+    };
+    let mut d = Decoder {
+        nodes: &p.nodes,
+        active_aliases: Vec::new(),
+        decode_count: 1,
+        alias_count: 0,
+        v3: true,
+        terrors: Vec::new(),
+        lines: &p.lines,
+    };
+    let node = d.decode(root)?;
+    if !d.terrors.is_empty() {
+        return Ok(Err(format!(
+            "unmarshal errors:\n  {}",
+            d.terrors.join("\n  ")
+        )));
+    }
+    Ok(Ok(Some(node)))
 }
 
 fn empty_scalar(nodes: &mut Vec<Raw>) -> usize {
@@ -179,6 +221,13 @@ impl Parser {
     }
 
     fn node(&mut self, block: bool, indentless: bool) -> R<usize> {
+        let (_, start, _) = self.peek()?;
+        let id = self.node_inner(block, indentless)?;
+        self.lines.insert(id, start.line + 1);
+        Ok(id)
+    }
+
+    fn node_inner(&mut self, block: bool, indentless: bool) -> R<usize> {
         let (tok, start, _) = self.peek()?;
         if let Tok::Alias(name) = tok {
             let Some(&target) = self.anchors.get(&name) else {
@@ -524,6 +573,11 @@ struct Decoder<'a> {
     active_aliases: Vec<usize>,
     decode_count: u64,
     alias_count: u64,
+    /// yaml.v3's decoding rules instead of yaml.v2's.
+    v3: bool,
+    /// yaml.v3's collected type errors (duplicate keys).
+    terrors: Vec<String>,
+    lines: &'a HashMap<usize, usize>,
 }
 
 /// yaml.v2's `allowedAliasRatio`: how much of a document may come from aliases (billion laughs).
@@ -597,6 +651,13 @@ impl Decoder<'_> {
                 value,
                 tag,
                 implicit,
+                ..
+            } if self.v3 => self.scalar_v3(value, tag, *implicit),
+            Raw::Scalar {
+                value,
+                tag,
+                implicit,
+                ..
             } => self.scalar(value, tag, *implicit),
             Raw::Seq(items) => {
                 let items = items.clone();
@@ -605,6 +666,12 @@ impl Decoder<'_> {
                     out.push(self.decode(i)?);
                 }
                 Ok(Node::Seq(out))
+            }
+            Raw::Map(_) if self.v3 => {
+                let mut entries = Vec::new();
+                let mut index = HashMap::new();
+                self.mapping_v3(id, &mut entries, &mut index, None, None)?;
+                Ok(Node::Map(entries))
             }
             Raw::Map(_) => {
                 let mut entries = Vec::new();
@@ -661,12 +728,275 @@ impl Decoder<'_> {
         )))
     }
 
+    /// yaml.v3's `scalar` into `interface{}`: quoted and `!!str` scalars are strings, unknown tags
+    /// keep the text, `!!binary` is decoded, the rest resolves by the YAML 1.2 core schema (plus
+    /// 1.1 octals); a tag that disagrees with the resolution is an error (`!!float` takes ints).
+    /// Timestamps stay text here (Go makes them `time.Time`).
+    fn scalar_v3(&self, value: &str, tag: &str, implicit: bool) -> R<Node> {
+        if (tag.is_empty() && !implicit) || tag == format!("{LONG}str") {
+            return Ok(Node::Str(value.to_string()));
+        }
+        // yaml.v3's parser drops the non-specific tag `!`: the scalar resolves as if untagged.
+        let tag = if tag == "!" { "" } else { tag };
+        let resolvable = matches!(
+            tag.strip_prefix(LONG),
+            Some("str" | "bool" | "int" | "float" | "null" | "timestamp")
+        ) || tag.is_empty();
+        if !resolvable {
+            if tag == format!("{LONG}binary") {
+                return match base64_decode(value) {
+                    Some(b) => Ok(Node::Str(String::from_utf8_lossy(&b).into_owned())),
+                    None => Err(fail(
+                        "!!binary value contains invalid base64 data".to_string(),
+                    )),
+                };
+            }
+            return Ok(Node::Str(value.to_string()));
+        }
+        let (rtag, v) = resolve::resolve_v3(value);
+        if tag.is_empty() || tag == tag_of(rtag) {
+            return Ok(v);
+        }
+        if tag == format!("{LONG}float") && rtag == Tag::Int {
+            // v3 converts only int and int64, not uint64.
+            if let Node::Int(i) = v {
+                return Ok(Node::Float(i as f64));
+            }
+        }
+        Err(fail(format!(
+            "cannot decode {} `{}` as a {}",
+            short_tag(&tag_of(rtag)),
+            value,
+            short_tag(tag)
+        )))
+    }
+
+    /// yaml.v3's `Node.Kind` and `Value` of a key, for its duplicate-key check, and its line.
+    fn key_ident(&self, id: usize) -> (u8, String, usize) {
+        let line = self.lines.get(&id).copied().unwrap_or(0);
+        match &self.nodes[id] {
+            Raw::Scalar { value, .. } => (0, value.clone(), line),
+            Raw::Alias(name, _) => (1, name.clone(), line),
+            Raw::Seq(_) => (2, String::new(), line),
+            Raw::Map(_) => (3, String::new(), line),
+        }
+    }
+
+    /// yaml.v3's `Node.ShortTag()` is `!!str` (or the key is `<<`): `isStringMap` over a
+    /// mapping's keys decides between `map[string]interface{}` and `map[interface{}]interface{}`.
+    fn is_string_key(&self, id: usize) -> bool {
+        if self.is_merge(id) {
+            return true;
+        }
+        match &self.nodes[id] {
+            Raw::Scalar {
+                value,
+                tag,
+                implicit,
+                ..
+            } => {
+                if (tag.is_empty() && !implicit) || tag == &format!("{LONG}str") {
+                    true
+                } else if tag.is_empty() || tag == "!" {
+                    resolve::resolve_v3(value).0 == Tag::Str
+                } else {
+                    false
+                }
+            }
+            Raw::Alias(_, t) => self.is_string_key(*t),
+            _ => false,
+        }
+    }
+
+    /// A key decoded into a Go `string` (merging into a `map[string]interface{}`): a scalar
+    /// gives its text, null gives nothing (the entry is skipped), a map or sequence is a type
+    /// error (`cannot unmarshal !!map into string`).
+    fn string_key(&mut self, id: usize) -> R<Option<Node>> {
+        match &self.nodes[id] {
+            Raw::Scalar {
+                value,
+                tag,
+                implicit,
+                ..
+            } => {
+                let (value, tag, implicit) = (value.clone(), tag.clone(), *implicit);
+                let n = self.scalar_v3(&value, &tag, implicit)?;
+                Ok(match n {
+                    Node::Null => None,
+                    _ if tag == format!("{LONG}binary") => Some(n),
+                    _ => Some(Node::Str(value)),
+                })
+            }
+            Raw::Alias(_, t) => {
+                let t = *t;
+                self.count()?;
+                self.string_key(t)
+            }
+            Raw::Seq(_) | Raw::Map(_) => {
+                let what = if matches!(self.nodes[id], Raw::Map(_)) {
+                    "!!map"
+                } else {
+                    "!!seq"
+                };
+                let line = self.lines.get(&id).copied().unwrap_or(0);
+                self.terrors
+                    .push(format!("line {line}: cannot unmarshal {what} into string"));
+                Ok(None)
+            }
+        }
+    }
+
+    /// yaml.v3's `mapping` into a map: duplicate keys are collected errors; explicit keys are set
+    /// in order; then the (last) `<<` merge adds only keys not yet set (`mergedFields`), so the
+    /// map's own keys and earlier merged maps win.
+    fn mapping_v3(
+        &mut self,
+        id: usize,
+        entries: &mut Vec<(Node, Node)>,
+        index: &mut HashMap<String, usize>,
+        mut merged: Option<&mut std::collections::HashSet<String>>,
+        string_keys: Option<bool>,
+    ) -> R<()> {
+        let Raw::Map(children) = &self.nodes[id] else {
+            return Ok(());
+        };
+        let children = children.clone();
+        let keys: Vec<(u8, String, usize)> = children
+            .iter()
+            .step_by(2)
+            .map(|&k| self.key_ident(k))
+            .collect();
+        let nerrs = self.terrors.len();
+        for i in 0..keys.len() {
+            for j in i + 1..keys.len() {
+                let (ki, kj) = (&keys[i], &keys[j]);
+                if ki.0 == kj.0 && ki.1 == kj.1 {
+                    self.terrors.push(format!(
+                        "line {}: mapping key {} already defined at line {}",
+                        kj.2,
+                        crate::goquote::quote(&kj.1),
+                        ki.2
+                    ));
+                }
+            }
+        }
+        // A mapping with duplicate keys is not decoded at all.
+        if self.terrors.len() > nerrs {
+            return Ok(());
+        }
+        // The Go map being filled: this mapping's own type, or (merging) the target's.
+        let string_keys = match string_keys {
+            Some(b) => b,
+            None => children.iter().step_by(2).all(|&k| self.is_string_key(k)),
+        };
+        let mut merge_node = None;
+        let mut i = 0;
+        while i + 1 < children.len() {
+            let (k, v) = (children[i], children[i + 1]);
+            i += 2;
+            if self.is_merge(k) {
+                merge_node = Some(v);
+                continue;
+            }
+            let key = if string_keys {
+                match self.string_key(k)? {
+                    Some(key) => key,
+                    None => continue,
+                }
+            } else {
+                self.decode(k)?
+            };
+            let kid = key_id(&key);
+            if let Some(set) = merged.as_deref_mut() {
+                if set.contains(&kid) {
+                    continue;
+                }
+                set.insert(kid.clone());
+            }
+            if matches!(key, Node::Map(_) | Node::Seq(_)) {
+                return Err(fail(format!("invalid map key: {}", sharp_v(&key, true))));
+            }
+            let val = self.decode(v)?;
+            match index.get(&kid) {
+                Some(&at) => entries[at].1 = val,
+                None => {
+                    index.insert(kid, entries.len());
+                    entries.push((key, val));
+                }
+            }
+        }
+        if let Some(m) = merge_node {
+            match merged {
+                Some(set) => self.merge_v3(m, entries, index, set, string_keys)?,
+                None => {
+                    let mut set = std::collections::HashSet::new();
+                    let mut i = 0;
+                    while i + 1 < children.len() {
+                        let k = children[i];
+                        i += 2;
+                        if !self.is_merge(k) {
+                            let key = if string_keys {
+                                self.string_key(k)?
+                            } else {
+                                Some(self.decode(k)?)
+                            };
+                            if let Some(key) = key {
+                                set.insert(key_id(&key));
+                            }
+                        }
+                    }
+                    self.merge_v3(m, entries, index, &mut set, string_keys)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// yaml.v3's `merge`: a map, an alias of a map, or a sequence of those, merged in order.
+    fn merge_v3(
+        &mut self,
+        id: usize,
+        entries: &mut Vec<(Node, Node)>,
+        index: &mut HashMap<String, usize>,
+        set: &mut std::collections::HashSet<String>,
+        string_keys: bool,
+    ) -> R<()> {
+        let want_map = || fail("map merge requires map or sequence of maps as the value".into());
+        let items = match &self.nodes[id] {
+            Raw::Map(_) | Raw::Alias(..) => vec![id],
+            Raw::Seq(items) => items.clone(),
+            _ => return Err(want_map()),
+        };
+        for it in items {
+            let target = match &self.nodes[it] {
+                Raw::Map(_) => it,
+                Raw::Alias(name, t) => {
+                    if !matches!(self.nodes[*t], Raw::Map(_)) {
+                        return Err(want_map());
+                    }
+                    if self.active_aliases.contains(&it) {
+                        return Err(fail(format!("anchor '{name}' value contains itself")));
+                    }
+                    *t
+                }
+                _ => return Err(want_map()),
+            };
+            self.count()?;
+            self.active_aliases.push(it);
+            let r = self.mapping_v3(target, entries, index, Some(set), Some(string_keys));
+            self.active_aliases.pop();
+            r?;
+        }
+        Ok(())
+    }
+
     fn is_merge(&self, id: usize) -> bool {
         match &self.nodes[id] {
             Raw::Scalar {
                 value,
                 tag,
                 implicit,
+                ..
             } => value == "<<" && (*implicit || tag == &format!("{LONG}merge")),
             _ => false,
         }
@@ -773,6 +1103,13 @@ impl Decoder<'_> {
 
 /// Go's `%#v` of a decoded value, for yaml.v2's "invalid map key" message.
 pub fn go_sharp_v(n: &Node) -> String {
+    sharp_v(n, false)
+}
+
+/// Go's `%#v` of a value as yaml.v2 (`v3` false) or yaml.v3 decodes it: yaml.v3 makes a mapping
+/// with only string keys a `map[string]interface {}`.
+fn sharp_v(n: &Node, v3: bool) -> String {
+    let go_sharp_v = |n: &Node| sharp_v(n, v3);
     match n {
         Node::Null => "interface {}(nil)".into(),
         Node::Bool(b) => b.to_string(),
@@ -782,7 +1119,7 @@ pub fn go_sharp_v(n: &Node) -> String {
         Node::Str(s) => crate::goquote::quote(s),
         Node::Seq(items) => format!(
             "[]interface {{}}{{{}}}",
-            items.iter().map(go_sharp_v).collect::<Vec<_>>().join(", ")
+            items.iter().map(&go_sharp_v).collect::<Vec<_>>().join(", ")
         ),
         Node::Map(entries) => {
             // fmt prints maps with sorted keys: nil first, then by type, then by value.
@@ -792,8 +1129,13 @@ pub fn go_sharp_v(n: &Node) -> String {
                     .partial_cmp(&sort_key(&b.0))
                     .unwrap_or(std::cmp::Ordering::Equal)
             });
+            let ty = if v3 && entries.iter().all(|(k, _)| matches!(k, Node::Str(_))) {
+                "map[string]interface {}"
+            } else {
+                "map[interface {}]interface {}"
+            };
             format!(
-                "map[interface {{}}]interface {{}}{{{}}}",
+                "{ty}{{{}}}",
                 sorted
                     .iter()
                     .map(|(k, v)| format!("{}:{}", go_sharp_v(k), go_sharp_v(v)))

@@ -2,6 +2,7 @@
 //! `_` in numbers, timestamps), and the regular expressions the encoder uses to decide on quoting.
 
 use crate::node::Node;
+use gotmpl::strconv;
 
 /// The resolved tag of a plain scalar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,16 +56,88 @@ pub fn resolve(s: &str) -> (Tag, Node) {
                 return (Tag::Float, Node::Float(f));
             }
             if let Some(rest) = plain.strip_prefix("0b") {
-                if let Some(i) = parse_radix_i64(rest, 2, false) {
+                if let Some(i) = strconv::parse_int(rest, 2) {
                     return (Tag::Int, Node::Int(i));
                 }
-                if let Some(u) = parse_radix_u64(rest, 2) {
+                if let Some(u) = strconv::parse_uint(rest, 2) {
                     return (Tag::Int, Node::Uint(u));
                 }
             } else if let Some(rest) = plain.strip_prefix("-0b")
-                && let Some(i) = parse_radix_i64(rest, 2, true)
+                && let Some(i) = strconv::parse_int(&format!("-{rest}"), 2)
             {
                 return (Tag::Int, Node::Int(i));
+            }
+        }
+        _ => {}
+    }
+    (Tag::Str, Node::Str(s.to_string()))
+}
+
+/// yaml.v3's `resolve("", s)`: the YAML 1.2 core schema (only `true`/`false` in three spellings
+/// are booleans, `null`/`~`/empty are null) plus `0o17` and 1.1's `0777` octals, `0b` binaries and
+/// `_` in numbers. A timestamp's value is its text (Go makes it a `time.Time`).
+pub fn resolve_v3(s: &str) -> (Tag, Node) {
+    let hint = match s.as_bytes().first() {
+        None => b'N',
+        Some(b'+' | b'-') => b'S',
+        Some(b'0'..=b'9') => b'D',
+        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => b'M',
+        Some(b'.') => b'.',
+        Some(_) => 0,
+    };
+    if hint == 0 {
+        return (Tag::Str, Node::Str(s.to_string()));
+    }
+    let mapped = match s {
+        "true" | "True" | "TRUE" => Some((Tag::Bool, Node::Bool(true))),
+        "false" | "False" | "FALSE" => Some((Tag::Bool, Node::Bool(false))),
+        "" | "~" | "null" | "Null" | "NULL" => Some((Tag::Null, Node::Null)),
+        ".nan" | ".NaN" | ".NAN" => Some((Tag::Float, Node::Float(f64::NAN))),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            Some((Tag::Float, Node::Float(f64::INFINITY)))
+        }
+        "-.inf" | "-.Inf" | "-.INF" => Some((Tag::Float, Node::Float(f64::NEG_INFINITY))),
+        "<<" => Some((Tag::Merge, Node::Str("<<".to_string()))),
+        _ => None,
+    };
+    if let Some(r) = mapped {
+        return r;
+    }
+    match hint {
+        b'.' => {
+            if let Some(f) = strconv::parse_float(s) {
+                return (Tag::Float, Node::Float(f));
+            }
+        }
+        b'D' | b'S' => {
+            if is_timestamp(s) {
+                return (Tag::Timestamp, Node::Str(s.to_string()));
+            }
+            let plain: String = s.chars().filter(|&c| c != '_').collect();
+            if let Some(i) = strconv::parse_int(&plain, 0) {
+                return (Tag::Int, Node::Int(i));
+            }
+            if let Some(u) = strconv::parse_uint(&plain, 0) {
+                return (Tag::Int, Node::Uint(u));
+            }
+            if is_yaml_style_float(&plain)
+                && let Some(f) = strconv::parse_float(&plain)
+            {
+                return (Tag::Float, Node::Float(f));
+            }
+            for (prefix, base) in [("0b", 2), ("0o", 8)] {
+                if let Some(rest) = plain.strip_prefix(prefix) {
+                    if let Some(i) = strconv::parse_int(rest, base) {
+                        return (Tag::Int, Node::Int(i));
+                    }
+                    if let Some(u) = strconv::parse_uint(rest, base) {
+                        return (Tag::Int, Node::Uint(u));
+                    }
+                } else if let Some(rest) = plain.strip_prefix(&format!("-{prefix}"))
+                    && let Some(i) = strconv::parse_int(&format!("-{rest}"), base)
+                {
+                    return (Tag::Int, Node::Int(i));
+                }
             }
         }
         _ => {}
@@ -175,205 +248,19 @@ pub fn is_base60_float(s: &str) -> bool {
     i == b.len()
 }
 
-/// Go's `strconv.ParseFloat(s, 64)` success (accepting Go's syntax: `_` only with a base prefix,
-/// hex floats, inf/nan words). Out-of-range values are errors in Go.
+/// Go's `strconv.ParseFloat(s, 64)` success (out of range is an error).
 pub fn go_parse_float(s: &str) -> Option<f64> {
-    let b = s.as_bytes();
-    let (sign, body) = match b.first() {
-        Some(b'+') => (1.0, &s[1..]),
-        Some(b'-') => (-1.0, &s[1..]),
-        _ => (1.0, s),
-    };
-    let lower = body.to_ascii_lowercase();
-    match lower.as_str() {
-        "inf" | "infinity" => return Some(sign * f64::INFINITY),
-        "nan" if sign > 0.0 && !s.starts_with('+') => return Some(f64::NAN),
-        _ => {}
-    }
-    if let Some(hex) = lower.strip_prefix("0x") {
-        return parse_hex_float(hex).map(|f| sign * f);
-    }
-    // Decimal: digits with optional '.', optional exponent; '_' only between digits (Go's underscoreOK).
-    if body.contains('_') && !underscore_ok(body) {
-        return None;
-    }
-    let body: String = body.chars().filter(|&c| c != '_').collect();
-    let bb = body.as_bytes();
-    let mut i = 0;
-    let mut nd = 0;
-    while i < bb.len() && bb[i].is_ascii_digit() {
-        i += 1;
-        nd += 1;
-    }
-    if i < bb.len() && bb[i] == b'.' {
-        i += 1;
-        while i < bb.len() && bb[i].is_ascii_digit() {
-            i += 1;
-            nd += 1;
-        }
-    }
-    if nd == 0 {
-        return None;
-    }
-    if i < bb.len() && (bb[i] == b'e' || bb[i] == b'E') {
-        i += 1;
-        if i < bb.len() && (bb[i] == b'+' || bb[i] == b'-') {
-            i += 1;
-        }
-        let st = i;
-        while i < bb.len() && bb[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == st {
-            return None;
-        }
-    }
-    if i != bb.len() {
-        return None;
-    }
-    let f: f64 = body.parse().ok()?;
-    if f.is_infinite() {
-        return None;
-    }
-    Some(sign * f)
-}
-
-fn parse_hex_float(s: &str) -> Option<f64> {
-    // 0x mantissa [. fraction] p exponent; Go requires the 'p' exponent for hex floats.
-    let s = s.replace('_', "");
-    let (mant, exp) = s.split_once('p')?;
-    let exp: i32 = exp.parse().ok()?;
-    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
-    if int.is_empty() && frac.is_empty() {
-        return None;
-    }
-    let mut v = 0f64;
-    for c in int.chars() {
-        v = v * 16.0 + c.to_digit(16)? as f64;
-    }
-    let mut scale = 1.0 / 16.0;
-    for c in frac.chars() {
-        v += c.to_digit(16)? as f64 * scale;
-        scale /= 16.0;
-    }
-    let f = v * 2f64.powi(exp);
-    if f.is_infinite() { None } else { Some(f) }
-}
-
-fn split_base(s: &str) -> (u32, &str, bool) {
-    let lower = |p: &str| s.len() >= 2 && s.as_bytes()[..2].eq_ignore_ascii_case(p.as_bytes());
-    if lower("0x") {
-        (16, &s[2..], true)
-    } else if lower("0o") {
-        (8, &s[2..], true)
-    } else if lower("0b") {
-        (2, &s[2..], true)
-    } else if s.len() > 1 && s.starts_with('0') {
-        (8, &s[1..], true)
-    } else {
-        (10, s, false)
-    }
+    strconv::parse_float(s)
 }
 
 /// Go's `strconv.ParseUint(s, 0, 64)`.
 pub fn go_parse_uint(s: &str) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    let (base, digits, prefixed) = split_base(s);
-    if digits.is_empty() {
-        // "0x" alone is an error; "0" is handled as base 10.
-        return None;
-    }
-    // Underscores are only legal with base prefix 0 and between digits.
-    if digits.contains('_') && (!prefixed || !underscore_ok(s)) {
-        return None;
-    }
-    let digits: String = digits.chars().filter(|&c| c != '_').collect();
-    if digits.is_empty() {
-        return None;
-    }
-    let _ = prefixed;
-    u64::from_str_radix(&digits, base)
-        .ok()
-        .filter(|_| !digits.starts_with('+'))
-}
-
-fn underscore_ok(s: &str) -> bool {
-    // Go's underscoreOK: '_' must separate digits (or follow the base prefix).
-    let b = s.as_bytes();
-    let mut saw = b'^';
-    let mut i = 0;
-    if b.len() >= 2 && b[0] == b'0' && matches!(b[1] | 0x20, b'x' | b'o' | b'b') {
-        i = 2;
-        saw = b'0';
-    }
-    let hex = b.len() >= 2 && (b[1] | 0x20) == b'x';
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() || hex && c.is_ascii_hexdigit() {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
+    strconv::parse_uint(s, 0)
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)`.
 pub fn go_parse_int(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'+') => (false, &s[1..]),
-        Some(b'-') => (true, &s[1..]),
-        _ => (false, s),
-    };
-    if body.starts_with(['+', '-']) {
-        return None;
-    }
-    let u = go_parse_uint(body)?;
-    if neg {
-        if u <= 1u64 << 63 {
-            Some((u as i64).wrapping_neg())
-        } else {
-            None
-        }
-    } else if u <= i64::MAX as u64 {
-        Some(u as i64)
-    } else {
-        None
-    }
-}
-
-fn parse_radix_i64(s: &str, radix: u32, neg: bool) -> Option<i64> {
-    if s.is_empty() || s.starts_with(['+', '-']) {
-        return None;
-    }
-    let u = u64::from_str_radix(s, radix).ok()?;
-    if neg {
-        if u <= 1u64 << 63 {
-            Some((u as i64).wrapping_neg())
-        } else {
-            None
-        }
-    } else {
-        i64::try_from(u).ok()
-    }
-}
-
-fn parse_radix_u64(s: &str, radix: u32) -> Option<u64> {
-    if s.is_empty() || s.starts_with(['+', '-']) {
-        return None;
-    }
-    u64::from_str_radix(s, radix).ok()
+    strconv::parse_int(s, 0)
 }
 
 /// yaml.v2's `parseTimestamp` success: four digits and '-', then one of Go's layouts

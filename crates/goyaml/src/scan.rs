@@ -73,12 +73,21 @@ pub struct YamlError {
 impl YamlError {
     /// yaml.v2's `parser.fail()` text, without the `yaml: ` prefix; and the 1-based line and column.
     pub fn message(&self) -> (String, Option<usize>, Option<usize>) {
+        self.message_for(false)
+    }
+
+    /// yaml.v3's `parser.fail()` text: the context mark's line first, then the problem's.
+    pub fn message_v3(&self) -> (String, Option<usize>, Option<usize>) {
+        self.message_for(true)
+    }
+
+    fn message_for(&self, v3: bool) -> (String, Option<usize>, Option<usize>) {
         let mut line = 0;
-        if self.problem_mark.line != 0 {
-            line = self.problem_mark.line;
-            if self.stage == Stage::Scanner {
-                line += 1;
-            }
+        let scanner = usize::from(self.stage == Stage::Scanner);
+        if v3 && self.context_mark.line != 0 {
+            line = self.context_mark.line + scanner;
+        } else if self.problem_mark.line != 0 {
+            line = self.problem_mark.line + scanner;
         } else if self.context_mark.line != 0 {
             line = self.context_mark.line;
         }
@@ -132,6 +141,9 @@ pub struct Scanner {
     /// The first character of the reader chunk holding a forbidden character.
     reader_limit: Option<usize>,
     reader_hit: std::cell::Cell<bool>,
+    /// yaml.v3's scanner keeps two more tokens of lookahead (for its comment handling), so
+    /// some scanner errors surface where yaml.v2 never scans.
+    pub v3: bool,
 }
 
 fn reader_error() -> YamlError {
@@ -226,6 +238,7 @@ impl Scanner {
             flow_level: 0,
             reader_limit: bad_at,
             reader_hit: std::cell::Cell::new(false),
+            v3: false,
         })
     }
 
@@ -322,7 +335,12 @@ impl Scanner {
 
     fn fetch_more_tokens(&mut self) -> R<()> {
         loop {
-            if !self.tokens.is_empty() {
+            let enough = if self.v3 {
+                self.tokens.len() > 2
+            } else {
+                !self.tokens.is_empty()
+            };
+            if enough {
                 match self.simple_keys_by_tok.get(&self.tokens_parsed).copied() {
                     None => break,
                     Some(idx) => {

@@ -2,7 +2,7 @@
 //! after plain keys, sorted keys, `[a.b]` headers indented two spaces per level, `[[arrays]]` of
 //! tables, inline tables inside arrays, Go float formatting with a forced `.0`.
 
-use gotmpl::{FloatKind, Value};
+use gotmpl::{Field, FloatKind, Value};
 
 use crate::Error;
 use crate::gofloat;
@@ -81,7 +81,87 @@ fn entries(v: &Value) -> Vec<(String, Value)> {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        Value::Object(o) => o.fields().map_or_else(Vec::new, |f| struct_entries(&f)),
         _ => Vec::new(),
+    }
+}
+
+/// A struct's fields as the encoder writes them (`eStruct` with `getOptions`), in declaration
+/// order: the `toml` tag's name (else the Go field name), `-` skipped, `omitempty` (`isEmpty`)
+/// and `omitzero` applied. Nil fields are skipped later, like nil map values.
+fn struct_entries(fields: &[Field]) -> Vec<(String, Value)> {
+    let mut out = Vec::with_capacity(fields.len());
+    for f in fields {
+        let tag = f.tag_lookup("toml").unwrap_or_default();
+        if tag == "-" {
+            continue;
+        }
+        let mut parts = tag.split(',');
+        let name = parts.next().unwrap_or_default();
+        let (mut omitempty, mut omitzero) = (false, false);
+        for p in parts {
+            match p {
+                "omitempty" => omitempty = true,
+                "omitzero" => omitzero = true,
+                _ => {}
+            }
+        }
+        if omitempty && is_empty(&f.value) {
+            continue;
+        }
+        if omitzero && is_zero(&f.value) {
+            continue;
+        }
+        let key = if name.is_empty() {
+            f.name.clone()
+        } else {
+            name.to_string()
+        };
+        out.push((key, f.value.clone()));
+    }
+    out
+}
+
+/// The encoder's `isEmpty` (numbers are never empty; see `omitzero`).
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.is_empty(),
+        Value::Bytes(b) => b.is_empty(),
+        Value::List(l) => l.items.is_empty(),
+        Value::Map(m) => m
+            .entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty(),
+        Value::Bool(b) => !b,
+        Value::Object(o) => {
+            o.is_nil()
+                || (!o.type_name().starts_with('*')
+                    && o.fields()
+                        .is_some_and(|fs| fs.iter().all(|f| is_zero(&f.value))))
+        }
+        _ => false,
+    }
+}
+
+/// `reflect.Value.IsZero`.
+fn is_zero(v: &Value) -> bool {
+    match v {
+        Value::Nil => true,
+        Value::Bool(b) => !b,
+        Value::Int(i, _) => *i == 0,
+        Value::Uint(u, _) => *u == 0,
+        Value::Float(f, _) => f.to_bits() == 0,
+        Value::String(s) => s.is_empty(),
+        Value::Bytes(_) => false,
+        Value::List(l) => l.is_nil(),
+        Value::Map(m) => m.is_nil(),
+        Value::Object(o) => {
+            o.is_nil()
+                || (!o.type_name().starts_with('*')
+                    && o.fields()
+                        .is_some_and(|fs| fs.iter().all(|f| is_zero(&f.value))))
+        }
     }
 }
 
@@ -96,8 +176,22 @@ fn items(v: &Value) -> Vec<Value> {
     }
 }
 
+/// BurntSushi's `isNil`: nil interfaces, maps, slices and pointers, which the encoder skips.
+fn is_nil(v: &Value) -> bool {
+    match v {
+        Value::Nil => true,
+        Value::List(l) => l.is_nil(),
+        Value::Map(m) => m.is_nil(),
+        Value::Object(o) => o.is_nil(),
+        _ => false,
+    }
+}
+
 /// `tomlTypeOfGo`; `None` for nil.
 fn toml_type(v: &Value) -> Result<Option<Type>, Error> {
+    if is_nil(v) {
+        return Ok(None);
+    }
     Ok(Some(match v {
         Value::Nil => return Ok(None),
         Value::Bool(_) => Type::Bool,
@@ -115,6 +209,9 @@ fn toml_type(v: &Value) -> Result<Option<Type>, Error> {
         Value::Object(o) => {
             if o.is_nil() {
                 return Ok(None);
+            }
+            if o.fields().is_some() {
+                return Ok(Some(Type::Hash));
             }
             return Err(Error::msg(format!("unsupported type: {}", o.type_name())));
         }
@@ -184,6 +281,9 @@ impl Encoder {
                 if o.is_nil() {
                     return Ok(());
                 }
+                if o.fields().is_some() {
+                    return self.table(key, v);
+                }
                 Err(Error::msg(format!(
                     "unsupported type for key '{}': struct",
                     key_string(key)
@@ -221,6 +321,7 @@ impl Encoder {
                 self.write("]");
             }
             Value::Map(_) => self.map(&[], v, true)?,
+            Value::Object(o) if o.fields().is_some() => self.map(&[], v, true)?,
             Value::Nil => {
                 return Err(Error::msg(
                     "reflect: call of reflect.Value.Interface on zero Value",
@@ -238,7 +339,7 @@ impl Encoder {
             return Err(Error::msg(ERR_NO_KEY));
         }
         for it in items(v) {
-            if matches!(it, Value::Nil) {
+            if is_nil(&it) {
                 continue;
             }
             self.newline();
@@ -293,7 +394,7 @@ impl Encoder {
     ) -> Result<(), Error> {
         // Already sorted: the map's keys iterate in byte order, like Go's string comparison.
         for (i, (k, val)) in keys.iter().enumerate() {
-            if matches!(val, Value::Nil) {
+            if is_nil(val) {
                 continue;
             }
             if inline {

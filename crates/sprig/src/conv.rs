@@ -14,10 +14,14 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
         Ok(Value::string(strval(&a[0])))
     });
     r.f("toStrings", vec![A], None, |a| {
+        // strslice hands a []string back as is, so a nil one stays nil.
+        if is_nil_string_list(&a[0]) {
+            return Ok(a[0].clone());
+        }
         Ok(str_list(strslice(&a[0])))
     });
     r.f("atoi", vec![S], None, |a| {
-        Ok(Value::int(parse_int(as_str(&a[0]), 10, false).unwrap_or(0)))
+        Ok(Value::int(parse_int(as_str(&a[0]), 10).unwrap_or(0)))
     });
     r.f("int64", vec![A], None, |a| {
         Ok(Value::Int(to_int64(&a[0]), IntKind::Int64))
@@ -28,10 +32,7 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
     });
     r.f("toDecimal", vec![A], None, |a| {
         let s = gotmpl::fmt::sprint(std::slice::from_ref(&a[0]));
-        Ok(Value::Int(
-            parse_int(&s, 8, false).unwrap_or(0),
-            IntKind::Int64,
-        ))
+        Ok(Value::Int(parse_int(&s, 8).unwrap_or(0), IntKind::Int64))
     });
 }
 
@@ -54,39 +55,31 @@ pub(crate) fn as_int(v: &Value) -> i64 {
 
 /// A Go `[]string`.
 pub(crate) fn str_list(items: Vec<String>) -> Value {
-    Value::List(Arc::new(List {
-        elem: ElemType::String,
-        items: items.into_iter().map(Value::string).collect(),
-    }))
+    Value::List(Arc::new(List::new(
+        ElemType::String,
+        items.into_iter().map(Value::string).collect(),
+    )))
 }
 
 /// A Go `[]interface {}` (or `[]T`).
 pub(crate) fn list_of(elem: ElemType, items: Vec<Value>) -> Value {
-    Value::List(Arc::new(List { elem, items }))
+    Value::List(Arc::new(List::new(elem, items)))
 }
 
-/// Go's `string(b)` for bytes that may not be UTF-8.
-///
-/// Each byte that is not part of a valid sequence becomes U+FFFD, exactly as Go decodes it
-/// (`utf8.DecodeRune` reports invalid input one byte at a time).
+/// Whether `v` is a nil `[]string`.
+pub(crate) fn is_nil_string_list(v: &Value) -> bool {
+    matches!(v, Value::List(l) if l.elem == ElemType::String && l.is_nil())
+}
+
+/// A nil Go `[]T` (what `var x []T` or `return nil` of a slice type gives).
+pub(crate) fn nil_list_of(elem: ElemType) -> Value {
+    Value::List(Arc::new(List::nil(elem)))
+}
+
+/// Go's `string(b)` for bytes that may not be UTF-8: lossless, the bytes that are not
+/// UTF-8 are kept as escapes (see [`gotmpl::gostr`]) that byte-oriented functions read back.
 pub(crate) fn bytes_str(b: &[u8]) -> String {
-    let mut out = String::with_capacity(b.len());
-    let mut rest = b;
-    while !rest.is_empty() {
-        match std::str::from_utf8(rest) {
-            Ok(s) => {
-                out.push_str(s);
-                break;
-            }
-            Err(e) => {
-                let ok = e.valid_up_to();
-                out.push_str(std::str::from_utf8(&rest[..ok]).unwrap_or_default());
-                out.push('\u{FFFD}');
-                rest = &rest[ok + 1..];
-            }
-        }
-    }
-    out
+    gotmpl::gostr::from_go_bytes(b)
 }
 
 /// Sprig's `strval`: strings and bytes as is, Stringers' `String()`, else `%v`.
@@ -141,7 +134,7 @@ pub(crate) fn to_int64(v: &Value) -> i64 {
         Value::Int(i, _) => *i,
         Value::Uint(u, _) => *u as i64,
         Value::Float(f, _) => f64_to_i64(*f),
-        Value::String(s) => parse_int(&trim_zero_decimal(s), 0, true).unwrap_or(0),
+        Value::String(s) => parse_int(&trim_zero_decimal(s), 0).unwrap_or(0),
         Value::Bool(b) => i64::from(*b),
         _ => 0,
     }
@@ -177,179 +170,19 @@ fn trim_zero_decimal(s: &str) -> String {
     s.to_string()
 }
 
-/// Go's `underscoreOK`: underscores only between digits (or after a base prefix).
-fn underscore_ok(s: &str) -> bool {
-    let mut b = s.as_bytes();
-    let mut saw = b'^';
-    if !b.is_empty() && (b[0] == b'-' || b[0] == b'+') {
-        b = &b[1..];
-    }
-    let mut i = 0;
-    let mut hex = false;
-    if b.len() >= 2 && b[0] == b'0' && matches!(b[1] | 0x20, b'b' | b'o' | b'x') {
-        i = 2;
-        saw = b'0';
-        hex = b[1] | 0x20 == b'x';
-    }
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() || hex && (b'a'..=b'f').contains(&(c | 0x20)) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
-}
-
-/// Go's `strconv.ParseInt(s, base, 64)` (base 0 reads prefixes and underscores when `base0`).
-pub(crate) fn parse_int(s0: &str, base: u32, _base0: bool) -> Option<i64> {
-    if s0.is_empty() {
-        return None;
-    }
-    let (neg, s) = match s0.as_bytes()[0] {
-        b'+' => (false, &s0[1..]),
-        b'-' => (true, &s0[1..]),
-        _ => (false, s0),
-    };
-    let u = parse_uint(s, base)?;
-    if !neg && u > i64::MAX as u64 {
-        return None;
-    }
-    if neg && u > (i64::MAX as u64) + 1 {
-        return None;
-    }
-    if neg {
-        Some((u as i64).wrapping_neg())
-    } else {
-        Some(u as i64)
-    }
+/// Go's `strconv.ParseInt(s, base, 64)` (base 0 reads prefixes and underscores).
+pub(crate) fn parse_int(s: &str, base: u32) -> Option<i64> {
+    gotmpl::strconv::parse_int(s, base)
 }
 
 /// Go's `strconv.ParseUint(s, base, 64)`.
-pub(crate) fn parse_uint(s0: &str, base: u32) -> Option<u64> {
-    if s0.is_empty() {
-        return None;
-    }
-    let base0 = base == 0;
-    let mut s = s0.as_bytes();
-    let mut base = base;
-    if base == 0 {
-        base = 10;
-        if s[0] == b'0' {
-            if s.len() >= 3 && s[1] | 0x20 == b'b' {
-                base = 2;
-                s = &s[2..];
-            } else if s.len() >= 3 && s[1] | 0x20 == b'o' {
-                base = 8;
-                s = &s[2..];
-            } else if s.len() >= 3 && s[1] | 0x20 == b'x' {
-                base = 16;
-                s = &s[2..];
-            } else {
-                base = 8;
-                s = &s[1..];
-            }
-        }
-    }
-    let mut underscores = false;
-    let mut n: u64 = 0;
-    for &c in s {
-        let d = match c {
-            b'_' if base0 => {
-                underscores = true;
-                continue;
-            }
-            b'0'..=b'9' => c - b'0',
-            _ if (c | 0x20).is_ascii_lowercase() => (c | 0x20) - b'a' + 10,
-            _ => return None,
-        };
-        if u32::from(d) >= base {
-            return None;
-        }
-        n = n.checked_mul(u64::from(base))?.checked_add(u64::from(d))?;
-    }
-    if underscores && !underscore_ok(s0) {
-        return None;
-    }
-    Some(n)
+pub(crate) fn parse_uint(s: &str, base: u32) -> Option<u64> {
+    gotmpl::strconv::parse_uint(s, base)
 }
 
-/// Go's `strconv.ParseFloat(s, 64)` (decimal forms, `inf`/`nan`; hex floats are not read).
+/// Go's `strconv.ParseFloat(s, 64)`.
 pub(crate) fn parse_float(s: &str) -> Option<f64> {
-    if s.is_empty() {
-        return None;
-    }
-    let lower = s.to_ascii_lowercase();
-    let body = lower.trim_start_matches(['+', '-']);
-    if lower.len() - body.len() > 1 {
-        return None;
-    }
-    if matches!(body, "inf" | "infinity" | "nan") {
-        return lower.parse::<f64>().ok();
-    }
-    if body.starts_with("0x") {
-        return parse_hex_float(&lower);
-    }
-    if !body
-        .bytes()
-        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'_' | b'+' | b'-'))
-    {
-        return None;
-    }
-    let cleaned: String = if s.contains('_') {
-        if !underscore_ok(s) {
-            return None;
-        }
-        s.chars().filter(|c| *c != '_').collect()
-    } else {
-        s.to_string()
-    };
-    let f: f64 = cleaned.parse().ok()?;
-    if f.is_infinite() { None } else { Some(f) }
-}
-
-/// Go's hexadecimal float syntax: `0x1.8p3` (the `p` exponent is required).
-fn parse_hex_float(s: &str) -> Option<f64> {
-    let (neg, body) = match s.as_bytes()[0] {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let body = body.strip_prefix("0x")?;
-    if body.contains('_') && !underscore_ok(s) {
-        return None;
-    }
-    let body: String = body.chars().filter(|c| *c != '_').collect();
-    let (mant, exp) = body.split_once('p')?;
-    let exp: i32 = exp.parse().ok()?;
-    let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
-    if ip.is_empty() && fp.is_empty() {
-        return None;
-    }
-    let mut v = 0f64;
-    for c in ip.chars() {
-        v = v * 16.0 + f64::from(c.to_digit(16)?);
-    }
-    let mut scale = 1.0 / 16.0;
-    for c in fp.chars() {
-        v += f64::from(c.to_digit(16)?) * scale;
-        scale /= 16.0;
-    }
-    let v = v * 2f64.powi(exp);
-    if v.is_infinite() {
-        return None;
-    }
-    Some(if neg { -v } else { v })
+    gotmpl::strconv::parse_float(s)
 }
 
 /// Go's `reflect.Kind` name of a value (`invalid` for nil).
@@ -421,6 +254,7 @@ pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
         (Value::Bytes(x), Value::Bytes(y)) => x == y,
         (Value::List(x), Value::List(y)) => {
             x.elem == y.elem
+                && x.is_nil() == y.is_nil()
                 && x.items.len() == y.items.len()
                 && x.items
                     .iter()
@@ -431,7 +265,7 @@ pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
             if Arc::ptr_eq(x, y) {
                 return true;
             }
-            if x.elem != y.elem || x.type_name != y.type_name {
+            if x.elem != y.elem || x.type_name != y.type_name || x.is_nil() != y.is_nil() {
                 return false;
             }
             let xe = x.entries.read().unwrap_or_else(|e| e.into_inner());
@@ -476,10 +310,10 @@ pub(crate) fn slice_oob(lo: Option<i64>, hi: Option<i64>, len: usize) -> Option<
 
 /// `s[lo:hi]` on bytes, as Go slices strings.
 pub(crate) fn byte_slice(s: &str, lo: Option<i64>, hi: Option<i64>) -> R {
-    if let Some(e) = slice_oob(lo, hi, s.len()) {
+    let b = gotmpl::gostr::to_go_bytes(s);
+    if let Some(e) = slice_oob(lo, hi, b.len()) {
         return Err(e);
     }
-    let b = s.as_bytes();
     let l = lo.unwrap_or(0) as usize;
     let h = hi.map_or(b.len(), |h| h as usize);
     Ok(Value::string(bytes_str(&b[l..h])))

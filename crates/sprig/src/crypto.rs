@@ -9,7 +9,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use gotmpl::{ArgType, ElemType, Object, Value};
+use gotmpl::{ArgType, ElemType, Field, Object, Value};
 use hmac::Mac;
 use rand::SeedableRng;
 
@@ -43,6 +43,13 @@ impl Object for Certificate {
     }
     fn has_field(&self, name: &str) -> bool {
         matches!(name, "Cert" | "Key")
+    }
+    /// Sprig's `certificate` struct: `Cert` and `Key`, no tags.
+    fn fields(&self) -> Option<Vec<Field>> {
+        Some(vec![
+            Field::new("Cert", "", Value::string(&self.cert)),
+            Field::new("Key", "", Value::string(&self.key)),
+        ])
     }
 }
 

@@ -703,30 +703,10 @@ pub(crate) fn time_value(t: Time) -> Value {
     Value::Object(Arc::new(TimeObj(t)))
 }
 
-/// The `time.Time` inside a value, if it is one (read through fields no template can name).
+/// The `time.Time` inside a value, if it is one of Sprig's own.
 fn as_time(v: &Value) -> Option<Time> {
     match v {
-        Value::Object(o) if o.type_name() == TIME => {
-            let unix = match o.field("canon:unix")? {
-                Value::Int(i, _) => i,
-                _ => return None,
-            };
-            let nsec = match o.field("canon:nsec")? {
-                Value::Int(i, _) => i as u32,
-                _ => return None,
-            };
-            let loc = match (o.field("canon:loc")?, o.field("canon:fixed")) {
-                (Value::String(s), Some(Value::Int(off, _))) => Loc::fixed(&s, off as i32),
-                (Value::String(s), _) => Loc::load(&s)?,
-                _ => return None,
-            };
-            Some(Time {
-                unix,
-                nsec,
-                loc,
-                mono: None,
-            })
-        }
+        Value::Object(o) => o.downcast_ref::<TimeObj>().map(|t| t.0.clone()),
         _ => None,
     }
 }
@@ -738,14 +718,16 @@ impl Object for TimeObj {
     fn display(&self) -> String {
         self.0.string()
     }
-    fn field(&self, name: &str) -> Option<Value> {
-        match name {
-            "canon:unix" => Some(Value::Int(self.0.unix, IntKind::Int64)),
-            "canon:nsec" => Some(Value::int(i64::from(self.0.nsec))),
-            "canon:loc" => Some(Value::string(&self.0.loc.name)),
-            "canon:fixed" => self.0.loc.fixed.map(|o| Value::int(i64::from(o))),
-            _ => None,
+    /// Go's `Time.MarshalJSON`: RFC 3339 with nanoseconds, quoted; years outside 0..=9999 are
+    /// an error there (`None` here: the encoder then rejects the value).
+    fn marshal_json(&self) -> Option<String> {
+        if !(0..=9999).contains(&self.0.parts().year) {
+            return None;
         }
+        Some(format!(
+            "\"{}\"",
+            self.0.format("2006-01-02T15:04:05.999999999Z07:00")
+        ))
     }
     fn method(&self, name: &str) -> Option<Func> {
         let t = self.0.clone();
@@ -1487,7 +1469,7 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
     });
     r.f("duration", vec![A], None, |a| {
         let n = match &a[0] {
-            Value::String(s) => parse_int(s, 10, false).unwrap_or(0),
+            Value::String(s) => parse_int(s, 10).unwrap_or(0),
             Value::Int(i, IntKind::Int64) => *i,
             _ => 0,
         };

@@ -54,8 +54,8 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
     });
     r.f("set", vec![M, S, A], None, |a| {
         match map_arg(&a[0]) {
-            Some(m) => put(m, as_str(&a[1]), a[2].clone()),
-            None => return Err("assignment to entry in nil map".into()),
+            Some(m) if !m.is_nil() => put(m, as_str(&a[1]), a[2].clone()),
+            _ => return Err("assignment to entry in nil map".into()),
         }
         Ok(a[0].clone())
     });
@@ -133,12 +133,17 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
         ("mustMergeOverwrite", true),
     ] {
         r.f(name, vec![M], Some(M), move |a| {
-            let dst = match &a[0] {
+            // A nil dst (nil or a nil map) stays nil until mergo meets a non-nil src map,
+            // then it makes a fresh map.
+            let mut dst = match &a[0] {
                 Value::Map(m) => m.clone(),
-                _ => Arc::new(Map::new(ElemType::Interface)),
+                _ => Arc::new(Map::nil(ElemType::Interface)),
             };
             for src in &a[1..] {
                 if let Value::Map(s) = src {
+                    if dst.is_nil() && !s.is_nil() {
+                        dst = Arc::new(Map::new(dst.elem.clone()));
+                    }
                     deep_merge(&dst, s, overwrite)?;
                 }
             }
@@ -223,7 +228,11 @@ pub(crate) fn deep_merge(dst: &Arc<Map>, src: &Arc<Map>, overwrite: bool) -> Res
         }
         match &s {
             Value::Map(sm) => {
-                if let Some(Value::Map(dm)) = &d {
+                // A nil map held in a map is not settable: mergo leaves it, and the empty
+                // check below replaces it with the source map.
+                if let Some(Value::Map(dm)) = &d
+                    && !dm.is_nil()
+                {
                     deep_merge(dm, sm, overwrite)?;
                 }
             }
@@ -238,10 +247,9 @@ pub(crate) fn deep_merge(dst: &Arc<Map>, src: &Arc<Map>, overwrite: bool) -> Res
                 } else {
                     match &d {
                         None | Some(Value::Nil) => match &s {
-                            Value::List(l) => Value::List(Arc::new(List {
-                                elem: l.elem.clone(),
-                                items: vec![],
-                            })),
+                            Value::List(l) => {
+                                Value::List(Arc::new(List::new(l.elem.clone(), vec![])))
+                            }
                             _ => Value::Bytes(Arc::from(&[][..])),
                         },
                         Some(x) => x.clone(),
@@ -274,20 +282,21 @@ pub(crate) fn deep_merge(dst: &Arc<Map>, src: &Arc<Map>, overwrite: bool) -> Res
 /// copystructure's `Copy`: fresh maps and slices all the way down.
 pub(crate) fn deep_copy(v: &Value) -> Value {
     match v {
-        Value::List(l) => Value::List(Arc::new(List {
-            elem: l.elem.clone(),
-            items: l.items.iter().map(deep_copy).collect(),
-        })),
-        Value::Map(m) => Value::Map(Arc::new(Map {
-            elem: m.elem.clone(),
-            type_name: m.type_name.clone(),
-            entries: std::sync::RwLock::new(
-                entries(m)
-                    .into_iter()
-                    .map(|(k, v)| (k, deep_copy(&v)))
-                    .collect(),
-            ),
-        })),
+        // copystructure makes a nil map or slice for a nil one.
+        Value::List(l) if l.is_nil() => v.clone(),
+        Value::Map(m) if m.is_nil() => v.clone(),
+        Value::List(l) => Value::List(Arc::new(List::new(
+            l.elem.clone(),
+            l.items.iter().map(deep_copy).collect(),
+        ))),
+        Value::Map(m) => {
+            let mut copy = Map::from_entries(
+                m.elem.clone(),
+                entries(m).into_iter().map(|(k, v)| (k, deep_copy(&v))),
+            );
+            copy.type_name = m.type_name.clone();
+            Value::Map(Arc::new(copy))
+        }
         Value::Bytes(b) => Value::Bytes(Arc::from(&b[..])),
         other => other.clone(),
     }

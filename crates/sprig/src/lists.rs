@@ -4,8 +4,8 @@
 use gotmpl::{ElemType, IntKind, Value};
 
 use crate::conv::{
-    as_int, deep_equal, empty, f64_to_i64, kind_name, list_of, slice_items, str_list, strslice,
-    strval, to_int64,
+    as_int, deep_equal, empty, f64_to_i64, is_nil_string_list, kind_name, list_of, nil_list_of,
+    slice_items, str_list, strslice, strval, to_int64,
 };
 use crate::t::*;
 use crate::{R, Reg};
@@ -74,12 +74,19 @@ pub(crate) fn register(r: &mut Reg, _env: &crate::Env) {
         let l = items(&a[0], "Cannot find last on")?;
         Ok(l.into_iter().last().unwrap_or(Value::Nil))
     });
+    // Both `return nil, nil` (a nil []interface{}) for an empty list.
     both(r, "rest", "mustRest", vec![A], None, |a| {
         let l = items(&a[0], "Cannot find rest on")?;
+        if l.is_empty() {
+            return Ok(nil_list_of(ElemType::Interface));
+        }
         Ok(ilist(l.into_iter().skip(1).collect()))
     });
     both(r, "initial", "mustInitial", vec![A], None, |a| {
         let mut l = items(&a[0], "Cannot find initial on")?;
+        if l.is_empty() {
+            return Ok(nil_list_of(ElemType::Interface));
+        }
         l.pop();
         Ok(ilist(l))
     });
@@ -158,6 +165,10 @@ pub(crate) fn register(r: &mut Reg, _env: &crate::Env) {
                 None => return Err(format!("Cannot concat type {} as list", kind_name(l))),
             }
         }
+        // `var res []interface{}` stays nil when nothing was appended.
+        if out.is_empty() {
+            return Ok(nil_list_of(ElemType::Interface));
+        }
         Ok(ilist(out))
     });
     both(r, "chunk", "mustChunk", vec![I, A], None, |a| {
@@ -196,6 +207,10 @@ pub(crate) fn register(r: &mut Reg, _env: &crate::Env) {
         Ok(list_of(ElemType::Slice(Box::new(ElemType::Interface)), out))
     });
     r.f("sortAlpha", vec![A], None, |a| {
+        // strslice hands a []string back as is, so a nil one stays nil.
+        if is_nil_string_list(&a[0]) {
+            return Ok(a[0].clone());
+        }
         let mut v = match &a[0] {
             Value::List(_) | Value::Bytes(_) => strslice(&a[0]),
             other => vec![strval(other)],

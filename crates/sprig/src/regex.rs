@@ -5,10 +5,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use gotmpl::Value;
+use gotmpl::{ElemType, Value};
 use regex::Regex;
 
-use crate::conv::{as_int, as_str, str_list};
+use crate::conv::{as_int, as_str, nil_list_of, str_list};
 use crate::t::*;
 use crate::{Env, R, Reg};
 
@@ -452,8 +452,13 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
     type Body = fn(&Regex, &[Value]) -> R;
     let find_all_f: Body = |re, a| {
         let s = as_str(&a[1]);
+        let found = find_all(re, s, as_int(&a[2]));
+        // FindAllString returns nil, not an empty slice, when nothing matches.
+        if found.is_empty() {
+            return Ok(nil_list_of(ElemType::String));
+        }
         Ok(str_list(
-            find_all(re, s, as_int(&a[2]))
+            found
                 .into_iter()
                 .map(|(x, y)| s[x..y].to_string())
                 .collect(),
@@ -482,7 +487,14 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
             true,
         )))
     };
-    let split_f: Body = |re, a| Ok(str_list(split(re, as_str(&a[1]), as_int(&a[2]))));
+    let split_f: Body = |re, a| {
+        let n = as_int(&a[2]);
+        // Split returns nil for n == 0.
+        if n == 0 {
+            return Ok(nil_list_of(ElemType::String));
+        }
+        Ok(str_list(split(re, as_str(&a[1]), n)))
+    };
     for (name, params, body) in [
         ("regexFindAll", vec![S, S, I], find_all_f),
         ("regexFind", vec![S, S], find_f),

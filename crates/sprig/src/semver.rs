@@ -419,10 +419,10 @@ fn obj(v: Version) -> Value {
     Value::Object(Arc::new(VersionObj(v)))
 }
 
-/// The version inside another `*semver.Version` argument (its `String()` round-trips).
+/// The version inside another `*semver.Version` argument.
 fn other(v: &Value) -> Option<Version> {
     match v {
-        Value::Object(o) if o.type_name() == TYPE => Version::parse(&o.display()).ok(),
+        Value::Object(o) => o.downcast_ref::<VersionObj>().map(|x| x.0.clone()),
         _ => None,
     }
 }
@@ -433,6 +433,12 @@ impl Object for VersionObj {
     }
     fn display(&self) -> String {
         self.0.to_string()
+    }
+    /// Masterminds' `MarshalJSON`: the version string.
+    fn marshal_json(&self) -> Option<String> {
+        let mut out = String::new();
+        goyaml::json::string(&self.0.to_string(), false, &mut out);
+        Some(out)
     }
     fn method(&self, name: &str) -> Option<Func> {
         let v = self.0.clone();

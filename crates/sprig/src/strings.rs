@@ -35,7 +35,7 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
     r.f("trunc", vec![I, S], None, |a| {
         let c = as_int(&a[0]);
         let s = as_str(&a[1]);
-        let n = s.len() as i64;
+        let n = gotmpl::gostr::go_len(s) as i64;
         if c < 0 && n + c > 0 {
             return byte_slice(s, Some(n + c), None);
         }
@@ -49,12 +49,20 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
     });
     r.f("upper", vec![S], None, |a| {
         Ok(Value::string(
-            as_str(&a[0]).chars().map(to_upper).collect::<String>(),
+            as_str(&a[0])
+                .chars()
+                .map(gotmpl::gostr::go_rune)
+                .map(to_upper)
+                .collect::<String>(),
         ))
     });
     r.f("lower", vec![S], None, |a| {
         Ok(Value::string(
-            as_str(&a[0]).chars().map(to_lower).collect::<String>(),
+            as_str(&a[0])
+                .chars()
+                .map(gotmpl::gostr::go_rune)
+                .map(to_lower)
+                .collect::<String>(),
         ))
     });
     r.f("title", vec![S], None, |a| {
@@ -69,7 +77,7 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
         if start < 0 {
             return byte_slice(s, None, Some(end));
         }
-        if end < 0 || end > s.len() as i64 {
+        if end < 0 || end > gotmpl::gostr::go_len(s) as i64 {
             return byte_slice(s, Some(start), None);
         }
         byte_slice(s, Some(start), Some(end))

@@ -8,10 +8,10 @@ use gotmpl::{ElemType, FloatKind, IntKind, List, Map, Template, UintKind, Value}
 use libfuzzer_sys::fuzz_target;
 
 static DATA: LazyLock<Value> = LazyLock::new(|| {
-    let strs = Value::List(std::sync::Arc::new(List {
-        elem: ElemType::String,
-        items: vec![Value::string("a"), Value::string("b")],
-    }));
+    let strs = Value::List(std::sync::Arc::new(List::new(
+        ElemType::String,
+        vec![Value::string("a"), Value::string("b")],
+    )));
     let inner = Value::map([
         ("k".to_string(), Value::string("v")),
         ("n".to_string(), Value::Nil),

@@ -350,9 +350,9 @@ impl<'a> Printer<'a> {
                 };
                 if !self.f.minus {
                     self.write_padding(width);
-                    self.buf.push_str(&String::from_utf8_lossy(b));
+                    self.buf.push_str(&crate::gostr::from_go_bytes(b));
                 } else {
-                    self.buf.push_str(&String::from_utf8_lossy(b));
+                    self.buf.push_str(&crate::gostr::from_go_bytes(b));
                     self.write_padding(width);
                 }
             }
@@ -805,15 +805,15 @@ impl<'a> Printer<'a> {
         match verb {
             'v' => {
                 if self.f.sharp_v {
-                    self.fmt_q(v.as_bytes());
+                    self.fmt_q(&crate::gostr::to_go_bytes(v));
                 } else {
                     self.fmt_s(v);
                 }
             }
             's' => self.fmt_s(v),
-            'x' => self.fmt_sbx(v.as_bytes(), LDIGITS),
-            'X' => self.fmt_sbx(v.as_bytes(), UDIGITS),
-            'q' => self.fmt_q(v.as_bytes()),
+            'x' => self.fmt_sbx(&crate::gostr::to_go_bytes(v), LDIGITS),
+            'X' => self.fmt_sbx(&crate::gostr::to_go_bytes(v), UDIGITS),
+            'q' => self.fmt_q(&crate::gostr::to_go_bytes(v)),
             _ => self.bad_verb(verb, Some(arg)),
         }
     }
@@ -892,6 +892,10 @@ impl<'a> Printer<'a> {
         match v {
             Value::Bytes(b) => self.fmt_bytes(b, verb, "[]byte"),
             Value::List(l) if is_byte_list(l) => {
+                if l.is_nil() && self.f.sharp_v && matches!(verb, 'v' | 'd') {
+                    self.buf.push_str("[]byte(nil)");
+                    return;
+                }
                 let b = list_bytes(l);
                 self.fmt_bytes(&b, verb, "[]byte");
             }
@@ -906,6 +910,9 @@ impl<'a> Printer<'a> {
     fn fmt_pointer(&mut self, v: &Value) {
         let addr = match v {
             Value::Bytes(b) => b.as_ptr() as usize,
+            // A nil slice or map has no backing store: Go prints 0x0.
+            Value::List(l) if l.is_nil() => 0,
+            Value::Map(m) if m.is_nil() => 0,
             Value::List(l) => Arc::as_ptr(l) as usize,
             Value::Map(m) => Arc::as_ptr(m) as usize,
             Value::Object(o) => Arc::as_ptr(o) as *const u8 as usize,
@@ -935,6 +942,10 @@ impl<'a> Printer<'a> {
             },
             Value::List(l) => {
                 if is_byte_list(l) {
+                    if l.is_nil() && self.f.sharp_v && matches!(verb, 'v' | 'd') {
+                        self.buf.push_str("[]uint8(nil)");
+                        return;
+                    }
                     let b = list_bytes(l);
                     match verb {
                         's' | 'q' | 'x' | 'X' => self.fmt_bytes(&b, verb, "[]uint8"),
@@ -945,6 +956,10 @@ impl<'a> Printer<'a> {
                 if self.f.sharp_v {
                     let t = type_name(v);
                     self.buf.push_str(&t);
+                    if l.is_nil() {
+                        self.buf.push_str("(nil)");
+                        return;
+                    }
                     self.buf.push('{');
                 } else {
                     self.buf.push('[');
@@ -961,6 +976,10 @@ impl<'a> Printer<'a> {
                 if self.f.sharp_v {
                     let t = type_name(v);
                     self.buf.push_str(&t);
+                    if m.is_nil() {
+                        self.buf.push_str("(nil)");
+                        return;
+                    }
                     self.buf.push('{');
                 } else {
                     self.buf.push_str("map[");

@@ -8,18 +8,14 @@ use super::*;
 use crate::value::{List, Map};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 fn list(elem: ElemType, items: Vec<Value>) -> Value {
-    Value::List(Arc::new(List { elem, items }))
+    Value::List(Arc::new(List::new(elem, items)))
 }
 
 fn map(elem: ElemType, entries: BTreeMap<String, Value>) -> Value {
-    Value::Map(Arc::new(Map {
-        elem,
-        type_name: None,
-        entries: RwLock::new(entries),
-    }))
+    Value::Map(Arc::new(Map::from_entries(elem, entries)))
 }
 
 fn num_text(j: &Json) -> String {

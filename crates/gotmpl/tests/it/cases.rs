@@ -86,10 +86,10 @@ pub fn to_value(j: &Json) -> Result<Value, String> {
         Json::Bool(b) => Ok(Value::Bool(*b)),
         Json::String(s) => Ok(Value::string(s)),
         Json::Number(n) => number(n),
-        Json::Array(a) => Ok(Value::List(Arc::new(List {
-            elem: ElemType::Interface,
-            items: a.iter().map(to_value).collect::<Result<_, _>>()?,
-        }))),
+        Json::Array(a) => Ok(Value::List(Arc::new(List::new(
+            ElemType::Interface,
+            a.iter().map(to_value).collect::<Result<_, _>>()?,
+        )))),
         Json::Object(o) => {
             if o.len() == 2
                 && let (Some(Json::String(t)), Some(v)) = (o.get("$type"), o.get("value"))
@@ -120,13 +120,8 @@ fn number(n: &serde_json::Number) -> Result<Value, String> {
 
 fn typed(t: &str, v: &Json) -> Result<Value, String> {
     match t {
-        "nil-map" => return Ok(Value::Map(Arc::new(Map::new(ElemType::Interface)))),
-        "nil-slice" => {
-            return Ok(Value::List(Arc::new(List {
-                elem: ElemType::Interface,
-                items: vec![],
-            })));
-        }
+        "nil-map" => return Ok(Value::nil_map()),
+        "nil-slice" => return Ok(Value::nil_list()),
         _ => {}
     }
     let ty = parse_type(t)?;
@@ -175,11 +170,8 @@ fn zero(ty: &ElemType) -> Value {
         ElemType::Slice(e) if **e == ElemType::Uint(UintKind::Uint8) => {
             Value::Bytes(Arc::from(&b""[..]))
         }
-        ElemType::Slice(e) => Value::List(Arc::new(List {
-            elem: (**e).clone(),
-            items: vec![],
-        })),
-        ElemType::Map(e) => Value::Map(Arc::new(Map::new((**e).clone()))),
+        ElemType::Slice(e) => Value::List(Arc::new(List::nil((**e).clone()))),
+        ElemType::Map(e) => Value::Map(Arc::new(Map::nil((**e).clone()))),
     }
 }
 
@@ -213,10 +205,10 @@ fn build(ty: &ElemType, v: &Json) -> Result<Value, String> {
                 return Ok(Value::Bytes(Arc::from(bytes)));
             }
             let arr = v.as_array().ok_or("slice wants an array")?;
-            Ok(Value::List(Arc::new(List {
-                elem: (**e).clone(),
-                items: arr.iter().map(|x| build(e, x)).collect::<Result<_, _>>()?,
-            })))
+            Ok(Value::List(Arc::new(List::new(
+                (**e).clone(),
+                arr.iter().map(|x| build(e, x)).collect::<Result<_, _>>()?,
+            ))))
         }
         ElemType::Map(e) => {
             let obj = v.as_object().ok_or("map wants an object")?;
@@ -383,14 +375,16 @@ pub fn run_engine(case: &Case) -> Outcome {
         };
     }
     let mut out = String::new();
+    // The oracle answers in JSON: Go's encoding/json writes each invalid UTF-8 byte as U+FFFD.
+    let json = |s: &str| gotmpl::gostr::to_valid_utf8(s).into_owned();
     match t.execute(&mut out, &data) {
         Ok(()) => Outcome {
-            output: out,
+            output: json(&out),
             ..Default::default()
         },
         Err(e) => Outcome {
-            output: out,
-            error: e.to_string(),
+            output: json(&out),
+            error: json(&e.to_string()),
             phase: "exec".into(),
         },
     }

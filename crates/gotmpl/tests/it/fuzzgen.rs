@@ -465,8 +465,12 @@ fn value(rng: &mut Rng, depth: usize) -> Json {
     if depth >= 3 || rng.chance(55) {
         return scalar(rng);
     }
-    match rng.below(11) {
+    match rng.below(13) {
         0 => Json::Array((0..rng.below(4)).map(|_| value(rng, depth + 1)).collect()),
+        // Go's nil slices and maps (typed nulls), distinct from empty ones.
+        11 | 12 => {
+            json!({"$type": *rng.pick(&["nil-map", "nil-slice", "[]string", "map[string]int", "[]int"]), "value": null})
+        }
         // Edge integers only inside lists: ranging over a huge integer would never end.
         4 => {
             json!({"$type": "[]int64", "value": ["9223372036854775807", "-9223372036854775808", "0"]})

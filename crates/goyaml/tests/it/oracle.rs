@@ -131,6 +131,8 @@ pub fn typed(v: &Value) -> serde_json::Value {
         Value::Float(f, FloatKind::F64) => json!({"$type": "float64", "value": float_text(*f)}),
         Value::String(s) => json!(s.as_ref()),
         Value::Bytes(b) => json!({"$type": "[]byte", "value": String::from_utf8_lossy(b)}),
+        Value::List(l) if l.is_nil() => json!({"$type": "nil-slice", "value": null}),
+        Value::Map(m) if m.is_nil() => json!({"$type": "nil-map", "value": null}),
         Value::List(l) => serde_json::Value::Array(l.items.iter().map(typed).collect()),
         Value::Map(m) => {
             let e = m.entries.read().expect("map lock");
@@ -164,6 +166,8 @@ fn dump_to(s: &mut String, v: &Value) {
         Value::Float(f, _) => s.push_str(&format!("float64:{}", go_g(*f))),
         Value::String(x) => s.push_str(&go_quote(x)),
         Value::Bytes(b) => s.push_str(&format!("[]uint8:{b:?}")),
+        Value::List(l) if l.is_nil() => s.push_str("nil-slice"),
+        Value::Map(m) if m.is_nil() => s.push_str("nil-map"),
         Value::List(l) => {
             s.push('[');
             for (i, e) in l.items.iter().enumerate() {
@@ -225,5 +229,55 @@ pub fn dump_node(n: &goyaml::Node) -> String {
                     .join(", ")
             )
         }
+    }
+}
+
+/// tools/yaml-oracle's dump of a yaml.v3-decoded value: a mapping whose keys are all strings is a
+/// `map[string]interface{}` (`{"k": v}`, sorted by key), any other `map[interface{}]interface{}`.
+pub fn dump_node_v3(n: &goyaml::Node) -> String {
+    use goyaml::Node;
+    match n {
+        Node::Seq(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(dump_node_v3)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Node::Map(entries) if entries.iter().all(|(k, _)| matches!(k, Node::Str(_))) => {
+            let mut items: Vec<(&str, String)> = entries
+                .iter()
+                .map(|(k, v)| match k {
+                    Node::Str(k) => (k.as_str(), dump_node_v3(v)),
+                    _ => unreachable!("all keys are strings"),
+                })
+                .collect();
+            items.sort();
+            format!(
+                "{{{}}}",
+                items
+                    .iter()
+                    .map(|(k, v)| format!("{}: {v}", go_quote(k)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        Node::Map(entries) => {
+            let mut items: Vec<(String, String)> = entries
+                .iter()
+                .map(|(k, v)| (dump_node_v3(k), dump_node_v3(v)))
+                .collect();
+            items.sort();
+            format!(
+                "map[{}]",
+                items
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        other => dump_node(other),
     }
 }

@@ -102,10 +102,10 @@ struct ChartV3 {
 }
 
 fn string_list(v: &[String]) -> Value {
-    Value::List(Arc::new(List {
-        elem: ElemType::String,
-        items: v.iter().map(Value::string).collect(),
-    }))
+    Value::List(Arc::new(List::new(
+        ElemType::String,
+        v.iter().map(Value::string).collect(),
+    )))
 }
 
 /// Go's `%v` of a `[]string`.

@@ -253,10 +253,10 @@ fn toml_value(v: &toml::Value) -> Value {
             } else {
                 ElemType::Interface
             };
-            Value::List(Arc::new(List {
+            Value::List(Arc::new(List::new(
                 elem,
-                items: items.iter().map(toml_value).collect(),
-            }))
+                items.iter().map(toml_value).collect(),
+            )))
         }
         toml::Value::Table(t) => toml_table(t),
     }

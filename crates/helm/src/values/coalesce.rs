@@ -76,16 +76,14 @@ pub(crate) fn deep_copy(v: &Value) -> Value {
                 .into_iter()
                 .map(|(k, v)| (k, deep_copy(&v)))
                 .collect();
-            Value::Map(Arc::new(Map {
-                elem: m.elem.clone(),
-                type_name: m.type_name.clone(),
-                entries: std::sync::RwLock::new(entries),
-            }))
+            let mut copy = Map::from_entries(m.elem.clone(), entries);
+            copy.type_name = m.type_name.clone();
+            Value::Map(Arc::new(copy))
         }
-        Value::List(l) => Value::List(Arc::new(gotmpl::List {
-            elem: l.elem.clone(),
-            items: l.items.iter().map(deep_copy).collect(),
-        })),
+        Value::List(l) => Value::List(Arc::new(gotmpl::List::new(
+            l.elem.clone(),
+            l.items.iter().map(deep_copy).collect(),
+        ))),
         other => other.clone(),
     }
 }

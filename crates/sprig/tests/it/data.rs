@@ -45,20 +45,26 @@ fn elem_of(t: &str) -> ElemType {
 }
 
 fn typed(t: &str, v: &J) -> Value {
+    match t {
+        "nil-map" => return Value::nil_map(),
+        "nil-slice" => return Value::nil_list(),
+        _ => {}
+    }
     if t == "[]byte" {
         return Value::Bytes(Arc::from(v.as_str().unwrap_or("").as_bytes()));
     }
     if let Some(e) = t.strip_prefix("[]") {
-        let items = v
-            .as_array()
-            .map(|a| a.iter().map(|x| typed(e, x)).collect())
-            .unwrap_or_default();
-        return Value::List(Arc::new(List {
-            elem: elem_of(e),
-            items,
-        }));
+        // A JSON null is the type's zero value: a nil slice.
+        let Some(a) = v.as_array() else {
+            return Value::List(Arc::new(List::nil(elem_of(e))));
+        };
+        let items = a.iter().map(|x| typed(e, x)).collect();
+        return Value::List(Arc::new(List::new(elem_of(e), items)));
     }
     if let Some(e) = t.strip_prefix("map[string]") {
+        if v.is_null() {
+            return Value::Map(Arc::new(Map::nil(elem_of(e))));
+        }
         let entries: Vec<(String, Value)> = v
             .as_object()
             .map(|o| o.iter().map(|(k, x)| (k.clone(), typed(e, x))).collect())
@@ -131,15 +137,17 @@ pub fn run(case: &J, funcs: &gotmpl::FuncMap) -> Outcome {
     }
     let data = value(&case["data"]);
     let mut out = String::new();
+    // The oracle answers in JSON: Go's encoding/json writes each invalid UTF-8 byte as U+FFFD.
+    let json = |s: &str| gotmpl::gostr::to_valid_utf8(s).into_owned();
     match t.execute(&mut out, &data) {
         Ok(()) => Outcome {
-            output: out,
+            output: json(&out),
             error: String::new(),
             phase: String::new(),
         },
         Err(e) => Outcome {
-            output: out,
-            error: e.to_string(),
+            output: json(&out),
+            error: json(&e.to_string()),
             phase: "exec".into(),
         },
     }

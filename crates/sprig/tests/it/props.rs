@@ -230,3 +230,33 @@ fn every_sprig_name_is_defined() {
         .collect();
     assert!(missing.is_empty(), "not implemented: {missing:?}");
 }
+
+#[test]
+fn certificate_marshals_as_its_go_struct() {
+    // Sprig's `certificate` is `struct { Cert string; Key string }` without tags: encoding/json
+    // writes both fields by their Go names, in declaration order (json.Marshal of the struct).
+    let out =
+        render(r#"{{ $ca := genCA "canon-ca" 1 }}{{ toJson $ca }}@@{{ $ca.Cert }}@@{{ $ca.Key }}"#);
+    let parts: Vec<&str> = out.split("@@").collect();
+    assert_eq!(parts.len(), 3, "{out}");
+    let json: serde_json::Value = serde_json::from_str(parts[0]).expect("toJson gives JSON");
+    let keys: Vec<&str> = json
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(
+        parts[0].starts_with(r#"{"Cert":"-----BEGIN CERTIFICATE-----\n"#),
+        "{}",
+        parts[0]
+    );
+    assert!(
+        parts[0].contains(r#"\n","Key":"-----BEGIN RSA PRIVATE KEY-----\n"#),
+        "{}",
+        parts[0]
+    );
+    assert_eq!(keys.len(), 2);
+    assert_eq!(json["Cert"], parts[1]);
+    assert_eq!(json["Key"], parts[2]);
+}
