@@ -138,13 +138,41 @@ pub fn go_rune(c: char) -> char {
     }
 }
 
-/// The string as Go's UTF-8-sanitizing writers see it (`encoding/json`, `strings.ToValidUTF8`
-/// with U+FFFD): every escaped byte becomes U+FFFD. Borrowed when there is none.
+/// The runes Go decodes from the string, as text: valid UTF-8 sequences (including a genuine
+/// U+10FF80.. read through [`from_go_bytes`]) as their chars, each other byte as U+FFFD, as
+/// `range`, `[]rune(s)`, `strings.Map` and `encoding/json` see it. Borrowed when there is no
+/// escape. Feed text built from these runes back through [`from_runes`].
 pub fn to_valid_utf8(s: &str) -> Cow<'_, str> {
-    if !may_have_escapes(s) || !s.chars().any(|c| escaped_byte(c).is_some()) {
+    if !may_have_escapes(s) {
         return Cow::Borrowed(s);
     }
-    Cow::Owned(s.chars().map(go_rune).collect())
+    let b = to_go_bytes(s);
+    let mut out = String::with_capacity(b.len());
+    for chunk in b.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for _ in chunk.invalid() {
+            out.push('\u{FFFD}');
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A string built from runes (e.g. of [`to_valid_utf8`]) as a Go string: genuine code points of
+/// the escape range are escaped so they keep their UTF-8 bytes.
+pub fn from_runes(s: String) -> String {
+    if may_have_escapes(&s) {
+        from_go_bytes(s.as_bytes())
+    } else {
+        s
+    }
+}
+
+/// Go's `utf8.RuneCountInString`.
+pub fn rune_count(s: &str) -> usize {
+    if !may_have_escapes(s) {
+        return s.chars().count();
+    }
+    to_valid_utf8(s).chars().count()
 }
 
 #[cfg(test)]
@@ -180,8 +208,14 @@ mod tests {
 
     #[test]
     fn invalid_bytes_read_as_replacement_runes() {
-        let s = from_go_bytes(&[b'a', 0xff, 0xfe, b'b']);
-        assert_eq!(s.chars().count(), 4);
-        assert_eq!(to_valid_utf8(&s), "a\u{FFFD}\u{FFFD}b");
+        let s = from_go_bytes(&[b'a', 0xff, 0xfe, b'b', 0xf4, 0x8f, 0xbe, 0x80]);
+        assert_eq!(rune_count(&s), 5);
+        assert_eq!(to_valid_utf8(&s), "a\u{FFFD}\u{FFFD}b\u{10FF80}");
+        assert_eq!(
+            from_runes(to_valid_utf8(&s).into_owned()),
+            from_go_bytes(&[
+                b'a', 0xef, 0xbf, 0xbd, 0xef, 0xbf, 0xbd, b'b', 0xf4, 0x8f, 0xbe, 0x80
+            ])
+        );
     }
 }
