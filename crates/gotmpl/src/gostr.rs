@@ -6,9 +6,9 @@
 //! (`b64dec`), so a template string must carry any byte sequence through unchanged. Turning
 //! the value model into `[u8]` everywhere would touch every function; instead each byte that
 //! is not part of valid UTF-8 is stored as one code point of the escape range
-//! U+10FF80..=U+10FFFF (byte `b` → U+10FF00 + `b`, bytes 0x80..=0xFF: ASCII bytes are always
-//! valid), like Python's `surrogateescape` (which uses lone surrogates; Rust `str` cannot
-//! hold those). Genuine text in that range (plane-16 private use, the last 128 code points)
+//! U+10FE80..=U+10FEFF (byte `b` → U+10FE00 + `b`, bytes 0x80..=0xFF: ASCII bytes are always
+//! valid; not the last code points, U+10FFFF is a favourite of edge-case tests), like Python's `surrogateescape` (which uses lone surrogates; Rust `str` cannot
+//! hold those). Genuine text in that range (plane-16 private use, unassigned by definition)
 //! read through [`from_go_bytes`] is escaped byte by byte too, so the round trip
 //! `to_go_bytes(from_go_bytes(b)) == b` holds for every `b`.
 //!
@@ -19,19 +19,19 @@
 //! U+FFFD of width 1; an escape code point stands for exactly such a byte (see [`go_rune`]).
 //!
 //! The one deviation left: a string built from a *rune* in the escape range (`printf "%c"
-//! 0x10FF80`, a template literal `"\U0010FF80"`) is later read as the escaped byte by the
+//! 0x10FE80`, a template literal `"\U0010FE80"`) is later read as the escaped byte by the
 //! byte-oriented functions. Nothing writes those private-use code points in charts.
 
 use std::borrow::Cow;
 
-/// First code point of the escape range: U+10FF00 + byte, for bytes 0x80..=0xFF.
-const BASE: u32 = 0x10FF00;
+/// The escape of byte `b` (0x80..=0xFF) is U+10FE00 + `b`.
+const BASE: u32 = 0x10FE00;
 /// The UTF-8 lead byte of every escape code point (and of U+100000..U+10FFFF).
 const LEAD: u8 = 0xF4;
 
 /// The escape code point of a non-UTF-8 byte (`b >= 0x80`).
 fn escape(b: u8) -> char {
-    char::from_u32(BASE + u32::from(b)).expect("U+10FF80..=U+10FFFF are scalar values")
+    char::from_u32(BASE + u32::from(b)).expect("U+10FE80..=U+10FEFF are scalar values")
 }
 
 /// The raw byte an escape code point stands for, if `c` is one.
@@ -139,7 +139,7 @@ pub fn go_rune(c: char) -> char {
 }
 
 /// The runes Go decodes from the string, as text: valid UTF-8 sequences (including a genuine
-/// U+10FF80.. read through [`from_go_bytes`]) as their chars, each other byte as U+FFFD, as
+/// U+10FE80.. read through [`from_go_bytes`]) as their chars, each other byte as U+FFFD, as
 /// `range`, `[]rune(s)`, `strings.Map` and `encoding/json` see it. Borrowed when there is no
 /// escape. Feed text built from these runes back through [`from_runes`].
 pub fn to_valid_utf8(s: &str) -> Cow<'_, str> {
@@ -185,7 +185,9 @@ mod tests {
             b"plain".to_vec(),
             vec![0xff],
             vec![0x80, 0x81, b'a', 0xc3],
-            "héllo\u{10FF80}\u{10FFFF}\u{10FF7F}".as_bytes().to_vec(),
+            "héllo\u{10FE80}\u{10FEFF}\u{10FE7F}\u{10FFFF}"
+                .as_bytes()
+                .to_vec(),
             vec![0xf4, 0x8f, 0xbe],
             vec![0xe2, 0x82],
             (0u8..=255).collect(),
@@ -200,17 +202,20 @@ mod tests {
 
     #[test]
     fn utf8_is_borrowed_and_unchanged() {
-        let s = from_go_bytes("ünïcode \u{10FF7F}".as_bytes());
-        assert_eq!(s, "ünïcode \u{10FF7F}");
+        let s = from_go_bytes("ünïcode".as_bytes());
+        assert_eq!(s, "ünïcode");
+        let t = from_go_bytes("\u{10FE7F}\u{10FFFF}".as_bytes());
+        assert_eq!(t, "\u{10FE7F}\u{10FFFF}");
+        assert_eq!(to_go_bytes(&t).as_ref(), t.as_bytes());
         assert!(matches!(to_go_bytes(&s), Cow::Borrowed(_)));
         assert!(matches!(to_valid_utf8(&s), Cow::Borrowed(_)));
     }
 
     #[test]
     fn invalid_bytes_read_as_replacement_runes() {
-        let s = from_go_bytes(&[b'a', 0xff, 0xfe, b'b', 0xf4, 0x8f, 0xbe, 0x80]);
+        let s = from_go_bytes(&[b'a', 0xff, 0xfe, b'b', 0xf4, 0x8f, 0xba, 0x80]);
         assert_eq!(rune_count(&s), 5);
-        assert_eq!(to_valid_utf8(&s), "a\u{FFFD}\u{FFFD}b\u{10FF80}");
+        assert_eq!(to_valid_utf8(&s), "a\u{FFFD}\u{FFFD}b\u{10FE80}");
         assert_eq!(
             from_runes(to_valid_utf8(&s).into_owned()),
             from_go_bytes(&[

@@ -37,14 +37,14 @@
 //! Go strings are byte strings and charts put binary data in them (`.Files.Get "x.bz2" |
 //! b64enc`, `b64dec`). [`Value::String`] stays a Rust `str` (fast, shared by every crate);
 //! bytes that are not UTF-8 are kept losslessly as escape code points ([`gostr`]: one code
-//! point of U+10FF80..=U+10FFFF per byte, like Python's `surrogateescape`), and the
+//! point of U+10FE80..=U+10FEFF per byte, like Python's `surrogateescape`), and the
 //! byte-oriented operations (`len`, `index`, `slice`, `%x`/`%q`, digests, base64, the bytes
 //! finally written) read them back with [`gostr::to_go_bytes`], which borrows when there is no
 //! escape: the UTF-8 path pays one byte search. Chosen over a `[u8]` value model, which would
 //! touch every function of three crates for what a few byte-oriented ones need.
 //!
 //! Known differences from Go, all outside what charts do: a `[]byte` is never nil; `[]byte` has no
-//! capacity beyond its length for `slice`; a string built from a rune in U+10FF80..=U+10FFFF
+//! capacity beyond its length for `slice`; a string built from a rune in U+10FE80..=U+10FEFF
 //! reads as a raw byte ([`gostr`]); a `%`
 //! in a template name is not misread as a format verb in error texts as Go does.
 mod complex;

@@ -62,7 +62,7 @@ const TEMPLATES: &[&str] = &[
 ];
 
 /// Pieces random strings are made of: ASCII, valid multibyte UTF-8 (including the code points
-/// canon uses as escapes, U+10FF80..), and bytes that are never valid UTF-8 on their own.
+/// canon uses as escapes, U+10FE80..), and bytes that are never valid UTF-8 on their own.
 const PIECES: &[&[u8]] = &[
     b"a",
     b"ab c",
@@ -70,14 +70,15 @@ const PIECES: &[&[u8]] = &[
     b"\t ",
     "é".as_bytes(),
     "日本".as_bytes(),
-    "\u{10FF80}".as_bytes(),
+    "\u{10FE80}".as_bytes(),
+    "\u{10FEFF}".as_bytes(),
     "\u{10FFFF}".as_bytes(),
     "\u{FFFD}".as_bytes(),
     &[0xff],
     &[0x80],
     &[0xc3],
     &[0xe6, 0x97],
-    &[0xf4, 0x8f, 0xbe],
+    &[0xf4, 0x8f, 0xba],
     &[0xfe, 0xfe],
     &[0xed, 0xa0, 0x80],
 ];
