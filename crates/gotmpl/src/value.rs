@@ -142,11 +142,6 @@ pub trait Object: Any + Send + Sync + fmt::Debug {
     fn marshal_json(&self) -> Option<String> {
         None
     }
-    /// The entries, in Go's sorted key order, if this is a Go map type with methods (helm's
-    /// `.Files`): `range` and `len` treat it as that map.
-    fn map_entries(&self) -> Option<Vec<(String, Value)>> {
-        None
-    }
     /// The exported fields of the Go struct (through a pointer: of the struct it points to), in
     /// declaration order, with their Go names and struct tags: what reflection-based encoders
     /// walk. Each encoder applies its own rules: `encoding/json` the `json` tag (when
@@ -154,6 +149,11 @@ pub trait Object: Any + Send + Sync + fmt::Debug {
     /// tag or else the lowercased field name, BurntSushi/toml (`toToml`) the `toml` tag or else
     /// the field name. `None`: not a struct, the encoders reject it as Go would.
     fn fields(&self) -> Option<Vec<Field>> {
+        None
+    }
+    /// The entries, in Go's sorted key order, if this is a Go map type with methods (helm's
+    /// `.Files`): `range` and `len` treat it as that map.
+    fn map_entries(&self) -> Option<Vec<(String, Value)>> {
         None
     }
     /// The value if this is a Go `complex128` (used for template complex constants).

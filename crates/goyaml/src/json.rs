@@ -104,6 +104,9 @@ fn encode(v: &Value, html: bool, out: &mut String) -> Result<(), Error> {
                 encode_json(&j, html, out);
             } else if let Some(fields) = o.fields() {
                 encode_struct(&fields, html, out)?;
+            } else if let Some(entries) = o.map_entries() {
+                // A named map type without MarshalJSON encodes as its map.
+                encode(&Value::map(entries), html, out)?;
             } else {
                 return Err(Error::msg(format!(
                     "json: unsupported type: {}",

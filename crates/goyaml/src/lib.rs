@@ -484,12 +484,16 @@ fn value_to_node(v: &Value) -> Result<Node, Error> {
                 v3_struct(&o.type_name(), &fields, &mut out)?;
                 Node::Map(out)
             }
-            None => {
-                return Err(Error::msg(format!(
-                    "yaml: cannot marshal type: {}",
-                    o.type_name()
-                )));
-            }
+            // A named map type marshals as its map.
+            None => match o.map_entries() {
+                Some(entries) => value_to_node(&Value::map(entries))?,
+                None => {
+                    return Err(Error::msg(format!(
+                        "yaml: cannot marshal type: {}",
+                        o.type_name()
+                    )));
+                }
+            },
         },
     })
 }
@@ -628,5 +632,54 @@ mod tests {
 
     fn from_yaml_checked(s: &str) -> Error {
         sigs_unmarshal(s, Target::Map("map[string]interface {}")).expect_err("invalid YAML")
+    }
+}
+
+#[cfg(test)]
+mod object_tests {
+    use super::*;
+
+    /// A Go named map type with methods and no marshaler (Helm's `Files`): Go's encoders see
+    /// its kind, a map, so every encoder must write exactly what it writes for the plain map.
+    #[derive(Debug)]
+    struct NamedMap(Vec<(String, Value)>);
+
+    impl gotmpl::Object for NamedMap {
+        fn type_name(&self) -> String {
+            "chart.Files".into()
+        }
+        fn display(&self) -> String {
+            "map[]".into()
+        }
+        fn map_entries(&self) -> Option<Vec<(String, Value)>> {
+            Some(self.0.clone())
+        }
+    }
+
+    #[test]
+    fn named_maps_encode_as_their_map() {
+        let entries = vec![
+            ("b.txt".to_string(), Value::Bytes(Arc::from(&b"<hi>"[..]))),
+            (
+                "a".to_string(),
+                Value::map([("x".to_string(), Value::int(1))]),
+            ),
+        ];
+        let obj = Value::Object(Arc::new(NamedMap(entries.clone())));
+        let plain = Value::map(entries);
+        type Enc = fn(&Value) -> Result<String, Error>;
+        let encoders: [(&str, Enc); 6] = [
+            ("toJson", to_json),
+            ("toPrettyJson", to_pretty_json),
+            ("toRawJson", to_raw_json),
+            ("toYaml", to_yaml),
+            ("toYamlPretty", to_yaml_pretty),
+            ("toToml", to_toml),
+        ];
+        for (name, f) in encoders {
+            let want = f(&plain).map_err(|e| e.message);
+            assert!(want.is_ok(), "{name}: {want:?}");
+            assert_eq!(f(&obj).map_err(|e| e.message), want, "{name}");
+        }
     }
 }

@@ -81,7 +81,11 @@ fn entries(v: &Value) -> Vec<(String, Value)> {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        Value::Object(o) => o.fields().map_or_else(Vec::new, |f| struct_entries(&f)),
+        Value::Object(o) => match o.fields() {
+            Some(f) => struct_entries(&f),
+            // A named map type encodes as its map.
+            None => o.map_entries().unwrap_or_default(),
+        },
         _ => Vec::new(),
     }
 }
@@ -210,7 +214,7 @@ fn toml_type(v: &Value) -> Result<Option<Type>, Error> {
             if o.is_nil() {
                 return Ok(None);
             }
-            if o.fields().is_some() {
+            if o.fields().is_some() || o.map_entries().is_some() {
                 return Ok(Some(Type::Hash));
             }
             return Err(Error::msg(format!("unsupported type: {}", o.type_name())));
@@ -281,7 +285,7 @@ impl Encoder {
                 if o.is_nil() {
                     return Ok(());
                 }
-                if o.fields().is_some() {
+                if o.fields().is_some() || o.map_entries().is_some() {
                     return self.table(key, v);
                 }
                 Err(Error::msg(format!(
@@ -321,7 +325,9 @@ impl Encoder {
                 self.write("]");
             }
             Value::Map(_) => self.map(&[], v, true)?,
-            Value::Object(o) if o.fields().is_some() => self.map(&[], v, true)?,
+            Value::Object(o) if o.fields().is_some() || o.map_entries().is_some() => {
+                self.map(&[], v, true)?
+            }
             Value::Nil => {
                 return Err(Error::msg(
                     "reflect: call of reflect.Value.Interface on zero Value",

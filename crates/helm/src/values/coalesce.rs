@@ -71,6 +71,9 @@ pub(crate) fn new_map() -> Arc<Map> {
 /// `copystructure.Copy`: fresh maps all the way down.
 pub(crate) fn deep_copy(v: &Value) -> Value {
     match v {
+        // copystructure copies a nil map or slice as nil.
+        Value::Map(m) if m.is_nil() => v.clone(),
+        Value::List(l) if l.is_nil() => v.clone(),
         Value::Map(m) => {
             let entries: BTreeMap<String, Value> = snapshot(m)
                 .into_iter()
