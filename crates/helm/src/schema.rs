@@ -1,7 +1,10 @@
 //! `values.schema.json` validation across the chart tree, listing every error as helm does.
 //!
 //! helm v4.2.4 and v3.21.4 both validate with `santhosh-tekuri/jsonschema/v6` (both go.mod
-//! files pin v6.0.2), so one port serves both ([`validator`]'s doc lists what it leaves out).
+//! files pin v6.0.2), so one port serves both: each schema is first checked against its
+//! draft's metaschema (drafts 4, 6, 7, 2019-09, 2020-12; 2020-12 when `$schema` names none or
+//! an unknown one), then the chart's values against it, every chart of the tree against its
+//! own values ([`validator`]'s doc lists what the port leaves out).
 
 mod format;
 mod json;
@@ -61,12 +64,94 @@ fn validate_tree(chart: &Chart, vals: &Value) -> Option<String> {
     (!sb.is_empty()).then_some(sb)
 }
 
+/// The metaschema documents of a draft: the root's base URL, and every document by its URL.
+fn metaschema_docs(draft: u32) -> (&'static str, Vec<(&'static str, &'static str)>) {
+    macro_rules! meta {
+        ($dir:literal, $base:literal, [$($name:literal),*]) => {
+            vec![
+                ($base, include_str!(concat!("schema/metaschemas/", $dir, "/schema.json"))),
+                $((
+                    concat!($base, "/../meta/", $name),
+                    include_str!(concat!("schema/metaschemas/", $dir, "/", $name, ".json")),
+                )),*
+            ]
+        };
+    }
+    match draft {
+        4 => (
+            "http://json-schema.org/draft-04/schema",
+            vec![("", include_str!("schema/metaschemas/draft-04.json"))],
+        ),
+        6 => (
+            "http://json-schema.org/draft-06/schema",
+            vec![("", include_str!("schema/metaschemas/draft-06.json"))],
+        ),
+        7 => (
+            "http://json-schema.org/draft-07/schema",
+            vec![("", include_str!("schema/metaschemas/draft-07.json"))],
+        ),
+        2019 => (
+            "https://json-schema.org/draft/2019-09/schema",
+            meta!(
+                "2019-09",
+                "https://json-schema.org/draft/2019-09/schema",
+                [
+                    "core",
+                    "applicator",
+                    "validation",
+                    "meta-data",
+                    "format",
+                    "content"
+                ]
+            ),
+        ),
+        _ => (
+            "https://json-schema.org/draft/2020-12/schema",
+            meta!(
+                "2020-12",
+                "https://json-schema.org/draft/2020-12/schema",
+                [
+                    "core",
+                    "applicator",
+                    "unevaluated",
+                    "validation",
+                    "meta-data",
+                    "format-annotation",
+                    "content"
+                ]
+            ),
+        ),
+    }
+}
+
+/// The library validates a schema against its draft's metaschema before using it, with the
+/// metaschema's error tree.
+fn check_metaschema(doc: &json::J, draft: u32) -> Result<(), String> {
+    let (base, docs) = metaschema_docs(draft);
+    let mut parsed = Vec::with_capacity(docs.len());
+    for (url, text) in &docs {
+        // "…/schema/../meta/x" names "…/meta/x".
+        let url = url.replace("/schema/../", "/");
+        parsed.push((url, json::parse(text)?));
+    }
+    let (_, root) = parsed.remove(0);
+    let mv = validator::Validator::with_docs(&root, base, &parsed)?;
+    match mv.validate(&json::to_value(doc)) {
+        Ok(()) => Ok(()),
+        Err(causes) => Err(format!(
+            "\"file:///values.schema.json#\" is not valid against metaschema: jsonschema validation failed with '{base}#'\n{}",
+            validator::render(&causes)
+        )),
+    }
+}
+
 /// helm's `ValidateAgainstSingleSchema`: the error text (a validation error ends in a
 /// newline, as helm's `JSONSchemaValidationError` adds one), if any.
 fn validate_single(vals: &Value, schema: &[u8]) -> Result<(), String> {
     let text = String::from_utf8_lossy(schema);
     let doc = json::parse(&text)?;
     let v = validator::Validator::new(&doc)?;
+    check_metaschema(&doc, v.draft())?;
     match v.validate(vals) {
         Ok(()) => Ok(()),
         Err(causes) => Err(format!("{}\n", validator::render(&causes))),

@@ -1,10 +1,11 @@
 //! helm's template functions on top of Sprig (`pkg/engine/funcs.go` and the late-bound ones of
 //! `engine.go`): `include`, `tpl`, `required`, `fail`, `lookup`, the YAML/JSON/TOML helpers.
 //!
-//! `fromToml` reads with the `toml` crate, mapped to the Go types BurntSushi/toml decodes into
-//! an `interface{}` (int64, float64, string, bool, `[]interface{}`, `map[string]interface{}`,
-//! `[]map[string]interface{}` for arrays of tables). Date-times become their TOML text (Go
-//! holds a `time.Time`), and parse errors carry the `toml` crate's message, not BurntSushi's.
+//! `fromToml` reads with the `toml` crate (no TOML reader in goyaml), mapped to the Go types
+//! BurntSushi/toml decodes into an `interface{}` (int64, float64, string, bool, `[]interface{}`,
+//! `map[string]interface{}`, `[]map[string]interface{}` for `[[...]]` arrays of tables).
+//! Known differences: date-times become their TOML text (Go holds a `time.Time`, same JSON),
+//! and parse errors carry the `toml` crate's message, not BurntSushi's.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -229,16 +230,42 @@ fn tpl_fn(_included: Included) -> Func {
 /// helm's `fromTOML`: a `map[string]interface{}`, or `{"Error": msg}`.
 fn from_toml(text: &str) -> Value {
     match text.parse::<toml::Table>() {
-        Ok(t) => toml_table(&t),
+        Ok(t) => {
+            let aot = arrays_of_tables(text);
+            toml_table(&t, &mut Vec::new(), &aot)
+        }
         Err(e) => Value::map([("Error".to_string(), Value::string(e.message()))]),
     }
 }
 
-fn toml_table(t: &toml::Table) -> Value {
-    Value::map(t.iter().map(|(k, v)| (k.clone(), toml_value(v))))
+/// The key paths of `[[...]]` headers: BurntSushi decodes those arrays as
+/// `[]map[string]interface{}`, inline arrays (of tables too) as `[]interface{}`; the `toml`
+/// crate's values do not tell the two apart.
+fn arrays_of_tables(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim_start().strip_prefix("[[")?;
+            let end = l.find("]]")?;
+            Some(
+                l[..end]
+                    .split('.')
+                    .map(|k| k.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
-fn toml_value(v: &toml::Value) -> Value {
+fn toml_table(t: &toml::Table, path: &mut Vec<String>, aot: &[Vec<String>]) -> Value {
+    Value::map(t.iter().map(|(k, v)| {
+        path.push(k.clone());
+        let v = toml_value(v, path, aot);
+        path.pop();
+        (k.clone(), v)
+    }))
+}
+
+fn toml_value(v: &toml::Value, path: &mut Vec<String>, aot: &[Vec<String>]) -> Value {
     match v {
         toml::Value::String(s) => Value::string(s),
         toml::Value::Integer(i) => Value::Int(*i, IntKind::Int64),
@@ -246,18 +273,16 @@ fn toml_value(v: &toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::Bool(*b),
         toml::Value::Datetime(d) => Value::string(d.to_string()),
         toml::Value::Array(items) => {
-            // BurntSushi decodes an array whose items are all tables as []map[string]interface{}.
-            let all_tables = !items.is_empty() && items.iter().all(|i| i.is_table());
-            let elem = if all_tables {
+            let elem = if aot.iter().any(|p| p == path) {
                 ElemType::Map(Box::new(ElemType::Interface))
             } else {
                 ElemType::Interface
             };
             Value::List(Arc::new(List::new(
                 elem,
-                items.iter().map(toml_value).collect(),
+                items.iter().map(|i| toml_value(i, path, aot)).collect(),
             )))
         }
-        toml::Value::Table(t) => toml_table(t),
+        toml::Value::Table(t) => toml_table(t, path, aot),
     }
 }

@@ -1,8 +1,8 @@
 //! The `format` checks the Go library asserts for draft 4/6/7 schemas, with its messages:
 //! ipv4, ipv6, hostname, email, uuid, json-pointer, relative-json-pointer, duration, date,
-//! time, date-time. Other formats (uri, iri, uri-reference, uri-template, regex, semver,
-//! period, ... whose verdicts come from Go's `net/url` and `regexp`) pass, as unknown formats
-//! do in Go.
+//! time, date-time, uri, iri, uri-reference, iri-reference (Go's `net/url.Parse` checks, the
+//! common ones). Other formats (uri-template, regex, semver, period, ... ) pass, as unknown
+//! formats do in Go.
 
 use gotmpl::Value;
 
@@ -23,6 +23,8 @@ pub(crate) fn check(format: &str, v: &Value) -> Option<String> {
         "date" => date(s),
         "time" => time(s),
         "date-time" => date_time(s),
+        "uri" | "iri" => uri(s),
+        "uri-reference" | "iri-reference" => uri_reference(s),
         _ => None,
     }
 }
@@ -441,4 +443,179 @@ fn date_time(s: &str) -> Option<String> {
         return Some(format!("invalid date element: {e}"));
     }
     time(t).map(|e| format!("invalid time element: {e}"))
+}
+
+/// strconv.Quote for the URL errors.
+fn go_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// net/url's `unescape` checks: `%` escapes, and in a host the characters it allows.
+fn url_unescape_check(s: &str, host: bool) -> Result<(), String> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let ok = b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+            if !ok {
+                let end = (i + 3).min(b.len());
+                return Err(format!(
+                    "invalid URL escape {}",
+                    go_quote(&String::from_utf8_lossy(&b[i..end]))
+                ));
+            }
+            i += 3;
+            continue;
+        }
+        if host
+            && b[i] < 0x80
+            && !(b[i].is_ascii_alphanumeric() || b"!$&'()*+,;=:[]<>\"-_.~".contains(&b[i]))
+        {
+            return Err(format!(
+                "invalid character {} in host name",
+                go_quote(&(b[i] as char).to_string())
+            ));
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn valid_optional_port(port: &str) -> bool {
+    port.is_empty() || (port.starts_with(':') && port[1..].bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `net/url.Parse` as the library's `parseURL` uses it: the scheme, or Go's error text.
+fn parse_url(raw: &str) -> Result<String, String> {
+    let (u, frag) = raw.split_once('#').unwrap_or((raw, ""));
+    let wrap = |what: &str, e: String| format!("parse {}: {e}", go_quote(what));
+    if u.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return Err(wrap(u, "net/url: invalid control character in URL".into()));
+    }
+    let mut scheme = String::new();
+    let mut rest = u;
+    if u != "*" {
+        for (i, c) in u.char_indices() {
+            match c {
+                'a'..='z' | 'A'..='Z' => {}
+                '0'..='9' | '+' | '-' | '.' if i > 0 => {}
+                ':' if i == 0 => return Err(wrap(u, "missing protocol scheme".into())),
+                ':' => {
+                    scheme = u[..i].to_ascii_lowercase();
+                    rest = &u[i + 1..];
+                    break;
+                }
+                _ => break,
+            }
+        }
+        rest = if rest.ends_with('?') && rest.matches('?').count() == 1 {
+            &rest[..rest.len() - 1]
+        } else {
+            rest.split_once('?').map_or(rest, |(p, _)| p)
+        };
+        let opaque = !rest.starts_with('/') && !scheme.is_empty();
+        if !opaque {
+            if !rest.starts_with('/')
+                && let Some(colon) = rest.find(':')
+                && !rest[..colon].contains('/')
+            {
+                return Err(wrap(
+                    u,
+                    "first path segment in URL cannot contain colon".into(),
+                ));
+            }
+            if (!scheme.is_empty() || !rest.starts_with("///")) && rest.starts_with("//") {
+                let after = &rest[2..];
+                let (authority, path) = match after.find('/') {
+                    Some(i) => (&after[..i], &after[i..]),
+                    None => (after, ""),
+                };
+                let host = match authority.rfind('@') {
+                    Some(i) => {
+                        let userinfo = &authority[..i];
+                        if !userinfo.bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || b"-._:~!$&'()*+,;=%@".contains(&b)
+                        }) {
+                            return Err(wrap(u, "net/url: invalid userinfo".into()));
+                        }
+                        url_unescape_check(userinfo, false).map_err(|e| wrap(u, e))?;
+                        &authority[i + 1..]
+                    }
+                    None => authority,
+                };
+                let hostname = if host.starts_with('[') {
+                    let Some(end) = host.rfind(']') else {
+                        return Err(wrap(u, "missing ']' in host".into()));
+                    };
+                    let port = &host[end + 1..];
+                    if !valid_optional_port(port) {
+                        return Err(wrap(
+                            u,
+                            format!("invalid port {} after host", go_quote(port)),
+                        ));
+                    }
+                    host[1..end].to_string()
+                } else {
+                    if let Some(i) = host.find(':') {
+                        let port = &host[i..];
+                        if !valid_optional_port(port) {
+                            return Err(wrap(
+                                u,
+                                format!("invalid port {} after host", go_quote(port)),
+                            ));
+                        }
+                    }
+                    host.split_once(':').map_or(host, |(h, _)| h).to_string()
+                };
+                url_unescape_check(host, true).map_err(|e| wrap(u, e))?;
+                url_unescape_check(path, false).map_err(|e| wrap(u, e))?;
+                // The library: an IPv6 host must be bracketed and valid.
+                if hostname.contains(':') {
+                    if !host.contains('[') || !host.contains(']') {
+                        return Err("ipv6 address not enclosed in brackets".into());
+                    }
+                    if let Some(e) = ipv6(&hostname) {
+                        return Err(format!("invalid ipv6 address: {e}"));
+                    }
+                }
+            } else {
+                url_unescape_check(rest, false).map_err(|e| wrap(u, e))?;
+            }
+        }
+    }
+    if !frag.is_empty() {
+        url_unescape_check(frag, false).map_err(|e| wrap(raw, e))?;
+    }
+    Ok(scheme)
+}
+
+fn uri(s: &str) -> Option<String> {
+    match parse_url(s) {
+        Err(e) => Some(e),
+        Ok(scheme) if scheme.is_empty() => Some("relative url".into()),
+        Ok(_) => None,
+    }
+}
+
+fn uri_reference(s: &str) -> Option<String> {
+    if s.contains('\\') {
+        return Some("contains \\".into());
+    }
+    parse_url(s).err()
 }

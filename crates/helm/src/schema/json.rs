@@ -29,16 +29,40 @@ impl J {
     }
 }
 
-/// Parses `text` (already checked by Go's JSON decoder rules in [`parse`]).
+/// `jsonschema.UnmarshalJSON`: one JSON value read by Go's `json.Decoder` (so a truncated
+/// document is `unexpected EOF`, an empty one `EOF`), nothing but space after it.
 pub(crate) fn parse(text: &str) -> Result<J, String> {
-    // Go's own error texts for malformed JSON.
-    goyaml::from_json_value(text).map_err(|e| e.message)?;
+    if text.trim_matches([' ', '\t', '\r', '\n']).is_empty() {
+        return Err("EOF".into());
+    }
     let mut p = P {
         s: text.as_bytes(),
         i: 0,
     };
-    let v = p.value()?;
+    let v = match p.value() {
+        Ok(v) => v,
+        Err(e) => return Err(decoder_error(text).unwrap_or(e)),
+    };
+    if let Some(e) = decoder_error(&text[..p.i]) {
+        return Err(e);
+    }
+    if !text[p.i..].trim_matches([' ', '\t', '\r', '\n']).is_empty() {
+        return Err("invalid character after top-level value".into());
+    }
     Ok(v)
+}
+
+/// The error Go's decoder reports for `text` as the whole input, if any: Go's scanner texts
+/// (from goyaml's port), `unexpected EOF` where the input ends inside a value. A sentinel
+/// byte after the text tells the two apart: the scanner reaching it means every real byte
+/// was fine.
+fn decoder_error(text: &str) -> Option<String> {
+    match goyaml::from_json_value(&format!("{text}\u{1}")) {
+        Ok(_) => None,
+        Err(e) if e.message.contains("'\\x01' after top-level value") => None,
+        Err(e) if e.message.contains("'\\x01'") => Some("unexpected EOF".into()),
+        Err(e) => Some(e.message),
+    }
 }
 
 struct P<'a> {
@@ -163,5 +187,19 @@ impl P<'_> {
             }
         }
         Err(self.bad())
+    }
+}
+
+/// The document as a value to validate (a schema checked against its metaschema): numbers
+/// as float64, objects as maps (the last of duplicate keys wins, as in Go).
+pub(crate) fn to_value(j: &J) -> gotmpl::Value {
+    use gotmpl::Value;
+    match j {
+        J::Null => Value::Nil,
+        J::Bool(b) => Value::Bool(*b),
+        J::Num(n) => Value::float(n.parse().unwrap_or(f64::NAN)),
+        J::Str(s) => Value::string(s),
+        J::Arr(a) => Value::list(a.iter().map(to_value).collect()),
+        J::Obj(m) => Value::map(m.iter().map(|(k, v)| (k.clone(), to_value(v)))),
     }
 }

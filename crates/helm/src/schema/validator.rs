@@ -5,12 +5,15 @@
 //! string, want integer`, nested causes indented, `$ref` wrappers skipped, English number
 //! grouping from `x/text/message`), which no Rust validator reproduces.
 //!
-//! Not ported: references to other documents (helm loads `file://` and fetches `http(s)://`
-//! refs; canon lets the value pass there, so values valid for helm render the same), `$id`s of
-//! subschemas as new bases, `$recursiveRef`/`$dynamicRef`, content assertions (off in helm too), validation of the schema against
-//! its metaschema (helm rejects a malformed schema; canon uses it as it reads), and format
-//! checks other than those in `format.rs`. Where Go iterates a map (an object's properties,
-//! so the order of several errors) its order is random; canon uses key order.
+//! Not ported: references to documents canon does not have (helm loads `file://` and fetches
+//! `http(s)://` refs; canon lets the value pass there, so values valid for helm render the
+//! same), `$id`s of subschemas as new base URLs, content assertions (off in helm too), the
+//! formats `format.rs` does not list (they pass), and Go's regexp engine itself (patterns are
+//! compiled by the `regex` crate, whose syntax is RE2's, with Go's ASCII `\d \w \s \b`
+//! spelled out; a pattern the crate refuses is skipped where Go would reject the schema).
+//! Where Go iterates a map (an object's properties, so the order of several errors, and of
+//! the names in `additional properties ... not allowed`) its order is random; canon uses key
+//! order.
 
 use std::cmp::Ordering;
 
@@ -77,30 +80,32 @@ fn json_ptr(tokens: &[String]) -> String {
     s
 }
 
-/// The library's `quote`: Go's `%q` in single quotes.
+/// The library's `quote`: Go's `%q`, then `\"` made `"` and `'` made `\'`, in single quotes
+/// (so a string ending in a backslash loses one, as in Go).
 pub(crate) fn quote(s: &str) -> String {
-    let mut out = String::from("'");
+    let mut q = String::from("\"");
     for c in s.chars() {
         match c {
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\n' => q.push_str("\\n"),
+            '\t' => q.push_str("\\t"),
+            '\r' => q.push_str("\\r"),
+            '\u{7}' => q.push_str("\\a"),
+            '\u{8}' => q.push_str("\\b"),
+            '\u{c}' => q.push_str("\\f"),
+            '\u{b}' => q.push_str("\\v"),
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
+                q.push_str(&format!("\\x{:02x}", c as u32));
             }
-            c if goyaml::go_is_print(c) => out.push(c),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+            c if goyaml::go_is_print(c) => q.push(c),
+            c if (c as u32) < 0x10000 => q.push_str(&format!("\\u{:04x}", c as u32)),
+            c => q.push_str(&format!("\\U{:08x}", c as u32)),
         }
     }
-    out.push('\'');
-    out
+    q.push('"');
+    let q = q.replace("\\\"", "\"").replace('\'', "\\'");
+    format!("'{}'", &q[1..q.len() - 1])
 }
 
 /// `x/text/message`'s English formatting of an integer (`%d`): digits grouped by commas.
@@ -427,6 +432,8 @@ fn int_val(j: Option<&J>) -> Option<i64> {
 /// Go's validation `scope`: the schema being applied (by its JSON pointer in the document), the
 /// keyword that jumped to it (`$ref`), which instance value it validates, and its parent.
 pub(crate) struct Scope<'p> {
+    /// Which document (0: the chart's schema; then the metaschema documents).
+    doc: usize,
     sloc: String,
     kw: &'static str,
     vid: usize,
@@ -435,8 +442,9 @@ pub(crate) struct Scope<'p> {
 }
 
 impl<'p> Scope<'p> {
-    fn root(sloc: String) -> Scope<'static> {
+    fn root(doc: usize, sloc: String) -> Scope<'static> {
         Scope {
+            doc,
             sloc,
             kw: "",
             vid: 0,
@@ -448,6 +456,7 @@ impl<'p> Scope<'p> {
     /// `validateSelf`: a subschema at `suffix` on the same value.
     fn sub(&'p self, suffix: &str) -> Scope<'p> {
         Scope {
+            doc: self.doc,
             sloc: format!("{}{suffix}", self.sloc),
             kw: "",
             vid: self.vid,
@@ -465,8 +474,9 @@ impl<'p> Scope<'p> {
     }
 
     /// A reference jump to the schema at `sloc`.
-    fn jump(&'p self, sloc: &str, kw: &'static str) -> Scope<'p> {
+    fn jump(&'p self, doc: usize, sloc: &str, kw: &'static str) -> Scope<'p> {
         Scope {
+            doc,
             sloc: sloc.to_string(),
             kw,
             vid: self.vid,
@@ -482,7 +492,7 @@ impl<'p> Scope<'p> {
             if sc.vid != self.vid {
                 break;
             }
-            if sc.sloc == self.sloc {
+            if sc.doc == self.doc && sc.sloc == self.sloc {
                 return Some(sc);
             }
             p = sc.parent;
@@ -531,10 +541,15 @@ impl Uneval {
     }
 }
 
-/// A compiled-enough schema document: its root and draft.
+/// A compiled-enough schema document (its root and draft), with the documents its references
+/// may name (the metaschemas' vocabularies), each by its base URL.
 pub(crate) struct Validator<'a> {
     root: &'a J,
     draft: u32,
+    /// The root document's URL (as Go loads it) and its `$id`, if any.
+    base: String,
+    alias: Option<String>,
+    others: &'a [(String, J)],
 }
 
 const MAX_DEPTH: usize = 200;
@@ -558,12 +573,66 @@ impl<'a> Validator<'a> {
                 }
             }
         };
-        Ok(Validator { root, draft })
+        let alias = root
+            .get(if draft == 4 { "id" } else { "$id" })
+            .and_then(J::as_str)
+            .map(|id| id.split('#').next().unwrap_or(id).to_string());
+        Ok(Validator {
+            root,
+            draft,
+            base: "file:///values.schema.json".into(),
+            alias,
+            others: &[],
+        })
+    }
+
+    /// A validator whose root document lives at `base`, with `others` it may reference.
+    pub(crate) fn with_docs(
+        root: &'a J,
+        base: &str,
+        others: &'a [(String, J)],
+    ) -> Result<Validator<'a>, String> {
+        let mut v = Validator::new(root)?;
+        v.base = base.to_string();
+        v.others = others;
+        Ok(v)
+    }
+
+    /// Document `i`: its root and base URL.
+    fn doc(&self, i: usize) -> (&'a J, &str) {
+        match i {
+            0 => (self.root, self.base.as_str()),
+            i => {
+                let (u, j) = &self.others[i - 1];
+                (j, u.as_str())
+            }
+        }
+    }
+
+    /// The document at `url`, if canon has it.
+    fn doc_at(&self, url: &str) -> Option<usize> {
+        if url == self.base || Some(url) == self.alias.as_deref() {
+            return Some(0);
+        }
+        self.others
+            .iter()
+            .position(|(u, _)| u == url)
+            .map(|i| i + 1)
+    }
+
+    /// The draft the document declares (2020-12 when it names none or an unknown one).
+    pub(crate) fn draft(&self) -> u32 {
+        self.draft
     }
 
     /// `Schema.Validate`: the root causes, or `Ok`.
     pub(crate) fn validate(&self, v: &Value) -> Result<(), Vec<VErr>> {
-        match self.val(self.root, v, &mut Vec::new(), &Scope::root(String::new())) {
+        match self.val(
+            self.root,
+            v,
+            &mut Vec::new(),
+            &Scope::root(0, String::new()),
+        ) {
             Ok(()) => Ok(()),
             Err(e) if e.kind == Kind::Group => Err(e.causes),
             Err(e) => Err(vec![e]),
@@ -579,27 +648,29 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// The schema a `$ref` names in this document, and its JSON pointer; `None` for a
-    /// reference to another document (helm loads those over `file://` and `http(s)://`; canon
-    /// does not, and lets the value pass there).
-    fn resolve(&self, r: &str) -> Result<Option<(&'a J, String)>, String> {
-        let (base, frag) = r.split_once('#').unwrap_or((r, ""));
-        let own_id = self
-            .root
-            .get(if self.draft == 4 { "id" } else { "$id" })
-            .and_then(J::as_str)
-            .map(|id| id.split('#').next().unwrap_or(id));
-        if !base.is_empty() && base != "file:///values.schema.json" && Some(base) != own_id {
-            return Ok(None);
-        }
+    /// The schema a reference from document `doc` names: its document, itself and its JSON
+    /// pointer; `None` for a document canon does not have (helm loads `file://` and fetches
+    /// `http(s)://` references; canon lets the value pass there).
+    fn resolve(&self, r: &str, doc: usize) -> Result<Option<(usize, &'a J, String)>, String> {
+        let (url, frag) = r.split_once('#').unwrap_or((r, ""));
+        let d = if url.is_empty() {
+            doc
+        } else {
+            let abs = join_url(self.doc(doc).1, url);
+            match self.doc_at(&abs) {
+                Some(d) => d,
+                None => return Ok(None),
+            }
+        };
+        let root = self.doc(d).0;
         let frag = percent_decode(frag);
         if frag.is_empty() {
-            return Ok(Some((self.root, String::new())));
+            return Ok(Some((d, root, String::new())));
         }
         let Some(path) = frag.strip_prefix('/') else {
-            return Ok(find_anchor(self.root, &frag, self.draft, String::new()));
+            return Ok(find_anchor(root, &frag, self.draft, String::new()).map(|(j, p)| (d, j, p)));
         };
-        let mut cur = self.root;
+        let mut cur = root;
         for tok in path.split('/') {
             let tok = tok.replace("~1", "/").replace("~0", "~");
             cur = match cur {
@@ -609,7 +680,7 @@ impl<'a> Validator<'a> {
             }
             .ok_or_else(|| format!("invalid jsonPointer {r}"))?;
         }
-        Ok(Some((cur, frag)))
+        Ok(Some((d, cur, frag)))
     }
 
     fn val(&self, s: &J, v: &Value, loc: &mut Vec<String>, sc: &Scope<'_>) -> Result<(), VErr> {
@@ -697,9 +768,10 @@ impl<'a> Validator<'a> {
             return Err(Self::err(
                 loc,
                 format!(
-                    "both {} and {} resolve to \"file:///values.schema.json#{}\" causing reference cycle",
+                    "both {} and {} resolve to \"{}#{}\" causing reference cycle",
                     sc.kw_loc(),
                     prev.kw_loc(),
+                    self.doc(sc.doc).1,
                     sc.sloc
                 ),
             ));
@@ -721,7 +793,7 @@ impl<'a> Validator<'a> {
             {
                 return Err(Self::err(loc, const_msg(c)));
             }
-            return self.val_ref(r, v, loc, sc, &mut ue).map(|()| ue);
+            return self.val_ref(r, "$ref", v, loc, sc, &mut ue).map(|()| ue);
         }
 
         // type --
@@ -788,7 +860,7 @@ impl<'a> Validator<'a> {
         }
         // $ref (2019+) --
         if let Some(r) = o.get("$ref").and_then(J::as_str)
-            && let Err(e) = self.val_ref(r, v, loc, sc, &mut ue)
+            && let Err(e) = self.val_ref(r, "$ref", v, loc, sc, &mut ue)
         {
             errors.push(e);
         }
@@ -799,6 +871,9 @@ impl<'a> Validator<'a> {
             Value::String(st) => self.str(o, st, loc, &mut errors),
             _ if t == T::Number => self.num(o, v, loc, &mut errors),
             _ => {}
+        }
+        if draft >= 2019 {
+            self.dynamic_refs(o, v, loc, sc, &mut ue, &mut errors);
         }
         self.cond(o, v, loc, sc, &mut ue, &mut errors);
         if draft >= 2019 {
@@ -820,15 +895,29 @@ impl<'a> Validator<'a> {
     fn val_ref(
         &self,
         r: &str,
+        kw: &'static str,
         v: &Value,
         loc: &mut Vec<String>,
         sc: &Scope<'_>,
         ue: &mut Uneval,
     ) -> Result<(), VErr> {
-        let Some((target, tloc)) = self.resolve(r).map_err(|e| Self::err(loc, e))? else {
+        let Some((d, target, tloc)) = self.resolve(r, sc.doc).map_err(|e| Self::err(loc, e))?
+        else {
             return Ok(());
         };
-        match self.val_self(target, v, loc, &sc.jump(&tloc, "$ref"), ue) {
+        self.val_target(target, v, loc, &sc.jump(d, &tloc, kw), ue)
+    }
+
+    /// `validateRef`: the target's errors under a reference error.
+    fn val_target(
+        &self,
+        target: &J,
+        v: &Value,
+        loc: &mut Vec<String>,
+        sc: &Scope<'_>,
+        ue: &mut Uneval,
+    ) -> Result<(), VErr> {
+        match self.val_self(target, v, loc, sc, ue) {
             Ok(()) => Ok(()),
             Err(e) => {
                 let causes = if e.kind == Kind::Group {
@@ -956,7 +1045,7 @@ impl<'a> Validator<'a> {
         let pattern_props: Vec<(regex::Regex, &J)> = match o.get("patternProperties") {
             Some(J::Obj(pp)) => pp
                 .iter()
-                .filter_map(|(k, s)| regex::Regex::new(k).ok().map(|r| (r, s)))
+                .filter_map(|(k, s)| go_regex(k).map(|r| (r, s)))
                 .collect(),
             _ => Vec::new(),
         };
@@ -1019,7 +1108,7 @@ impl<'a> Validator<'a> {
         if let Some(pn) = o.get("propertyNames") {
             for (pname, _) in &entries {
                 let key = Value::string(pname);
-                let root = Scope::root(format!("{}/propertyNames", sc.sloc));
+                let root = Scope::root(sc.doc, format!("{}/propertyNames", sc.sloc));
                 if let Err(e) = self.val(pn, &key, &mut Vec::new(), &root) {
                     let causes = if e.kind == Kind::Group {
                         e.causes
@@ -1280,7 +1369,7 @@ impl<'a> Validator<'a> {
             ));
         }
         if let Some(p) = o.get("pattern").and_then(J::as_str)
-            && let Ok(re) = regex::Regex::new(p)
+            && let Some(re) = go_regex(p)
             && !re.is_match(s)
         {
             errors.push(Self::err(
@@ -1334,6 +1423,73 @@ impl<'a> Validator<'a> {
             && !n.multiple_of(&w)
         {
             errors.push(Self::err(loc, msg("multipleOf", &w)));
+        }
+    }
+
+    /// `validateRefs` (2019+): `$recursiveRef` and `$dynamicRef`, resolved against the
+    /// outermost document of the dynamic scope that carries the anchor (the metaschemas'
+    /// documents carry theirs at their roots).
+    fn dynamic_refs(
+        &self,
+        o: &J,
+        v: &Value,
+        loc: &mut Vec<String>,
+        sc: &Scope<'_>,
+        ue: &mut Uneval,
+        errors: &mut Vec<VErr>,
+    ) {
+        let outermost = |pred: &dyn Fn(&J) -> bool| {
+            let mut found = None;
+            let mut cur = Some(sc);
+            while let Some(s) = cur {
+                if pred(self.doc(s.doc).0) {
+                    found = Some(s.doc);
+                }
+                cur = s.parent;
+            }
+            found
+        };
+        if let Some(r) = o.get("$recursiveRef").and_then(J::as_str) {
+            match self.resolve(r, sc.doc) {
+                Ok(Some((mut d, mut target, mut tloc))) => {
+                    let anchored = |j: &J| matches!(j.get("$recursiveAnchor"), Some(J::Bool(true)));
+                    if anchored(target)
+                        && let Some(od) = outermost(&|j: &J| anchored(j))
+                    {
+                        (d, target, tloc) = (od, self.doc(od).0, String::new());
+                    }
+                    if let Err(e) =
+                        self.val_target(target, v, loc, &sc.jump(d, &tloc, "$recursiveRef"), ue)
+                    {
+                        errors.push(e);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => errors.push(Self::err(loc, e)),
+            }
+        }
+        if let Some(r) = o.get("$dynamicRef").and_then(J::as_str) {
+            match self.resolve(r, sc.doc) {
+                Ok(Some((mut d, mut target, mut tloc))) => {
+                    let anchor = r.split_once('#').map_or("", |(_, f)| f);
+                    let dynamic =
+                        |j: &J| j.get("$dynamicAnchor").and_then(J::as_str) == Some(anchor);
+                    if !anchor.is_empty()
+                        && !anchor.starts_with('/')
+                        && dynamic(target)
+                        && let Some(od) = outermost(&|j: &J| dynamic(j))
+                    {
+                        (d, target, tloc) = (od, self.doc(od).0, String::new());
+                    }
+                    if let Err(e) =
+                        self.val_target(target, v, loc, &sc.jump(d, &tloc, "$dynamicRef"), ue)
+                    {
+                        errors.push(e);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => errors.push(Self::err(loc, e)),
+            }
         }
     }
 
@@ -1478,6 +1634,97 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// A Go (RE2) pattern for the `regex` crate: Perl classes and word boundaries are ASCII in Go
+/// (`\d` is `[0-9]`), Unicode-aware in Rust, so they are spelled out.
+fn go_regex(p: &str) -> Option<regex::Regex> {
+    let mut out = String::with_capacity(p.len());
+    let mut chars = p.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(n) = chars.next() else {
+                    out.push('\\');
+                    break;
+                };
+                let rep = match (n, in_class) {
+                    ('d', false) => Some("[0-9]"),
+                    ('D', false) => Some("[^0-9]"),
+                    ('w', false) => Some("[0-9A-Za-z_]"),
+                    ('W', false) => Some("[^0-9A-Za-z_]"),
+                    ('s', false) => Some("[\\t\\n\\f\\r ]"),
+                    ('S', false) => Some("[^\\t\\n\\f\\r ]"),
+                    ('b', false) => Some("(?-u:\\b)"),
+                    ('B', false) => Some("(?-u:\\B)"),
+                    ('d', true) => Some("0-9"),
+                    ('w', true) => Some("0-9A-Za-z_"),
+                    ('s', true) => Some("\\t\\n\\f\\r "),
+                    _ => None,
+                };
+                match rep {
+                    Some(r) => out.push_str(r),
+                    None => {
+                        out.push('\\');
+                        out.push(n);
+                    }
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // A leading `^` and a leading `]` belong to the class.
+                let rest = chars.as_str();
+                let skip = if rest.starts_with("^]") {
+                    2
+                } else if rest.starts_with('^') || rest.starts_with(']') {
+                    1
+                } else {
+                    0
+                };
+                for _ in 0..skip {
+                    if let Some(x) = chars.next() {
+                        out.push(x);
+                    }
+                }
+            }
+            '[' if in_class && chars.as_str().starts_with(':') => {
+                // `[:alpha:]` inside a class.
+                out.push('[');
+                for x in chars.by_ref() {
+                    out.push(x);
+                    if x == ']' {
+                        break;
+                    }
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    regex::Regex::new(&out).ok()
+}
+
+/// `url` resolved against the base URL `base` (RFC 3986, for the relative references the
+/// metaschemas use).
+fn join_url(base: &str, url: &str) -> String {
+    if url.contains("://") || url.starts_with("urn:") {
+        return url.to_string();
+    }
+    let base = base.split('#').next().unwrap_or(base);
+    if let Some(rest) = url.strip_prefix('/') {
+        let origin = base
+            .find("://")
+            .and_then(|i| base[i + 3..].find('/').map(|j| &base[..i + 3 + j]))
+            .unwrap_or(base);
+        return format!("{origin}/{rest}");
+    }
+    let dir = base.rfind('/').map_or(base, |i| &base[..=i]);
+    format!("{dir}{url}")
+}
+
 /// The subschema carrying the anchor `name` (`$anchor`, or before 2019 an `$id` of `#name`),
 /// and its JSON pointer.
 fn find_anchor<'j>(j: &'j J, name: &str, draft: u32, ptr: String) -> Option<(&'j J, String)> {
@@ -1485,6 +1732,7 @@ fn find_anchor<'j>(j: &'j J, name: &str, draft: u32, ptr: String) -> Option<(&'j
         J::Obj(m) => {
             let hit = if draft >= 2019 {
                 j.get("$anchor").and_then(J::as_str) == Some(name)
+                    || j.get("$dynamicAnchor").and_then(J::as_str) == Some(name)
             } else {
                 let id = j
                     .get(if draft == 4 { "id" } else { "$id" })
@@ -1547,6 +1795,25 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_like_the_library() {
+        assert_eq!(quote("a'b"), "'a\\'b'");
+        assert_eq!(quote("a\"b"), "'a\"b'");
+        // Go's replacement eats the backslash before the closing quote.
+        assert_eq!(quote("x\\"), "'x\\'");
+    }
+
+    #[test]
+    fn go_patterns_keep_ascii_classes() {
+        let re = go_regex(r"^\d+\s\w$").unwrap();
+        assert!(re.is_match("12 x"));
+        assert!(!re.is_match("١٢ x"));
+        assert!(go_regex(r"^[\d\w-]+$").unwrap().is_match("a-1"));
+        assert!(!go_regex(r"^[\d]+$").unwrap().is_match("٣"));
+        assert!(go_regex(r"^[]a]+$").unwrap().is_match("]a"));
+        assert!(go_regex(r"^[[:alpha:]]+$").unwrap().is_match("ab"));
+    }
 
     #[test]
     fn numbers_group_like_x_text() {

@@ -18,6 +18,8 @@ fn random_schema(rng: &mut crate::values::Rng, depth: usize, draft: u32) -> Stri
     let n = 1 + rng.below(3);
     for _ in 0..n {
         let pick = match rng.below(if depth == 0 { 18 } else { 24 }) {
+            // One pick in forty is invalid for the metaschema.
+            _ if rng.below(40) == 0 => 24 + rng.below(3),
             // Keep the shallow picks to the leaf keywords and the 2020 ones.
             p @ 14..=17 if depth == 0 => p + 6,
             p => p,
@@ -85,6 +87,10 @@ fn random_schema(rng: &mut crate::values::Rng, depth: usize, draft: u32) -> Stri
                 random_schema(rng, depth.saturating_sub(1), draft)
             ),
             23 if draft >= 2020 => "\"dependentRequired\": {\"a\": [\"b\"]}".into(),
+            // Now and then a schema its metaschema rejects.
+            24 => "\"minLength\": -1".into(),
+            25 => "\"type\": \"int\"".into(),
+            26 => "\"required\": [\"a\", \"a\"]".into(),
             _ => "\"title\": \"x\"".into(),
         });
     }

@@ -8,116 +8,22 @@ use std::path::{Path, PathBuf};
 
 use gotmpl::Value;
 use helm::HelmVersion;
-use helm::chart::{Chart, Dependency, File, Metadata};
+use helm::chart::Chart;
 use helm::values::ValueOptions;
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/values")
 }
 
-fn str_field(m: &Value, k: &str) -> String {
-    match m {
-        Value::Map(m) => match m.entries.read().expect("lock").get(k) {
-            Some(Value::String(s)) => s.to_string(),
-            Some(Value::Float(f, _)) => goyaml::format_float_g(*f),
-            _ => String::new(),
-        },
-        _ => String::new(),
-    }
+/// A fixture chart, loaded by the crate's loader as helm loads it for `compat`.
+pub fn load_fixture(dir: &Path, compat: HelmVersion) -> Chart {
+    helm::loader::load_for(dir, compat).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
 }
 
 fn field(m: &Value, k: &str) -> Option<Value> {
     match m {
         Value::Map(m) => m.entries.read().expect("lock").get(k).cloned(),
         _ => None,
-    }
-}
-
-fn list(v: Option<Value>) -> Vec<Value> {
-    match v {
-        Some(Value::List(l)) => l.items.clone(),
-        _ => Vec::new(),
-    }
-}
-
-/// A minimal chart-directory reader for these fixtures (Chart.yaml, values.yaml,
-/// values.schema.json, templates, charts/*), so the values work is testable before and apart
-/// from the loader.
-pub fn load_fixture(dir: &Path, compat: HelmVersion) -> Chart {
-    let text = std::fs::read_to_string(dir.join("Chart.yaml")).expect("Chart.yaml");
-    let meta = goyaml::sigs_unmarshal(&text, goyaml::Target::Map("map[string]interface {}"))
-        .expect("Chart.yaml parses");
-    // apiVersion v1 charts list their dependencies in requirements.yaml.
-    let reqs = std::fs::read_to_string(dir.join("requirements.yaml"))
-        .ok()
-        .filter(|_| str_field(&meta, "apiVersion") == "v1")
-        .map(|t| {
-            goyaml::sigs_unmarshal(&t, goyaml::Target::Map("map[string]interface {}"))
-                .expect("requirements.yaml parses")
-        });
-    let deps_of = reqs.as_ref().unwrap_or(&meta);
-    let dependencies = list(field(deps_of, "dependencies"))
-        .iter()
-        .map(|d| Dependency {
-            name: str_field(d, "name"),
-            version: str_field(d, "version"),
-            repository: str_field(d, "repository"),
-            condition: str_field(d, "condition"),
-            tags: list(field(d, "tags"))
-                .iter()
-                .map(|t| match t {
-                    Value::String(s) => s.to_string(),
-                    _ => String::new(),
-                })
-                .collect(),
-            enabled: false,
-            import_values: list(field(d, "import-values")),
-            alias: str_field(d, "alias"),
-        })
-        .collect();
-    let metadata = Metadata {
-        name: str_field(&meta, "name"),
-        version: str_field(&meta, "version"),
-        api_version: str_field(&meta, "apiVersion"),
-        chart_type: str_field(&meta, "type"),
-        dependencies,
-        ..Metadata::default()
-    };
-    let values = match std::fs::read_to_string(dir.join("values.yaml")) {
-        Ok(t) => helm::values::load_values(&t, compat).expect("values.yaml parses"),
-        Err(_) => Value::map([]),
-    };
-    let schema = std::fs::read(dir.join("values.schema.json")).ok();
-    let mut templates = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir.join("templates")) {
-        let mut names: Vec<String> = rd
-            .map(|e| e.expect("entry"))
-            .filter(|e| e.path().is_file())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        for n in names {
-            templates.push(File {
-                name: format!("templates/{n}"),
-                data: std::fs::read(dir.join("templates").join(&n)).expect("template"),
-            });
-        }
-    }
-    let mut deps = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir.join("charts")) {
-        let mut names: Vec<PathBuf> = rd.map(|e| e.expect("entry").path()).collect();
-        names.sort();
-        for p in names.into_iter().filter(|p| p.is_dir()) {
-            deps.push(load_fixture(&p, compat));
-        }
-    }
-    Chart {
-        metadata,
-        values,
-        schema,
-        templates,
-        dependencies: deps,
-        ..Chart::default()
     }
 }
 
@@ -305,6 +211,8 @@ pub fn normalize(o: Outcome) -> Outcome {
             cur.push(l);
         }
         flush(&mut cur, &mut blocks);
+        // Subcharts come in helm's loader order, Go's random map order too.
+        blocks.sort();
         format!("{head}\n{}", blocks.join("\n"))
     })
 }
