@@ -244,12 +244,6 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
     (
         "deps-print",
         "v3",
-        "deps-print/templates/deps-json.yaml: differs",
-        "toJson of v3's *chart.Dependency/*chart.Maintainer objects needs Object::marshal_json wired (nil branch)",
-    ),
-    (
-        "deps-print",
-        "v3",
         "deps-print/templates/deps.yaml: differs",
         "v3's nil []string/[]interface{} fields toJson as null: needs nil lists (nil branch)",
     ),
