@@ -375,7 +375,11 @@ fn parse_all<'n>(
     let parse_range = |range: &[(&'n str, &[u8])]| {
         let mut out = Vec::with_capacity(range.len());
         for (name, text) in range {
-            let r = t.parse_detached(name, &String::from_utf8_lossy(text));
+            // Valid UTF-8 (nearly always) is borrowed; lossy decoding walks the bytes slowly.
+            let text = std::str::from_utf8(text)
+                .map(std::borrow::Cow::Borrowed)
+                .unwrap_or_else(|_| String::from_utf8_lossy(text));
+            let r = t.parse_detached(name, &text);
             let failed = r.is_err();
             out.push(r.map_err(|e| (*name, e)));
             if failed {
