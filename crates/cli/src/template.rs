@@ -173,7 +173,7 @@ pub fn run(a: TemplateArgs) -> ExitCode {
     let outcome = action::run(&opts);
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
-        .write_all(outcome.stdout.as_bytes())
+        .write_all(&gotmpl::gostr::to_go_bytes(&outcome.stdout))
         .and_then(|()| stdout.flush())
     {
         eprintln!("Error: writing the output: {e}");

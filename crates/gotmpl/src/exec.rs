@@ -1036,7 +1036,7 @@ fn builtin_len(item: &EV) -> Result<EV, String> {
     let n = match &item.v {
         Value::Nil if item.iface => return Err("len of nil pointer".into()),
         Value::Nil => return Err("reflect: call of reflect.Value.Type on zero Value".into()),
-        Value::String(s) => s.len(),
+        Value::String(s) => crate::gostr::go_len(s),
         Value::Bytes(b) => b.len(),
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.entries.read().map(|e| e.len()).unwrap_or(0),
@@ -1097,8 +1097,9 @@ fn builtin_index(item: &EV, indexes: &[EV]) -> Result<EV, String> {
                 EV::of(Value::Uint(*e as u64, UintKind::Uint8))
             }
             Value::String(s) => {
-                let x = index_arg(&index.v, s.len())?;
-                let Some(e) = s.as_bytes().get(x) else {
+                let bytes = crate::gostr::to_go_bytes(s);
+                let x = index_arg(&index.v, bytes.len())?;
+                let Some(e) = bytes.get(x) else {
                     return Err("reflect: string index out of range".into());
                 };
                 EV::of(Value::Uint(*e as u64, UintKind::Uint8))
@@ -1142,7 +1143,8 @@ fn builtin_slice(item: &EV, indexes: &[EV]) -> Result<EV, String> {
             if indexes.len() == 3 {
                 return Err("cannot 3-index slice a string".into());
             }
-            (s.len(), s.len())
+            let n = crate::gostr::go_len(s);
+            (n, n)
         }
         Value::List(l) => (l.items.len(), l.items.len()),
         Value::Bytes(b) => (b.len(), b.len()),
@@ -1165,9 +1167,9 @@ fn builtin_slice(item: &EV, indexes: &[EV]) -> Result<EV, String> {
     }
     let (a, b) = (idx[0], idx[1]);
     Ok(EV::of(match &item.v {
-        Value::String(s) => Value::String(Arc::from(
-            String::from_utf8_lossy(&s.as_bytes()[a..b]).as_ref(),
-        )),
+        Value::String(s) => Value::String(Arc::from(crate::gostr::from_go_bytes(
+            &crate::gostr::to_go_bytes(s)[a..b],
+        ))),
         // reflect's Slice keeps the base pointer: slicing a nil slice gives nil.
         Value::List(l) if l.is_nil() => item.v.clone(),
         Value::List(l) => Value::List(Arc::new(VList::new(l.elem.clone(), l.items[a..b].to_vec()))),

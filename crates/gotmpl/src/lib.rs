@@ -34,14 +34,25 @@
 //! Slices and maps keep Go's nil state apart from empty ([`List::nil`], [`Map::nil`]): Go's
 //! `eq` of two nil maps is true and of two empty ones an error, `toJson` writes `null` for nil.
 //!
+//! Go strings are byte strings and charts put binary data in them (`.Files.Get "x.bz2" |
+//! b64enc`, `b64dec`). [`Value::String`] stays a Rust `str` (fast, shared by every crate);
+//! bytes that are not UTF-8 are kept losslessly as escape code points ([`gostr`]: one code
+//! point of U+10FE80..=U+10FEFF per byte, like Python's `surrogateescape`), and the
+//! byte-oriented operations (`len`, `index`, `slice`, `%x`/`%q`, digests, base64, the bytes
+//! finally written) read them back with [`gostr::to_go_bytes`], which borrows when there is no
+//! escape: the UTF-8 path pays one byte search. Chosen over a `[u8]` value model, which would
+//! touch every function of three crates for what a few byte-oriented ones need.
+//!
 //! Known differences from Go, all outside what charts do: a `[]byte` is never nil; `[]byte` has no
-//! capacity beyond its length for `slice`; strings are UTF-8 (`"\xff"` becomes U+FFFD); a `%`
+//! capacity beyond its length for `slice`; a string built from a rune in U+10FE80..=U+10FEFF
+//! reads as a raw byte ([`gostr`]); a `%`
 //! in a template name is not misread as a format verb in error texts as Go does.
 mod complex;
 mod error;
 mod exec;
 pub mod fmt;
 mod funcs;
+pub mod gostr;
 mod lex;
 mod node;
 mod parse;

@@ -218,7 +218,7 @@ pub(crate) fn unquote(s: &str) -> Result<String, &'static str> {
                     return Err(SYNTAX);
                 }
             }
-            Ok(String::from_utf8_lossy(&buf).into_owned())
+            Ok(crate::gostr::from_go_vec(buf))
         }
         _ => Err(SYNTAX),
     }

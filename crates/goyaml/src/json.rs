@@ -279,8 +279,17 @@ pub fn float(f: f64, bits32: bool) -> Result<String, Error> {
 
 /// encoding/json's string encoder (`appendString`).
 pub fn string(s: &str, html: bool, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    if gotmpl::gostr::may_have_escapes(s) {
+        return go_bytes_string(&gotmpl::gostr::to_go_bytes(s), html, out);
+    }
     out.push('"');
+    chars(s, html, out);
+    out.push('"');
+}
+
+/// The escaped characters of a JSON string, without the quotes.
+fn chars(s: &str, html: bool, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -303,6 +312,20 @@ pub fn string(s: &str, html: bool, out: &mut String) {
             '\u{2028}' => out.push_str("\\u2028"),
             '\u{2029}' => out.push_str("\\u2029"),
             c => out.push(c),
+        }
+    }
+}
+
+/// [`string`] of a Go string that is not all UTF-8 (see `gotmpl::gostr`): encoding/json writes
+/// each invalid byte as the six characters `\ufffd`.
+fn go_bytes_string(b: &[u8], html: bool, out: &mut String) {
+    out.push('"');
+    for chunk in b.utf8_chunks() {
+        let mut valid = String::new();
+        chars(chunk.valid(), html, &mut valid);
+        out.push_str(&gotmpl::gostr::from_runes(valid));
+        for _ in chunk.invalid() {
+            out.push_str("\\ufffd");
         }
     }
     out.push('"');

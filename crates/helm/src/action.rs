@@ -310,8 +310,11 @@ fn write_to_file(
         std::fs::File::create(path)
     };
     let mut file = file.map_err(|e| msg(go_io_error("open", &file_name, &e)))?;
-    file.write_all(format!("---\n# Source: {name}\n{data}\n").as_bytes())
-        .map_err(|e| msg(go_io_error("write", &file_name, &e)))?;
+    // Go writes the string's bytes: escaped non-UTF-8 bytes go out raw (gotmpl::gostr).
+    file.write_all(&gotmpl::gostr::to_go_bytes(&format!(
+        "---\n# Source: {name}\n{data}\n"
+    )))
+    .map_err(|e| msg(go_io_error("write", &file_name, &e)))?;
     out.push_str(&format!("wrote {file_name}\n"));
     Ok(())
 }

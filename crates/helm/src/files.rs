@@ -77,10 +77,7 @@ impl Files {
     fn as_config(&self) -> String {
         let mut m = BTreeMap::new();
         for (k, v) in self.0.iter() {
-            m.insert(
-                path_base(k).to_string(),
-                String::from_utf8_lossy(v).into_owned(),
-            );
+            m.insert(path_base(k).to_string(), gotmpl::gostr::from_go_bytes(v));
         }
         to_yaml(m)
     }
@@ -111,7 +108,7 @@ impl Files {
         if data.is_empty() {
             return Err("runtime error: index out of range [-1]".into());
         }
-        let s = String::from_utf8_lossy(data);
+        let s = gotmpl::gostr::from_go_bytes(data);
         let s = s.strip_suffix('\n').unwrap_or(&s);
         Ok(strings(s.split('\n').map(Value::string).collect()))
     }
@@ -148,7 +145,9 @@ impl Object for Files {
         let me = Files(self.0.clone(), self.1);
         Some(match name {
             "Get" => Func::simple(vec![ArgType::String], move |a| {
-                Value::string(String::from_utf8_lossy(&me.get_bytes(&string_arg(&a[0]))))
+                Value::string(gotmpl::gostr::from_go_bytes(
+                    &me.get_bytes(&string_arg(&a[0])),
+                ))
             }),
             "GetBytes" => Func::simple(vec![ArgType::String], move |a| {
                 Value::Bytes(me.get_bytes(&string_arg(&a[0])))

@@ -76,28 +76,10 @@ pub(crate) fn nil_list_of(elem: ElemType) -> Value {
     Value::List(Arc::new(List::nil(elem)))
 }
 
-/// Go's `string(b)` for bytes that may not be UTF-8.
-///
-/// Each byte that is not part of a valid sequence becomes U+FFFD, exactly as Go decodes it
-/// (`utf8.DecodeRune` reports invalid input one byte at a time).
+/// Go's `string(b)` for bytes that may not be UTF-8: lossless, the bytes that are not
+/// UTF-8 are kept as escapes (see [`gotmpl::gostr`]) that byte-oriented functions read back.
 pub(crate) fn bytes_str(b: &[u8]) -> String {
-    let mut out = String::with_capacity(b.len());
-    let mut rest = b;
-    while !rest.is_empty() {
-        match std::str::from_utf8(rest) {
-            Ok(s) => {
-                out.push_str(s);
-                break;
-            }
-            Err(e) => {
-                let ok = e.valid_up_to();
-                out.push_str(std::str::from_utf8(&rest[..ok]).unwrap_or_default());
-                out.push('\u{FFFD}');
-                rest = &rest[ok + 1..];
-            }
-        }
-    }
-    out
+    gotmpl::gostr::from_go_bytes(b)
 }
 
 /// Sprig's `strval`: strings and bytes as is, Stringers' `String()`, else `%v`.
@@ -328,10 +310,10 @@ pub(crate) fn slice_oob(lo: Option<i64>, hi: Option<i64>, len: usize) -> Option<
 
 /// `s[lo:hi]` on bytes, as Go slices strings.
 pub(crate) fn byte_slice(s: &str, lo: Option<i64>, hi: Option<i64>) -> R {
-    if let Some(e) = slice_oob(lo, hi, s.len()) {
+    let b = gotmpl::gostr::to_go_bytes(s);
+    if let Some(e) = slice_oob(lo, hi, b.len()) {
         return Err(e);
     }
-    let b = s.as_bytes();
     let l = lo.unwrap_or(0) as usize;
     let h = hi.map_or(b.len(), |h| h as usize);
     Ok(Value::string(bytes_str(&b[l..h])))

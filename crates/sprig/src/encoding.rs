@@ -2,7 +2,7 @@
 //! (decoders ported so the `illegal base64 data at input byte N` texts Sprig returns as the
 //! *result* match), hex SHA-1/256/512 and decimal Adler-32.
 
-use gotmpl::Value;
+use gotmpl::{Value, gostr};
 use sha1::Digest;
 
 use crate::conv::{as_str, bytes_str};
@@ -14,40 +14,50 @@ const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 pub(crate) fn register(r: &mut Reg, _env: &Env) {
     r.f("b64enc", vec![S], None, |a| {
-        Ok(Value::string(b64_encode(as_str(&a[0]).as_bytes())))
+        Ok(Value::string(b64_encode(&gostr::to_go_bytes(as_str(
+            &a[0],
+        )))))
     });
     r.f("b64dec", vec![S], None, |a| {
-        Ok(Value::string(match b64_decode(as_str(&a[0]).as_bytes()) {
-            Ok(b) => bytes_str(&b),
-            Err(at) => format!("illegal base64 data at input byte {at}"),
-        }))
+        Ok(Value::string(
+            match b64_decode(&gostr::to_go_bytes(as_str(&a[0]))) {
+                Ok(b) => bytes_str(&b),
+                Err(at) => format!("illegal base64 data at input byte {at}"),
+            },
+        ))
     });
     r.f("b32enc", vec![S], None, |a| {
-        Ok(Value::string(b32_encode(as_str(&a[0]).as_bytes())))
+        Ok(Value::string(b32_encode(&gostr::to_go_bytes(as_str(
+            &a[0],
+        )))))
     });
     r.f("b32dec", vec![S], None, |a| {
-        Ok(Value::string(match b32_decode(as_str(&a[0]).as_bytes()) {
-            Ok(b) => bytes_str(&b),
-            Err(at) => format!("illegal base32 data at input byte {at}"),
-        }))
+        Ok(Value::string(
+            match b32_decode(&gostr::to_go_bytes(as_str(&a[0]))) {
+                Ok(b) => bytes_str(&b),
+                Err(at) => format!("illegal base32 data at input byte {at}"),
+            },
+        ))
     });
     r.f("sha1sum", vec![S], None, |a| {
-        Ok(Value::string(hex(&sha1::Sha1::digest(
-            as_str(&a[0]).as_bytes(),
-        ))))
+        Ok(Value::string(hex(&sha1::Sha1::digest(gostr::to_go_bytes(
+            as_str(&a[0]),
+        )))))
     });
     r.f("sha256sum", vec![S], None, |a| {
         Ok(Value::string(hex(&sha2::Sha256::digest(
-            as_str(&a[0]).as_bytes(),
+            gostr::to_go_bytes(as_str(&a[0])),
         ))))
     });
     r.f("sha512sum", vec![S], None, |a| {
         Ok(Value::string(hex(&sha2::Sha512::digest(
-            as_str(&a[0]).as_bytes(),
+            gostr::to_go_bytes(as_str(&a[0])),
         ))))
     });
     r.f("adler32sum", vec![S], None, |a| {
-        Ok(Value::string(adler32(as_str(&a[0]).as_bytes()).to_string()))
+        Ok(Value::string(
+            adler32(&gostr::to_go_bytes(as_str(&a[0]))).to_string(),
+        ))
     });
 }
 

@@ -35,7 +35,7 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
     r.f("trunc", vec![I, S], None, |a| {
         let c = as_int(&a[0]);
         let s = as_str(&a[1]);
-        let n = s.len() as i64;
+        let n = gotmpl::gostr::go_len(s) as i64;
         if c < 0 && n + c > 0 {
             return byte_slice(s, Some(n + c), None);
         }
@@ -48,14 +48,20 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
         Ok(Value::string(as_str(&a[0]).trim_matches(is_space)))
     });
     r.f("upper", vec![S], None, |a| {
-        Ok(Value::string(
-            as_str(&a[0]).chars().map(to_upper).collect::<String>(),
-        ))
+        Ok(Value::string(gotmpl::gostr::from_runes(
+            gotmpl::gostr::to_valid_utf8(as_str(&a[0]))
+                .chars()
+                .map(to_upper)
+                .collect(),
+        )))
     });
     r.f("lower", vec![S], None, |a| {
-        Ok(Value::string(
-            as_str(&a[0]).chars().map(to_lower).collect::<String>(),
-        ))
+        Ok(Value::string(gotmpl::gostr::from_runes(
+            gotmpl::gostr::to_valid_utf8(as_str(&a[0]))
+                .chars()
+                .map(to_lower)
+                .collect(),
+        )))
     });
     r.f("title", vec![S], None, |a| {
         Ok(Value::string(title(as_str(&a[0]))))
@@ -69,7 +75,7 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
         if start < 0 {
             return byte_slice(s, None, Some(end));
         }
-        if end < 0 || end > s.len() as i64 {
+        if end < 0 || end > gotmpl::gostr::go_len(s) as i64 {
             return byte_slice(s, Some(start), None);
         }
         byte_slice(s, Some(start), Some(end))
@@ -389,14 +395,19 @@ fn initials(s: &str) -> String {
 fn delete_white_space(s: &str) -> String {
     let mut out = String::new();
     let mut count = 0;
-    for &b in s.as_bytes() {
+    let bytes = gotmpl::gostr::to_go_bytes(s);
+    for &b in bytes.iter() {
         let c = byte_rune(b);
         if !is_space(c) {
             out.push(c);
             count += 1;
         }
     }
-    if count == s.len() { s.to_string() } else { out }
+    if count == bytes.len() {
+        s.to_string()
+    } else {
+        out
+    }
 }
 
 /// goutils `AbbreviateFull` (byte offsets), `None` where it returns an error.
@@ -407,11 +418,11 @@ fn abbreviate_full(s: &str, offset: i64, max_width: i64) -> Option<String> {
     if max_width < 4 {
         return None;
     }
-    let n = s.len() as i64;
+    let b = gotmpl::gostr::to_go_bytes(s);
+    let n = b.len() as i64;
     if n <= max_width {
         return Some(s.to_string());
     }
-    let b = s.as_bytes();
     let mut offset = offset.min(n);
     if n - offset < max_width - 3 {
         offset = n - (max_width - 3);

@@ -341,8 +341,8 @@ impl<'a> Printer<'a> {
     /// Go's `pad` of bytes: invalid UTF-8 is written with replacement characters (see module doc).
     fn pad_bytes(&mut self, b: &[u8]) {
         match std::str::from_utf8(b) {
-            Ok(s) => self.pad_str(s),
-            Err(_) => {
+            Ok(s) if !crate::gostr::may_have_escapes(s) => self.pad_str(s),
+            _ => {
                 let width = if self.f.wid_present && self.f.wid != 0 {
                     self.f.wid - quote::rune_count(b) as i64
                 } else {
@@ -350,9 +350,9 @@ impl<'a> Printer<'a> {
                 };
                 if !self.f.minus {
                     self.write_padding(width);
-                    self.buf.push_str(&String::from_utf8_lossy(b));
+                    self.buf.push_str(&crate::gostr::from_go_bytes(b));
                 } else {
-                    self.buf.push_str(&String::from_utf8_lossy(b));
+                    self.buf.push_str(&crate::gostr::from_go_bytes(b));
                     self.write_padding(width);
                 }
             }
@@ -364,7 +364,7 @@ impl<'a> Printer<'a> {
             self.buf.push_str(s);
             return;
         }
-        let width = self.f.wid - s.chars().count() as i64;
+        let width = self.f.wid - crate::gostr::rune_count(s) as i64;
         if !self.f.minus {
             self.write_padding(width);
             self.buf.push_str(s);
@@ -539,6 +539,10 @@ impl<'a> Printer<'a> {
     }
 
     fn fmt_s(&mut self, s: &str) {
+        if crate::gostr::may_have_escapes(s) {
+            // Widths and precisions count the runes Go decodes from the bytes.
+            return self.fmt_bs(&crate::gostr::to_go_bytes(s));
+        }
         let t = self.truncate(s.as_bytes()).len();
         self.pad_str(&s[..t]);
     }
@@ -600,7 +604,7 @@ impl<'a> Printer<'a> {
         if self.f.sharp && quote::can_backquote(s) {
             let mut q = String::with_capacity(s.len() + 2);
             q.push('`');
-            q.push_str(std::str::from_utf8(s).unwrap_or(""));
+            q.push_str(&crate::gostr::from_go_bytes(s));
             q.push('`');
             self.pad_str(&q);
             return;
@@ -805,15 +809,15 @@ impl<'a> Printer<'a> {
         match verb {
             'v' => {
                 if self.f.sharp_v {
-                    self.fmt_q(v.as_bytes());
+                    self.fmt_q(&crate::gostr::to_go_bytes(v));
                 } else {
                     self.fmt_s(v);
                 }
             }
             's' => self.fmt_s(v),
-            'x' => self.fmt_sbx(v.as_bytes(), LDIGITS),
-            'X' => self.fmt_sbx(v.as_bytes(), UDIGITS),
-            'q' => self.fmt_q(v.as_bytes()),
+            'x' => self.fmt_sbx(&crate::gostr::to_go_bytes(v), LDIGITS),
+            'X' => self.fmt_sbx(&crate::gostr::to_go_bytes(v), UDIGITS),
+            'q' => self.fmt_q(&crate::gostr::to_go_bytes(v)),
             _ => self.bad_verb(verb, Some(arg)),
         }
     }

@@ -375,14 +375,16 @@ pub fn run_engine(case: &Case) -> Outcome {
         };
     }
     let mut out = String::new();
+    // The oracle answers in JSON: Go's encoding/json writes each invalid UTF-8 byte as U+FFFD.
+    let json = |s: &str| gotmpl::gostr::to_valid_utf8(s).into_owned();
     match t.execute(&mut out, &data) {
         Ok(()) => Outcome {
-            output: out,
+            output: json(&out),
             ..Default::default()
         },
         Err(e) => Outcome {
-            output: out,
-            error: e.to_string(),
+            output: json(&out),
+            error: json(&e.to_string()),
             phase: "exec".into(),
         },
     }

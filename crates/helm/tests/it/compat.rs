@@ -9,11 +9,7 @@ use helm::HelmVersion;
 
 /// Cases known to differ, with the reason (COMPATIBILITY.md names them). They still run: the
 /// test fails if one of them starts to match, so the list cannot go stale.
-const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[(
-    "kube-prometheus-stack",
-    "ci/06-upgrade-crds-values.yaml",
-    "`.Files.Get` of the binary files/crds.bz2 then b64enc: template strings are UTF-8 in canon",
-)];
+const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[];
 
 use crate::support::{helm_printed, parse_template_args, printed};
 

@@ -137,7 +137,8 @@ pub fn parse_template_args(args: &[String], cwd: &Path, compat: HelmVersion) -> 
 /// What helm prints for a run: stdout, then `Error: <msg>\n` when it failed.
 pub fn printed(opts: &TemplateOptions) -> String {
     let o = action::run(opts);
-    let mut s = o.stdout;
+    // The bytes canon writes (gotmpl::gostr escapes made raw), read as helm's are read here.
+    let mut s = String::from_utf8_lossy(&gotmpl::gostr::to_go_bytes(&o.stdout)).into_owned();
     if let Err(e) = o.result {
         s.push_str(&format!("Error: {e}\n"));
     }

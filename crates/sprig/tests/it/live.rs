@@ -358,7 +358,7 @@ fn arg(g: &mut Gen, kind: char) -> (J, Option<&'static str>) {
     }
 }
 
-fn oracle() -> Result<PathBuf, String> {
+pub(crate) fn oracle() -> Result<PathBuf, String> {
     if let Ok(p) = std::env::var("CANON_ORACLE") {
         return Ok(PathBuf::from(p));
     }
@@ -431,28 +431,7 @@ fn live_differential_against_go() {
             cases.push(json!({"id": format!("{name}/{n}"), "template": tpl, "data": J::Object(data), "funcs": "sprig"}));
         }
     }
-    let mut child = Command::new(&bin)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start oracle {}: {e}", bin.display()));
-    let mut input = String::new();
-    for c in &cases {
-        input.push_str(&c.to_string());
-        input.push('\n');
-    }
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("oracle runs");
-    writer
-        .join()
-        .expect("writer thread")
-        .expect("oracle reads its input");
-    let answers: Vec<J> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("oracle writes JSON"))
-        .collect();
-    assert_eq!(answers.len(), cases.len(), "oracle answered every case");
+    let answers = oracle_answers(&bin, &cases);
     let funcs = sprig::funcs(&sprig::Options::default());
     let mut bad = Vec::new();
     let mut compared = 0;
@@ -492,4 +471,31 @@ fn live_differential_against_go() {
         bad.len(),
         bad.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
     );
+}
+
+/// The oracle's answers to `cases` (JSON requests), in order.
+pub(crate) fn oracle_answers(bin: &std::path::Path, cases: &[J]) -> Vec<J> {
+    let mut child = Command::new(bin)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start oracle {}: {e}", bin.display()));
+    let mut input = String::new();
+    for c in cases {
+        input.push_str(&c.to_string());
+        input.push('\n');
+    }
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("oracle runs");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("oracle reads its input");
+    let answers: Vec<J> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("oracle writes JSON"))
+        .collect();
+    assert_eq!(answers.len(), cases.len(), "oracle answered every case");
+    answers
 }

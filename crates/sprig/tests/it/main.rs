@@ -2,6 +2,7 @@
 //! templates and generated families), properties of the non-deterministic functions, and the
 //! `#[ignore]` live differential run against the Go oracle.
 
+mod bytes;
 mod cases;
 mod data;
 mod live;
