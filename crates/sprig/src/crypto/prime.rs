@@ -76,7 +76,7 @@ pub(crate) fn gen_prime<R: RngCore + ?Sized>(rng: &mut R, bits: usize) -> BigUin
             let coprime = residues
                 .iter()
                 .zip(primes)
-                .all(|(&r, &p)| (r + delta) % p != 0);
+                .all(|(&r, &p)| !(r + delta).is_multiple_of(p));
             if coprime {
                 let candidate = &base + BigUint::from(delta);
                 if candidate.bits() != bits {
