@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use num_bigint_dig::BigUint;
 use num_bigint_dig::prime::probably_prime;
 use num_traits::ToPrimitive;
-use rand::RngCore;
+use rand::{RngCore, SeedableRng};
 
 /// Bound (exclusive) of the sieving primes.
 const SIEVE_LIMIT: usize = 1 << 16;
@@ -100,8 +100,18 @@ pub(crate) fn gen_rsa_key<R: RngCore + ?Sized>(
         return Err(rsa::Error::InvalidModulus);
     }
     loop {
-        let p = gen_prime(rng, bits / 2);
-        let q = gen_prime(rng, bits - bits / 2);
+        // p and q are searched on two threads (a key is most of a render that makes one), each
+        // from its own generator seeded from `rng`, so a seeded `rng` still gives one key.
+        let mut seeds = [[0u8; 32]; 2];
+        rng.fill_bytes(&mut seeds[0]);
+        rng.fill_bytes(&mut seeds[1]);
+        let prime =
+            |seed: [u8; 32], bits| gen_prime(&mut rand_chacha::ChaCha20Rng::from_seed(seed), bits);
+        let (p, q) = std::thread::scope(|s| {
+            let q = s.spawn(|| prime(seeds[1], bits - bits / 2));
+            let p = prime(seeds[0], bits / 2);
+            (p, q.join().expect("the prime search does not panic"))
+        });
         if p == q || (&p * &q).bits() != bits {
             continue;
         }
@@ -115,7 +125,6 @@ pub(crate) fn gen_rsa_key<R: RngCore + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
 
     #[test]
     fn sieve_holds_the_odd_primes_below_the_limit() {
