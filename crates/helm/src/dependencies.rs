@@ -49,17 +49,12 @@ fn is_compatible_range(constraint: &str, version: &str) -> bool {
     sprig::semver_compare(constraint, version).unwrap_or(false)
 }
 
-/// `getAliasDependency`: a copy of the first chart matching `dep` by name and version range,
-/// renamed to the alias.
-fn alias_dependency(charts: &[Chart], dep: &Dependency) -> Option<(usize, Chart)> {
-    let (i, c) = charts.iter().enumerate().find(|(_, c)| {
+/// `getAliasDependency`: the first chart matching `dep` by name and version range (its index;
+/// the caller makes the copy, renamed to the alias).
+fn alias_dependency(charts: &[Chart], dep: &Dependency) -> Option<usize> {
+    charts.iter().position(|c| {
         c.name() == dep.name && is_compatible_range(&dep.version, &c.metadata.version)
-    })?;
-    let mut out = c.clone();
-    if !dep.alias.is_empty() {
-        out.metadata.name = dep.alias.clone();
-    }
-    Some((i, out))
+    })
 }
 
 /// The charts whose `dependencies:` entries helm v3 has already renamed to their aliases, by
@@ -103,24 +98,49 @@ fn process_enabled_at(
             }
         }
     }
-    // Each subchart with its place in the loaded tree.
-    let mut chart_deps: Vec<(Chart, String)> = Vec::new();
+    // Each subchart (its index among the loaded ones, its alias) with its place in the tree.
+    let mut picks: Vec<(usize, Option<String>)> = Vec::new();
     for (i, existing) in c.dependencies.iter().enumerate() {
         let listed = c.metadata.dependencies.iter().any(|req| {
             existing.name() == req.name
                 && is_compatible_range(&req.version, &existing.metadata.version)
         });
         if !listed {
-            chart_deps.push((existing.clone(), format!("{origin}/{i}")));
+            picks.push((i, None));
         }
     }
     for req in &mut c.metadata.dependencies {
-        if let Some((i, cd)) = alias_dependency(&c.dependencies, req) {
-            chart_deps.push((cd, format!("{origin}/{i}")));
+        if let Some(i) = alias_dependency(&c.dependencies, req) {
+            picks.push((i, Some(req.alias.clone()).filter(|a| !a.is_empty())));
         }
         if !req.alias.is_empty() {
             req.name = req.alias.clone();
         }
+    }
+    // helm copies each picked chart; a deep copy of a subchart tree is costly, so a loaded chart
+    // picked once is moved and only one picked again (several aliases) is cloned.
+    let mut uses = vec![0usize; c.dependencies.len()];
+    for (i, _) in &picks {
+        uses[*i] += 1;
+    }
+    let mut loaded: Vec<Option<Chart>> = std::mem::take(&mut c.dependencies)
+        .into_iter()
+        .map(Some)
+        .collect();
+    let mut chart_deps: Vec<(Chart, String)> = Vec::with_capacity(picks.len());
+    for (i, alias) in picks {
+        uses[i] -= 1;
+        let slot = &mut loaded[i];
+        let mut cd = if uses[i] == 0 {
+            slot.take()
+        } else {
+            slot.clone()
+        }
+        .expect("a loaded chart is taken at its last use only");
+        if let Some(alias) = alias {
+            cd.metadata.name = alias;
+        }
+        chart_deps.push((cd, format!("{origin}/{i}")));
     }
     let origins: Vec<String> = chart_deps.iter().map(|(_, o)| o.clone()).collect();
     c.dependencies = chart_deps.into_iter().map(|(c, _)| c).collect();

@@ -462,9 +462,10 @@ fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String
     }
     let mut subcharts: BTreeMap<String, Vec<Buffered>> = BTreeMap::new();
     for f in files {
-        let file = |f: &Buffered| File {
-            name: f.name.clone(),
-            data: f.data.clone(),
+        // Each file is moved into its place: `raw` above already holds the copy helm keeps.
+        let file = |f: Buffered| File {
+            name: f.name,
+            data: f.data,
         };
         match f.name.as_str() {
             "Chart.yaml" => {}
@@ -476,7 +477,7 @@ fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String
                 if what == "requirements.lock" {
                     let md = metadata.get_or_insert_with(Metadata::default);
                     if md.api_version == "v1" {
-                        c.files.push(file(&f));
+                        c.files.push(file(f));
                     }
                 }
             }
@@ -493,13 +494,13 @@ fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String
                     typed::apply_metadata(md, fields, &mut nil);
                 }
                 if md.api_version == "v1" {
-                    c.files.push(file(&f));
+                    c.files.push(file(f));
                 }
             }
-            name if name.starts_with("templates/") => c.templates.push(file(&f)),
+            name if name.starts_with("templates/") => c.templates.push(file(f)),
             name if name.starts_with("charts/") => {
                 if ext(name) == ".prov" {
-                    c.files.push(file(&f));
+                    c.files.push(file(f));
                     continue;
                 }
                 let fname = &name["charts/".len()..];
@@ -509,7 +510,7 @@ fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String
                     data: f.data,
                 });
             }
-            _ => c.files.push(file(&f)),
+            _ => c.files.push(file(f)),
         }
     }
     let Some(md) = metadata else {

@@ -231,69 +231,74 @@ pub fn sort_manifests(
 ) -> Result<(Vec<Hook>, Vec<Manifest>), ManifestError> {
     let mut hooks = Vec::new();
     let mut generic = Vec::new();
+    let mut docs = Vec::new();
     for (path, content) in files {
         let base = path.rsplit('/').next().unwrap_or(path);
         if base.starts_with('_') || content.trim().is_empty() {
             continue;
         }
         for doc in goyaml::split_manifests(content, v) {
-            let head = parse_head(&doc, v).map_err(|message| ManifestError {
-                path: path.clone(),
-                message,
-            })?;
-            let annotations = head
-                .metadata
-                .as_ref()
-                .and_then(|m| m.annotations.as_ref())
-                .filter(|a| !a.is_empty());
-            let Some(hook_types) = annotations.and_then(|a| a.get(HOOK_ANNOTATION)) else {
-                generic.push(Manifest {
-                    name: path.clone(),
-                    content: doc,
-                    head,
-                });
-                continue;
-            };
-            let annotations = annotations.expect("a hook annotation implies annotations");
-            let mut events = Vec::new();
-            let mut unknown = false;
-            for t in hook_types.split(',') {
-                match HookEvent::parse(&t.trim().to_lowercase()) {
-                    Some(e) => events.push(e),
-                    None => {
-                        unknown = true;
-                        break;
-                    }
+            docs.push((path, doc));
+        }
+    }
+    let heads = parse_heads(&docs, v);
+    for ((path, doc), head) in docs.into_iter().zip(heads) {
+        let head = head.map_err(|message| ManifestError {
+            path: path.clone(),
+            message,
+        })?;
+        let annotations = head
+            .metadata
+            .as_ref()
+            .and_then(|m| m.annotations.as_ref())
+            .filter(|a| !a.is_empty());
+        let Some(hook_types) = annotations.and_then(|a| a.get(HOOK_ANNOTATION)) else {
+            generic.push(Manifest {
+                name: path.clone(),
+                content: doc,
+                head,
+            });
+            continue;
+        };
+        let annotations = annotations.expect("a hook annotation implies annotations");
+        let mut events = Vec::new();
+        let mut unknown = false;
+        for t in hook_types.split(',') {
+            match HookEvent::parse(&t.trim().to_lowercase()) {
+                Some(e) => events.push(e),
+                None => {
+                    unknown = true;
+                    break;
                 }
             }
-            if unknown {
-                // helm logs "skipping unknown hooks" (v3 on stderr) and drops the document.
-                continue;
-            }
-            let policies = |key: &str| -> Vec<String> {
-                annotations
-                    .get(key)
-                    .map(|s| s.split(',').map(|p| p.trim().to_lowercase()).collect())
-                    .unwrap_or_default()
-            };
-            hooks.push(Hook {
-                name: head
-                    .metadata
-                    .as_ref()
-                    .map(|m| m.name.clone())
-                    .unwrap_or_default(),
-                kind: head.kind.clone(),
-                path: path.clone(),
-                weight: annotations
-                    .get(HOOK_WEIGHT_ANNOTATION)
-                    .and_then(|w| go_atoi(w))
-                    .unwrap_or(0),
-                delete_policies: policies(HOOK_DELETE_ANNOTATION),
-                output_log_policies: policies(HOOK_OUTPUT_LOG_ANNOTATION),
-                manifest: doc,
-                events,
-            });
         }
+        if unknown {
+            // helm logs "skipping unknown hooks" (v3 on stderr) and drops the document.
+            continue;
+        }
+        let policies = |key: &str| -> Vec<String> {
+            annotations
+                .get(key)
+                .map(|s| s.split(',').map(|p| p.trim().to_lowercase()).collect())
+                .unwrap_or_default()
+        };
+        hooks.push(Hook {
+            name: head
+                .metadata
+                .as_ref()
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
+            kind: head.kind.clone(),
+            path: path.clone(),
+            weight: annotations
+                .get(HOOK_WEIGHT_ANNOTATION)
+                .and_then(|w| go_atoi(w))
+                .unwrap_or(0),
+            delete_policies: policies(HOOK_DELETE_ANNOTATION),
+            output_log_policies: policies(HOOK_OUTPUT_LOG_ANNOTATION),
+            manifest: doc,
+            events,
+        });
     }
     let order = install_order(v);
     sort_by_kind(&mut hooks, |h| &h.kind, order);
@@ -319,6 +324,42 @@ fn head_type(v: HelmVersion) -> &'static str {
 }
 
 const METADATA_TYPE: &str = "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }";
+
+/// [`parse_head`] of every document, in order. Parsing the heads is a full YAML parse of every
+/// rendered manifest (a tenth of a large chart's render), so a long list is split in two by size
+/// and the halves are parsed on two threads; the caller still reports the first error in order.
+fn parse_heads(docs: &[(&String, String)], v: HelmVersion) -> Vec<Result<SimpleHead, String>> {
+    const PARALLEL_BYTES: usize = 64 * 1024;
+    let total: usize = docs.iter().map(|(_, d)| d.len()).sum();
+    let parallel = std::thread::available_parallelism().map_or(1, usize::from) > 1;
+    if !parallel || total < PARALLEL_BYTES {
+        return docs.iter().map(|(_, d)| parse_head(d, v)).collect();
+    }
+    let mut acc = 0;
+    let mid = docs
+        .iter()
+        .position(|(_, d)| {
+            acc += d.len();
+            acc * 2 >= total
+        })
+        .map_or(docs.len(), |i| i + 1);
+    let (first, second) = docs.split_at(mid);
+    std::thread::scope(|s| {
+        let later = s.spawn(|| {
+            second
+                .iter()
+                .map(|(_, d)| parse_head(d, v))
+                .collect::<Vec<_>>()
+        });
+        let mut heads: Vec<_> = first.iter().map(|(_, d)| parse_head(d, v)).collect();
+        heads.extend(
+            later
+                .join()
+                .expect("parsing a manifest head does not panic"),
+        );
+        heads
+    })
+}
 
 /// `sigs.k8s.io/yaml.Unmarshal(doc, &SimpleHead{})`, with Go's error text.
 pub fn parse_head(doc: &str, v: HelmVersion) -> Result<SimpleHead, String> {

@@ -18,6 +18,8 @@ use crate::encoding::{b64_decode, b64_encode};
 use crate::t::*;
 use crate::{Env, R, Reg, Rng};
 
+mod prime;
+
 const CERT: &str = "sprig.certificate";
 
 /// Sprig's `certificate` struct.
@@ -204,7 +206,7 @@ fn parse_key(pem: &str) -> Result<Key, String> {
 }
 
 fn gen_rsa(rng: &Rng, bits: usize) -> Result<Key, String> {
-    rsa::RsaPrivateKey::new(&mut crng(rng), bits)
+    prime::gen_rsa_key(&mut crng(rng), bits)
         .map(|k| Key::Rsa(Box::new(k)))
         .map_err(|e| format!("error generating rsa key: {e}"))
 }
