@@ -255,35 +255,7 @@ fn go_path_join(a: &str, b: &str) -> String {
         (false, true) => a.to_string(),
         (false, false) => format!("{a}/{b}"),
     };
-    go_path_clean(&joined)
-}
-
-/// Go's `path.Clean`.
-fn go_path_clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let body = parts.join("/");
-    match (rooted, body.is_empty()) {
-        (true, _) => format!("/{body}"),
-        (false, true) => ".".into(),
-        (false, false) => body,
-    }
+    sprig::path_clean(&joined)
 }
 
 /// helm's `writeToFile`: `---\n# Source: NAME\nDATA\n` into `DIR/NAME`, appended when the file

@@ -385,7 +385,7 @@ fn load_archive_files(data: &[u8], compat: HelmVersion) -> Result<Vec<Buffered>,
                 "chart illegally contains absolute paths".into(),
             ));
         }
-        let n = path_clean(&n);
+        let n = sprig::path_clean(&n);
         if n == "." {
             return Err(ArchiveError(format!(
                 "chart illegally contains content outside the base directory: {}",
@@ -772,34 +772,6 @@ fn go_base(p: &str) -> &str {
     t.rsplit('/').next().unwrap_or(t)
 }
 
-/// Go's `path.Clean`.
-fn path_clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if out.last().is_some_and(|l| *l != "..") {
-                    out.pop();
-                } else if !rooted {
-                    out.push("..");
-                }
-            }
-            x => out.push(x),
-        }
-    }
-    let joined = out.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
-}
-
 /// `filepath.Abs`: joined with the working directory and cleaned lexically.
 fn absolute(p: &Path) -> PathBuf {
     let joined = if p.is_absolute() {
@@ -1016,10 +988,10 @@ mod tests {
 
     #[test]
     fn go_paths() {
-        assert_eq!(path_clean("a/../../b"), "../b");
-        assert_eq!(path_clean("a/./b/"), "a/b");
-        assert_eq!(path_clean(""), ".");
-        assert_eq!(path_clean("a/.."), ".");
+        assert_eq!(sprig::path_clean("a/../../b"), "../b");
+        assert_eq!(sprig::path_clean("a/./b/"), "a/b");
+        assert_eq!(sprig::path_clean(""), ".");
+        assert_eq!(sprig::path_clean("a/.."), ".");
         assert_eq!(go_base("a/b/"), "b");
         assert_eq!(ext("charts/x.tgz"), ".tgz");
         assert_eq!(ext("a.b/c"), "");

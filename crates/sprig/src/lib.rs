@@ -36,6 +36,7 @@ mod reflect;
 mod regex;
 mod semver;
 /// Masterminds `NewConstraint(c).Check(NewVersion(v))`, for helm's `IsCompatibleRange`.
+pub use paths::clean as path_clean;
 pub use semver::semver_compare;
 mod strings;
 mod urls;

@@ -31,8 +31,8 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
     r.alias("osIsAbs", "isAbs");
 }
 
-/// Go's `path.Clean`.
-pub(crate) fn clean(p: &str) -> String {
+/// Go's `path.Clean` (also used by the helm crate for template and output paths).
+pub fn clean(p: &str) -> String {
     if p.is_empty() {
         return ".".into();
     }

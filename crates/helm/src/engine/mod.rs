@@ -245,35 +245,7 @@ fn path_join(a: &str, b: &str) -> String {
     } else {
         format!("{a}/{b}")
     };
-    clean_path(&joined)
-}
-
-/// Go's `path.Clean`.
-fn clean_path(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if out.last().is_some_and(|l| *l != "..") {
-                    out.pop();
-                } else if !rooted {
-                    out.push("..");
-                }
-            }
-            s => out.push(s),
-        }
-    }
-    let body = out.join("/");
-    match (rooted, body.is_empty()) {
-        (true, _) => format!("/{body}"),
-        (false, true) => ".".into(),
-        (false, false) => body,
-    }
+    sprig::path_clean(&joined)
 }
 
 /// helm's `sortTemplates`: deepest paths first, then names in reverse byte order, so that
@@ -517,6 +489,6 @@ mod tests {
             "c/templates/x.yaml"
         );
         assert_eq!(path_join("c", "/x"), "c/x");
-        assert_eq!(clean_path(""), ".");
+        assert_eq!(sprig::path_clean(""), ".");
     }
 }
