@@ -1,0 +1,7 @@
+//! The helmfile crate's integration tests, one module per crate module.
+
+mod funcs;
+mod load;
+mod release;
+mod render;
+mod repo;
