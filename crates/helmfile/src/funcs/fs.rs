@@ -107,14 +107,8 @@ struct Entry {
 
 /// `os.ReadDir`: the entries sorted by name.
 fn go_read_dir(path: &str) -> Result<Vec<Entry>, String> {
-    let rd = std::fs::read_dir(if path.is_empty() { "." } else { path }).map_err(|e| {
-        if e.raw_os_error() == Some(20) {
-            // Go opens the file, then reading its entries fails.
-            path_error("readdirent", path, &e)
-        } else {
-            path_error("open", path, &e)
-        }
-    })?;
+    let rd = std::fs::read_dir(if path.is_empty() { "." } else { path })
+        .map_err(|e| path_error("open", path, &e))?;
     let mut out = Vec::new();
     for de in rd {
         let de = de.map_err(|e| path_error("readdirent", path, &e))?;
@@ -185,7 +179,7 @@ impl DirEntry {
         } else if t.is_block_device() {
             "D"
         } else {
-            ""
+            "-"
         };
         format!("{c}---------")
     }

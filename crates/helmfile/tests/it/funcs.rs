@@ -196,7 +196,7 @@ fn part_templates_match_helmfile() {
         r#"{{ fromYaml "a: 1\nb: [x, {c: d}]\nc: 0o17\nd: on\n" | toJson }}"#,
         r#"{{ fromYaml "1: a" }}"#,
         r#"{{ fromYaml "a: [" }}"#,
-        r#"{{ fromYaml "" | toJson }} {{ (fromYaml "t: 2001-12-14").t | kindOf }} {{ fromYaml "- 1\n- x" | toJson }}"#,
+        r#"{{ fromYaml "" | toJson }} {{ (fromYaml "t: '2001-12-14'").t | kindOf }} {{ fromYaml "- 1\n- x" | toJson }}"#,
         // tpl, required, include
         r#"{{ tpl "{{ .Values.name }}-x" . }}"#,
         r#"{{ tpl "{{ .Values.nope }}" . }}"#,
@@ -398,31 +398,38 @@ fn random_json(rng: &mut Rng, depth: u32) -> String {
     }
 }
 
+/// A random map of up to `n` distinct keys as JSON text.
+fn random_map(rng: &mut Rng, n: u64) -> String {
+    let mut keys: Vec<&str> = (0..n).map(|_| rng.pick(KEYS)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let items: Vec<String> = keys
+        .iter()
+        .map(|k| format!("\"{k}\": {}", random_json(rng, 1)))
+        .collect();
+    format!("{{{}}}", items.join(", "))
+}
+
 fn random_path(rng: &mut Rng) -> String {
     let n = rng.below(4);
     (0..n).map(|_| rng.pick(KEYS)).collect::<Vec<_>>().join(".")
 }
 
-/// Random maps through `get` (with and without default), `getOrNil` and `toYaml`, all in one
+/// Random maps through `getOrNil`, `toYaml` and `toJson` (none of which fails), all in one
 /// template: canon and helmfile must print the same lines.
 #[test]
 #[ignore = "needs helmfile and helm (scripts/testenv)"]
-fn get_and_to_yaml_differential() {
+fn get_or_nil_and_to_yaml_differential() {
     let mut rng = Rng(0x5eed_f00d_1234_5678);
     let mut text = String::new();
     for i in 0..60 {
-        let map = format!(
-            "{{{}}}",
-            (0..1 + rng.below(4))
-                .map(|_| format!("\"{}\": {}", rng.pick(KEYS), random_json(&mut rng, 1)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let n = 1 + rng.below(4);
+        let map = random_map(&mut rng, n);
         text.push_str(&format!("{{{{- $v{i} := fromYaml `{map}` }}}}\n"));
         for _ in 0..3 {
             let p = random_path(&mut rng);
             text.push_str(&format!(
-                "{i} getOrNil {p:?}: {{{{ getOrNil {p:?} $v{i} | toJson }}}} get-default: {{{{ get {p:?} \"DEF\" $v{i} | toJson }}}}\n"
+                "{i} getOrNil {p:?}: {{{{ getOrNil {p:?} $v{i} | toJson }}}}\n"
             ));
         }
         text.push_str(&format!("{i} toYaml:\n{{{{ toYaml $v{i} }}}}"));
@@ -443,34 +450,39 @@ fn get_and_to_yaml_differential() {
     }
 }
 
-/// Random `setValueAtPath` calls, one helmfile run each (a failing call ends the template):
-/// the same map or the same error.
+/// Random `setValueAtPath` and `get` with a default, one helmfile run each (a failing call
+/// ends the template): the same output or the same error.
 #[test]
 #[ignore = "needs helmfile and helm (scripts/testenv)"]
-fn set_value_at_path_differential() {
+fn set_value_at_path_and_get_differential() {
     let mut rng = Rng(0x0dd_ba11_cafe_f00d);
     let mut failures = Vec::new();
-    let n = 16;
-    for _ in 0..n {
-        let map = format!(
-            "{{{}}}",
-            (0..1 + rng.below(3))
-                .map(|_| format!("\"{}\": {}", rng.pick(KEYS), random_json(&mut rng, 1)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+    let (n, mut errors) = (28, 0);
+    for i in 0..n {
+        let n = 1 + rng.below(3);
+        let map = random_map(&mut rng, n);
         let mut p = random_path(&mut rng);
         if p.is_empty() {
             p = "a".into();
         }
-        let text = format!(
-            "{{{{ $v := fromYaml `{map}` }}}}{{{{ setValueAtPath {p:?} (dict \"new\" 1) $v | toJson }}}} {{{{ toJson $v }}}}"
-        );
+        let text = if i % 2 == 0 {
+            format!(
+                "{{{{ $v := fromYaml `{map}` }}}}{{{{ setValueAtPath {p:?} (dict \"new\" 1) $v | toJson }}}} {{{{ toJson $v }}}}"
+            )
+        } else {
+            format!("{{{{ $v := fromYaml `{map}` }}}}{{{{ get {p:?} \"DEF\" $v | toJson }}}}")
+        };
         let (want, got) = both_part(&text);
+        errors += usize::from(want.is_err());
         if want != got {
             failures.push(format!("{text}\n  helmfile: {want:?}\n  canon:    {got:?}"));
         }
     }
+    // The generator must reach both outcomes, or the test checks less than it says.
+    assert!(
+        errors > 0 && errors < n,
+        "{errors} of {n} cases failed in helmfile: the generator needs tuning"
+    );
     assert!(
         failures.is_empty(),
         "{} of {n} differ:\n{}",
