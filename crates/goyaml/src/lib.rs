@@ -132,7 +132,23 @@ pub fn parse_yaml_v2(text: &str) -> Result<Option<Node>, Error> {
 
 /// yaml.v3 reading (helmfile reads its state files and `fromYaml` with yaml.v3).
 pub mod v3 {
+    pub use crate::parse::{Composed, ComposedKind, SpannedDoc};
     use crate::{Error, Node, parse};
+
+    /// Every document of a yaml.v3 stream (successive `Decoder.Decode` calls into
+    /// `interface{}`), each with its composed nodes and their 1-based positions, for readers that
+    /// check keys strictly and name `line:col` (helmfile's state files). A syntax error stops the
+    /// stream, as in Go; a document's collected type errors are its `value`'s error.
+    pub fn unmarshal_all_spanned(text: &str) -> Result<Vec<SpannedDoc>, Error> {
+        parse::parse_all_v3_spanned(text).map_err(|e| {
+            let (msg, line, column) = e.message_v3();
+            Error {
+                message: format!("yaml: {msg}"),
+                line,
+                column,
+            }
+        })
+    }
 
     /// yaml.v3 `Unmarshal` of the first document into `interface{}`: YAML 1.2 core schema
     /// (`yes`/`on` are strings, only `true`/`false` are booleans), ints stay ints, `0o17` and
