@@ -153,7 +153,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<HelmState, LoadError> {
         namespace: opts.namespace.clone().unwrap_or_default(),
         cwd: dir.clone(),
     };
-    let overrode = ld.cli_overrides(opts)?;
+    let overrode = ld.cli_overrides(opts, &base)?;
     let ctx = format!("in {dir}/{base}");
     let mut st = ld
         .load_top(&base, overrode.as_ref())
@@ -197,10 +197,19 @@ struct Loader {
 
 impl Loader {
     /// `--state-values-file` and `--state-values-set` as helmfile's override environment.
-    fn cli_overrides(&self, opts: &LoadOptions) -> Result<Option<EnvVals>, LoadError> {
+    fn cli_overrides(
+        &self,
+        opts: &LoadOptions,
+        callee: &str,
+    ) -> Result<Option<EnvVals>, LoadError> {
         if opts.state_values_files.is_empty() && opts.state_values_set.is_empty() {
             return Ok(None);
         }
+        let cli_place = env::Place {
+            base_dir: ".",
+            cwd: ".",
+            file: callee,
+        };
         let mut ov = EnvVals::new(&self.env);
         if !opts.state_values_files.is_empty() {
             let entries: Vec<Value> = opts
@@ -209,7 +218,7 @@ impl Loader {
                 .map(|p| Value::string(p.to_string_lossy()))
                 .collect();
             let fresh = EnvVals::new(&self.env);
-            ov.values = env::load_values(&self.env, None, &entries, Some(&fresh), "", ".", ".")
+            ov.values = env::load_values(&self.env, None, &entries, Some(&fresh), "", cli_place)
                 .map_err(LoadError::Message)?;
         }
         if !opts.state_values_set.is_empty() {
@@ -225,7 +234,7 @@ impl Loader {
                 }
             }
             let fresh = EnvVals::new(&self.env);
-            ov.cli = env::load_values(&self.env, None, &[set], Some(&fresh), "", ".", ".")
+            ov.cli = env::load_values(&self.env, None, &[set], Some(&fresh), "", cli_place)
                 .map_err(LoadError::Message)?;
         }
         Ok(Some(ov))
@@ -290,8 +299,14 @@ impl Loader {
         } else {
             let mut ov = EnvVals::new(&self.env);
             let fresh = EnvVals::new(&self.env);
-            ov.values =
-                self.load_env_values(None, &h.values, Some(&fresh), "", &parent.base_dir)?;
+            ov.values = self.load_env_values(
+                None,
+                &h.values,
+                Some(&fresh),
+                "",
+                &parent.base_dir,
+                &parent.file,
+            )?;
             Some(ov)
         };
         let (dir, base) = (gopath::dir(&h.path), gopath::base(&h.path));
@@ -485,9 +500,9 @@ impl Loader {
         }
         let ctx = format!("failed to read {filename}");
         let e = self
-            .load_env(&spec, env, base_dir)
+            .load_env(&spec, env, base_dir, filename)
             .map_err(|e| e.context(&ctx))?;
-        let defaults = self.load_env_values(None, &spec.values, env, "", base_dir)?;
+        let defaults = self.load_env_values(None, &spec.values, env, "", base_dir, filename)?;
         let mut e = e;
         e.defaults = values::mergo_override(&e.defaults, &defaults);
         let mut spec = spec;
@@ -506,6 +521,7 @@ impl Loader {
         spec: &Spec,
         ctx: Option<&EnvVals>,
         base_dir: &str,
+        file: &str,
     ) -> Result<EnvVals, LoadError> {
         let name = &self.env;
         let mut new = EnvVals::new(name);
@@ -521,6 +537,7 @@ impl Loader {
                 ctx,
                 &es.merge_strategy,
                 base_dir,
+                file,
             )?;
             new.kube_context = es.kube_context.clone();
         }
@@ -548,6 +565,7 @@ impl Loader {
         ctx: Option<&EnvVals>,
         merge_strategy: &str,
         base_dir: &str,
+        file: &str,
     ) -> Result<Value, LoadError> {
         env::load_values(
             &self.env,
@@ -555,8 +573,11 @@ impl Loader {
             entries,
             ctx,
             merge_strategy,
-            base_dir,
-            &self.cwd,
+            env::Place {
+                base_dir,
+                cwd: &self.cwd,
+                file,
+            },
         )
         .map_err(LoadError::Message)
     }

@@ -107,16 +107,29 @@ pub(crate) fn template_data(env: &EnvVals, namespace: &str, vals: &Value) -> Val
     ])
 }
 
-/// `EnvironmentValuesLoader.LoadEnvironmentValues`, files relative to `base_dir`.
+/// Where values files are looked up: helmfile's storage base directory (relative to `cwd`, the
+/// directory helmfile runs in for this helmfile) and the state file named in its messages.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Place<'a> {
+    pub base_dir: &'a str,
+    pub cwd: &'a str,
+    pub file: &'a str,
+}
+
+/// `EnvironmentValuesLoader.LoadEnvironmentValues`, files relative to `at.base_dir`.
 pub(crate) fn load_values(
     env_name: &str,
     missing_file_handler: Option<&str>,
     entries: &[Value],
     ctx: Option<&EnvVals>,
     merge_strategy: &str,
-    base_dir: &str,
-    cwd: &str,
+    at: Place<'_>,
 ) -> Result<Value, String> {
+    let Place {
+        base_dir,
+        cwd,
+        file,
+    } = at;
     let fallback = match merge_strategy {
         "" | "override" => false,
         "fallback" => true,
@@ -130,7 +143,8 @@ pub(crate) fn load_values(
     for entry in entries {
         match entry {
             Value::String(path) => {
-                let Some(files) = resolve_file(missing_file_handler, path, base_dir, cwd)? else {
+                let Some(files) = resolve_file(missing_file_handler, path, base_dir, cwd, file)?
+                else {
                     continue;
                 };
                 for f in files {
@@ -235,6 +249,7 @@ fn resolve_file(
     path: &str,
     base_dir: &str,
     cwd: &str,
+    file: &str,
 ) -> Result<Option<Vec<String>>, String> {
     let pattern = if gopath::is_abs(path) || path.contains("://") {
         path.to_string()
@@ -253,7 +268,7 @@ fn resolve_file(
         )),
         "Warn" | "Info" | "Debug" => Ok(None),
         other => Err(format!(
-            "invalid missing file handler \"{other}\" while processing \"{path}\": it must be one of [Error Warn Info Debug]"
+            "invalid missing file handler \"{other}\" while processing \"{path}\" in \"{file}\": it must be one of [Error Warn Info Debug]"
         )),
     }
 }

@@ -386,6 +386,6 @@ fn oracle_errors() {
             LoadError::At { message, .. } => message.clone(),
             e => e.to_string(),
         };
-        assert_eq!(got, want, "{}", file.display());
+        assert_eq!(got.trim_end(), want, "{}", file.display());
     }
 }
