@@ -699,3 +699,58 @@ mod object_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod spanned_tests {
+    use crate::v3::{ComposedKind, unmarshal_all_spanned};
+    use crate::{Node, v3};
+
+    #[test]
+    fn documents_positions_and_values() {
+        let text = "a: 1\nb:\n  - &x {c: 2}\n  - *x\n--- \nd: [e]\n";
+        let docs = unmarshal_all_spanned(text).expect("valid stream");
+        assert_eq!(docs.len(), 2);
+        let first = &docs[0];
+        // The same values as a plain yaml.v3 decoding.
+        let plain = v3::unmarshal(text).expect("valid").expect("a document");
+        assert_eq!(first.value.as_ref().expect("no type errors"), &plain);
+        let ComposedKind::Map(kv) = &first.nodes[first.root].kind else {
+            panic!("root is a mapping");
+        };
+        let b = &first.nodes[kv[2]];
+        assert_eq!((b.line, b.column), (2, 1));
+        let ComposedKind::Seq(items) = &first.nodes[kv[3]].kind else {
+            panic!("b is a sequence");
+        };
+        let anchored = &first.nodes[items[0]];
+        assert_eq!((anchored.line, anchored.column), (3, 5));
+        assert!(matches!(first.nodes[items[1]].kind, ComposedKind::Alias(t) if t == items[0]));
+        let second = &docs[1];
+        assert_eq!(
+            second.value.as_ref().expect("no type errors"),
+            &Node::Map(vec![(
+                Node::Str("d".into()),
+                Node::Seq(vec![Node::Str("e".into())])
+            )])
+        );
+        let ComposedKind::Map(kv) = &second.nodes[second.root].kind else {
+            panic!("root is a mapping");
+        };
+        assert_eq!(second.nodes[kv[0]].line, 6);
+    }
+
+    #[test]
+    fn duplicate_keys_are_the_documents_error_and_syntax_errors_stop() {
+        let docs = unmarshal_all_spanned("a: 1\na: 2\n").expect("valid syntax");
+        let err = docs[0].value.as_ref().expect_err("duplicate key");
+        assert!(
+            err.contains("mapping key \"a\" already defined at line 1"),
+            "{err}"
+        );
+        let err = unmarshal_all_spanned("a: [\n").expect_err("syntax error");
+        assert_eq!(
+            err.message,
+            "yaml: line 1: did not find expected node content"
+        );
+    }
+}

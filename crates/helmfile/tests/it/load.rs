@@ -157,7 +157,6 @@ fn helmfile_build(file: &Path, env: &str, extra: &[&str]) -> Run {
         .current_dir(file.parent().expect("fixture dir"))
         .env("HOME", home.path())
         .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .env("HELMFILE_DISABLE_TELEMETRY", "true")
         .output()
         .expect("helmfile runs");
     Run {
@@ -321,6 +320,54 @@ fn oracle_gotmpl_parts() {
     for env in ["default", "staging"] {
         oracle_case("gotmpl/helmfile.yaml.gotmpl", env, &[], opts(env));
     }
+    // mergeStrategy: fallback, a later `.gotmpl` values file seeing the earlier files' values.
+    oracle_case(
+        "fallback/helmfile.yaml.gotmpl",
+        "default",
+        &[],
+        opts("default"),
+    );
+    oracle_case("crlf.yaml", "default", &[], opts("default"));
+}
+
+#[test]
+#[ignore = "needs the real helmfile (scripts/test)"]
+fn oracle_helmfile_d() {
+    let dir = fixtures().join("helmfile.d");
+    // helmfile processes a directory's files in parallel: match its states by file.
+    let run = {
+        let hf = testenv::helmfile().expect("helmfile");
+        let helm = testenv::helm(testenv::HelmVersion::V4).expect("helm v4");
+        let home = tempfile::tempdir().expect("temp HOME");
+        let out = Command::new(hf)
+            .arg("--helm-binary")
+            .arg(helm)
+            .arg("-f")
+            .arg(&dir)
+            .arg("build")
+            .current_dir(&dir)
+            .env("HOME", home.path())
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .output()
+            .expect("helmfile runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let docs = build_docs(&run);
+    let files = load::find(Some(&dir)).expect("helmfile.d lists");
+    assert_eq!(files.len(), docs.len(), "one state per file");
+    for f in files {
+        let st = load::load(&f, &opts("default")).unwrap_or_else(|e| panic!("{e}"));
+        let doc = docs
+            .iter()
+            .find(|d| json(&get(d, "filepath")).trim_matches('"') == f.to_string_lossy())
+            .unwrap_or_else(|| panic!("helmfile printed no state for {}", f.display()));
+        compare_state("helmfile.d", &st, false, doc);
+    }
 }
 
 #[test]
@@ -336,6 +383,9 @@ fn oracle_bases() {
 fn oracle_sub_helmfiles() {
     for env in ["default", "prod"] {
         oracle_case("subs", env, &[], opts(env));
+        // Values files of a `helmfiles:` entry are relative to the parent; nested globs; a
+        // sub-helmfile without the environment is skipped.
+        oracle_case("subs2", env, &[], opts(env));
     }
 }
 
@@ -388,4 +438,48 @@ fn oracle_errors() {
         };
         assert_eq!(got.trim_end(), want, "{}", file.display());
     }
+}
+
+/// Command-line overrides that clash with the helmfile, and an undeclared environment: helmfile
+/// reports the first two, and skips a helmfile without the environment (then finds no release).
+#[test]
+#[ignore = "needs the real helmfile (scripts/test)"]
+fn oracle_command_line_conflicts() {
+    let file = fixture("basic");
+    let run = helmfile_build(&file, "default", &["--namespace", "other"]);
+    assert!(!run.ok);
+    let o = LoadOptions {
+        namespace: Some("other".into()),
+        ..opts("default")
+    };
+    let err = load::load(&file, &o).expect_err("namespace clash");
+    assert_eq!(err.to_string(), run.stderr.trim_end());
+
+    let file = fixture("gotmpl/helmfile.yaml.gotmpl");
+    let run = helmfile_build(&file, "staging", &["--kube-context", "other"]);
+    let o = LoadOptions {
+        kube_context: Some("other".into()),
+        ..opts("staging")
+    };
+    match load::load(&file, &o) {
+        Ok(st) => {
+            assert!(
+                run.ok,
+                "canon accepted what helmfile refused: {}",
+                run.stderr
+            );
+            assert_eq!(st.kube_context.as_deref(), Some("other"));
+        }
+        Err(e) => assert_eq!(e.to_string(), run.stderr.trim_end()),
+    }
+
+    let run = helmfile_build(&fixture("basic"), "staging", &[]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("environment(staging)"),
+        "helmfile: {}",
+        run.stderr
+    );
+    let err = load::load(&fixture("basic"), &opts("staging")).expect_err("undeclared");
+    assert!(matches!(err, LoadError::UndefinedEnv { .. }), "{err:?}");
 }
