@@ -26,26 +26,24 @@ pub(crate) struct DataSource<'a> {
     pub namespace: &'a str,
 }
 
-/// `.Release` of a release template: `Name`, `Namespace`, `Labels`, `Chart`, `ChartVersion`,
-/// `KubeContext` (helmfile's `releaseTemplateDataRelease`).
+/// The release as the YAML map `funcs::release_data` reads `.Release` from (`name`,
+/// `namespace`, `labels`, `chart`, `version`, `kubeContext`; helmfile's
+/// `releaseTemplateDataRelease`). Labels stay absent when the release has none (a nil map).
 pub(crate) fn release_value(s: &Spec) -> Value {
-    let labels = match &s.labels {
-        Some(l) => Value::Map(std::sync::Arc::new(gotmpl::Map::from_entries(
-            gotmpl::ElemType::String,
-            l.iter().map(|(k, v)| (k.clone(), Value::string(v))),
-        ))),
-        None => Value::Map(std::sync::Arc::new(gotmpl::Map::nil(
-            gotmpl::ElemType::String,
-        ))),
-    };
-    Value::map([
-        ("Name".to_string(), Value::string(&s.name)),
-        ("Namespace".to_string(), Value::string(&s.namespace)),
-        ("Labels".to_string(), labels),
-        ("Chart".to_string(), Value::string(&s.chart)),
-        ("ChartVersion".to_string(), Value::string(&s.version)),
-        ("KubeContext".to_string(), Value::string(&s.kube_context)),
-    ])
+    let mut entries = vec![
+        ("name".to_string(), Value::string(&s.name)),
+        ("namespace".to_string(), Value::string(&s.namespace)),
+        ("chart".to_string(), Value::string(&s.chart)),
+        ("version".to_string(), Value::string(&s.version)),
+        ("kubeContext".to_string(), Value::string(&s.kube_context)),
+    ];
+    if let Some(l) = &s.labels {
+        entries.push((
+            "labels".to_string(),
+            Value::map(l.iter().map(|(k, v)| (k.clone(), Value::string(v)))),
+        ));
+    }
+    Value::map(entries)
 }
 
 /// The template data of `s` (`.Release`, `.Values`, `.Environment`, …).
