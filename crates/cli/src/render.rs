@@ -114,17 +114,6 @@ impl Sink for StdSink {
     }
 }
 
-/// Where canon caches downloaded charts: `$XDG_CACHE_HOME/canon/charts`, else
-/// `~/.cache/canon/charts`.
-fn cache_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("canon").join("charts")
-}
-
 pub fn run(a: RenderArgs) -> ExitCode {
     let _ = (a.skip_deps, a.skip_refresh);
     let load_opts = LoadOptions {
@@ -167,7 +156,7 @@ pub fn run(a: RenderArgs) -> ExitCode {
         &load_opts,
         &release_opts,
         &opts,
-        &cache_dir(),
+        None,
         &mut sink,
     );
     if let Some(e) = sink.failed {

@@ -53,6 +53,9 @@ pub enum RenderError {
         selectors.join(", ")
     )]
     NoMatch { selectors: Vec<String>, env: String },
+    /// A chart that cannot be resolved or fetched.
+    #[error(transparent)]
+    Chart(#[from] crate::repo::RepoError),
     /// Bad usage: an output-dir template that does not parse or execute, an `--args` flag canon
     /// does not know.
     #[error("{0}")]
@@ -64,7 +67,7 @@ impl RenderError {
     pub fn exit_code(&self) -> i32 {
         match self {
             RenderError::Usage(_) | RenderError::NoMatch { .. } => 2,
-            RenderError::Message(_) | RenderError::Release { .. } => 1,
+            RenderError::Message(_) | RenderError::Release { .. } | RenderError::Chart(_) => 1,
         }
     }
 }
@@ -139,13 +142,13 @@ pub trait Sink {
 /// `helmfile [-f FILE] -e ENV [-l SEL]… template [flags]` end to end: find the helmfiles, load
 /// each for the environment, render sub-helmfiles before their parent's releases (as helmfile
 /// does), resolve, plan and render releases, streaming each state's output to `sink`.
-/// `cache_dir` holds downloaded charts.
+/// `cache_dir` holds downloaded charts (`None`: [`crate::repo::default_cache_dir`]).
 pub fn template(
     file: Option<&Path>,
     load_opts: &LoadOptions,
     release_opts: &ReleaseOptions,
     opts: &RenderOptions,
-    cache_dir: &Path,
+    cache_dir: Option<&Path>,
     sink: &mut dyn Sink,
 ) -> Result<(), crate::Error> {
     let files = load::find(file)?;
@@ -185,7 +188,7 @@ fn template_state(
     selectors: &[String],
     release_opts: &ReleaseOptions,
     opts: &RenderOptions,
-    cache_dir: &Path,
+    cache_dir: Option<&Path>,
     work_dir: &Path,
     sink: &mut dyn Sink,
 ) -> Result<usize, crate::Error> {
@@ -212,10 +215,10 @@ fn template_state(
     }
     let batches = release::plan(&releases)?;
     let ordered: Vec<&ResolvedRelease> = batches.iter().flatten().map(|&i| &releases[i]).collect();
-    let resolver = ChartResolver {
-        repositories: state.repositories.clone(),
-        cache_dir: cache_dir.to_path_buf(),
-    };
+    let mut resolver = ChartResolver::for_state(state)?;
+    if let Some(dir) = cache_dir {
+        resolver.cache_dir = dir.to_path_buf();
+    }
     let abs_path = std::path::absolute(&state.file).unwrap_or_else(|_| state.file.clone());
     let info = StateInfo {
         file_path: state
@@ -376,9 +379,7 @@ fn prepare(
     opts: &RenderOptions,
     extra: &ExtraArgs,
 ) -> Result<Job, RenderError> {
-    let chart = resolver
-        .resolve(&r.chart, r.version.as_deref(), &r.base_dir)
-        .map_err(|e| RenderError::Message(e.to_string()))?;
+    let chart = resolver.resolve(&r.chart, r.version.as_deref(), &r.base_dir)?;
     let mut values = ValueOptions {
         values_data: r
             .values

@@ -452,7 +452,7 @@ fn compare_with_helmfile(case: &Case) {
             include_crds: case.include_crds,
             ..RenderOptions::default()
         },
-        &tmp.path().join("cache"),
+        Some(&tmp.path().join("cache")),
         &mut sink,
     );
     if let Err(e) = result {
