@@ -526,7 +526,13 @@ pub fn output_dir_path(
             Value::map([
                 ("Name".to_string(), s(&state.env.name)),
                 ("KubeContext".to_string(), s(&state.env.kube_context)),
-                ("Values".to_string(), state.env.values.clone()),
+                (
+                    "Values".to_string(),
+                    match &state.env.env_values {
+                        Value::Nil => state.env.values.clone(),
+                        v => v.clone(),
+                    },
+                ),
             ]),
         ),
     ]);
