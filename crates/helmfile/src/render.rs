@@ -49,7 +49,7 @@ pub enum RenderError {
     },
     /// No release of any helmfile was selected (helmfile's `NoMatchingHelmfileError`).
     #[error(
-        "err: no releases found that matches specified selector({}) and environment({env}), in any helmfile",
+        "no releases found that matches specified selector({}) and environment({env}), in any helmfile",
         selectors.join(", ")
     )]
     NoMatch { selectors: Vec<String>, env: String },

@@ -501,19 +501,16 @@ fn demo_renders_as_helmfile_renders_it() {
     }
 }
 
-/// The feature helmfiles under fixtures/render/helmfiles (one per feature of issue 6).
+/// The feature helmfiles: `fixtures/render/helmfiles/<feature>/helmfile.yaml[.gotmpl]`.
 fn feature_helmfiles() -> Vec<PathBuf> {
     let dir = fixtures().join("helmfiles");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("fixtures/render/helmfiles")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| {
-            let n = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            n.ends_with(".yaml") || n.ends_with(".yaml.gotmpl")
+        .flat_map(|e| {
+            let d = e.expect("dir entry").path();
+            ["helmfile.yaml", "helmfile.yaml.gotmpl"].map(|n| d.join(n))
         })
+        .filter(|p| p.is_file())
         .collect();
     files.sort();
     files
@@ -524,11 +521,17 @@ fn feature_helmfiles() -> Vec<PathBuf> {
 fn feature_helmfiles_render_as_helmfile_renders_them() {
     let files = feature_helmfiles();
     assert!(!files.is_empty());
+    // Every case runs; the failures (their messages are printed as they happen) are listed.
+    let mut failed = Vec::new();
     for f in &files {
         for env in ["default", "staging", "production"] {
-            compare_with_helmfile(&Case::new(f, env));
+            let case = Case::new(f, env);
+            if std::panic::catch_unwind(|| compare_with_helmfile(&case)).is_err() {
+                failed.push(format!("{} -e {env}", f.display()));
+            }
         }
     }
+    assert!(failed.is_empty(), "differ from helmfile: {failed:#?}");
 }
 
 #[test]
