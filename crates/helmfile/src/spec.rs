@@ -174,6 +174,8 @@ pub struct ResolvedRelease {
     pub kube_version: Option<String>,
     pub api_versions: Vec<String>,
     pub skip_schema_validation: bool,
+    /// `devel` (else `helmDefaults.devel`): helmfile passes `--devel` to helm.
+    pub devel: bool,
     /// Where the release was declared.
     pub pos: Pos,
 }
