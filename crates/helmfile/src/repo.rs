@@ -737,6 +737,7 @@ mod tests {
                 name: "default".into(),
                 kube_context: String::new(),
                 values: gotmpl::Value::Nil,
+                ..Default::default()
             },
             repositories: vec![],
             helm_defaults: gotmpl::Value::Nil,
