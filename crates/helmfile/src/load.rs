@@ -219,7 +219,7 @@ impl Loader {
                 .collect();
             let fresh = EnvVals::new(&self.env);
             ov.values = env::load_values(&self.env, None, &entries, Some(&fresh), "", cli_place)
-                .map_err(LoadError::Message)?;
+                .map_err(LoadError::from)?;
         }
         if !opts.state_values_set.is_empty() {
             let mut set = values::empty_map();
@@ -235,7 +235,7 @@ impl Loader {
             }
             let fresh = EnvVals::new(&self.env);
             ov.cli = env::load_values(&self.env, None, &[set], Some(&fresh), "", cli_place)
-                .map_err(LoadError::Message)?;
+                .map_err(LoadError::from)?;
         }
         Ok(Some(ov))
     }
@@ -388,7 +388,16 @@ impl Loader {
                 let id = format!("{filename}.part.{i}");
                 rendered = self
                     .render_part(base_dir, &id, part, env.as_ref(), overrode)
-                    .map_err(|e| LoadError::msg(format!("error during {id} parsing: {e}")))?;
+                    .map_err(|e| {
+                        let message = format!("error during {id} parsing: {e}");
+                        match tmpl::error_pos(&e) {
+                            Some((l, c)) => LoadError::At {
+                                pos: pos(&gopath::at(&self.cwd, filename), part_line + l - 1, c),
+                                message,
+                            },
+                            None => LoadError::Message(message),
+                        }
+                    })?;
                 rendered.as_str()
             } else {
                 part
@@ -579,7 +588,7 @@ impl Loader {
                 file,
             },
         )
-        .map_err(LoadError::Message)
+        .map_err(LoadError::from)
     }
 }
 
@@ -671,6 +680,18 @@ fn policy_check(file: &str, content: &str) -> Result<(), LoadError> {
         }
     }
     Ok(())
+}
+
+impl From<env::ValuesError> for LoadError {
+    fn from(e: env::ValuesError) -> LoadError {
+        match e.at {
+            Some((file, line, col)) => LoadError::At {
+                pos: pos(&file, line, col),
+                message: e.message,
+            },
+            None => LoadError::Message(e.message),
+        }
+    }
 }
 
 /// Go's `*PathError` text for a failed `os.ReadFile`.

@@ -7,6 +7,15 @@ use gotmpl::{Template, Value};
 
 use crate::funcs::{FuncContext, func_map};
 
+/// Where a Go template error points (`template: stringTemplate:LINE:COL: ...`, or only a line
+/// for parse errors), 1-based.
+pub(crate) fn error_pos(err: &str) -> Option<(usize, usize)> {
+    let rest = &err[err.find("template: stringTemplate:")? + "template: stringTemplate:".len()..];
+    let mut nums = rest.split(':').map_while(|s| s.parse::<usize>().ok());
+    let line = nums.next()?;
+    Some((line, nums.next().unwrap_or(1)))
+}
+
 /// Renders `text` with `data`, relative paths of its functions resolving against `base_dir`;
 /// errors carry Go's `template: stringTemplate:LINE:COL: ...` text.
 pub(crate) fn render(base_dir: &str, text: &str, data: &Value) -> Result<String, String> {

@@ -103,6 +103,37 @@ fn unknown_release_key_names_file_line_and_column() {
     );
 }
 
+/// Errors in a template or a values file point into that file (helmfile names only the line
+/// within a rendered part).
+#[test]
+fn template_and_values_errors_are_positioned() {
+    for (case, file, line, col) in [
+        (
+            "errors/template-error.yaml.gotmpl",
+            "template-error.yaml.gotmpl",
+            2,
+            18,
+        ),
+        (
+            "errors/values-template-error.yaml",
+            "broken.yaml.gotmpl",
+            1,
+            13,
+        ),
+        ("errors/values-file-not-a-map.yaml", "list-values.yml", 1, 1),
+        ("errors/syntax.yaml", "syntax.yaml", 2, 1),
+        ("errors/second-document.yaml", "second-document.yaml", 6, 3),
+        ("errors/alias-reused.yaml", "alias-reused.yaml", 2, 26),
+    ] {
+        let err = load::load(&fixture(case), &opts("default")).expect_err(case);
+        let LoadError::At { pos, .. } = &err else {
+            panic!("{case}: want a positioned error, got {err:?}");
+        };
+        assert!(pos.file.ends_with(file), "{case}: {pos}");
+        assert_eq!((pos.line, pos.col), (line, col), "{case}: {err}");
+    }
+}
+
 #[test]
 fn unknown_environment_is_its_own_error() {
     let err = load::load(&fixture("basic"), &opts("staging")).expect_err("staging is undeclared");
