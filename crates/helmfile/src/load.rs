@@ -84,6 +84,9 @@ pub struct LoadOptions {
     pub environment: String,
     /// `--state-values-set k=v` (strvals, merged over the environment's values).
     pub state_values_set: Vec<String>,
+    /// `--state-values-set-string k=v` (values stay strings; helmfile ignores these when
+    /// `--state-values-set` is given too).
+    pub state_values_set_string: Vec<String>,
     /// `--state-values-file`.
     pub state_values_files: Vec<PathBuf>,
     /// `--kube-context`.
@@ -202,7 +205,10 @@ impl Loader {
         opts: &LoadOptions,
         callee: &str,
     ) -> Result<Option<EnvVals>, LoadError> {
-        if opts.state_values_files.is_empty() && opts.state_values_set.is_empty() {
+        if opts.state_values_files.is_empty()
+            && opts.state_values_set.is_empty()
+            && opts.state_values_set_string.is_empty()
+        {
             return Ok(None);
         }
         let cli_place = env::Place {
@@ -221,8 +227,19 @@ impl Loader {
             ov.values = env::load_values(&self.env, None, &entries, Some(&fresh), "", cli_place)
                 .map_err(LoadError::from)?;
         }
+        // helmfile's `NewCLIConfigImpl`: `--state-values-set` replaces the string set wholesale.
+        let mut set = None;
+        if !opts.state_values_set_string.is_empty() {
+            let mut m = values::empty_map();
+            for s in &opts.state_values_set_string {
+                for (k, v) in values::set_string_ops(s) {
+                    m = values::set_path(&m, &values::parse_key(&k), &v, true);
+                }
+            }
+            set = Some(m);
+        }
         if !opts.state_values_set.is_empty() {
-            let mut set = values::empty_map();
+            let mut m = values::empty_map();
             for s in &opts.state_values_set {
                 for op in s.split(',') {
                     let Some((k, v)) = op.split_once('=') else {
@@ -230,9 +247,12 @@ impl Loader {
                             "invalid --state-values-set {op:?}: expected key=value"
                         )));
                     };
-                    set = values::set_path(&set, &values::parse_key(k), v, false);
+                    m = values::set_path(&m, &values::parse_key(k), v, false);
                 }
             }
+            set = Some(m);
+        }
+        if let Some(set) = set {
             let fresh = EnvVals::new(&self.env);
             ov.cli = env::load_values(&self.env, None, &[set], Some(&fresh), "", cli_place)
                 .map_err(LoadError::from)?;

@@ -446,6 +446,18 @@ fn oracle_state_values_flags() {
     );
 }
 
+#[test]
+#[ignore = "needs the real helmfile (scripts/test)"]
+fn oracle_state_values_set_string() {
+    let arg = r#"replicas=7,quoted="a,b",nested.flag=true"#;
+    let o = LoadOptions {
+        environment: "default".into(),
+        state_values_set_string: vec![arg.into()],
+        ..LoadOptions::default()
+    };
+    oracle_case("basic", "default", &["--state-values-set-string", arg], o);
+}
+
 /// Error cases: helmfile's message (after its `in FILE: ` prefix, which canon prints too) is
 /// the tail of canon's.
 #[test]
