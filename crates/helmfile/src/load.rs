@@ -335,10 +335,17 @@ impl Loader {
             namespace: self.namespace.clone(),
             cwd: gopath::at(&self.cwd, &dir),
         };
-        let state = match sub.load_file(None, overrode.as_ref(), ".", &base, true) {
-            Ok(l) => sub
-                .finish(l)
-                .map_err(|e| e.context(&format!("in {dir}/{base}")))?,
+        // `inherits: [environments]`: the parent's environment is the sub-helmfile's starting
+        // point (helmfile's `Inherited.Env`).
+        let inherit = |k: &str| h.inherits.iter().any(|i| i == k);
+        let inherited_env = inherit("environments").then(|| parent.env.clone());
+        let loaded = sub.load_file(inherited_env.as_ref(), overrode.as_ref(), ".", &base, true);
+        let state = match loaded {
+            Ok(mut l) => {
+                l.spec.merge_inherited(&parent.spec, &h.inherits);
+                sub.finish(l)
+                    .map_err(|e| e.context(&format!("in {dir}/{base}")))?
+            }
             Err(LoadError::UndefinedEnv { .. }) => return Ok(None),
             Err(e) => return Err(e.context(&format!("in {dir}/{base}"))),
         };

@@ -418,6 +418,8 @@ fn oracle_sub_helmfiles() {
         // sub-helmfile without the environment is skipped.
         oracle_case("subs2", env, &[], opts(env));
     }
+    // `inherits:` (every allowed key) next to the same sub-helmfile without it.
+    oracle_case("inherits", "default", &[], opts("default"));
 }
 
 #[test]
