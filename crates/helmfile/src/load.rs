@@ -296,6 +296,8 @@ impl Loader {
                 name: l.env.name.clone(),
                 kube_context: l.env.kube_context.clone(),
                 values: l.env.merged_values(),
+                env_values: l.env.environment_values(),
+                defaults: l.env.defaults.clone(),
             },
             repositories: spec.repositories,
             helm_defaults: values::map(spec.helm_defaults),

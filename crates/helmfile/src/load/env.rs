@@ -83,6 +83,12 @@ impl EnvVals {
     }
 
     /// `GetMergedValues`: defaults, then values, then CLI overrides.
+    /// `.Environment.Values`: the environment's values with the CLI overrides, without the
+    /// top-level defaults.
+    pub fn environment_values(&self) -> Value {
+        values::merge_maps(&self.values, &self.cli, ArrayStrategy::Merge)
+    }
+
     pub fn merged_values(&self) -> Value {
         let v = values::merge_maps(&values::empty_map(), &self.defaults, ArrayStrategy::Sparse);
         let v = values::merge_maps(&v, &self.values, ArrayStrategy::Sparse);
@@ -93,7 +99,7 @@ impl EnvVals {
 /// `NewEnvironmentTemplateData`: `.Environment` (its `Values` with the CLI overrides but not
 /// the defaults), `.Namespace`, `.Values` and `.StateValues` (everything merged).
 pub(crate) fn template_data(env: &EnvVals, namespace: &str, vals: &Value) -> Value {
-    let env_values = values::merge_maps(&env.values, &env.cli, ArrayStrategy::Merge);
+    let env_values = env.environment_values();
     let environment = Value::map([
         ("Name".to_string(), Value::string(&env.name)),
         ("KubeContext".to_string(), Value::string(&env.kube_context)),
