@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 
 use gotmpl::Value;
 
-use crate::spec::{Environment, HelmState, MissingFileHandler, Pos, SubState};
+use crate::spec::{HelmState, MissingFileHandler, Pos, SubState};
 use env::EnvVals;
 use spec_decode::{Spec, SubSpec};
 
@@ -292,13 +292,7 @@ impl Loader {
         Ok(HelmState {
             file: PathBuf::from(gopath::at(&self.cwd, &l.file)),
             base_dir: PathBuf::from(gopath::at(&self.cwd, &l.base_dir)),
-            env: Environment {
-                name: l.env.name.clone(),
-                kube_context: l.env.kube_context.clone(),
-                values: l.env.merged_values(),
-                env_values: l.env.environment_values(),
-                defaults: l.env.defaults.clone(),
-            },
+            env: l.env.to_spec(l.env.merged_values()),
             repositories: spec.repositories,
             helm_defaults: values::map(spec.helm_defaults),
             releases: spec.releases,

@@ -82,13 +82,24 @@ impl EnvVals {
         }
     }
 
-    /// `GetMergedValues`: defaults, then values, then CLI overrides.
     /// `.Environment.Values`: the environment's values with the CLI overrides, without the
     /// top-level defaults.
     pub fn environment_values(&self) -> Value {
         values::merge_maps(&self.values, &self.cli, ArrayStrategy::Merge)
     }
 
+    /// The environment as later stages see it, with `values` as its merged values.
+    pub fn to_spec(&self, values: Value) -> crate::spec::Environment {
+        crate::spec::Environment {
+            name: self.name.clone(),
+            kube_context: self.kube_context.clone(),
+            values,
+            env_values: self.environment_values(),
+            defaults: self.defaults.clone(),
+        }
+    }
+
+    /// `GetMergedValues`: defaults, then values, then CLI overrides.
     pub fn merged_values(&self) -> Value {
         let v = values::merge_maps(&values::empty_map(), &self.defaults, ArrayStrategy::Sparse);
         let v = values::merge_maps(&v, &self.values, ArrayStrategy::Sparse);
@@ -99,18 +110,7 @@ impl EnvVals {
 /// `NewEnvironmentTemplateData`: `.Environment` (its `Values` with the CLI overrides but not
 /// the defaults), `.Namespace`, `.Values` and `.StateValues` (everything merged).
 pub(crate) fn template_data(env: &EnvVals, namespace: &str, vals: &Value) -> Value {
-    let env_values = env.environment_values();
-    let environment = Value::map([
-        ("Name".to_string(), Value::string(&env.name)),
-        ("KubeContext".to_string(), Value::string(&env.kube_context)),
-        ("Values".to_string(), env_values),
-    ]);
-    Value::map([
-        ("Environment".to_string(), environment),
-        ("Namespace".to_string(), Value::string(namespace)),
-        ("Values".to_string(), vals.clone()),
-        ("StateValues".to_string(), vals.clone()),
-    ])
+    crate::funcs::env_data(&env.to_spec(vals.clone()), namespace)
 }
 
 /// Where values files are looked up: helmfile's storage base directory (relative to `cwd`, the
