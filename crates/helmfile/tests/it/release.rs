@@ -507,17 +507,15 @@ fn templated_merged_values_match_helmfile_write_values() {
 
 /// Each `errors/NAME.yaml` fails in helmfile and in canon with the same message (helmfile
 /// prefixes it with `in ./helmfile.yaml: `).
-#[test]
-#[ignore = "runs the real helmfile (scripts/test provisions it)"]
-fn errors_match_helmfile() {
-    let errors = fixtures().join("errors");
+fn check_errors(set: &str, at_least: usize) {
+    let errors = fixtures().join(set);
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&errors)
         .expect("errors fixtures")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     cases.sort();
-    assert!(cases.len() >= 8);
+    assert!(cases.len() >= at_least);
     for case in cases {
         let work = tempfile::tempdir().expect("temp dir");
         let dir = work.path();
@@ -562,6 +560,19 @@ fn errors_match_helmfile() {
         };
         assert_eq!(ours, theirs, "{stem}");
     }
+}
+
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn errors_match_helmfile() {
+    check_errors("errors", 14);
+}
+
+/// Errors of release templates (through `helmfile::funcs`).
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn templated_errors_match_helmfile() {
+    check_errors("templated-errors", 5);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
