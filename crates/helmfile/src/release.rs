@@ -468,6 +468,7 @@ pub fn resolve_with_warnings(
     };
     let devel_default = helm_default_bool(state, "devel").unwrap_or(false);
     let skip_schema_default = helm_default_bool(state, "skipSchemaValidation").unwrap_or(false);
+    let enable_dns_default = helm_default_bool(state, "enableDNS").unwrap_or(false);
     let base_display = if state.file.parent() == Some(state.base_dir.as_path()) {
         ".".to_string()
     } else {
@@ -523,14 +524,28 @@ pub fn resolve_with_warnings(
             needs: spec.needs.clone(),
             values: layers,
             set,
-            kube_context: spec.kube_context.clone(),
+            // `getKubeContext`: the release's (already defaulted from `helmDefaults`), else
+            // the environment's.
+            kube_context: if spec.kube_context.is_empty() {
+                state.env.kube_context.clone()
+            } else {
+                spec.kube_context.clone()
+            },
             kube_version: (!spec.kube_version.is_empty()).then(|| spec.kube_version.clone()),
             api_versions: spec.api_versions.clone(),
+            // `shouldSkipSchemaValidation`: the release's `true`, else the default's `true`
+            // (a release's `false` does not turn the default off).
             skip_schema_validation: spec
                 .skip_schema_validation
                 .as_ref()
+                .is_some_and(|b| *b.borrow())
+                || skip_schema_default,
+            enable_dns: spec
+                .enable_dns
+                .as_ref()
                 .map(|b| *b.borrow())
-                .unwrap_or(skip_schema_default),
+                .unwrap_or(enable_dns_default),
+            id: ids[deduplicated[n]].clone(),
             devel,
             pos: t.pos.clone(),
         });
@@ -568,14 +583,11 @@ fn check_duplicates(idx: &[usize], all: &[Templated]) -> Result<(), ReleaseError
 /// each batch in the order of `releases`. Needs naming a release outside `releases` (skipped
 /// with `--skip-needs`, or not installed) are ignored: [`resolve`] already checked them.
 pub fn plan(releases: &[ResolvedRelease]) -> Result<Vec<Vec<usize>>, ReleaseError> {
-    let ids: Vec<String> = releases
-        .iter()
-        .map(|r| release_id(&r.kube_context, &r.namespace, &r.name))
-        .collect();
+    let ids: Vec<&String> = releases.iter().map(|r| &r.id).collect();
     let nodes: Vec<dag::Node> = releases
         .iter()
         .map(|r| dag::Node {
-            id: release_id(&r.kube_context, &r.namespace, &r.name),
+            id: r.id.clone(),
             needs: r
                 .needs
                 .iter()

@@ -101,6 +101,10 @@ fn load(dir: &Path) -> HelmState {
             templates.insert(k.clone(), v.clone());
         }
     }
+    let top_str = |k: &str| match get(&doc, k) {
+        Some(Value::String(s)) => Some(s.to_string()),
+        _ => None,
+    };
     HelmState {
         file: file.clone(),
         base_dir: dir.to_path_buf(),
@@ -108,16 +112,28 @@ fn load(dir: &Path) -> HelmState {
             name: "default".into(),
             kube_context: String::new(),
             values,
+            env_values: Value::Nil,
+            defaults: Value::Nil,
         },
         repositories: Vec::new(),
         helm_defaults: get(&doc, "helmDefaults").unwrap_or(Value::Nil),
         releases,
         templates,
         common_labels: string_map(get(&doc, "commonLabels")),
-        kube_version: None,
-        api_versions: Vec::new(),
-        namespace: None,
-        kube_context: None,
+        kube_version: top_str("kubeVersion"),
+        api_versions: match get(&doc, "apiVersions") {
+            Some(Value::List(l)) => l
+                .items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::String(s) => Some(s.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+        namespace: top_str("namespace"),
+        kube_context: top_str("kubeContext"),
         missing_file_handler: MissingFileHandler::Error,
         lock_file: None,
         sub_states: Vec::new(),
@@ -194,9 +210,9 @@ fn helm_calls(stderr_and_out: &str) -> Vec<HelmCall> {
         .lines()
         .filter_map(|l| l.strip_prefix("exec: "))
         .filter_map(|l| {
-            let mut words = l.split(' ');
+            // `helm [--kube-context CTX] template NAME CHART FLAGS…`
+            let mut words = l.split(' ').skip_while(|w| *w != "template");
             words.next()?;
-            (words.next()? == "template").then_some(())?;
             let name = words.next()?.to_string();
             let chart = words.next()?.to_string();
             let flags = words
@@ -217,6 +233,9 @@ fn expected_flags(r: &ResolvedRelease, value_files: &[String]) -> Vec<String> {
     if r.devel {
         f.push("--devel".into());
     }
+    if r.enable_dns {
+        f.push("--enable-dns".into());
+    }
     for a in &r.api_versions {
         f.extend(["--api-versions".to_string(), a.clone()]);
     }
@@ -225,6 +244,9 @@ fn expected_flags(r: &ResolvedRelease, value_files: &[String]) -> Vec<String> {
     }
     if r.skip_schema_validation {
         f.push("--skip-schema-validation".into());
+    }
+    if !r.kube_context.is_empty() {
+        f.extend(["--kube-context".to_string(), r.kube_context.clone()]);
     }
     if !r.namespace.is_empty() {
         f.extend(["--namespace".to_string(), r.namespace.clone()]);
@@ -324,6 +346,14 @@ fn check_template(case: &str, args: &[&str], opts: &ReleaseOptions) {
 #[ignore = "runs the real helmfile (scripts/test provisions it)"]
 fn template_without_selectors_matches_helmfile() {
     check_template("basic", &[], &ReleaseOptions::default());
+}
+
+/// Top-level `namespace`, `kubeVersion`, `apiVersions`, `helmDefaults` and a release's own
+/// settings over them; `needs` across kube contexts.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn template_with_overrides_matches_helmfile() {
+    check_template("overrides", &[], &ReleaseOptions::default());
 }
 
 #[test]
