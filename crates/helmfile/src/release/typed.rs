@@ -476,6 +476,7 @@ impl Spec {
             &mut self.skip_schema_validation,
             &src.skip_schema_validation,
         );
+        pb(&mut self.enable_dns, &src.enable_dns);
         match (
             self.missing_file_handler.as_ref(),
             &src.missing_file_handler,

@@ -112,8 +112,6 @@ fn load(dir: &Path) -> HelmState {
             name: "default".into(),
             kube_context: String::new(),
             values,
-            env_values: Value::Nil,
-            defaults: Value::Nil,
         },
         repositories: Vec::new(),
         helm_defaults: get(&doc, "helmDefaults").unwrap_or(Value::Nil),
