@@ -132,7 +132,23 @@ pub fn parse_yaml_v2(text: &str) -> Result<Option<Node>, Error> {
 
 /// yaml.v3 reading (helmfile reads its state files and `fromYaml` with yaml.v3).
 pub mod v3 {
+    pub use crate::parse::{Composed, ComposedKind, SpannedDoc};
     use crate::{Error, Node, parse};
+
+    /// Every document of a yaml.v3 stream (successive `Decoder.Decode` calls into
+    /// `interface{}`), each with its composed nodes and their 1-based positions, for readers that
+    /// check keys strictly and name `line:col` (helmfile's state files). A syntax error stops the
+    /// stream, as in Go; a document's collected type errors are its `value`'s error.
+    pub fn unmarshal_all_spanned(text: &str) -> Result<Vec<SpannedDoc>, Error> {
+        parse::parse_all_v3_spanned(text).map_err(|e| {
+            let (msg, line, column) = e.message_v3();
+            Error {
+                message: format!("yaml: {msg}"),
+                line,
+                column,
+            }
+        })
+    }
 
     /// yaml.v3 `Unmarshal` of the first document into `interface{}`: YAML 1.2 core schema
     /// (`yes`/`on` are strings, only `true`/`false` are booleans), ints stay ints, `0o17` and
@@ -681,5 +697,60 @@ mod object_tests {
             assert!(want.is_ok(), "{name}: {want:?}");
             assert_eq!(f(&obj).map_err(|e| e.message), want, "{name}");
         }
+    }
+}
+
+#[cfg(test)]
+mod spanned_tests {
+    use crate::v3::{ComposedKind, unmarshal_all_spanned};
+    use crate::{Node, v3};
+
+    #[test]
+    fn documents_positions_and_values() {
+        let text = "a: 1\nb:\n  - &x {c: 2}\n  - *x\n--- \nd: [e]\n";
+        let docs = unmarshal_all_spanned(text).expect("valid stream");
+        assert_eq!(docs.len(), 2);
+        let first = &docs[0];
+        // The same values as a plain yaml.v3 decoding.
+        let plain = v3::unmarshal(text).expect("valid").expect("a document");
+        assert_eq!(first.value.as_ref().expect("no type errors"), &plain);
+        let ComposedKind::Map(kv) = &first.nodes[first.root].kind else {
+            panic!("root is a mapping");
+        };
+        let b = &first.nodes[kv[2]];
+        assert_eq!((b.line, b.column), (2, 1));
+        let ComposedKind::Seq(items) = &first.nodes[kv[3]].kind else {
+            panic!("b is a sequence");
+        };
+        let anchored = &first.nodes[items[0]];
+        assert_eq!((anchored.line, anchored.column), (3, 5));
+        assert!(matches!(first.nodes[items[1]].kind, ComposedKind::Alias(t) if t == items[0]));
+        let second = &docs[1];
+        assert_eq!(
+            second.value.as_ref().expect("no type errors"),
+            &Node::Map(vec![(
+                Node::Str("d".into()),
+                Node::Seq(vec![Node::Str("e".into())])
+            )])
+        );
+        let ComposedKind::Map(kv) = &second.nodes[second.root].kind else {
+            panic!("root is a mapping");
+        };
+        assert_eq!(second.nodes[kv[0]].line, 6);
+    }
+
+    #[test]
+    fn duplicate_keys_are_the_documents_error_and_syntax_errors_stop() {
+        let docs = unmarshal_all_spanned("a: 1\na: 2\n").expect("valid syntax");
+        let err = docs[0].value.as_ref().expect_err("duplicate key");
+        assert!(
+            err.contains("mapping key \"a\" already defined at line 1"),
+            "{err}"
+        );
+        let err = unmarshal_all_spanned("a: [\n").expect_err("syntax error");
+        assert_eq!(
+            err.message,
+            "yaml: line 1: did not find expected node content"
+        );
     }
 }

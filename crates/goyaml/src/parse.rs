@@ -48,6 +48,8 @@ struct Parser {
     tag_directives: Vec<(String, String)>,
     /// 1-based start line of each node read by `node` (yaml.v3's `Node.Line`, for its errors).
     lines: HashMap<usize, usize>,
+    /// 1-based start column of each node read by `node` (for [`parse_all_v3_spanned`]).
+    cols: HashMap<usize, usize>,
 }
 
 /// Parses the first document of `input` the way `yaml.Unmarshal(input, &v)` with `v interface{}`
@@ -59,6 +61,7 @@ pub fn parse_first(input: &str) -> R<Option<Node>> {
         anchors: HashMap::new(),
         tag_directives: Vec::new(),
         lines: HashMap::new(),
+        cols: HashMap::new(),
     };
     let Some(root) = p.document()? else {
         return Ok(None);
@@ -88,6 +91,7 @@ pub fn parse_first_v3(input: &str) -> R<Result<Option<Node>, String>> {
         anchors: HashMap::new(),
         tag_directives: Vec::new(),
         lines: HashMap::new(),
+        cols: HashMap::new(),
     };
     let Some(root) = p.document()? else {
         return Ok(Ok(None));
@@ -109,6 +113,107 @@ pub fn parse_first_v3(input: &str) -> R<Result<Option<Node>, String>> {
         )));
     }
     Ok(Ok(Some(node)))
+}
+
+/// One node of a composed yaml.v3 document, before resolution: what a strict decoder walks to
+/// name the `line:col` of a key (yaml.v3's `yaml.Node` with its `Line` and `Column`).
+#[derive(Clone, Debug)]
+pub struct Composed {
+    pub kind: ComposedKind,
+    /// 1-based; 0 for an empty node (a key without value), which has no token of its own.
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The shape of a [`Composed`] node; children are indexes into the document's node list.
+#[derive(Clone, Debug)]
+pub enum ComposedKind {
+    Scalar {
+        value: String,
+        tag: String,
+        /// Plain and untagged (or tagged `!`): resolved by its text.
+        implicit: bool,
+    },
+    Seq(Vec<usize>),
+    /// Keys and values alternating, in source order.
+    Map(Vec<usize>),
+    /// An alias and the node its anchor names.
+    Alias(usize),
+}
+
+/// One document of a yaml.v3 stream: its composed nodes with positions and, as yaml.v3's
+/// `Decoder.Decode` into `interface{}` gives it, its decoded value (or the collected
+/// `unmarshal errors:` text).
+#[derive(Clone, Debug)]
+pub struct SpannedDoc {
+    pub nodes: Vec<Composed>,
+    pub root: usize,
+    pub value: Result<Node, String>,
+}
+
+/// Every document of `input`, as successive yaml.v3 `Decoder.Decode` calls read them.
+pub fn parse_all_v3_spanned(input: &str) -> R<Vec<SpannedDoc>> {
+    let mut sc = Scanner::new(input)?;
+    sc.v3 = true;
+    let mut p = Parser {
+        sc,
+        nodes: Vec::new(),
+        anchors: HashMap::new(),
+        tag_directives: Vec::new(),
+        lines: HashMap::new(),
+        cols: HashMap::new(),
+    };
+    let mut docs = Vec::new();
+    loop {
+        let first = p.nodes.len();
+        p.anchors.clear();
+        let Some(root) = p.document()? else {
+            return Ok(docs);
+        };
+        let mut d = Decoder {
+            nodes: &p.nodes,
+            active_aliases: Vec::new(),
+            decode_count: 1,
+            alias_count: 0,
+            v3: true,
+            terrors: Vec::new(),
+            lines: &p.lines,
+        };
+        let node = d.decode(root)?;
+        let value = if d.terrors.is_empty() {
+            Ok(node)
+        } else {
+            Err(format!("unmarshal errors:\n  {}", d.terrors.join("\n  ")))
+        };
+        let nodes = (first..p.nodes.len())
+            .map(|id| {
+                let kind = match &p.nodes[id] {
+                    Raw::Scalar {
+                        value,
+                        tag,
+                        implicit,
+                    } => ComposedKind::Scalar {
+                        value: value.clone(),
+                        tag: tag.clone(),
+                        implicit: *implicit,
+                    },
+                    Raw::Seq(items) => ComposedKind::Seq(items.iter().map(|i| i - first).collect()),
+                    Raw::Map(items) => ComposedKind::Map(items.iter().map(|i| i - first).collect()),
+                    Raw::Alias(_, t) => ComposedKind::Alias(t - first),
+                };
+                Composed {
+                    kind,
+                    line: p.lines.get(&id).copied().unwrap_or(0),
+                    column: p.cols.get(&id).copied().unwrap_or(0),
+                }
+            })
+            .collect();
+        docs.push(SpannedDoc {
+            nodes,
+            root: root - first,
+            value,
+        });
+    }
 }
 
 fn empty_scalar(nodes: &mut Vec<Raw>) -> usize {
@@ -224,6 +329,7 @@ impl Parser {
         let (_, start, _) = self.peek()?;
         let id = self.node_inner(block, indentless)?;
         self.lines.insert(id, start.line + 1);
+        self.cols.insert(id, start.column + 1);
         Ok(id)
     }
 

@@ -35,6 +35,26 @@ pub struct Environment {
     /// environment values files and inline maps, then top-level `values`, then the CLI's
     /// `--state-values-set`/`--state-values-file`; maps merge, lists replace.
     pub values: Value,
+    /// `.Environment.Values`: the environment's own values (its values files and inline maps,
+    /// then the CLI's `--state-values-set`), without the top-level `values`; `Value::Nil` when
+    /// the same as `values`.
+    pub env_values: Value,
+    /// `.Environment.Defaults`: the top-level `values` (helmfile's `Environment.Defaults`);
+    /// `Value::Nil` for none.
+    pub defaults: Value,
+}
+
+impl Default for Environment {
+    /// helmfile's `default` environment with no values.
+    fn default() -> Environment {
+        Environment {
+            name: "default".into(),
+            kube_context: String::new(),
+            values: Value::map([]),
+            env_values: Value::Nil,
+            defaults: Value::Nil,
+        }
+    }
 }
 
 /// `missingFileHandler`: what to do when a values file does not exist.

@@ -49,7 +49,7 @@ use rand::{RngCore, SeedableRng};
 /// Masterminds semver, for helm's chart loading (`Metadata.Validate`'s version check and
 /// `chartutil.IsCompatibleRange`).
 pub mod semver_api {
-    pub use crate::semver::{Version, semver_compare};
+    pub use crate::semver::{Version, semver_compare, semver_compare_v3_5};
 }
 
 /// What kind of function map to build.

@@ -108,7 +108,8 @@ impl Version {
         Ok(sv)
     }
 
-    fn compare(&self, o: &Version) -> Ordering {
+    /// `Version.Compare`: precedence by major, minor, patch, then prerelease (metadata ignored).
+    pub fn compare(&self, o: &Version) -> Ordering {
         self.major
             .cmp(&o.major)
             .then(self.minor.cmp(&o.minor))
@@ -261,11 +262,27 @@ fn parse_constraint(c: &str) -> Result<Constraint, String> {
 
 impl Constraint {
     fn check(&self, v: &Version) -> bool {
+        self.check_with(v, None)
+    }
+
+    /// `group_pre`: `None` for v3.3.0's per-constraint prerelease rule; `Some(p)` for v3.5.0's,
+    /// where a prerelease version is admitted iff some constraint of its AND group names a
+    /// prerelease (`p`).
+    fn check_with(&self, v: &Version, group_pre: Option<bool>) -> bool {
         let c = self;
-        if v.pre.is_empty() || !c.con.pre.is_empty() {
-            // fall through to the operator
-        } else if c.op != "!=" {
-            return false;
+        match group_pre {
+            None => {
+                if v.pre.is_empty() || !c.con.pre.is_empty() {
+                    // fall through to the operator
+                } else if c.op != "!=" {
+                    return false;
+                }
+            }
+            Some(include) => {
+                if !v.pre.is_empty() && !include {
+                    return false;
+                }
+            }
         }
         match c.op.as_str() {
             "" | "=" => {
@@ -274,7 +291,7 @@ impl Constraint {
                 }
                 v.compare(&c.con) == Ordering::Equal
             }
-            "!=" => not_equal(v, c),
+            "!=" => not_equal(v, c, group_pre.is_some()),
             ">" => {
                 if !c.dirty {
                     return v.compare(&c.con) == Ordering::Greater;
@@ -305,9 +322,9 @@ impl Constraint {
     }
 }
 
-fn not_equal(v: &Version, c: &Constraint) -> bool {
+fn not_equal(v: &Version, c: &Constraint, v3_5: bool) -> bool {
     if c.dirty {
-        if !v.pre.is_empty() && c.con.pre.is_empty() {
+        if !v3_5 && !v.pre.is_empty() && c.con.pre.is_empty() {
             return false;
         }
         if c.con.major != v.major {
@@ -407,6 +424,18 @@ pub fn semver_compare(constraint: &str, version: &str) -> Result<bool, String> {
     let cs = new_constraints(constraint)?;
     let v = Version::parse(version)?;
     Ok(cs.iter().any(|g| g.iter().all(|c| c.check(&v))))
+}
+
+/// `Constraints.Check` of Masterminds/semver v3.5.0 (what helm v4 links: chart repository and
+/// registry version picking): as [`semver_compare`], but a prerelease version is admitted for
+/// an AND group when any constraint of that group names a prerelease.
+pub fn semver_compare_v3_5(constraint: &str, version: &str) -> Result<bool, String> {
+    let cs = new_constraints(constraint)?;
+    let v = Version::parse(version)?;
+    Ok(cs.iter().any(|g| {
+        let pre = g.iter().any(|c| !c.con.pre.is_empty());
+        g.iter().all(|c| c.check_with(&v, Some(pre)))
+    }))
 }
 
 /// A `*semver.Version` in a template: methods as Masterminds defines them.

@@ -18,7 +18,7 @@ pub use controlplane::{ControlPlane, ControlPlaneOptions};
 pub use error::Error;
 pub use tools::{
     HelmVersion, corpus_dir, etcd, helm, helmfile, kube_apiserver, kube_controller_manager, oracle,
-    repo_root,
+    registry, repo_root,
 };
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -169,6 +169,15 @@ pub fn etcd() -> Result<PathBuf> {
     )
 }
 
+/// The CNCF distribution registry (`registry serve CONFIG`), for OCI chart tests.
+pub fn registry() -> Result<PathBuf> {
+    locate(
+        "the distribution registry",
+        "CANON_REGISTRY",
+        default_path("REGISTRY_VERSION", "registry", "registry"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +190,7 @@ mod tests {
             "HELMFILE_VERSION",
             "KUBERNETES_VERSION",
             "ETCD_VERSION",
+            "REGISTRY_VERSION",
         ] {
             let v = version(key).unwrap_or_else(|| panic!("{key} missing from scripts/versions"));
             assert!(v.starts_with('v'), "{key}={v}");

@@ -112,6 +112,7 @@ fn load(dir: &Path) -> HelmState {
             name: "default".into(),
             kube_context: String::new(),
             values,
+            ..Environment::default()
         },
         repositories: Vec::new(),
         helm_defaults: get(&doc, "helmDefaults").unwrap_or(Value::Nil),

@@ -1,1 +1,845 @@
-//! Integration tests of `helmfile::repo`.
+//! Integration tests of `helmfile::repo` against real servers on loopback: a static HTTP
+//! server (std `TcpListener`, below) serving an `index.yaml` and archives that the real
+//! `helm package`/`helm repo index` made (`tests/fixtures/repo/make.sh`), and, in the
+//! `#[ignore]`d tests, the CNCF distribution registry that `scripts/testenv registry` builds,
+//! with charts pushed by the real `helm push`. The oracle tests check that canon picks the
+//! version helm pulls and gets the same bytes, and writes the lock file `helmfile deps` writes.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use helmfile::repo::{ChartResolver, LockFile, RepoError};
+use helmfile::spec::Repository;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/repo/http")
+}
+
+/// A static file server: GET `/path` serves `root/path` (with `BASE_URL` in `.yaml` files
+/// replaced by the server's `host:port`), optionally behind basic auth; counts requests.
+struct StaticServer {
+    addr: SocketAddr,
+    requests: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl StaticServer {
+    fn start(root: PathBuf, auth: Option<(&str, &str)>) -> StaticServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let requests = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let expected = auth.map(|(u, p)| {
+            use base64::Engine as _;
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+            )
+        });
+        let (reqs, stopping) = (requests.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopping.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                reqs.fetch_add(1, Ordering::Relaxed);
+                let _ = serve(stream, &root, addr, expected.as_deref());
+            }
+        });
+        StaticServer {
+            addr,
+            requests,
+            stop,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn serve(
+    stream: TcpStream,
+    root: &Path,
+    addr: SocketAddr,
+    auth: Option<&str>,
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let mut authorization = None;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h == "\r\n" || h == "\n" {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("authorization")
+        {
+            authorization = Some(v.trim().to_string());
+        }
+    }
+    let mut out = stream;
+    let respond = |out: &mut TcpStream, status: &str, extra: &str, body: &[u8]| {
+        let head = format!(
+            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n",
+            body.len()
+        );
+        out.write_all(head.as_bytes())?;
+        out.write_all(body)?;
+        out.flush()
+    };
+    if let Some(expected) = auth
+        && authorization.as_deref() != Some(expected)
+    {
+        return respond(
+            &mut out,
+            "401 Unauthorized",
+            "WWW-Authenticate: Basic realm=\"charts\"\r\n",
+            b"unauthorized\n",
+        );
+    }
+    let rel = percent_decode(path.split('?').next().unwrap_or("/"));
+    let rel = rel.trim_start_matches('/');
+    if rel.split('/').any(|s| s == "..") {
+        return respond(&mut out, "400 Bad Request", "", b"");
+    }
+    match std::fs::read(root.join(rel)) {
+        Ok(mut body) => {
+            if rel.ends_with(".yaml") {
+                body = String::from_utf8_lossy(&body)
+                    .replace("BASE_URL", &addr.to_string())
+                    .into_bytes();
+            }
+            respond(&mut out, "200 OK", "", &body)
+        }
+        Err(_) => respond(&mut out, "404 Not Found", "", b"not found\n"),
+    }
+}
+
+fn repo(name: &str, url: &str) -> Repository {
+    Repository {
+        name: name.into(),
+        url: url.into(),
+        ..Repository::default()
+    }
+}
+
+fn resolver(repos: Vec<Repository>, cache: &Path) -> ChartResolver {
+    ChartResolver {
+        repositories: repos,
+        cache_dir: cache.to_path_buf(),
+        ..ChartResolver::default()
+    }
+}
+
+/// The archive's version: the loaded chart's own `Chart.yaml` version.
+fn chart_version(path: &Path) -> String {
+    let chart = helm::loader::load(path).expect("helm::loader reads the resolved chart");
+    chart.metadata.version.clone()
+}
+
+fn fixture_bytes(file: &str) -> Vec<u8> {
+    std::fs::read(fixtures().join("charts").join(file)).expect("fixture archive")
+}
+
+#[test]
+fn http_repository_picks_versions_as_helm_and_caches() {
+    let server = StaticServer::start(fixtures(), None);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let r = resolver(vec![repo("fx", &server.url())], cache.path());
+    let base = Path::new("/nonexistent");
+    for (constraint, want) in [
+        (None, "6.10.0"),
+        (Some("~6.1"), "6.1.1"),
+        (Some("6.1.0"), "6.1.0"),
+        (Some("^6.0.0"), "6.10.0"),
+        (Some(">=6.2.0-0 <7.0.0"), "7.0.0-beta.1"),
+        (Some(">=6.2.0-0 <6.3.0"), "6.2.0-rc.1"),
+        (Some(">=7.0.0-0"), "7.0.0-beta.1"),
+    ] {
+        let path = r.resolve("fx/podinfo", constraint, base).expect("resolves");
+        assert_eq!(chart_version(&path), want, "constraint {constraint:?}");
+        assert_eq!(
+            std::fs::read(&path).expect("cached archive"),
+            fixture_bytes(&format!("podinfo-{want}.tgz")),
+            "the cached archive is the served archive"
+        );
+        assert!(path.starts_with(cache.path()));
+    }
+    let path = r
+        .resolve("fx/metrics-server", None, base)
+        .expect("resolves");
+    assert_eq!(chart_version(&path), "3.13.2+build.7");
+
+    // A second resolver (a second render) with exact versions does no network I/O.
+    let before = server.requests();
+    let again = resolver(vec![repo("fx", &server.url())], cache.path());
+    let p = again
+        .resolve("fx/podinfo", Some("6.1.0"), base)
+        .expect("from cache");
+    assert_eq!(chart_version(&p), "6.1.0");
+    assert_eq!(
+        server.requests(),
+        before,
+        "pinned version served from the cache"
+    );
+    assert_eq!(again.fetch_count(), 0);
+}
+
+#[test]
+fn absolute_urls_in_the_index() {
+    let root = tempfile::tempdir().expect("tempdir");
+    // The same repository with `index-absolute.yaml` as its index.
+    std::fs::create_dir_all(root.path().join("abs")).expect("mkdir");
+    std::fs::copy(
+        fixtures().join("index-absolute.yaml"),
+        root.path().join("abs/index.yaml"),
+    )
+    .expect("copy index");
+    copy_dir(&fixtures().join("charts"), &root.path().join("charts"));
+    let server = StaticServer::start(root.path().to_path_buf(), None);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let r = resolver(
+        vec![repo("abs", &format!("{}/abs", server.url()))],
+        cache.path(),
+    );
+    let path = r
+        .resolve("abs/podinfo", Some("~6.0"), Path::new("."))
+        .expect("resolves");
+    assert_eq!(chart_version(&path), "6.0.0");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+}
+
+#[test]
+fn basic_auth_and_401() {
+    let server = StaticServer::start(fixtures(), Some(("alice", "s3cret")));
+    let cache = tempfile::tempdir().expect("tempdir");
+    let mut good = repo("private", &server.url());
+    good.username = Some("alice".into());
+    good.password = Some("s3cret".into());
+    let path = resolver(vec![good.clone()], cache.path())
+        .resolve("private/podinfo", Some("6.0.0"), Path::new("."))
+        .expect("authenticated");
+    assert_eq!(chart_version(&path), "6.0.0");
+
+    let anonymous = repo("private", &server.url());
+    let e = resolver(vec![anonymous], cache.path())
+        .resolve("private/podinfo", Some("~6.1"), Path::new("."))
+        .expect_err("401");
+    assert!(matches!(e, RepoError::Unauthorized { .. }), "{e:?}");
+    assert!(e.to_string().contains("401 Unauthorized"), "{e}");
+    assert!(e.to_string().contains("/index.yaml"), "{e}");
+
+    let mut wrong = good;
+    wrong.password = Some("nope".into());
+    let e = resolver(vec![wrong], cache.path())
+        .resolve("private/podinfo", Some("~6.1"), Path::new("."))
+        .expect_err("401");
+    assert!(matches!(e, RepoError::Unauthorized { .. }), "{e:?}");
+}
+
+#[test]
+fn errors_name_what_failed() {
+    let server = StaticServer::start(fixtures(), None);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let r = resolver(vec![repo("fx", &server.url())], cache.path());
+    let dot = Path::new(".");
+
+    let e = r
+        .resolve("nope/podinfo", None, dot)
+        .expect_err("unknown repo");
+    assert!(matches!(e, RepoError::UnknownRepo { .. }), "{e:?}");
+    assert!(e.to_string().contains("repo nope not found"), "{e}");
+
+    let e = r
+        .resolve("fx/podinfo", Some("9.9.9"), dot)
+        .expect_err("no version");
+    assert_eq!(
+        e.to_string(),
+        "chart \"podinfo\" matching 9.9.9 not found in fx index: no chart version found for podinfo-9.9.9"
+    );
+    let e = r.resolve("fx/absent", None, dot).expect_err("no chart");
+    assert!(e.to_string().ends_with("no chart name found"), "{e}");
+
+    // A closed port.
+    let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let r2 = resolver(
+        vec![repo("down", &format!("http://127.0.0.1:{port}"))],
+        cache.path(),
+    );
+    let e = r2
+        .resolve("down/podinfo", None, dot)
+        .expect_err("unreachable");
+    assert!(matches!(e, RepoError::Unreachable { .. }), "{e:?}");
+
+    // A repository URL with no index.
+    let r3 = resolver(
+        vec![repo("missing", &format!("{}/nothing-here", server.url()))],
+        cache.path(),
+    );
+    let e = r3.resolve("missing/podinfo", None, dot).expect_err("404");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "failed to fetch {}/nothing-here/index.yaml : 404 Not Found",
+            server.url()
+        )
+    );
+}
+
+#[test]
+fn malformed_index_and_digest_mismatch() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let bad = root.path().join("bad");
+    std::fs::create_dir_all(&bad).expect("mkdir");
+    std::fs::write(
+        bad.join("index.yaml"),
+        "apiVersion: v1\nentries:\n  podinfo:\n  - name: podinfo\n    version: [1.0.0\n",
+    )
+    .expect("write");
+    let tampered = root.path().join("tampered");
+    copy_dir(&fixtures().join("charts"), &tampered.join("charts"));
+    let index = std::fs::read_to_string(fixtures().join("index.yaml")).expect("index");
+    // Swap the two archives' bytes: the index's digest no longer matches what is served.
+    std::fs::copy(
+        fixtures().join("charts/podinfo-6.0.0.tgz"),
+        tampered.join("charts/podinfo-6.1.0.tgz"),
+    )
+    .expect("copy");
+    std::fs::write(tampered.join("index.yaml"), index).expect("write");
+
+    let server = StaticServer::start(root.path().to_path_buf(), None);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let r = resolver(
+        vec![
+            repo("bad", &format!("{}/bad", server.url())),
+            repo("tampered", &format!("{}/tampered", server.url())),
+        ],
+        cache.path(),
+    );
+    let e = r
+        .resolve("bad/podinfo", None, Path::new("."))
+        .expect_err("malformed");
+    let text = e.to_string();
+    assert!(
+        text.starts_with(&format!("{}/bad/index.yaml:", server.url())),
+        "{text}"
+    );
+    assert!(matches!(e, RepoError::Index { .. }), "{e:?}");
+    assert!(text.contains("yaml:"), "{text}");
+
+    let e = r
+        .resolve("tampered/podinfo", Some("6.1.0"), Path::new("."))
+        .expect_err("digest mismatch");
+    assert!(matches!(e, RepoError::Digest { .. }), "{e:?}");
+    // Nothing was cached for it.
+    let e2 = r
+        .resolve("tampered/podinfo", Some("6.1.0"), Path::new("."))
+        .expect_err("still a mismatch");
+    assert!(matches!(e2, RepoError::Digest { .. }), "{e2:?}");
+}
+
+#[test]
+fn lock_file_pins_versions_and_skips_the_network() {
+    let server = StaticServer::start(fixtures(), None);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = resolver(vec![repo("fx", &server.url())], cache.path());
+    let releases = vec![(
+        "fx/podinfo".to_string(),
+        "~6.1".to_string(),
+        "default".to_string(),
+        "web".to_string(),
+    )];
+    let lock = r
+        .lock_dependencies(&releases, None)
+        .expect("locks")
+        .expect("one remote chart");
+    assert_eq!(lock.dependencies.len(), 1);
+    assert_eq!(lock.dependencies[0].version, "6.1.1");
+    let path = dir.path().join("helmfile.lock");
+    std::fs::write(&path, lock.to_yaml()).expect("write lock");
+
+    // Populate the cache once, then render again with the lock: no request at all.
+    let read = LockFile::read(&path).expect("reads").expect("exists");
+    let locked = ChartResolver {
+        lock: Some(read.clone()),
+        ..resolver(vec![repo("fx", &server.url())], cache.path())
+    };
+    let p = locked
+        .resolve("fx/podinfo", Some("~6.1"), Path::new("."))
+        .expect("resolves");
+    assert_eq!(chart_version(&p), "6.1.1");
+    let before = server.requests();
+    let second = ChartResolver {
+        lock: Some(read.clone()),
+        ..resolver(vec![repo("fx", &server.url())], cache.path())
+    };
+    let p = second
+        .resolve("fx/podinfo", Some("~6.1"), Path::new("."))
+        .expect("resolves from cache");
+    assert_eq!(chart_version(&p), "6.1.1");
+    assert_eq!(server.requests(), before);
+    // A constraint the lock does not satisfy is helmfile's error.
+    let e = second
+        .resolve("fx/podinfo", Some("^7"), Path::new("."))
+        .expect_err("not locked");
+    assert!(
+        e.to_string()
+            .contains("running \"helmfile deps\" may resolve the issue"),
+        "{e}"
+    );
+    // Regenerating with nothing changed keeps `generated`.
+    let again = r
+        .lock_dependencies(&releases, Some(&read))
+        .expect("locks")
+        .expect("one");
+    assert_eq!(again.generated, read.generated);
+    assert_eq!(again.digest, read.digest);
+}
+
+// ---- oracle tests: real helm, helmfile and the distribution registry (#[ignore]) ----
+
+fn tool(r: Result<PathBuf, testenv::Error>) -> PathBuf {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A helm with a private HOME and config (so tests never touch the user's repositories).
+struct Helm {
+    bin: PathBuf,
+    home: tempfile::TempDir,
+}
+
+impl Helm {
+    fn new() -> Helm {
+        Helm {
+            bin: tool(testenv::helm(testenv::HelmVersion::V4)),
+            home: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(&self.bin);
+        let h = self.home.path();
+        c.env("HOME", h)
+            .env("XDG_CACHE_HOME", h.join("cache"))
+            .env("XDG_CONFIG_HOME", h.join("config"))
+            .env("XDG_DATA_HOME", h.join("data"))
+            .env_remove("HELM_REPOSITORY_CONFIG")
+            .env_remove("HELM_REGISTRY_CONFIG");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).output().expect("run helm");
+        assert!(
+            out.status.success(),
+            "helm {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+fn single_file(dir: &Path) -> PathBuf {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+#[test]
+#[ignore = "needs helm v4 (scripts/testenv)"]
+fn oracle_helm_pulls_the_same_http_chart() {
+    let server = StaticServer::start(fixtures(), None);
+    let helm = Helm::new();
+    helm.run(&["repo", "add", "fx", &server.url()]);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let r = resolver(vec![repo("fx", &server.url())], cache.path());
+    let (mut matched, mut failed_both) = (0, 0);
+    for chart in ["podinfo", "metrics-server"] {
+        for constraint in [
+            "",
+            "~6.1",
+            "6.1.0",
+            "^6",
+            ">=6.2.0-0 <7.0.0",
+            ">=6.2.0-0 <6.3.0",
+            ">=7.0.0-0",
+            "6",
+            "6.1",
+            "~3.12",
+            "3.13.2+build.7",
+            ">3.12.0",
+            "3.x",
+        ] {
+            let dest = tempfile::tempdir().expect("tempdir");
+            let mut args = vec!["pull", "--destination"];
+            let d = dest.path().to_str().expect("utf-8 path").to_string();
+            args.push(&d);
+            let full = format!("fx/{chart}");
+            args.push(&full);
+            if !constraint.is_empty() {
+                args.extend(["--version", constraint]);
+            }
+            let out = helm.cmd().args(&args).output().expect("helm pull");
+            let ours = r.resolve(
+                &full,
+                Some(constraint).filter(|c| !c.is_empty()),
+                Path::new("."),
+            );
+            if !out.status.success() {
+                failed_both += 1;
+                assert!(
+                    ours.is_err(),
+                    "helm failed ({}) for {full} {constraint:?} but canon resolved {ours:?}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                continue;
+            }
+            let ours = ours.unwrap_or_else(|e| panic!("{full} {constraint:?}: {e}"));
+            let theirs = single_file(dest.path());
+            eprintln!(
+                "{full} {constraint:?}: helm pulled {}",
+                theirs
+                    .file_name()
+                    .map(|f| f.to_string_lossy())
+                    .unwrap_or_default()
+            );
+            matched += 1;
+            assert_eq!(
+                std::fs::read(&ours).expect("ours"),
+                std::fs::read(&theirs).expect("theirs"),
+                "{full} {constraint:?}: canon resolved {} (chart {}), helm pulled {}",
+                ours.display(),
+                chart_version(&ours),
+                theirs.display()
+            );
+        }
+    }
+    eprintln!("{matched} pulls identical, {failed_both} refused by both");
+    assert!(
+        matched >= 14 && failed_both >= 5,
+        "{matched} / {failed_both}"
+    );
+}
+
+/// helmfile with a private HOME, using helm v4.
+fn helmfile_cmd(home: &Path) -> Command {
+    let helm = tool(testenv::helm(testenv::HelmVersion::V4));
+    let mut c = Command::new(tool(testenv::helmfile()));
+    c.env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .arg("--helm-binary")
+        .arg(helm);
+    c
+}
+
+#[test]
+#[ignore = "needs helmfile and helm v4 (scripts/testenv)"]
+fn oracle_helmfile_deps_writes_the_same_lock() {
+    let server = StaticServer::start(fixtures(), None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("helmfile.yaml"),
+        format!(
+            "repositories:\n- name: fx\n  url: {}\nreleases:\n- name: web\n  namespace: apps\n  chart: fx/podinfo\n  version: ~6.1\n",
+            server.url()
+        ),
+    )
+    .expect("write helmfile");
+    let out = helmfile_cmd(home.path())
+        .current_dir(dir.path())
+        .arg("deps")
+        .output()
+        .expect("helmfile deps");
+    assert!(
+        out.status.success(),
+        "helmfile deps: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("helmfile.lock")).expect("lock written");
+    let theirs = LockFile::parse(&text, Path::new("helmfile.lock")).expect("parses");
+
+    let cache = tempfile::tempdir().expect("tempdir");
+    let r = resolver(vec![repo("fx", &server.url())], cache.path());
+    let ours = r
+        .lock_dependencies(
+            &[(
+                "fx/podinfo".into(),
+                "~6.1".into(),
+                "apps".into(),
+                "web".into(),
+            )],
+            None,
+        )
+        .expect("locks")
+        .expect("one");
+    assert_eq!(ours.dependencies, theirs.dependencies);
+    assert_eq!(ours.digest, theirs.digest, "helm's HashReq");
+    assert_eq!(ours.version, theirs.version);
+    // Byte for byte, but for the generation time.
+    let ours_text = LockFile {
+        generated: theirs.generated.clone(),
+        ..ours
+    }
+    .to_yaml();
+    assert_eq!(ours_text, text);
+}
+
+/// The distribution registry on a loopback port, storage in a temp dir, optionally with
+/// htpasswd basic auth.
+struct Registry {
+    child: Child,
+    addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+impl Registry {
+    fn start(htpasswd: Option<&str>) -> Registry {
+        let bin = tool(testenv::registry());
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let auth = match htpasswd {
+            Some(line) => {
+                let file = dir.path().join("htpasswd");
+                std::fs::write(&file, format!("{line}\n")).expect("htpasswd");
+                format!(
+                    "auth:\n  htpasswd:\n    realm: canon-test\n    path: {}\n",
+                    file.display()
+                )
+            }
+            None => String::new(),
+        };
+        let config = format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
+            dir.path().join("data").display()
+        );
+        let cfg = dir.path().join("config.yml");
+        std::fs::write(&cfg, config).expect("config");
+        let log = std::fs::File::create(dir.path().join("registry.log")).expect("log");
+        let child = Command::new(bin)
+            .arg("serve")
+            .arg(&cfg)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start registry");
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+        let mut reg = Registry {
+            child,
+            addr,
+            _dir: dir,
+        };
+        for _ in 0..200 {
+            if let Ok(mut s) = TcpStream::connect(addr) {
+                let _ = s.write_all(b"GET /v2/ HTTP/1.0\r\n\r\n");
+                let mut b = Vec::new();
+                let _ = s.read_to_end(&mut b);
+                if b.starts_with(b"HTTP/1") {
+                    return reg;
+                }
+            }
+            if let Ok(Some(status)) = reg.child.try_wait() {
+                let log = std::fs::read_to_string(reg._dir.path().join("registry.log"))
+                    .unwrap_or_default();
+                panic!("registry exited ({status}): {log}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("registry did not come up on {addr}");
+    }
+}
+
+fn push_all(helm: &Helm, host: &str) {
+    for e in std::fs::read_dir(fixtures().join("charts")).expect("charts") {
+        let p = e.expect("entry").path();
+        helm.run(&[
+            "push",
+            p.to_str().expect("utf-8"),
+            &format!("oci://{host}/charts"),
+            "--plain-http",
+        ]);
+    }
+}
+
+#[test]
+#[ignore = "needs the distribution registry and helm v4 (scripts/testenv registry helm4)"]
+fn oracle_oci_registry_pull_matches_helm() {
+    let registry = Registry::start(None);
+    let host = registry.addr.to_string();
+    let helm = Helm::new();
+    push_all(&helm, &host);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let spec = Repository {
+        name: "reg".into(),
+        url: format!("{host}/charts"),
+        oci: true,
+        plain_http: true,
+        ..Repository::default()
+    };
+    let r = resolver(vec![spec], cache.path());
+    for (chart, constraint) in [
+        ("podinfo", ""),
+        ("podinfo", "~6.1"),
+        ("podinfo", "6.1.0"),
+        ("podinfo", ">=6.2.0-0 <7.0.0"),
+        ("podinfo", ">=6.2.0-0 <6.3.0"),
+        ("metrics-server", ""),
+        ("metrics-server", "3.13.2+build.7"),
+        ("metrics-server", "~3.12"),
+    ] {
+        let dest = tempfile::tempdir().expect("tempdir");
+        let oci = format!("oci://{host}/charts/{chart}");
+        let mut args = vec![
+            "pull".to_string(),
+            oci.clone(),
+            "--plain-http".into(),
+            "--destination".into(),
+            dest.path().display().to_string(),
+        ];
+        if !constraint.is_empty() {
+            args.extend(["--version".to_string(), constraint.to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        helm.run(&args);
+        let theirs = std::fs::read(single_file(dest.path())).expect("helm's pull");
+        let v = Some(constraint).filter(|c| !c.is_empty());
+        // Both spellings: the repository entry, and the `oci://` reference it prefixes.
+        let by_repo = r
+            .resolve(&format!("reg/{chart}"), v, Path::new("."))
+            .unwrap_or_else(|e| panic!("reg/{chart} {constraint:?}: {e}"));
+        let by_ref = r
+            .resolve(&oci, v, Path::new("."))
+            .unwrap_or_else(|e| panic!("{oci} {constraint:?}: {e}"));
+        assert_eq!(
+            std::fs::read(&by_repo).expect("ours"),
+            theirs,
+            "{chart} {constraint:?}"
+        );
+        assert_eq!(
+            std::fs::read(&by_ref).expect("ours"),
+            theirs,
+            "{chart} {constraint:?}"
+        );
+    }
+    // Pinned versions come from the cache without contacting the registry.
+    let again = resolver(r.repositories.clone(), cache.path());
+    again
+        .resolve("reg/podinfo", Some("6.1.0"), Path::new("."))
+        .expect("cached");
+    assert_eq!(again.fetch_count(), 0);
+    let e = again
+        .resolve("reg/podinfo", Some("^9"), Path::new("."))
+        .expect_err("no such version");
+    assert!(
+        e.to_string()
+            .contains("could not locate a version matching provided version string ^9"),
+        "{e}"
+    );
+}
+
+#[test]
+#[ignore = "needs the distribution registry and helm v4 (scripts/testenv registry helm4)"]
+fn oracle_oci_registry_with_basic_auth() {
+    // distribution's htpasswd accepts only bcrypt entries.
+    let hash = bcrypt::hash("s3cret", 5).expect("bcrypt");
+    let registry = Registry::start(Some(&format!("alice:{hash}")));
+    let host = registry.addr.to_string();
+    let helm = Helm::new();
+    helm.run(&[
+        "registry",
+        "login",
+        &host,
+        "--username",
+        "alice",
+        "--password",
+        "s3cret",
+        "--plain-http",
+    ]);
+    push_all(&helm, &host);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let mut spec = Repository {
+        name: "reg".into(),
+        url: format!("{host}/charts"),
+        oci: true,
+        plain_http: true,
+        username: Some("alice".into()),
+        password: Some("s3cret".into()),
+        ..Repository::default()
+    };
+    let p = resolver(vec![spec.clone()], cache.path())
+        .resolve("reg/podinfo", Some("~6.1"), Path::new("."))
+        .expect("authenticated pull");
+    assert_eq!(chart_version(&p), "6.1.1");
+    spec.password = Some("wrong".into());
+    let e = resolver(vec![spec], cache.path())
+        .resolve("reg/podinfo", Some("~6.1"), Path::new("."))
+        .expect_err("401");
+    assert!(matches!(e, RepoError::Unauthorized { .. }), "{e:?}");
+}
