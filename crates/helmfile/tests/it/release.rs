@@ -3,43 +3,20 @@
 //! command lines and kept values files of `--debug template --skip-cleanup`, the merged values
 //! of `write-values`, and its error messages).
 //!
-//! The states are built from the fixture's YAML by a small reader here (top-level `values`,
-//! `templates`, `commonLabels`, `helmDefaults`, `releases`), standing in for `helmfile::load`.
+//! The states come from `helmfile::load`, as `canon render` gets them.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gotmpl::Value;
 use helmfile::release::{self, ReleaseOptions};
-use helmfile::spec::{
-    Environment, HelmState, MissingFileHandler, Pos, RawRelease, ResolvedRelease, SetFlag,
-};
+use helmfile::spec::{HelmState, ResolvedRelease, SetFlag};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/release")
 }
 
-fn get(v: &Value, key: &str) -> Option<Value> {
-    match v {
-        Value::Map(m) => m.entries.read().expect("lock").get(key).cloned(),
-        _ => None,
-    }
-}
-
-fn string_map(v: Option<Value>) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    if let Some(Value::Map(m)) = v {
-        for (k, v) in m.entries.read().expect("lock").iter() {
-            if let Value::String(s) = v {
-                out.insert(k.clone(), s.to_string());
-            }
-        }
-    }
-    out
-}
-
-/// Deep merge of environment values maps (later wins, maps merge, lists replace).
+/// Deep merge of values maps (later wins, maps merge, anything else replaces).
 fn merge(a: &Value, b: &Value) -> Value {
     match (a, b) {
         (Value::Map(x), Value::Map(y)) => {
@@ -57,86 +34,10 @@ fn merge(a: &Value, b: &Value) -> Value {
     }
 }
 
-/// The fixture `dir/helmfile.yaml` as a state (a plain YAML helmfile, no environments).
+/// The fixture `dir/helmfile.yaml` loaded by `helmfile::load` for the default environment.
 fn load(dir: &Path) -> HelmState {
-    let file = dir.join("helmfile.yaml");
-    let text = std::fs::read_to_string(&file).expect("fixture helmfile");
-    let node = goyaml::v3::unmarshal(&text)
-        .expect("fixture YAML")
-        .expect("a document");
-    let doc = goyaml::native_to_value(&node);
-    let mut values = Value::map([]);
-    if let Some(Value::List(l)) = get(&doc, "values") {
-        for v in &l.items {
-            values = merge(&values, v);
-        }
-    }
-    // Release positions: the line of each `  - name:` item under `releases:`.
-    let release_lines: Vec<usize> = text
-        .lines()
-        .enumerate()
-        .skip_while(|(_, l)| !l.starts_with("releases:"))
-        .filter(|(_, l)| l.starts_with("  - "))
-        .map(|(i, _)| i + 1)
-        .collect();
-    let releases = match get(&doc, "releases") {
-        Some(Value::List(l)) => l
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| RawRelease {
-                value: v.clone(),
-                pos: Pos {
-                    file: file.clone(),
-                    line: release_lines.get(i).copied().unwrap_or(0),
-                    col: 5,
-                },
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let mut templates = BTreeMap::new();
-    if let Some(Value::Map(m)) = get(&doc, "templates") {
-        for (k, v) in m.entries.read().expect("lock").iter() {
-            templates.insert(k.clone(), v.clone());
-        }
-    }
-    let top_str = |k: &str| match get(&doc, k) {
-        Some(Value::String(s)) => Some(s.to_string()),
-        _ => None,
-    };
-    HelmState {
-        file: file.clone(),
-        base_dir: dir.to_path_buf(),
-        env: Environment {
-            name: "default".into(),
-            kube_context: String::new(),
-            values,
-            ..Environment::default()
-        },
-        repositories: Vec::new(),
-        helm_defaults: get(&doc, "helmDefaults").unwrap_or(Value::Nil),
-        releases,
-        templates,
-        common_labels: string_map(get(&doc, "commonLabels")),
-        kube_version: top_str("kubeVersion"),
-        api_versions: match get(&doc, "apiVersions") {
-            Some(Value::List(l)) => l
-                .items
-                .iter()
-                .filter_map(|v| match v {
-                    Value::String(s) => Some(s.to_string()),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        },
-        namespace: top_str("namespace"),
-        kube_context: top_str("kubeContext"),
-        missing_file_handler: MissingFileHandler::Error,
-        lock_file: None,
-        sub_states: Vec::new(),
-    }
+    helmfile::load::load(&dir.join("helmfile.yaml"), &Default::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
 }
 
 /// The real helmfile, run in `dir` with a private HOME, cache and temp dir.
