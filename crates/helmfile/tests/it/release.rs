@@ -295,6 +295,41 @@ fn template_with_selectors_matches_helmfile() {
     }
 }
 
+/// Two releases with one ID: the selected one stays (helmfile's deduplication), and the
+/// other release's `needs` point at it.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn duplicate_ids_resolve_to_the_selected_release() {
+    for sel in ["v=1", "v=2"] {
+        let opts = ReleaseOptions {
+            selectors: vec![sel.to_string()],
+            ..Default::default()
+        };
+        check_template("dupes", &["-l", sel], &opts);
+    }
+    for sel in ["name=b"] {
+        let opts = ReleaseOptions {
+            selectors: vec![sel.to_string()],
+            include_needs: true,
+            ..Default::default()
+        };
+        let dir = fixtures().join("dupes");
+        let run = Helmfile::new().run(&dir, &["-l", sel, "template", "--include-needs"]);
+        let canon = release::resolve(&load(&dir), &opts);
+        match canon {
+            Ok(r) => panic!(
+                "canon resolved {} releases; helmfile: {}",
+                r.len(),
+                run.stderr
+            ),
+            Err(e) => assert_eq!(
+                Some(format!("in ./helmfile.yaml: {e}").as_str()),
+                run.stderr.trim_end().lines().last()
+            ),
+        }
+    }
+}
+
 #[test]
 #[ignore = "runs the real helmfile (scripts/test provisions it)"]
 fn template_with_include_needs_matches_helmfile() {
