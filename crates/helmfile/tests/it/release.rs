@@ -307,7 +307,8 @@ fn duplicate_ids_resolve_to_the_selected_release() {
         };
         check_template("dupes", &["-l", sel], &opts);
     }
-    for sel in ["name=b"] {
+    {
+        let sel = "name=b";
         let opts = ReleaseOptions {
             selectors: vec![sel.to_string()],
             include_needs: true,
