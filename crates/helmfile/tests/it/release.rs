@@ -295,6 +295,71 @@ fn template_with_selectors_matches_helmfile() {
     }
 }
 
+/// Release templating stops after helmfile's sixth round: a chain of labels each naming the
+/// next resolves one link per round, so helmfile and canon must agree on which depths still
+/// resolve and on the labels they end with.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn template_fixpoint_limit_matches_helmfile() {
+    for depth in 2..=7 {
+        let work = tempfile::tempdir().expect("temp dir");
+        let dir = work.path();
+        let mut labels = String::new();
+        for i in 0..depth {
+            labels.push_str(&format!(
+                "      l{i}: \"{{{{ .Release.Labels.l{} }}}}\"\n",
+                i + 1
+            ));
+        }
+        labels.push_str(&format!("      l{depth}: end\n"));
+        let text = format!("releases:\n  - name: a\n    chart: ./chart\n    labels:\n{labels}");
+        std::fs::write(dir.join("helmfile.yaml"), &text).expect("write helmfile");
+        let run = Helmfile::new().run(dir, &["list", "--output", "json", "--skip-charts"]);
+        let ours = release::list(&load(dir));
+        match ours {
+            Ok(l) => {
+                assert_eq!(
+                    run.code, 0,
+                    "depth {depth}: helmfile failed: {}",
+                    run.stderr
+                );
+                let theirs = goyaml::from_json_array(run.stdout.trim());
+                let labels: Vec<String> = l[0]
+                    .labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}:{v}"))
+                    .collect();
+                let want = match &theirs {
+                    Value::List(items) => get_str(&items.items[0], "labels"),
+                    _ => String::new(),
+                };
+                assert_eq!(labels.join(","), want, "depth {depth}");
+            }
+            Err(e) => {
+                assert_ne!(
+                    run.code, 0,
+                    "depth {depth}: canon failed ({e}), helmfile did not"
+                );
+                assert_eq!(
+                    Some(format!("in ./helmfile.yaml: {e}").as_str()),
+                    run.stderr.trim_end().lines().last(),
+                    "depth {depth}"
+                );
+            }
+        }
+    }
+}
+
+fn get_str(v: &Value, key: &str) -> String {
+    match v {
+        Value::Map(m) => match m.entries.read().expect("lock").get(key) {
+            Some(Value::String(s)) => s.to_string(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
 /// Two releases with one ID: the selected one stays (helmfile's deduplication), and the
 /// other release's `needs` point at it.
 #[test]
