@@ -350,22 +350,44 @@ pub fn list(state: &HelmState) -> Result<Vec<ListedRelease>, ReleaseError> {
 
 /// The releases of `state` that `opts` selects (with the needs `--include-needs` adds),
 /// resolved, in the order `helmfile template` renders them: the `needs` batches in turn, each
-/// in file order (file order when there are no `needs`). Empty when nothing matches: the caller
-/// reports [`ReleaseError::no_match`] once no state file matched.
+/// in file order (file order when there are no `needs`). See [`resolve_state`] to tell "nothing
+/// matched" from "only `installed: false` releases matched".
 pub fn resolve(
     state: &HelmState,
     opts: &ReleaseOptions,
 ) -> Result<Vec<ResolvedRelease>, ReleaseError> {
-    let mut warnings = Vec::new();
-    resolve_with_warnings(state, opts, &mut warnings)
+    resolve_state(state, opts).map(|r| r.releases)
 }
 
-/// [`resolve`], also handing back what helmfile logs as warnings (skipped missing values files).
-pub fn resolve_with_warnings(
+/// What [`resolve_state`] finds in one state file.
+#[derive(Clone, Debug, Default)]
+pub struct Resolution {
+    /// The releases to render, as [`resolve`] returns them.
+    pub releases: Vec<ResolvedRelease>,
+    /// Some release matched the selectors (and its `condition`), even if none is to be
+    /// rendered (all `installed: false`): helmfile then exits 0 without output. When no state
+    /// file matched, the caller reports [`ReleaseError::no_match`] (helmfile exits 3).
+    pub matched: bool,
+    /// What helmfile logs as warnings meanwhile (skipped missing values files).
+    pub warnings: Vec<String>,
+}
+
+/// [`resolve`], with whether anything matched and the warnings helmfile would log.
+pub fn resolve_state(state: &HelmState, opts: &ReleaseOptions) -> Result<Resolution, ReleaseError> {
+    let mut warnings = Vec::new();
+    let (releases, matched) = resolve_inner(state, opts, &mut warnings)?;
+    Ok(Resolution {
+        releases,
+        matched,
+        warnings,
+    })
+}
+
+fn resolve_inner(
     state: &HelmState,
     opts: &ReleaseOptions,
     warnings: &mut Vec<String>,
-) -> Result<Vec<ResolvedRelease>, ReleaseError> {
+) -> Result<(Vec<ResolvedRelease>, bool), ReleaseError> {
     let all = execute_templates(state)?;
     let msg = ReleaseError::Message;
 
@@ -425,7 +447,7 @@ pub fn resolve_with_warnings(
     }
     check_duplicates(&deduplicated, &all)?;
     if selected.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     }
 
     // withNeeds: plan the selection, keep what is installed, plan that again.
@@ -451,7 +473,7 @@ pub fn resolve_with_warnings(
         .map(|i| ids[i].clone())
         .collect();
     if to_render.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), true));
     }
     let batches = dag::group(&nodes, Some(&to_render), sort).map_err(msg)?;
 
@@ -550,7 +572,7 @@ pub fn resolve_with_warnings(
             pos: t.pos.clone(),
         });
     }
-    Ok(out)
+    Ok((out, true))
 }
 
 /// `checkDuplicates`: two releases with one name, namespace and kube context.

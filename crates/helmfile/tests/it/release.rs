@@ -360,6 +360,33 @@ fn get_str(v: &Value, key: &str) -> String {
     }
 }
 
+/// A selection of only `installed: false` releases renders nothing, and is no "no releases
+/// found" error (helmfile exits 0); a selection of nothing is.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn uninstalled_selection_is_a_match_without_output() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let dir = work.path();
+    std::fs::write(
+        dir.join("helmfile.yaml"),
+        "releases:\n  - name: a\n    chart: ./chart\n    installed: false\n",
+    )
+    .expect("write helmfile");
+    copy_dir(&fixtures().join("chart"), &dir.join("chart"));
+    for (sel, matched, code) in [("name=a", true, 0), ("name=b", false, 3)] {
+        let run = Helmfile::new().run(dir, &["-l", sel, "template", "--skip-deps"]);
+        assert_eq!(run.code, code, "{sel}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{sel}");
+        let opts = ReleaseOptions {
+            selectors: vec![sel.to_string()],
+            ..Default::default()
+        };
+        let r = release::resolve_state(&load(dir), &opts).expect("canon resolves");
+        assert!(r.releases.is_empty(), "{sel}");
+        assert_eq!(r.matched, matched, "{sel}");
+    }
+}
+
 /// Two releases with one ID: the selected one stays (helmfile's deduplication), and the
 /// other release's `needs` point at it.
 #[test]
