@@ -660,8 +660,64 @@ fn free_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
+/// Server and client certificates from one test CA (files in a temp dir).
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+            KeyPair, KeyUsagePurpose,
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let put = |name: &str, data: String| {
+            std::fs::write(dir.path().join(name), data).expect("write pki file")
+        };
+        let ca_key = KeyPair::generate().expect("key");
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("params");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "canon-test-ca");
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        put("ca.crt", ca.self_signed(&ca_key).expect("ca").pem());
+        let issuer = Issuer::new(ca, ca_key);
+        for (name, sans, usage) in [
+            (
+                "server",
+                vec!["127.0.0.1".to_string(), "localhost".to_string()],
+                ExtendedKeyUsagePurpose::ServerAuth,
+            ),
+            ("client", vec![], ExtendedKeyUsagePurpose::ClientAuth),
+        ] {
+            let key = KeyPair::generate().expect("key");
+            let mut params = CertificateParams::new(sans).expect("params");
+            params.distinguished_name.push(DnType::CommonName, name);
+            params.extended_key_usages = vec![usage];
+            let cert = params.signed_by(&key, &issuer).expect("sign");
+            put(&format!("{name}.crt"), cert.pem());
+            put(&format!("{name}.key"), key.serialize_pem());
+        }
+        Pki { dir }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
 impl Registry {
     fn start(htpasswd: Option<&str>) -> Registry {
+        Registry::start_with(htpasswd, None)
+    }
+
+    /// With `pki`, the registry serves TLS and requires a client certificate from the CA.
+    fn start_with(htpasswd: Option<&str>, pki: Option<&Pki>) -> Registry {
         let bin = tool(testenv::registry());
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
@@ -676,8 +732,17 @@ impl Registry {
             }
             None => String::new(),
         };
+        let tls = match pki {
+            Some(p) => format!(
+                "  tls:\n    certificate: {}\n    key: {}\n    clientcas:\n      - {}\n",
+                p.path("server.crt"),
+                p.path("server.key"),
+                p.path("ca.crt")
+            ),
+            None => String::new(),
+        };
         let config = format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{tls}{auth}",
             dir.path().join("data").display()
         );
         let cfg = dir.path().join("config.yml");
@@ -717,14 +782,16 @@ impl Registry {
 }
 
 fn push_all(helm: &Helm, host: &str) {
+    push_all_with(helm, host, &["--plain-http"]);
+}
+
+fn push_all_with(helm: &Helm, host: &str, flags: &[&str]) {
     for e in std::fs::read_dir(fixtures().join("charts")).expect("charts") {
         let p = e.expect("entry").path();
-        helm.run(&[
-            "push",
-            p.to_str().expect("utf-8"),
-            &format!("oci://{host}/charts"),
-            "--plain-http",
-        ]);
+        let dest = format!("oci://{host}/charts");
+        let mut args = vec!["push", p.to_str().expect("utf-8"), &dest];
+        args.extend(flags);
+        helm.run(&args);
     }
 }
 
@@ -842,4 +909,72 @@ fn oracle_oci_registry_with_basic_auth() {
         .resolve("reg/podinfo", Some("~6.1"), Path::new("."))
         .expect_err("401");
     assert!(matches!(e, RepoError::Unauthorized { .. }), "{e:?}");
+}
+
+#[test]
+#[ignore = "needs the distribution registry and helm v4 (scripts/testenv registry helm4)"]
+fn oracle_oci_registry_over_mutual_tls() {
+    let pki = Pki::new();
+    let registry = Registry::start_with(None, Some(&pki));
+    let host = registry.addr.to_string();
+    let helm = Helm::new();
+    let (ca, cert, key) = (
+        pki.path("ca.crt"),
+        pki.path("client.crt"),
+        pki.path("client.key"),
+    );
+    let tls_flags = ["--ca-file", &ca, "--cert-file", &cert, "--key-file", &key];
+    push_all_with(&helm, &host, &tls_flags);
+    let dest = tempfile::tempdir().expect("tempdir");
+    let d = dest.path().display().to_string();
+    let oci = format!("oci://{host}/charts/podinfo");
+    let mut args = vec!["pull", &oci, "--version", "~6.1", "--destination", &d];
+    args.extend(tls_flags);
+    helm.run(&args);
+    let theirs = std::fs::read(single_file(dest.path())).expect("helm's pull");
+
+    let cache = tempfile::tempdir().expect("tempdir");
+    let spec = Repository {
+        name: "reg".into(),
+        url: format!("{host}/charts"),
+        oci: true,
+        ca_file: Some(ca.clone()),
+        cert_file: Some(cert.clone()),
+        key_file: Some(key.clone()),
+        ..Repository::default()
+    };
+    let ours = resolver(vec![spec.clone()], cache.path())
+        .resolve("reg/podinfo", Some("~6.1"), Path::new("."))
+        .expect("pull over mutual TLS");
+    assert_eq!(std::fs::read(&ours).expect("ours"), theirs);
+
+    // No CA: the server is not trusted.
+    let untrusted = Repository {
+        ca_file: None,
+        ..spec.clone()
+    };
+    let e = resolver(vec![untrusted], cache.path())
+        .resolve("reg/podinfo", Some("~6.0"), Path::new("."))
+        .expect_err("unknown issuer");
+    assert!(matches!(e, RepoError::Unreachable { .. }), "{e:?}");
+    // skipTLSVerify: trusted without the CA.
+    let skip = Repository {
+        ca_file: None,
+        skip_tls_verify: true,
+        ..spec.clone()
+    };
+    let p = resolver(vec![skip], cache.path())
+        .resolve("reg/podinfo", Some("~6.0"), Path::new("."))
+        .expect("skipTLSVerify");
+    assert_eq!(chart_version(&p), "6.0.0");
+    // No client certificate: the registry refuses the handshake.
+    let anonymous = Repository {
+        cert_file: None,
+        key_file: None,
+        ..spec
+    };
+    let e = resolver(vec![anonymous], cache.path())
+        .resolve("reg/podinfo", Some("~6.1"), Path::new("."))
+        .expect_err("client certificate required");
+    assert!(matches!(e, RepoError::Unreachable { .. }), "{e:?}");
 }
