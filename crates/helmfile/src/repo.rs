@@ -397,8 +397,10 @@ impl ChartResolver {
     /// The repository's index, fetched once per session.
     pub fn index(&self, spec: &Repository) -> Result<Arc<IndexFile>, RepoError> {
         let url = resolve_reference_url(&spec.url, "index.yaml");
+        // Keyed by entry too: two entries for one URL may carry different credentials.
+        let key = format!("{}|{url}", spec.name);
         if let Ok(m) = self.session.inner.indexes.lock()
-            && let Some(i) = m.get(&url)
+            && let Some(i) = m.get(&key)
         {
             return Ok(i.clone());
         }
@@ -417,7 +419,7 @@ impl ChartResolver {
         })?;
         let index = Arc::new(index);
         if let Ok(mut m) = self.session.inner.indexes.lock() {
-            m.insert(url, index.clone());
+            m.insert(key, index.clone());
         }
         Ok(index)
     }

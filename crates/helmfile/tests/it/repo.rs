@@ -304,6 +304,60 @@ fn basic_auth_and_401() {
 }
 
 #[test]
+fn credentials_go_to_other_hosts_only_with_pass_credentials() {
+    // The index on one server names archives on another (another port: another origin).
+    let charts = TestServer::files(fixtures(), Some(("alice", "s3cret")));
+    let root = tempfile::tempdir().expect("tempdir");
+    let index = std::fs::read_to_string(fixtures().join("index-absolute.yaml"))
+        .expect("index")
+        .replace("BASE_URL", &charts.addr.to_string());
+    std::fs::write(root.path().join("index.yaml"), index).expect("write");
+    let server = TestServer::files(root.path().to_path_buf(), Some(("alice", "s3cret")));
+    let cache = tempfile::tempdir().expect("tempdir");
+    let mut spec = repo("split", &server.url());
+    spec.username = Some("alice".into());
+    spec.password = Some("s3cret".into());
+    let e = resolver(vec![spec.clone()], cache.path())
+        .resolve("split/podinfo", Some("6.0.0"), Path::new("."))
+        .expect_err("credentials withheld from the other origin");
+    assert!(matches!(e, RepoError::Unauthorized { .. }), "{e:?}");
+    assert!(e.to_string().contains(&charts.url()), "{e}");
+    spec.pass_credentials = true;
+    let p = resolver(vec![spec], cache.path())
+        .resolve("split/podinfo", Some("6.0.0"), Path::new("."))
+        .expect("passCredentials sends them");
+    assert_eq!(chart_version(&p), "6.0.0");
+}
+
+#[test]
+fn resolver_is_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<ChartResolver>();
+    let server = TestServer::files(fixtures(), None);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let r = resolver(vec![repo("fx", &server.url())], cache.path());
+    let versions: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = ["6.0.0", "~6.1", "6.10.0", "6.0.0"]
+            .into_iter()
+            .map(|v| {
+                let r = &r;
+                s.spawn(move || {
+                    chart_version(
+                        &r.resolve("fx/podinfo", Some(v), Path::new("."))
+                            .expect("resolves"),
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert_eq!(versions, ["6.0.0", "6.1.1", "6.10.0", "6.0.0"]);
+}
+
+#[test]
 fn errors_name_what_failed() {
     let server = TestServer::files(fixtures(), None);
     let cache = tempfile::tempdir().expect("tempdir");
