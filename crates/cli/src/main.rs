@@ -3,6 +3,7 @@
 //! Exit codes (../shared/DESIGN.md): 0 success, 1 the operation failed (printed as helm prints
 //! it, `Error: <message>` on stderr), 2 bad usage. Logs go to stderr, filtered by `RUST_LOG`.
 
+mod deps;
 mod template;
 
 // Rendering allocates and frees many small values (template trees, YAML nodes, strings);
@@ -31,6 +32,8 @@ enum Command {
     Version,
     /// Render a chart locally, byte for byte what `helm template` prints.
     Template(Box<template::TemplateArgs>),
+    /// Lock the versions of remote charts (helmfile deps): writes helmfile.lock.
+    Deps(deps::DepsArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,5 +48,6 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Template(args) => template::run(*args),
+        Command::Deps(args) => deps::run(args),
     }
 }
