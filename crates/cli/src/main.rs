@@ -4,6 +4,7 @@
 //! it, `Error: <message>` on stderr), 2 bad usage. Logs go to stderr, filtered by `RUST_LOG`.
 
 mod deps;
+mod render;
 mod template;
 
 // Rendering allocates and frees many small values (template trees, YAML nodes, strings);
@@ -34,6 +35,8 @@ enum Command {
     Template(Box<template::TemplateArgs>),
     /// Lock the versions of remote charts (helmfile deps): writes helmfile.lock.
     Deps(deps::DepsArgs),
+    /// Render a helmfile's releases for one environment, byte for byte what `helmfile template` prints.
+    Render(Box<render::RenderArgs>),
 }
 
 fn main() -> ExitCode {
@@ -49,5 +52,6 @@ fn main() -> ExitCode {
         }
         Command::Template(args) => template::run(*args),
         Command::Deps(args) => deps::run(args),
+        Command::Render(args) => render::run(*args),
     }
 }
