@@ -587,3 +587,24 @@ fn helper_templates_match_helmfile() {
         failures.join("\n")
     );
 }
+
+/// Benchmark (prints numbers, asserts none): a small text rendered many times over the
+/// fixture's helpers, the cost `release` templating pays per field.
+#[test]
+#[ignore = "benchmark: run with --release --nocapture"]
+fn render_throughput() {
+    let ctx = FuncContext {
+        base_dir: fixture(),
+    };
+    let data = funcs::env_data(&environment(), "");
+    let t = std::time::Instant::now();
+    for _ in 0..1000 {
+        funcs::render(&ctx, TEMPLATE_NAME, "{{ .Values.name }}-x", &data).expect("render");
+    }
+    eprintln!("1000 renders: {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    for _ in 0..1000 {
+        let _ = funcs::func_map(&ctx);
+    }
+    eprintln!("1000 func_maps: {:?}", t.elapsed());
+}
