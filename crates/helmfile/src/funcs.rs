@@ -21,9 +21,12 @@
 //! the text itself. `tpl` renders its text the same way, in a new set.
 //!
 //! Known differences from helmfile:
-//! - `fetchSecretValue`/`expandSecretRefs` (helmfile's `vals` integration) resolve only
-//!   strings that are not `ref+…` references (returned unchanged) and `ref+echo://`; every
-//!   other backend needs an external system and fails with an error saying so.
+//! - `fetchSecretValue`/`expandSecretRefs` (helmfile's `vals` integration) pass strings
+//!   without `ref+…` references through unchanged and resolve a whole-string `ref+echo://X`;
+//!   every other reference (secret stores, files, fragments, references inside longer strings)
+//!   fails with an error saying so, rather than guessing what an external system would answer.
+//! - `%v` of the data (`{{ . }}`) prints a fixed pointer where Go prints `.StateValues`'
+//!   address, which changes from run to run.
 //! - `.StateValues` is Go's `*map[string]any`; here it is the same map as `.Values`, so `%v`
 //!   prints the map where Go prints an address and `kindOf` says `map` where Go says `ptr`.
 //! - `readDirEntries` entries have `Name`, `IsDir` and `Type` but no `Info`.

@@ -315,7 +315,8 @@ b" }}"#,
         r#"{{ nope }}"#,
         "a\n{{ if }}",
         // vals
-        r#"{{ fetchSecretValue "plain" }} {{ expandSecretRefs (dict "a" "ref+echo://foo" "b" (dict "c" "x")) | toJson }}"#,
+        r#"{{ fetchSecretValue "plain" }} {{ expandSecretRefs (dict "a" "ref+echo://foo" "b" (dict "c" "x" "n" 1 "l" (list "ref+echo://x/y/"))) | toJson }}"#,
+        r#"{{ fetchSecretValue "ref+echo://bar/" }} {{ fetchSecretValue "no ref+ here" }} {{ fetchSecretValue "ref+echo://baz+" }}"#,
     ];
     let mut failures = Vec::new();
     for text in cases {
