@@ -29,7 +29,8 @@
 //!   address, which changes from run to run.
 //! - `.StateValues` is Go's `*map[string]any`; here it is the same map as `.Values`, so `%v`
 //!   prints the map where Go prints an address and `kindOf` says `map` where Go says `ptr`.
-//! - `readDirEntries` entries have `Name`, `IsDir` and `Type` but no `Info`.
+//! - `readDirEntries` entries have `Name`, `IsDir` and `Type` but no `Info`, and the list's
+//!   `%T` is `[]interface {}` where Go's is `[]fs.DirEntry`.
 //! - `fromYaml` keeps an unquoted timestamp (`2001-12-14`) a string where yaml.v3 gives a
 //!   `time.Time` (goyaml's reader does not make timestamps).
 //! - The first-pass ("prerender") mode of helmfile v0 is not implemented: helmfile v1 does not
