@@ -170,6 +170,7 @@ pub fn run(a: TemplateArgs) -> ExitCode {
             seed: a.seed,
             ..sprig::Options::default()
         },
+        chart: None,
     };
     let outcome = action::run(&opts);
     let mut stdout = std::io::stdout().lock();

@@ -68,6 +68,9 @@ pub struct TemplateOptions {
     pub compat: HelmVersion,
     /// Seed and clock for Sprig's random and date functions.
     pub sprig: sprig::Options,
+    /// The chart at `args`' chart path, already loaded (with this `compat`): callers that render
+    /// one chart for many releases (helmfile) load it once. `None` loads it from the path.
+    pub chart: Option<std::sync::Arc<Chart>>,
 }
 
 impl TemplateOptions {
@@ -393,7 +396,10 @@ fn install(
     let (name, chart_ref) = name_and_chart(opts).map_err(early)?;
     let chart_path = locate_chart(&chart_ref).map_err(early)?;
     let vals = crate::values::merge_values(&opts.values, v).map_err(|e| early(e.into()))?;
-    let mut chart = crate::loader::load_for(&chart_path, v).map_err(|e| early(e.into()))?;
+    let mut chart = match &opts.chart {
+        Some(c) => Chart::clone(c),
+        None => crate::loader::load_for(&chart_path, v).map_err(|e| early(e.into()))?,
+    };
     if !matches!(chart.metadata.chart_type.as_str(), "" | "application") {
         return Err(early(msg(format!(
             "{} charts are not installable",

@@ -20,12 +20,13 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use gotmpl::Value;
 use helm::HelmVersion;
 use helm::action::{self, TemplateOptions};
+use helm::chart::Chart;
 use helm::values::ValueOptions;
 use sha1::Digest;
 
@@ -265,8 +266,9 @@ pub fn render(
     // after it, as in helmfile.
     let mut jobs: Vec<Job> = Vec::with_capacity(releases.len());
     let mut prep_error = None;
+    let mut charts = ChartCache::default();
     for r in releases {
-        match prepare(r, state, resolver, opts, &extra) {
+        match prepare(r, state, resolver, opts, &extra, &mut charts) {
             Ok(job) => jobs.push(job),
             Err(e) => {
                 prep_error = Some(e);
@@ -378,8 +380,10 @@ fn prepare(
     resolver: &ChartResolver,
     opts: &RenderOptions,
     extra: &ExtraArgs,
+    charts: &mut ChartCache,
 ) -> Result<Job, RenderError> {
     let chart = resolver.resolve(&r.chart, r.version.as_deref(), &r.base_dir)?;
+    let loaded = charts.get(&chart, opts.compat);
     let mut values = ValueOptions {
         values_data: r
             .values
@@ -461,6 +465,7 @@ fn prepare(
             helm: true,
             ..opts.sprig.clone()
         },
+        chart: loaded,
         ..TemplateOptions::default()
     };
     Ok(Job {
@@ -471,6 +476,22 @@ fn prepare(
         ),
         opts: topts,
     })
+}
+
+/// Charts loaded once per render, by path: many releases of one chart share the load. A chart
+/// that fails to load is not cached, so helm's action reports the error for each release.
+#[derive(Default)]
+struct ChartCache {
+    charts: std::collections::HashMap<PathBuf, Option<Arc<Chart>>>,
+}
+
+impl ChartCache {
+    fn get(&mut self, path: &Path, compat: HelmVersion) -> Option<Arc<Chart>> {
+        self.charts
+            .entry(path.to_path_buf())
+            .or_insert_with(|| helm::loader::load_for(path, compat).ok().map(Arc::new))
+            .clone()
+    }
 }
 
 /// The chart as helmfile's log names it (a local path without its leading `./`).
