@@ -362,6 +362,11 @@ impl Loader {
         file: &str,
         evaluate_bases: bool,
     ) -> Result<Loaded, LoadError> {
+        if gopath::is_remote(file) {
+            return Err(LoadError::msg(format!(
+                "remote helmfile {file:?}: canon reads local files only (fetch it, then refer to the copy)"
+            )));
+        }
         let f = if gopath::is_abs(file) {
             file.to_string()
         } else {
@@ -619,7 +624,11 @@ impl Loader {
 fn expand_helmfiles(spec: &Spec, base_dir: &str, cwd: &str) -> Result<Vec<SubSpec>, LoadError> {
     let mut out = Vec::new();
     for h in &spec.helmfiles {
-        let pattern = if gopath::is_abs(&h.path) || h.path.contains("://") {
+        if gopath::is_remote(&h.path) {
+            out.push(h.clone());
+            continue;
+        }
+        let pattern = if gopath::is_abs(&h.path) {
             h.path.clone()
         } else {
             gopath::join(&[base_dir, &h.path])

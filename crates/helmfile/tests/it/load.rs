@@ -146,6 +146,15 @@ fn unknown_environment_is_its_own_error() {
 }
 
 #[test]
+fn remote_sources_are_refused_clearly() {
+    let err = load::load(&fixture("remote.yaml"), &opts("default")).expect_err("remote base");
+    assert!(
+        err.to_string().contains("canon reads local files only"),
+        "{err}"
+    );
+}
+
+#[test]
 fn find_lists_a_directory_sorted() {
     let files = load::find(Some(&fixtures().join("helmfile.d"))).expect("dir");
     let names: Vec<String> = files
