@@ -206,7 +206,49 @@ pub fn func_map(ctx: &FuncContext) -> FuncMap {
         }),
     );
     f(&mut m, "include", include_func());
+    if insecure_functions_disabled() {
+        let slice = || ArgType::Slice(ElemType::Interface);
+        let exec = Func::new(vec![S, slice()], Some(S), |_, _| Err(disabled_text()));
+        m.insert("exec".into(), exec);
+        let env_exec = Func::new(
+            vec![ArgType::Map(ElemType::Interface), S, slice()],
+            Some(S),
+            |_, _| Err(disabled_text()),
+        );
+        m.insert("envExec".into(), env_exec);
+        for name in ["readFile", "readDir", "readDirEntries"] {
+            m.insert(
+                name.into(),
+                Func::new(vec![S], None, |_, _| Err(disabled_text())),
+            );
+        }
+    }
     m
+}
+
+const DISABLE_INSECURE_FEATURES: &str = "HELMFILE_DISABLE_INSECURE_FEATURES";
+const DISABLE_INSECURE_TEMPLATE_FUNCTIONS: &str = "HELMFILE_DISABLE_INSECURE_TEMPLATE_FUNCTIONS";
+
+fn disabled_text() -> String {
+    format!(
+        "{DISABLE_INSECURE_FEATURES} or {DISABLE_INSECURE_TEMPLATE_FUNCTIONS} is active, insecure function calls are disabled"
+    )
+}
+
+/// Go's `strconv.ParseBool` of either variable is true: helmfile then makes `exec`, `envExec`,
+/// `readFile`, `readDir` and `readDirEntries` fail.
+fn insecure_functions_disabled() -> bool {
+    [
+        DISABLE_INSECURE_FEATURES,
+        DISABLE_INSECURE_TEMPLATE_FUNCTIONS,
+    ]
+    .iter()
+    .any(|k| {
+        matches!(
+            std::env::var(k).as_deref(),
+            Ok("1" | "t" | "T" | "TRUE" | "true" | "True")
+        )
+    })
 }
 
 /// helmfile's `include`: runs a named template of the executing set, failing when one name

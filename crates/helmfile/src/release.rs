@@ -22,8 +22,11 @@
 //!
 //! Not reproduced: helmfile's `defaultInherit` and top-level `chart` override (the shared
 //! [`HelmState`] has no field for them yet), `secrets` (an error: canon does not run
-//! helm-secrets), remote (go-getter) values files, `vals` `ref+` expressions, and
-//! `--skip-needs=false` without `--include-needs`.
+//! helm-secrets), remote (go-getter) values files, `vals` `ref+` expressions,
+//! `--skip-needs=false` without `--include-needs`, the warnings helmfile logs about `needs` on
+//! `installed: false` releases, and two things the loaded YAML no longer carries: inline values
+//! maps with non-string keys (helmfile fails on them, canon uses the keys' text) and the source
+//! text of numbers in string fields (`version: 1.10` is `1.1` here, `1.10` in helmfile).
 //!
 //! [`RawRelease`]: crate::spec::RawRelease
 
@@ -350,22 +353,44 @@ pub fn list(state: &HelmState) -> Result<Vec<ListedRelease>, ReleaseError> {
 
 /// The releases of `state` that `opts` selects (with the needs `--include-needs` adds),
 /// resolved, in the order `helmfile template` renders them: the `needs` batches in turn, each
-/// in file order (file order when there are no `needs`). Empty when nothing matches: the caller
-/// reports [`ReleaseError::no_match`] once no state file matched.
+/// in file order (file order when there are no `needs`). See [`resolve_state`] to tell "nothing
+/// matched" from "only `installed: false` releases matched".
 pub fn resolve(
     state: &HelmState,
     opts: &ReleaseOptions,
 ) -> Result<Vec<ResolvedRelease>, ReleaseError> {
-    let mut warnings = Vec::new();
-    resolve_with_warnings(state, opts, &mut warnings)
+    resolve_state(state, opts).map(|r| r.releases)
 }
 
-/// [`resolve`], also handing back what helmfile logs as warnings (skipped missing values files).
-pub fn resolve_with_warnings(
+/// What [`resolve_state`] finds in one state file.
+#[derive(Clone, Debug, Default)]
+pub struct Resolution {
+    /// The releases to render, as [`resolve`] returns them.
+    pub releases: Vec<ResolvedRelease>,
+    /// Some release matched the selectors (and its `condition`), even if none is to be
+    /// rendered (all `installed: false`): helmfile then exits 0 without output. When no state
+    /// file matched, the caller reports [`ReleaseError::no_match`] (helmfile exits 3).
+    pub matched: bool,
+    /// What helmfile logs as warnings meanwhile (skipped missing values files).
+    pub warnings: Vec<String>,
+}
+
+/// [`resolve`], with whether anything matched and the warnings helmfile would log.
+pub fn resolve_state(state: &HelmState, opts: &ReleaseOptions) -> Result<Resolution, ReleaseError> {
+    let mut warnings = Vec::new();
+    let (releases, matched) = resolve_inner(state, opts, &mut warnings)?;
+    Ok(Resolution {
+        releases,
+        matched,
+        warnings,
+    })
+}
+
+fn resolve_inner(
     state: &HelmState,
     opts: &ReleaseOptions,
     warnings: &mut Vec<String>,
-) -> Result<Vec<ResolvedRelease>, ReleaseError> {
+) -> Result<(Vec<ResolvedRelease>, bool), ReleaseError> {
     let all = execute_templates(state)?;
     let msg = ReleaseError::Message;
 
@@ -425,7 +450,7 @@ pub fn resolve_with_warnings(
     }
     check_duplicates(&deduplicated, &all)?;
     if selected.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     }
 
     // withNeeds: plan the selection, keep what is installed, plan that again.
@@ -451,7 +476,7 @@ pub fn resolve_with_warnings(
         .map(|i| ids[i].clone())
         .collect();
     if to_render.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), true));
     }
     let batches = dag::group(&nodes, Some(&to_render), sort).map_err(msg)?;
 
@@ -468,6 +493,7 @@ pub fn resolve_with_warnings(
     };
     let devel_default = helm_default_bool(state, "devel").unwrap_or(false);
     let skip_schema_default = helm_default_bool(state, "skipSchemaValidation").unwrap_or(false);
+    let enable_dns_default = helm_default_bool(state, "enableDNS").unwrap_or(false);
     let base_display = if state.file.parent() == Some(state.base_dir.as_path()) {
         ".".to_string()
     } else {
@@ -523,19 +549,33 @@ pub fn resolve_with_warnings(
             needs: spec.needs.clone(),
             values: layers,
             set,
-            kube_context: spec.kube_context.clone(),
+            // `getKubeContext`: the release's (already defaulted from `helmDefaults`), else
+            // the environment's.
+            kube_context: if spec.kube_context.is_empty() {
+                state.env.kube_context.clone()
+            } else {
+                spec.kube_context.clone()
+            },
             kube_version: (!spec.kube_version.is_empty()).then(|| spec.kube_version.clone()),
             api_versions: spec.api_versions.clone(),
+            // `shouldSkipSchemaValidation`: the release's `true`, else the default's `true`
+            // (a release's `false` does not turn the default off).
             skip_schema_validation: spec
                 .skip_schema_validation
                 .as_ref()
+                .is_some_and(|b| *b.borrow())
+                || skip_schema_default,
+            enable_dns: spec
+                .enable_dns
+                .as_ref()
                 .map(|b| *b.borrow())
-                .unwrap_or(skip_schema_default),
+                .unwrap_or(enable_dns_default),
+            id: ids[deduplicated[n]].clone(),
             devel,
             pos: t.pos.clone(),
         });
     }
-    Ok(out)
+    Ok((out, true))
 }
 
 /// `checkDuplicates`: two releases with one name, namespace and kube context.
@@ -568,14 +608,11 @@ fn check_duplicates(idx: &[usize], all: &[Templated]) -> Result<(), ReleaseError
 /// each batch in the order of `releases`. Needs naming a release outside `releases` (skipped
 /// with `--skip-needs`, or not installed) are ignored: [`resolve`] already checked them.
 pub fn plan(releases: &[ResolvedRelease]) -> Result<Vec<Vec<usize>>, ReleaseError> {
-    let ids: Vec<String> = releases
-        .iter()
-        .map(|r| release_id(&r.kube_context, &r.namespace, &r.name))
-        .collect();
+    let ids: Vec<&String> = releases.iter().map(|r| &r.id).collect();
     let nodes: Vec<dag::Node> = releases
         .iter()
         .map(|r| dag::Node {
-            id: release_id(&r.kube_context, &r.namespace, &r.name),
+            id: r.id.clone(),
             needs: r
                 .needs
                 .iter()

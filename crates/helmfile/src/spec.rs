@@ -174,6 +174,11 @@ pub struct ResolvedRelease {
     pub kube_version: Option<String>,
     pub api_versions: Vec<String>,
     pub skip_schema_validation: bool,
+    /// `enableDNS` (else `helmDefaults.enableDNS`): helmfile passes `--enable-dns` to helm.
+    pub enable_dns: bool,
+    /// helmfile's release ID (`[kubecontext/][namespace/]name`, `kubecontext//name` without a
+    /// namespace): what `needs` entries name.
+    pub id: String,
     /// `devel` (else `helmDefaults.devel`): helmfile passes `--devel` to helm.
     pub devel: bool,
     /// Where the release was declared.

@@ -49,6 +49,7 @@ pub(crate) struct Spec {
     pub installed: Ptr<bool>,
     pub devel: Ptr<bool>,
     pub skip_schema_validation: Ptr<bool>,
+    pub enable_dns: Ptr<bool>,
     pub missing_file_handler: Ptr<String>,
     pub labels: Option<BTreeMap<String, String>>,
     pub values: Vec<Value>,
@@ -316,6 +317,7 @@ impl Spec {
             "installed" => s.installed = e.ptr_bool(v),
             "devel" => s.devel = e.ptr_bool(v),
             "skipSchemaValidation" => s.skip_schema_validation = e.ptr_bool(v),
+            "enableDNS" => s.enable_dns = e.ptr_bool(v),
             "missingFileHandler" => s.missing_file_handler = e.ptr_string(v),
             "labels" => s.labels = e.string_map(v),
             "values" => s.values = e.list(v, "[]interface {}"),
@@ -335,7 +337,6 @@ impl Spec {
             "verifyTemplate" => s.verify_template = e.opt_string(v),
             // Plain booleans and other keys canon does not act on still must decode.
             "verify"
-            | "enableDNS"
             | "wait"
             | "waitForJobs"
             | "recreatePods"
@@ -383,6 +384,7 @@ impl Spec {
             installed: fresh_b(&self.installed),
             devel: fresh_b(&self.devel),
             skip_schema_validation: fresh_b(&self.skip_schema_validation),
+            enable_dns: fresh_b(&self.enable_dns),
             missing_file_handler: self
                 .missing_file_handler
                 .as_ref()
@@ -474,6 +476,7 @@ impl Spec {
             &mut self.skip_schema_validation,
             &src.skip_schema_validation,
         );
+        pb(&mut self.enable_dns, &src.enable_dns);
         match (
             self.missing_file_handler.as_ref(),
             &src.missing_file_handler,

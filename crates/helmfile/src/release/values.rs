@@ -158,7 +158,12 @@ pub(crate) fn layers(
                 let Some(file) = resolve_file(inp, "values", &path, s)? else {
                     continue;
                 };
-                let data = render_values_file(&file, inp.data)
+                let shown = if inp.base_display == "." {
+                    file.strip_prefix(inp.base_dir).unwrap_or(&file)
+                } else {
+                    &file
+                };
+                let data = render_values_file(&file, shown, inp.data)
                     .map_err(|e| format!("failed to render values files \"{s}\": {e}"))?;
                 out.push(ValuesLayer {
                     source: file.display().to_string(),
@@ -215,8 +220,9 @@ fn resolve_file(
 
 /// `FileRenderer.RenderToBytes`: `.gotmpl` files are templates (run in the file's directory),
 /// others are read as they are.
-fn render_values_file(path: &Path, data: &Value) -> Result<Vec<u8>, String> {
-    let p = path.display();
+/// `shown` is the path as helmfile names it in errors (relative to the helmfile's directory).
+fn render_values_file(path: &Path, shown: &Path, data: &Value) -> Result<Vec<u8>, String> {
+    let p = shown.display();
     let is_tmpl = path
         .to_string_lossy()
         .rsplit('.')
@@ -227,7 +233,7 @@ fn render_values_file(path: &Path, data: &Value) -> Result<Vec<u8>, String> {
             .map_err(|e| format!("failed to load [{p}]: {}", go_io(&e, path)));
     }
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("failed to render [{p}], because of {}", go_io(&e, path)))?;
+        .map_err(|e| format!("failed to render [{p}], because of {}", go_io(&e, shown)))?;
     let ctx = FuncContext {
         base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
     };

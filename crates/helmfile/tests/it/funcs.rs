@@ -87,9 +87,19 @@ fn helmfile_part(dir: &Path) -> Result<String, String> {
         }
         return Ok(lines.join("\n"));
     }
-    let marker = format!("error during {part} parsing: ");
-    match log.rfind(&marker) {
-        Some(at) => Err(log[at + marker.len()..].trim_end_matches('\n').to_string()),
+    // A helper template error already fails part 0, whose text has no template of its own.
+    let marker = "error during helmfile.yaml.gotmpl.part.";
+    let err = log.rfind(marker).and_then(|at| {
+        let rest = &log[at..];
+        let p = rest.find(" parsing: ")?;
+        Some(
+            rest[p + " parsing: ".len()..]
+                .trim_end_matches('\n')
+                .to_string(),
+        )
+    });
+    match err {
+        Some(e) => Err(e),
         None => panic!("helmfile neither rendered nor failed on {part}:\n{log}"),
     }
 }
@@ -119,7 +129,23 @@ fn relative(dir: &Path, s: &str) -> String {
 
 /// Renders `text` as part 1 of a helmfile in both helmfile and canon.
 fn both_part(text: &str) -> (Result<String, String>, Result<String, String>) {
+    both_part_with(text, &[])
+}
+
+/// [`both_part`] with extra files (a name ending in `/` is a directory).
+fn both_part_with(
+    text: &str,
+    files: &[(&str, &str)],
+) -> (Result<String, String>, Result<String, String>) {
     let dir = workdir();
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        if name.ends_with('/') {
+            std::fs::create_dir_all(&path).expect("mkdir");
+        } else {
+            std::fs::write(&path, content).expect("write extra file");
+        }
+    }
     let env_part = format!(
         "environments:\n  default:\n    values:\n    - {}\n---\n",
         ENV_VALUES.trim_end().replace('\n', "\n      ")
@@ -206,6 +232,23 @@ fn part_templates_match_helmfile() {
         r#"{{ include "greet" "bob" }} {{ template "greet" "x" }}"#,
         r#"{{ define "mine" }}[{{ . }}]{{ end }}{{ include "mine" 1 }}"#,
         r#"{{ include "nope" . }}"#,
+        r#"{{ tpl "{{ include \"greet\" 2 }}" . }}"#,
+        r#"{{ define "m" }}M{{ end }}{{ tpl "{{ include \"m\" . }}" . }}"#,
+        r#"{{ tpl "{{ .Release.Name }}" . }}"#,
+        r#"{{ tpl "{{ if }}" . }}"#,
+        r#"{{ include "greet" }}"#,
+        r#"{{ exec "sh" (list "-c" "exit 0") "input that is never read" }}|{{ exec "cat" (list) (repeat 100000 "x") | len }}"#,
+        r#"{{ exec "sh" (list "-c" "printf 'a
+
+b
+' >&2; exit 1") }}"#,
+        r#"{{ exec "true" (list) | printf "%q" }} {{ exec "sh" (list "-c" "printf 'no newline'") }}"#,
+        r#"{{ exec "sh" }}"#,
+        r#"{{ toYaml nil }}{{ toYaml (dict) }}{{ toYaml (list) }}{{ toYaml "" }}{{ toYaml "a
+b" }}"#,
+        r#"{{ .Values | toYaml | fromYaml | toJson }}"#,
+        r#"{{ required "x" 0 }} {{ required "x" false }} {{ required "x" (list) | toJson }}"#,
+        r#"{{ required 1 nil }}"#,
         // the data
         r#"{{ .Environment }} {{ printf "%T" . }} {{ printf "%T" .Environment }} [{{ .Namespace }}] {{ .StateValues.name }}"#,
         r#"{{ .Environment.Name }} {{ .Environment.Values }} {{ .Environment.Defaults }} {{ .Environment.CLIOverrides }}"#,
@@ -487,6 +530,60 @@ fn set_value_at_path_and_get_differential() {
         failures.is_empty(),
         "{} of {n} differ:\n{}",
         failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// `_*.tpl` helpers beside the helmfile: parsed into every template in name order, their
+/// failures reported as helmfile reports them, `include`'s nesting limit.
+#[test]
+#[ignore = "needs helmfile and helm (scripts/testenv)"]
+fn helper_templates_match_helmfile() {
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        (
+            "{{ include \"x\" . }}",
+            &[
+                ("_a.tpl", "{{ define \"x\" }}a{{ end }}"),
+                ("_b.tpl", "{{ define \"x\" }}b{{ end }}"),
+            ],
+        ),
+        ("{{ include \"greet\" 1 }}", &[("_zz.tpl", "{{ if }}")]),
+        ("x", &[("_dir.tpl/", "")]),
+        (
+            "{{/* only a comment */}}",
+            &[("_body.tpl", "BODY {{ .Values.name }}")],
+        ),
+        ("main", &[("_body.tpl", "BODY")]),
+        ("{{ include \"recurse\" 1 }}", &[]),
+        (
+            "{{ template \"greet\" \"t\" }}",
+            &[("not_helper.tpl", "{{ define \"greet\" }}other{{ end }}")],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (text, files) in cases {
+        let (want, got) = both_part_with(text, files);
+        if want != got {
+            let short = |r: &Result<String, String>| {
+                let s = format!("{r:?}");
+                if s.len() > 2000 {
+                    format!("{}…({} bytes)", &s[..2000], s.len())
+                } else {
+                    s
+                }
+            };
+            failures.push(format!(
+                "template: {text} with {files:?}\n  helmfile: {}\n  canon:    {}",
+                short(&want),
+                short(&got)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
         failures.join("\n")
     );
 }

@@ -3,43 +3,20 @@
 //! command lines and kept values files of `--debug template --skip-cleanup`, the merged values
 //! of `write-values`, and its error messages).
 //!
-//! The states are built from the fixture's YAML by a small reader here (top-level `values`,
-//! `templates`, `commonLabels`, `helmDefaults`, `releases`), standing in for `helmfile::load`.
+//! The states come from `helmfile::load`, as `canon render` gets them.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gotmpl::Value;
 use helmfile::release::{self, ReleaseOptions};
-use helmfile::spec::{
-    Environment, HelmState, MissingFileHandler, Pos, RawRelease, ResolvedRelease, SetFlag,
-};
+use helmfile::spec::{HelmState, ResolvedRelease, SetFlag};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/release")
 }
 
-fn get(v: &Value, key: &str) -> Option<Value> {
-    match v {
-        Value::Map(m) => m.entries.read().expect("lock").get(key).cloned(),
-        _ => None,
-    }
-}
-
-fn string_map(v: Option<Value>) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    if let Some(Value::Map(m)) = v {
-        for (k, v) in m.entries.read().expect("lock").iter() {
-            if let Value::String(s) = v {
-                out.insert(k.clone(), s.to_string());
-            }
-        }
-    }
-    out
-}
-
-/// Deep merge of environment values maps (later wins, maps merge, lists replace).
+/// Deep merge of values maps (later wins, maps merge, anything else replaces).
 fn merge(a: &Value, b: &Value) -> Value {
     match (a, b) {
         (Value::Map(x), Value::Map(y)) => {
@@ -57,72 +34,10 @@ fn merge(a: &Value, b: &Value) -> Value {
     }
 }
 
-/// The fixture `dir/helmfile.yaml` as a state (a plain YAML helmfile, no environments).
+/// The fixture `dir/helmfile.yaml` loaded by `helmfile::load` for the default environment.
 fn load(dir: &Path) -> HelmState {
-    let file = dir.join("helmfile.yaml");
-    let text = std::fs::read_to_string(&file).expect("fixture helmfile");
-    let node = goyaml::v3::unmarshal(&text)
-        .expect("fixture YAML")
-        .expect("a document");
-    let doc = goyaml::native_to_value(&node);
-    let mut values = Value::map([]);
-    if let Some(Value::List(l)) = get(&doc, "values") {
-        for v in &l.items {
-            values = merge(&values, v);
-        }
-    }
-    // Release positions: the line of each `  - name:` item under `releases:`.
-    let release_lines: Vec<usize> = text
-        .lines()
-        .enumerate()
-        .skip_while(|(_, l)| !l.starts_with("releases:"))
-        .filter(|(_, l)| l.starts_with("  - "))
-        .map(|(i, _)| i + 1)
-        .collect();
-    let releases = match get(&doc, "releases") {
-        Some(Value::List(l)) => l
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| RawRelease {
-                value: v.clone(),
-                pos: Pos {
-                    file: file.clone(),
-                    line: release_lines.get(i).copied().unwrap_or(0),
-                    col: 5,
-                },
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let mut templates = BTreeMap::new();
-    if let Some(Value::Map(m)) = get(&doc, "templates") {
-        for (k, v) in m.entries.read().expect("lock").iter() {
-            templates.insert(k.clone(), v.clone());
-        }
-    }
-    HelmState {
-        file: file.clone(),
-        base_dir: dir.to_path_buf(),
-        env: Environment {
-            name: "default".into(),
-            kube_context: String::new(),
-            values,
-            ..Environment::default()
-        },
-        repositories: Vec::new(),
-        helm_defaults: get(&doc, "helmDefaults").unwrap_or(Value::Nil),
-        releases,
-        templates,
-        common_labels: string_map(get(&doc, "commonLabels")),
-        kube_version: None,
-        api_versions: Vec::new(),
-        namespace: None,
-        kube_context: None,
-        missing_file_handler: MissingFileHandler::Error,
-        lock_file: None,
-        sub_states: Vec::new(),
-    }
+    helmfile::load::load(&dir.join("helmfile.yaml"), &Default::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
 }
 
 /// The real helmfile, run in `dir` with a private HOME, cache and temp dir.
@@ -195,9 +110,9 @@ fn helm_calls(stderr_and_out: &str) -> Vec<HelmCall> {
         .lines()
         .filter_map(|l| l.strip_prefix("exec: "))
         .filter_map(|l| {
-            let mut words = l.split(' ');
+            // `helm [--kube-context CTX] template NAME CHART FLAGS…`
+            let mut words = l.split(' ').skip_while(|w| *w != "template");
             words.next()?;
-            (words.next()? == "template").then_some(())?;
             let name = words.next()?.to_string();
             let chart = words.next()?.to_string();
             let flags = words
@@ -218,6 +133,9 @@ fn expected_flags(r: &ResolvedRelease, value_files: &[String]) -> Vec<String> {
     if r.devel {
         f.push("--devel".into());
     }
+    if r.enable_dns {
+        f.push("--enable-dns".into());
+    }
     for a in &r.api_versions {
         f.extend(["--api-versions".to_string(), a.clone()]);
     }
@@ -226,6 +144,9 @@ fn expected_flags(r: &ResolvedRelease, value_files: &[String]) -> Vec<String> {
     }
     if r.skip_schema_validation {
         f.push("--skip-schema-validation".into());
+    }
+    if !r.kube_context.is_empty() {
+        f.extend(["--kube-context".to_string(), r.kube_context.clone()]);
     }
     if !r.namespace.is_empty() {
         f.extend(["--namespace".to_string(), r.namespace.clone()]);
@@ -327,6 +248,14 @@ fn template_without_selectors_matches_helmfile() {
     check_template("basic", &[], &ReleaseOptions::default());
 }
 
+/// Top-level `namespace`, `kubeVersion`, `apiVersions`, `helmDefaults` and a release's own
+/// settings over them; `needs` across kube contexts.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn template_with_overrides_matches_helmfile() {
+    check_template("overrides", &[], &ReleaseOptions::default());
+}
+
 #[test]
 #[ignore = "runs the real helmfile (scripts/test provisions it)"]
 fn template_with_selectors_matches_helmfile() {
@@ -362,6 +291,134 @@ fn template_with_selectors_matches_helmfile() {
             );
         } else {
             check_template("basic", &args, &opts);
+        }
+    }
+}
+
+/// Release templating stops after helmfile's sixth round: a chain of labels each naming the
+/// next resolves one link per round, so helmfile and canon must agree on which depths still
+/// resolve and on the labels they end with.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn template_fixpoint_limit_matches_helmfile() {
+    for depth in 2..=7 {
+        let work = tempfile::tempdir().expect("temp dir");
+        let dir = work.path();
+        let mut labels = String::new();
+        for i in 0..depth {
+            labels.push_str(&format!(
+                "      l{i}: \"{{{{ .Release.Labels.l{} }}}}\"\n",
+                i + 1
+            ));
+        }
+        labels.push_str(&format!("      l{depth}: end\n"));
+        let text = format!("releases:\n  - name: a\n    chart: ./chart\n    labels:\n{labels}");
+        std::fs::write(dir.join("helmfile.yaml"), &text).expect("write helmfile");
+        let run = Helmfile::new().run(dir, &["list", "--output", "json", "--skip-charts"]);
+        let ours = release::list(&load(dir));
+        match ours {
+            Ok(l) => {
+                assert_eq!(
+                    run.code, 0,
+                    "depth {depth}: helmfile failed: {}",
+                    run.stderr
+                );
+                let theirs = goyaml::from_json_array(run.stdout.trim());
+                let labels: Vec<String> = l[0]
+                    .labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}:{v}"))
+                    .collect();
+                let want = match &theirs {
+                    Value::List(items) => get_str(&items.items[0], "labels"),
+                    _ => String::new(),
+                };
+                assert_eq!(labels.join(","), want, "depth {depth}");
+            }
+            Err(e) => {
+                assert_ne!(
+                    run.code, 0,
+                    "depth {depth}: canon failed ({e}), helmfile did not"
+                );
+                assert_eq!(
+                    Some(format!("in ./helmfile.yaml: {e}").as_str()),
+                    run.stderr.trim_end().lines().last(),
+                    "depth {depth}"
+                );
+            }
+        }
+    }
+}
+
+fn get_str(v: &Value, key: &str) -> String {
+    match v {
+        Value::Map(m) => match m.entries.read().expect("lock").get(key) {
+            Some(Value::String(s)) => s.to_string(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// A selection of only `installed: false` releases renders nothing, and is no "no releases
+/// found" error (helmfile exits 0); a selection of nothing is.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn uninstalled_selection_is_a_match_without_output() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let dir = work.path();
+    std::fs::write(
+        dir.join("helmfile.yaml"),
+        "releases:\n  - name: a\n    chart: ./chart\n    installed: false\n",
+    )
+    .expect("write helmfile");
+    copy_dir(&fixtures().join("chart"), &dir.join("chart"));
+    for (sel, matched, code) in [("name=a", true, 0), ("name=b", false, 3)] {
+        let run = Helmfile::new().run(dir, &["-l", sel, "template", "--skip-deps"]);
+        assert_eq!(run.code, code, "{sel}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{sel}");
+        let opts = ReleaseOptions {
+            selectors: vec![sel.to_string()],
+            ..Default::default()
+        };
+        let r = release::resolve_state(&load(dir), &opts).expect("canon resolves");
+        assert!(r.releases.is_empty(), "{sel}");
+        assert_eq!(r.matched, matched, "{sel}");
+    }
+}
+
+/// Two releases with one ID: the selected one stays (helmfile's deduplication), and the
+/// other release's `needs` point at it.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn duplicate_ids_resolve_to_the_selected_release() {
+    for sel in ["v=1", "v=2"] {
+        let opts = ReleaseOptions {
+            selectors: vec![sel.to_string()],
+            ..Default::default()
+        };
+        check_template("dupes", &["-l", sel], &opts);
+    }
+    {
+        let sel = "name=b";
+        let opts = ReleaseOptions {
+            selectors: vec![sel.to_string()],
+            include_needs: true,
+            ..Default::default()
+        };
+        let dir = fixtures().join("dupes");
+        let run = Helmfile::new().run(&dir, &["-l", sel, "template", "--include-needs"]);
+        let canon = release::resolve(&load(&dir), &opts);
+        match canon {
+            Ok(r) => panic!(
+                "canon resolved {} releases; helmfile: {}",
+                r.len(),
+                run.stderr
+            ),
+            Err(e) => assert_eq!(
+                Some(format!("in ./helmfile.yaml: {e}").as_str()),
+                run.stderr.trim_end().lines().last()
+            ),
         }
     }
 }
@@ -508,17 +565,15 @@ fn templated_merged_values_match_helmfile_write_values() {
 
 /// Each `errors/NAME.yaml` fails in helmfile and in canon with the same message (helmfile
 /// prefixes it with `in ./helmfile.yaml: `).
-#[test]
-#[ignore = "runs the real helmfile (scripts/test provisions it)"]
-fn errors_match_helmfile() {
-    let errors = fixtures().join("errors");
+fn check_errors(set: &str, at_least: usize) {
+    let errors = fixtures().join(set);
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&errors)
         .expect("errors fixtures")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     cases.sort();
-    assert!(cases.len() >= 8);
+    assert!(cases.len() >= at_least);
     for case in cases {
         let work = tempfile::tempdir().expect("temp dir");
         let dir = work.path();
@@ -563,6 +618,19 @@ fn errors_match_helmfile() {
         };
         assert_eq!(ours, theirs, "{stem}");
     }
+}
+
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn errors_match_helmfile() {
+    check_errors("errors", 14);
+}
+
+/// Errors of release templates (through `helmfile::funcs`).
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn templated_errors_match_helmfile() {
+    check_errors("templated-errors", 5);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
