@@ -357,11 +357,21 @@ fn oracle_case(case: &str, env: &str, extra: &[&str], opts: LoadOptions) {
 }
 
 fn oracle_case_with(case: &str, env: &str, extra: &[&str], opts: LoadOptions, mode: Releases) {
-    let file = fixture(case);
-    let run = helmfile_build(&file, env, extra);
+    oracle_file(&fixture(case), case, env, extra, opts, mode);
+}
+
+fn oracle_file(
+    file: &Path,
+    case: &str,
+    env: &str,
+    extra: &[&str],
+    opts: LoadOptions,
+    mode: Releases,
+) {
+    let run = helmfile_build(file, env, extra);
     assert!(run.ok, "{case}: helmfile build failed: {}", run.stderr);
     let docs = build_docs(&run.stdout);
-    let st = load::load(&file, &opts).unwrap_or_else(|e| panic!("{case} -e {env}: {e}"));
+    let st = load::load(file, &opts).unwrap_or_else(|e| panic!("{case} -e {env}: {e}"));
     let mut mine = Vec::new();
     flatten(&st, false, &mut mine);
     assert_eq!(mine.len(), docs.len(), "{case} -e {env}: number of states");
@@ -506,6 +516,17 @@ fn oracle_state_values_set_string() {
         ..LoadOptions::default()
     };
     oracle_case("basic", "default", &["--state-values-set-string", arg], o);
+}
+
+/// The bundled demo (`examples/demo`), in each of its environments.
+#[test]
+#[ignore = "needs the real helmfile (scripts/test)"]
+fn oracle_demo() {
+    let file = testenv::repo_root().join("examples/demo/helmfile.yaml.gotmpl");
+    assert!(file.is_file(), "the demo is missing: {}", file.display());
+    for env in ["staging", "production"] {
+        oracle_file(&file, "demo", env, &[], opts(env), Releases::Names);
+    }
 }
 
 /// Error cases: helmfile's message (after its `in FILE: ` prefix, which canon prints too) is

@@ -79,6 +79,7 @@ fn state_info(dir: &Path) -> StateInfo {
             name: "default".into(),
             kube_context: String::new(),
             values: gotmpl::Value::map([]),
+            ..Environment::default()
         },
     }
 }
