@@ -155,6 +155,15 @@ fn remote_sources_are_refused_clearly() {
 }
 
 #[test]
+fn default_inherit_is_refused_not_ignored() {
+    let err = load::load(&fixture("default-inherit.yaml"), &opts("default")).expect_err("refused");
+    assert!(
+        err.to_string().contains("defaultInherit is not supported"),
+        "{err}"
+    );
+}
+
+#[test]
 fn find_lists_a_directory_sorted() {
     let files = load::find(Some(&fixtures().join("helmfile.d"))).expect("dir");
     let names: Vec<String> = files
