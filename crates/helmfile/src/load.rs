@@ -142,6 +142,21 @@ pub fn find(path: Option<&Path>) -> Result<Vec<PathBuf>, LoadError> {
     Ok(files.into_iter().map(PathBuf::from).collect())
 }
 
+/// [`find`], then [`load`] each helmfile as helmfile visits them: one that does not declare the
+/// environment is skipped ([`LoadError::UndefinedEnv`]), as helmfile skips it; an empty result
+/// is helmfile's "no releases found that matches specified selector() and environment(ENV)".
+pub fn load_all(path: Option<&Path>, opts: &LoadOptions) -> Result<Vec<HelmState>, LoadError> {
+    let mut out = Vec::new();
+    for f in find(path)? {
+        match load(&f, opts) {
+            Ok(st) => out.push(st),
+            Err(LoadError::UndefinedEnv { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// Loads one helmfile for the environment in `opts`.
 pub fn load(file: &Path, opts: &LoadOptions) -> Result<HelmState, LoadError> {
     let env_name = if opts.environment.is_empty() {
@@ -154,30 +169,13 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<HelmState, LoadError> {
     let ld = Loader {
         env: env_name,
         namespace: opts.namespace.clone().unwrap_or_default(),
+        kube_context: opts.kube_context.clone().unwrap_or_default(),
         cwd: dir.clone(),
     };
     let overrode = ld.cli_overrides(opts, &base)?;
     let ctx = format!("in {dir}/{base}");
-    let mut st = ld
-        .load_top(&base, overrode.as_ref())
-        .map_err(|e| e.context(&ctx))?;
-    if let Some(kc) = &opts.kube_context {
-        if st.kube_context.is_some() {
-            return Err(LoadError::msg(format!(
-                "{ctx}: err: Cannot use option --kube-context and set attribute kubeContext."
-            )));
-        }
-        st.kube_context = Some(kc.clone());
-    }
-    if let Some(ns) = &opts.namespace {
-        if st.namespace.is_some() {
-            return Err(LoadError::msg(format!(
-                "{ctx}: err: Cannot use option --namespace and set attribute namespace."
-            )));
-        }
-        st.namespace = Some(ns.clone());
-    }
-    Ok(st)
+    ld.load_top(&base, overrode.as_ref())
+        .map_err(|e| e.context(&ctx))
 }
 
 /// One state file after its parts are merged: the decoded spec, the environment it built, and
@@ -191,8 +189,10 @@ struct Loaded {
 
 struct Loader {
     env: String,
-    /// `-n`, the `.Namespace` of helmfile templates.
+    /// `-n`, the `.Namespace` of helmfile templates and every state's namespace override.
     namespace: String,
+    /// `--kube-context`, every state's kubeContext override.
+    kube_context: String,
     /// The directory helmfile would have changed into for this helmfile (relative paths in
     /// messages are relative to it, as in helmfile).
     cwd: String,
@@ -267,6 +267,17 @@ impl Loader {
     }
 
     fn finish(&self, l: Loaded) -> Result<HelmState, LoadError> {
+        // helmfile's `Load`: the command line's overrides must not clash with the state's.
+        if !self.kube_context.is_empty() && !l.spec.kube_context.is_empty() {
+            return Err(LoadError::msg(
+                "err: Cannot use option --kube-context and set attribute kubeContext.",
+            ));
+        }
+        if !self.namespace.is_empty() && !l.spec.namespace.is_empty() {
+            return Err(LoadError::msg(
+                "err: Cannot use option --namespace and set attribute namespace.",
+            ));
+        }
         let mut sub_states = Vec::new();
         for (i, h) in l.spec.helmfiles.iter().enumerate() {
             match self.load_sub(&l, h) {
@@ -300,8 +311,9 @@ impl Loader {
             common_labels: spec.common_labels,
             kube_version: non_empty(spec.kube_version),
             api_versions: spec.api_versions,
-            namespace: non_empty(spec.namespace),
-            kube_context: non_empty(spec.kube_context),
+            namespace: non_empty(spec.namespace).or_else(|| non_empty(self.namespace.clone())),
+            kube_context: non_empty(spec.kube_context)
+                .or_else(|| non_empty(self.kube_context.clone())),
             missing_file_handler: mfh,
             lock_file: non_empty(spec.lock_file).map(PathBuf::from),
             sub_states,
@@ -329,6 +341,7 @@ impl Loader {
         let sub = Loader {
             env: self.env.clone(),
             namespace: self.namespace.clone(),
+            kube_context: self.kube_context.clone(),
             cwd: gopath::at(&self.cwd, &dir),
         };
         // `inherits: [environments]`: the parent's environment is the sub-helmfile's starting

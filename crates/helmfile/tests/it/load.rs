@@ -164,6 +164,18 @@ fn default_inherit_is_refused_not_ignored() {
 }
 
 #[test]
+fn load_all_skips_helmfiles_without_the_environment() {
+    let all = load::load_all(Some(&fixture("basic")), &opts("staging")).expect("skipped");
+    assert!(all.is_empty());
+    let all = load::load_all(Some(&fixtures().join("helmfile.d")), &opts("default")).expect("dir");
+    let names: Vec<String> = all
+        .iter()
+        .map(|s| json(&get(&s.releases[0].value, "name")))
+        .collect();
+    assert_eq!(names, [r#""one""#, r#""two""#, r#""three""#]);
+}
+
+#[test]
 fn find_lists_a_directory_sorted() {
     let files = load::find(Some(&fixtures().join("helmfile.d"))).expect("dir");
     let names: Vec<String> = files
