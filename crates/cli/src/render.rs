@@ -33,6 +33,9 @@ pub struct RenderArgs {
     /// Environment values on the command line (key=val, merged over the environment's).
     #[arg(long = "state-values-set")]
     state_values_set: Vec<String>,
+    /// Environment values on the command line, always strings (key=val).
+    #[arg(long = "state-values-set-string")]
+    state_values_set_string: Vec<String>,
     /// Environment values files, merged over the environment's.
     #[arg(long = "state-values-file")]
     state_values_file: Vec<PathBuf>,
@@ -119,6 +122,7 @@ pub fn run(a: RenderArgs) -> ExitCode {
     let load_opts = LoadOptions {
         environment: a.environment,
         state_values_set: a.state_values_set,
+        state_values_set_string: a.state_values_set_string,
         state_values_files: a.state_values_file,
         kube_context: a.kube_context,
         namespace: a.namespace,

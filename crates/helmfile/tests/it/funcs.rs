@@ -166,6 +166,62 @@ fn both_part_with(
     (want, got)
 }
 
+/// A part's data with top-level `values` (helmfile's `Environment.Defaults`): in `.Values`
+/// but not in `.Environment.Values`.
+#[test]
+#[ignore = "needs helmfile and helm (scripts/testenv)"]
+fn part_data_with_defaults_matches_helmfile() {
+    let text = "{{ .Environment }}\n{{ .Values }}\n{{ toYaml . }}{{ toJson . }}\n{{ get \"Defaults.top\" .Environment }}";
+    let dir = workdir();
+    std::fs::write(
+        dir.path().join("helmfile.yaml.gotmpl"),
+        format!(
+            "values:\n- top: 1\n  name: from-defaults\nenvironments:\n  default:\n    values:\n    - {}\n---\n{text}",
+            ENV_VALUES.trim_end().replace('\n', "\n      ")
+        ),
+    )
+    .expect("write helmfile");
+    let want = helmfile_part(dir.path()).expect("helmfile renders the part");
+    let defaults = yaml_value("top: 1\nname: from-defaults\n");
+    let env = Environment {
+        name: "default".into(),
+        kube_context: String::new(),
+        // GetMergedValues: defaults, then the environment's values over them.
+        values: yaml_value(&format!("top: 1\n{ENV_VALUES}")),
+        env_values: yaml_value(ENV_VALUES),
+        defaults,
+    };
+    let ctx = FuncContext {
+        base_dir: dir.path().to_path_buf(),
+    };
+    let got = funcs::render(&ctx, TEMPLATE_NAME, text, &funcs::env_data(&env, ""))
+        .expect("canon renders the part");
+    assert_eq!(got, want);
+}
+
+/// helmfile reads the `_*.tpl` helpers for every template: a helper changed between two
+/// renders is seen by the second (canon keeps prepared sets only while the files are unchanged).
+#[test]
+fn changed_helpers_are_reread() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ctx = FuncContext {
+        base_dir: dir.path().to_path_buf(),
+    };
+    let helper = dir.path().join("_h.tpl");
+    let data = funcs::env_data(&environment(), "");
+    let render = || funcs::render(&ctx, TEMPLATE_NAME, r#"{{ include "x" . }}"#, &data);
+    std::fs::write(&helper, r#"{{ define "x" }}one{{ end }}"#).expect("write helper");
+    assert_eq!(render().expect("renders"), "one");
+    std::fs::write(&helper, r#"{{ define "x" }}second{{ end }}"#).expect("write helper");
+    assert_eq!(render().expect("renders"), "second");
+    std::fs::remove_file(&helper).expect("remove helper");
+    let err = render().expect_err("x is gone").to_string();
+    assert!(
+        err.contains(r#"no template "x" associated with template "stringTemplate""#),
+        "{err}"
+    );
+}
+
 /// Templates in a helmfile part, one helmfile run each: canon must render the same text or
 /// fail with the same error text.
 #[test]
@@ -259,7 +315,8 @@ b" }}"#,
         r#"{{ nope }}"#,
         "a\n{{ if }}",
         // vals
-        r#"{{ fetchSecretValue "plain" }} {{ expandSecretRefs (dict "a" "ref+echo://foo" "b" (dict "c" "x")) | toJson }}"#,
+        r#"{{ fetchSecretValue "plain" }} {{ expandSecretRefs (dict "a" "ref+echo://foo" "b" (dict "c" "x" "n" 1 "l" (list "ref+echo://x/y/"))) | toJson }}"#,
+        r#"{{ fetchSecretValue "ref+echo://bar/" }} {{ fetchSecretValue "no ref+ here" }} {{ fetchSecretValue "ref+echo://baz+" }}"#,
     ];
     let mut failures = Vec::new();
     for text in cases {
@@ -586,4 +643,25 @@ fn helper_templates_match_helmfile() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// Benchmark (prints numbers, asserts none): a small text rendered many times over the
+/// fixture's helpers, the cost `release` templating pays per field.
+#[test]
+#[ignore = "benchmark: run with --release --nocapture"]
+fn render_throughput() {
+    let ctx = FuncContext {
+        base_dir: fixture(),
+    };
+    let data = funcs::env_data(&environment(), "");
+    let t = std::time::Instant::now();
+    for _ in 0..1000 {
+        funcs::render(&ctx, TEMPLATE_NAME, "{{ .Values.name }}-x", &data).expect("render");
+    }
+    eprintln!("1000 renders: {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    for _ in 0..1000 {
+        let _ = funcs::func_map(&ctx);
+    }
+    eprintln!("1000 func_maps: {:?}", t.elapsed());
 }
