@@ -12,7 +12,16 @@
 //!   `KnownFields`), merge parts, apply `bases`, load environment values (files, `.gotmpl`
 //!   files rendered, inline maps; maps merge, lists replace; `missingFileHandler`), top-level
 //!   `values`, and load `helmfiles:` recursively into [`crate::spec::SubState`]s.
-//! - Errors name the file, line and column where there is one.
+//! - [`load_all`] is [`find`] plus [`load`] for each, skipping helmfiles that do not declare
+//!   the environment, as helmfile does.
+//! - Errors name the file, line and column where there is one (template errors and values-file
+//!   errors point into the file that has them), after helmfile's own text.
+//!
+//! Not supported, refused with a clear error rather than ignored: remote (go-getter) helmfiles,
+//! bases and values files; environment `secrets` (helm-secrets); HCL values files;
+//! `defaultInherit`. Ignored (they do not change rendered output): `hooks`, `helmBinary`,
+//! `kustomizeBinary`, `llm`, `missingFileHandlerConfig`; a `Warn`/`Info`/`Debug` missing file
+//! handler skips silently (helmfile logs a line).
 //!
 //! helmfile's quirks are kept on purpose, since users' helmfiles depend on them: parts are
 //! merged with `mergo` (a later part's non-empty `releases` *replace* earlier ones, `false` and
