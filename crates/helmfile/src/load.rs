@@ -220,9 +220,10 @@ impl Loader {
         {
             return Ok(None);
         }
+        // helmfile resolves these against the helmfile's directory, not the process's.
         let cli_place = env::Place {
             base_dir: ".",
-            cwd: ".",
+            cwd: &self.cwd,
             file: callee,
         };
         let mut ov = EnvVals::new(&self.env);

@@ -527,6 +527,42 @@ fn oracle_state_values_flags() {
     );
 }
 
+/// A relative `--state-values-file` is found beside the helmfile, wherever helmfile runs.
+#[test]
+#[ignore = "needs the real helmfile (scripts/test)"]
+fn oracle_state_values_file_is_relative_to_the_helmfile() {
+    let hf = testenv::helmfile().expect("the real helmfile (run scripts/testenv)");
+    let helm = testenv::helm(testenv::HelmVersion::V4).expect("helm v4 (run scripts/testenv)");
+    let home = tempfile::tempdir().expect("temp HOME");
+    let out = Command::new(hf)
+        .args(["--helm-binary"])
+        .arg(helm)
+        .args([
+            "-f",
+            "basic/helmfile.yaml",
+            "--state-values-file",
+            "env/prod.yaml",
+            "build",
+        ])
+        .current_dir(fixtures())
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .output()
+        .expect("helmfile runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = build_docs(&String::from_utf8_lossy(&out.stdout));
+    let o = LoadOptions {
+        state_values_files: vec![PathBuf::from("env/prod.yaml")],
+        ..opts("default")
+    };
+    let st = load::load(&fixture("basic"), &o).expect("loads");
+    assert_eq!(json(&st.env.values), json(&get(&docs[0], "renderedvalues")));
+}
+
 #[test]
 #[ignore = "needs the real helmfile (scripts/test)"]
 fn oracle_state_values_set_string() {
