@@ -608,11 +608,22 @@ fn check_duplicates(idx: &[usize], all: &[Templated]) -> Result<(), ReleaseError
 /// each batch in the order of `releases`. Needs naming a release outside `releases` (skipped
 /// with `--skip-needs`, or not installed) are ignored: [`resolve`] already checked them.
 pub fn plan(releases: &[ResolvedRelease]) -> Result<Vec<Vec<usize>>, ReleaseError> {
-    let ids: Vec<&String> = releases.iter().map(|r| &r.id).collect();
+    // Releases built by hand (tests) may leave `id` empty: derive it as helmfile would.
+    let ids: Vec<String> = releases
+        .iter()
+        .map(|r| {
+            if r.id.is_empty() {
+                release_id(&r.kube_context, &r.namespace, &r.name)
+            } else {
+                r.id.clone()
+            }
+        })
+        .collect();
     let nodes: Vec<dag::Node> = releases
         .iter()
-        .map(|r| dag::Node {
-            id: r.id.clone(),
+        .zip(&ids)
+        .map(|(r, id)| dag::Node {
+            id: id.clone(),
             needs: r
                 .needs
                 .iter()
@@ -676,6 +687,27 @@ mod tests {
             ..Spec::default()
         };
         assert_eq!(normalize_needs(&s), ["kc//a"]);
+    }
+
+    #[test]
+    fn plan_orders_by_needs_and_ignores_needs_outside() {
+        let r = |name: &str, ns: &str, needs: &[&str]| ResolvedRelease {
+            name: name.into(),
+            namespace: ns.into(),
+            needs: needs.iter().map(|s| s.to_string()).collect(),
+            ..ResolvedRelease::default()
+        };
+        let rs = [
+            r("b", "", &["x/a"]),
+            r("a", "x", &[]),
+            r("c", "", &["gone"]),
+        ];
+        assert_eq!(plan(&rs).expect("acyclic"), vec![vec![1, 2], vec![0]]);
+        let cyc = [r("a", "", &["b"]), r("b", "", &["a"])];
+        assert_eq!(
+            plan(&cyc).unwrap_err().to_string(),
+            "cycle detected: a -> b -> a"
+        );
     }
 
     #[test]
