@@ -36,7 +36,16 @@ fn merge(a: &Value, b: &Value) -> Value {
 
 /// The fixture `dir/helmfile.yaml` loaded by `helmfile::load` for the default environment.
 fn load(dir: &Path) -> HelmState {
-    helmfile::load::load(&dir.join("helmfile.yaml"), &Default::default())
+    load_env(dir, "default")
+}
+
+/// The fixture `dir/helmfile.yaml` loaded for environment `env`.
+fn load_env(dir: &Path, env: &str) -> HelmState {
+    let opts = helmfile::load::LoadOptions {
+        environment: env.to_string(),
+        ..Default::default()
+    };
+    helmfile::load::load(&dir.join("helmfile.yaml"), &opts)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
 }
 
@@ -178,15 +187,19 @@ fn absolute_set_file(dir: &Path, flag: &str) -> String {
 /// Runs `helmfile --debug template` with `args` and checks canon resolves the same releases, in
 /// the same order, with the same `helm template` flags and values file bytes.
 fn check_template(case: &str, args: &[&str], opts: &ReleaseOptions) {
+    check_template_env(case, "default", args, opts);
+}
+
+fn check_template_env(case: &str, env: &str, args: &[&str], opts: &ReleaseOptions) {
     let dir = fixtures().join(case);
     let hf = Helmfile::new();
-    let mut full = vec!["--debug"];
+    let mut full = vec!["--debug", "-e", env];
     full.extend_from_slice(args);
     full.extend(["template", "--skip-cleanup", "--skip-deps"]);
     let run = hf.run(&dir, &full);
     assert_eq!(run.code, 0, "helmfile failed: {}", run.stderr);
     let calls = helm_calls(&format!("{}\n{}", run.stderr, run.stdout));
-    let state = load(&dir);
+    let state = load_env(&dir, env);
     let resolved = release::resolve(&state, opts).expect("canon resolves");
     let names: Vec<&str> = resolved.iter().map(|r| r.name.as_str()).collect();
     let want: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
@@ -384,6 +397,16 @@ fn uninstalled_selection_is_a_match_without_output() {
         let r = release::resolve_state(&load(dir), &opts).expect("canon resolves");
         assert!(r.releases.is_empty(), "{sel}");
         assert_eq!(r.matched, matched, "{sel}");
+    }
+}
+
+/// Environments: their values drive `condition` and templates, their `kubeContext` is the
+/// `--kube-context` of releases without their own.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn template_per_environment_matches_helmfile() {
+    for env in ["default", "prod"] {
+        check_template_env("envs", env, &[], &ReleaseOptions::default());
     }
 }
 
