@@ -329,9 +329,11 @@ fn spec_id(s: &Spec) -> String {
 }
 
 /// Every release of `state`, templated, with its labels, `enabled` and `installed`: what
-/// `helmfile list` prints (selectors not applied).
+/// `helmfile list` prints (selectors not applied; two releases with one name, namespace and
+/// kube context are an error, as there).
 pub fn list(state: &HelmState) -> Result<Vec<ListedRelease>, ReleaseError> {
     let all = execute_templates(state)?;
+    check_duplicates(&(0..all.len()).collect::<Vec<_>>(), &all)?;
     all.into_iter()
         .map(|t| {
             let enabled = condition_enabled(&t.spec.condition, &state.env.values)

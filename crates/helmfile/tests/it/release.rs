@@ -486,9 +486,18 @@ fn check_list(case: &str) {
     {
         let dir = fixtures().join(case);
         let run = Helmfile::new().run(&dir, &["list", "--output", "json", "--skip-charts"]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        let ours = release::list(&load(&dir));
+        if run.code != 0 {
+            let e = ours.expect_err("helmfile failed, canon did not");
+            assert_eq!(
+                Some(format!("in ./helmfile.yaml: {e}").as_str()),
+                run.stderr.trim_end().lines().last(),
+                "{case}"
+            );
+            return;
+        }
         let theirs = goyaml::from_json_array(run.stdout.trim());
-        let mut ours = release::list(&load(&dir)).expect("canon lists");
+        let mut ours = ours.expect("canon lists");
         ours.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         let ours: Vec<Value> = ours
             .iter()
@@ -557,7 +566,9 @@ fn check_write_values(case: &str) {
 #[test]
 #[ignore = "runs the real helmfile (scripts/test provisions it)"]
 fn list_matches_helmfile() {
-    check_list("basic");
+    for case in ["basic", "overrides", "dupes", "envs"] {
+        check_list(case);
+    }
 }
 
 #[test]
