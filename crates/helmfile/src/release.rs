@@ -57,9 +57,23 @@ pub enum ReleaseError {
         "err: no releases found that matches specified selector({selectors}) and environment({env}), in any helmfile"
     )]
     NoMatch { selectors: String, env: String },
+    /// A problem of one release, with helmfile's text and where the release is declared.
+    #[error("{message}")]
+    At {
+        pos: crate::spec::Pos,
+        message: String,
+    },
 }
 
 impl ReleaseError {
+    /// Where the release the error is about is declared (`file:line:col`), if it is about one.
+    pub fn pos(&self) -> Option<&crate::spec::Pos> {
+        match self {
+            ReleaseError::At { pos, .. } => Some(pos),
+            _ => None,
+        }
+    }
+
     /// helmfile's `NoMatchingHelmfileError` for the CLI's selectors and environment: what
     /// `helmfile template` reports when no state file had a matching release.
     pub fn no_match(selectors: &[String], env: &str) -> ReleaseError {
@@ -193,10 +207,9 @@ fn with_inherited(
 /// `ExecuteTemplates` + `GetReleasesWithOverrides` + `GetReleasesWithLabels` over all releases.
 fn execute_templates(state: &HelmState) -> Result<Vec<Templated>, ReleaseError> {
     let file = file_name(state);
-    let wrap = |e: String| {
-        ReleaseError::Message(format!(
-            "failed executing release templates in \"{file}\": {e}"
-        ))
+    let wrap_at = |pos: &crate::spec::Pos, e: String| ReleaseError::At {
+        pos: pos.clone(),
+        message: format!("failed executing release templates in \"{file}\": {e}"),
     };
     let mut templates = BTreeMap::new();
     for (name, v) in &state.templates {
@@ -216,6 +229,7 @@ fn execute_templates(state: &HelmState) -> Result<Vec<Templated>, ReleaseError> 
     let default_kube_context = helm_default_str(state, "kubeContext");
     let mut out = Vec::new();
     for (index, raw) in state.releases.iter().enumerate() {
+        let wrap = |e: String| wrap_at(&raw.pos, e);
         let rt = Spec::from_value(&raw.value, raw.pos.line)
             .map_err(|e| ReleaseError::Message(format!("{}: {e}", raw.pos)))?;
         let mut release = with_inherited(&rt, &[], &templates).map_err(|e| {
@@ -406,10 +420,13 @@ fn resolve_inner(
     for t in &all {
         let matched = filters.iter().any(|f| f.matches(&t.labels));
         let cond = condition_enabled(&t.spec.condition, &state.env.values).map_err(|e| {
-            msg(format!(
-                "[failed to parse condition in release {}: {e}]",
-                t.spec.name
-            ))
+            ReleaseError::At {
+                pos: t.pos.clone(),
+                message: format!(
+                    "[failed to parse condition in release {}: {e}]",
+                    t.spec.name
+                ),
+            }
         })?;
         filtered.push((!filters.is_empty() && !matched) || !cond);
     }
@@ -521,10 +538,14 @@ fn resolve_inner(
             data: &data,
             warnings,
         };
+        let at = |message: String| ReleaseError::At {
+            pos: t.pos.clone(),
+            message,
+        };
         let layers =
-            values::layers(spec, &format!("releases[{}]", t.index), &mut inputs).map_err(msg)?;
+            values::layers(spec, &format!("releases[{}]", t.index), &mut inputs).map_err(at)?;
         let set = values::set_flags(spec, &state.base_dir).map_err(|e| {
-            msg(format!(
+            at(format!(
                 "Failed to render set value entry in {} for release {}: {e}",
                 file_name(state),
                 spec.name

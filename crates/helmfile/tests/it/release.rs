@@ -648,7 +648,16 @@ fn check_errors(set: &str, at_least: usize) {
         };
         let ours = match release::resolve(&load(dir), &opts) {
             Ok(r) => panic!("{stem}: canon resolved {} releases", r.len()),
-            Err(e) => format!("in ./helmfile.yaml: {e}"),
+            Err(e) => {
+                // Errors about one release say where it is declared.
+                if let Some(pos) = e.pos() {
+                    assert!(
+                        pos.file.ends_with("helmfile.yaml") && pos.line >= 2,
+                        "{stem}: {pos}"
+                    );
+                }
+                format!("in ./helmfile.yaml: {e}")
+            }
         };
         assert_eq!(ours, theirs, "{stem}");
     }
