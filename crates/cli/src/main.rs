@@ -3,6 +3,8 @@
 //! Exit codes (../shared/DESIGN.md): 0 success, 1 the operation failed (printed as helm prints
 //! it, `Error: <message>` on stderr), 2 bad usage. Logs go to stderr, filtered by `RUST_LOG`.
 
+mod deps;
+mod render;
 mod template;
 
 // Rendering allocates and frees many small values (template trees, YAML nodes, strings);
@@ -31,6 +33,10 @@ enum Command {
     Version,
     /// Render a chart locally, byte for byte what `helm template` prints.
     Template(Box<template::TemplateArgs>),
+    /// Lock the versions of remote charts (helmfile deps): writes helmfile.lock.
+    Deps(deps::DepsArgs),
+    /// Render a helmfile's releases for one environment, byte for byte what `helmfile template` prints.
+    Render(Box<render::RenderArgs>),
 }
 
 fn main() -> ExitCode {
@@ -45,5 +51,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Template(args) => template::run(*args),
+        Command::Deps(args) => deps::run(args),
+        Command::Render(args) => render::run(*args),
     }
 }

@@ -142,6 +142,7 @@ pub fn run(a: TemplateArgs) -> ExitCode {
         generate_name: a.generate_name,
         namespace: a.namespace,
         values: ValueOptions {
+            values_data: Vec::new(),
             values_files: split_csv(&a.values)
                 .into_iter()
                 .map(PathBuf::from)

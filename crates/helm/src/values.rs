@@ -34,6 +34,10 @@ pub enum ValuesError {
 /// helm's `values.Options`: flags in the order helm applies them.
 #[derive(Clone, Debug, Default)]
 pub struct ValueOptions {
+    /// `-f` files given by their bytes (a name for errors, the content), read before
+    /// `values_files`: for callers that generate values files (helmfile's per-release layers)
+    /// and would otherwise write them to disk only for helm to read them back.
+    pub values_data: Vec<(String, Vec<u8>)>,
     pub values_files: Vec<PathBuf>,
     pub set: Vec<String>,
     pub set_string: Vec<String>,
@@ -55,6 +59,12 @@ pub fn merge_values_with(
 ) -> Result<Value, ValuesError> {
     let err = |m: String| ValuesError::Message(m);
     let mut base = Value::map([]);
+    for (name, raw) in &opts.values_data {
+        let text = String::from_utf8_lossy(raw);
+        let current =
+            load_values(&text, compat).map_err(|e| err(format!("failed to parse {name}: {e}")))?;
+        base = merge_maps(&base, &current);
+    }
     for path in &opts.values_files {
         let path = path.to_string_lossy();
         let raw = read::read_file(&path, stdin).map_err(err)?;

@@ -21,12 +21,16 @@
 //! the text itself. `tpl` renders its text the same way, in a new set.
 //!
 //! Known differences from helmfile:
-//! - `fetchSecretValue`/`expandSecretRefs` (helmfile's `vals` integration) resolve only
-//!   strings that are not `ref+…` references (returned unchanged) and `ref+echo://`; every
-//!   other backend needs an external system and fails with an error saying so.
+//! - `fetchSecretValue`/`expandSecretRefs` (helmfile's `vals` integration) pass strings
+//!   without `ref+…` references through unchanged and resolve a whole-string `ref+echo://X`;
+//!   every other reference (secret stores, files, fragments, references inside longer strings)
+//!   fails with an error saying so, rather than guessing what an external system would answer.
+//! - `%v` of the data (`{{ . }}`) prints a fixed pointer where Go prints `.StateValues`'
+//!   address, which changes from run to run.
 //! - `.StateValues` is Go's `*map[string]any`; here it is the same map as `.Values`, so `%v`
 //!   prints the map where Go prints an address and `kindOf` says `map` where Go says `ptr`.
-//! - `readDirEntries` entries have `Name`, `IsDir` and `Type` but no `Info`.
+//! - `readDirEntries` entries have `Name`, `IsDir` and `Type` but no `Info`, and the list's
+//!   `%T` is `[]interface {}` where Go's is `[]fs.DirEntry`.
 //! - `fromYaml` keeps an unquoted timestamp (`2001-12-14`) a string where yaml.v3 gives a
 //!   `time.Time` (goyaml's reader does not make timestamps).
 //! - The first-pass ("prerender") mode of helmfile v0 is not implemented: helmfile v1 does not
@@ -206,34 +210,91 @@ pub fn func_map(ctx: &FuncContext) -> FuncMap {
         }),
     );
     f(&mut m, "include", include_func());
+    if insecure_functions_disabled() {
+        let slice = || ArgType::Slice(ElemType::Interface);
+        let exec = Func::new(vec![S, slice()], Some(S), |_, _| Err(disabled_text()));
+        m.insert("exec".into(), exec);
+        let env_exec = Func::new(
+            vec![ArgType::Map(ElemType::Interface), S, slice()],
+            Some(S),
+            |_, _| Err(disabled_text()),
+        );
+        m.insert("envExec".into(), env_exec);
+        for name in ["readFile", "readDir", "readDirEntries"] {
+            m.insert(
+                name.into(),
+                Func::new(vec![S], None, |_, _| Err(disabled_text())),
+            );
+        }
+    }
     m
 }
 
+const DISABLE_INSECURE_FEATURES: &str = "HELMFILE_DISABLE_INSECURE_FEATURES";
+const DISABLE_INSECURE_TEMPLATE_FUNCTIONS: &str = "HELMFILE_DISABLE_INSECURE_TEMPLATE_FUNCTIONS";
+
+fn disabled_text() -> String {
+    format!(
+        "{DISABLE_INSECURE_FEATURES} or {DISABLE_INSECURE_TEMPLATE_FUNCTIONS} is active, insecure function calls are disabled"
+    )
+}
+
+/// Go's `strconv.ParseBool` of either variable is true: helmfile then makes `exec`, `envExec`,
+/// `readFile`, `readDir` and `readDirEntries` fail.
+fn insecure_functions_disabled() -> bool {
+    [
+        DISABLE_INSECURE_FEATURES,
+        DISABLE_INSECURE_TEMPLATE_FUNCTIONS,
+    ]
+    .iter()
+    .any(|k| {
+        matches!(
+            std::env::var(k).as_deref(),
+            Ok("1" | "t" | "T" | "TRUE" | "true" | "True")
+        )
+    })
+}
+
 /// helmfile's `include`: runs a named template of the executing set, failing when one name
-/// nests deeper than [`INCLUDE_MAX_DEPTH`] (helmfile counts per name, not in total).
+/// nests deeper than [`INCLUDE_MAX_DEPTH`] in that set (helmfile counts per name, not in total).
 fn include_func() -> Func {
-    let counts: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     Func::new(vec![ArgType::String, ArgType::Any], None, move |cx, a| {
         let name = str_of(&a[0]);
-        {
-            let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
-            let n = c.entry(name.clone()).or_insert(0);
+        // The executing set's address tells sets apart while they run (`tpl` runs a new
+        // one, with counts of its own, as helmfile's new template has).
+        let key = (std::ptr::from_ref(cx.template()) as usize, name.clone());
+        let over = INCLUDE_DEPTH.with(|d| {
+            let mut d = d.borrow_mut();
+            let n = d.entry(key.clone()).or_insert(0);
             if *n > INCLUDE_MAX_DEPTH {
-                return Err(format!(
-                    "rendering template has a nested reference name: {name}: unable to execute template"
-                ));
+                return true;
             }
             *n += 1;
+            false
+        });
+        if over {
+            return Err(format!(
+                "rendering template has a nested reference name: {name}: unable to execute template"
+            ));
         }
         let r = cx.execute_template(&name, &a[1]);
-        {
-            let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(n) = c.get_mut(&name) {
-                *n = n.saturating_sub(1);
+        INCLUDE_DEPTH.with(|d| {
+            let mut d = d.borrow_mut();
+            if let Some(n) = d.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    d.remove(&key);
+                }
             }
-        }
+        });
         r.map(Value::string).map_err(|e| e.to_string())
     })
+}
+
+thread_local! {
+    /// `include` nesting per executing set and template name (helmfile's `includedNames`).
+    static INCLUDE_DEPTH: std::cell::RefCell<HashMap<(usize, String), usize>> =
+        std::cell::RefCell::default();
 }
 
 /// The string in a value the executor already converted to a Go `string`.
@@ -246,16 +307,35 @@ pub(crate) fn str_of(v: &Value) -> String {
 
 /// helmfile's `Context.newTemplate`: a set named `name` with `missingkey=error`, the function
 /// map and the `_*.tpl` helpers of the base directory parsed in.
+///
+/// helmfile builds this set anew for every text; canon keeps the last one built per base
+/// directory and name and clones it (a cheap copy) while the helper files are unchanged, since
+/// templating a helmfile renders thousands of small texts. Nothing in a set changes while it
+/// runs (`include`'s nesting count lives in the running thread, per executing set).
 fn new_template(ctx: &FuncContext, name: &str) -> Result<Template, TemplateError> {
+    type Cache = Mutex<HashMap<(PathBuf, String), (Vec<fs::HelperFile>, Template)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let helpers = fs::helper_files(&ctx.base_dir);
+    let key = (ctx.base_dir.clone(), name.to_string());
+    let cache = CACHE.get_or_init(Cache::default);
+    if let Some((h, t)) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
+        && *h == helpers
+    {
+        return Ok(t.clone());
+    }
     let mut t = Template::new(name);
     t.option("missingkey=error")
         .map_err(|e| TemplateError::Message(e.to_string()))?;
     t.funcs(func_map(ctx));
-    for (file, content) in fs::helper_tpls(&ctx.base_dir)? {
+    for (h, content) in helpers.iter().zip(fs::read_helpers(&helpers)?) {
         t.parse(&content).map_err(|e| {
-            TemplateError::Message(format!("failed to parse helper template {file}: {e}"))
+            TemplateError::Message(format!("failed to parse helper template {}: {e}", h.file))
         })?;
     }
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, (helpers, t.clone()));
     Ok(t)
 }
 

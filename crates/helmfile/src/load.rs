@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 
 use gotmpl::Value;
 
-use crate::spec::{Environment, HelmState, MissingFileHandler, Pos, SubState};
+use crate::spec::{HelmState, MissingFileHandler, Pos, SubState};
 use env::EnvVals;
 use spec_decode::{Spec, SubSpec};
 
@@ -84,6 +84,9 @@ pub struct LoadOptions {
     pub environment: String,
     /// `--state-values-set k=v` (strvals, merged over the environment's values).
     pub state_values_set: Vec<String>,
+    /// `--state-values-set-string k=v` (values stay strings; helmfile ignores these when
+    /// `--state-values-set` is given too).
+    pub state_values_set_string: Vec<String>,
     /// `--state-values-file`.
     pub state_values_files: Vec<PathBuf>,
     /// `--kube-context`.
@@ -202,7 +205,10 @@ impl Loader {
         opts: &LoadOptions,
         callee: &str,
     ) -> Result<Option<EnvVals>, LoadError> {
-        if opts.state_values_files.is_empty() && opts.state_values_set.is_empty() {
+        if opts.state_values_files.is_empty()
+            && opts.state_values_set.is_empty()
+            && opts.state_values_set_string.is_empty()
+        {
             return Ok(None);
         }
         let cli_place = env::Place {
@@ -219,10 +225,21 @@ impl Loader {
                 .collect();
             let fresh = EnvVals::new(&self.env);
             ov.values = env::load_values(&self.env, None, &entries, Some(&fresh), "", cli_place)
-                .map_err(LoadError::Message)?;
+                .map_err(LoadError::from)?;
+        }
+        // helmfile's `NewCLIConfigImpl`: `--state-values-set` replaces the string set wholesale.
+        let mut set = None;
+        if !opts.state_values_set_string.is_empty() {
+            let mut m = values::empty_map();
+            for s in &opts.state_values_set_string {
+                for (k, v) in values::set_string_ops(s) {
+                    m = values::set_path(&m, &values::parse_key(&k), &v, true);
+                }
+            }
+            set = Some(m);
         }
         if !opts.state_values_set.is_empty() {
-            let mut set = values::empty_map();
+            let mut m = values::empty_map();
             for s in &opts.state_values_set {
                 for op in s.split(',') {
                     let Some((k, v)) = op.split_once('=') else {
@@ -230,12 +247,15 @@ impl Loader {
                             "invalid --state-values-set {op:?}: expected key=value"
                         )));
                     };
-                    set = values::set_path(&set, &values::parse_key(k), v, false);
+                    m = values::set_path(&m, &values::parse_key(k), v, false);
                 }
             }
+            set = Some(m);
+        }
+        if let Some(set) = set {
             let fresh = EnvVals::new(&self.env);
             ov.cli = env::load_values(&self.env, None, &[set], Some(&fresh), "", cli_place)
-                .map_err(LoadError::Message)?;
+                .map_err(LoadError::from)?;
         }
         Ok(Some(ov))
     }
@@ -272,13 +292,7 @@ impl Loader {
         Ok(HelmState {
             file: PathBuf::from(gopath::at(&self.cwd, &l.file)),
             base_dir: PathBuf::from(gopath::at(&self.cwd, &l.base_dir)),
-            env: Environment {
-                name: l.env.name.clone(),
-                kube_context: l.env.kube_context.clone(),
-                values: l.env.merged_values(),
-                env_values: l.env.environment_values(),
-                defaults: l.env.defaults.clone(),
-            },
+            env: l.env.to_spec(l.env.merged_values()),
             repositories: spec.repositories,
             helm_defaults: values::map(spec.helm_defaults),
             releases: spec.releases,
@@ -317,10 +331,17 @@ impl Loader {
             namespace: self.namespace.clone(),
             cwd: gopath::at(&self.cwd, &dir),
         };
-        let state = match sub.load_file(None, overrode.as_ref(), ".", &base, true) {
-            Ok(l) => sub
-                .finish(l)
-                .map_err(|e| e.context(&format!("in {dir}/{base}")))?,
+        // `inherits: [environments]`: the parent's environment is the sub-helmfile's starting
+        // point (helmfile's `Inherited.Env`).
+        let inherit = |k: &str| h.inherits.iter().any(|i| i == k);
+        let inherited_env = inherit("environments").then(|| parent.env.clone());
+        let loaded = sub.load_file(inherited_env.as_ref(), overrode.as_ref(), ".", &base, true);
+        let state = match loaded {
+            Ok(mut l) => {
+                l.spec.merge_inherited(&parent.spec, &h.inherits);
+                sub.finish(l)
+                    .map_err(|e| e.context(&format!("in {dir}/{base}")))?
+            }
             Err(LoadError::UndefinedEnv { .. }) => return Ok(None),
             Err(e) => return Err(e.context(&format!("in {dir}/{base}"))),
         };
@@ -390,7 +411,16 @@ impl Loader {
                 let id = format!("{filename}.part.{i}");
                 rendered = self
                     .render_part(base_dir, &id, part, env.as_ref(), overrode)
-                    .map_err(|e| LoadError::msg(format!("error during {id} parsing: {e}")))?;
+                    .map_err(|e| {
+                        let message = format!("error during {id} parsing: {e}");
+                        match tmpl::error_pos(&e) {
+                            Some((l, c)) => LoadError::At {
+                                pos: pos(&gopath::at(&self.cwd, filename), part_line + l - 1, c),
+                                message,
+                            },
+                            None => LoadError::Message(message),
+                        }
+                    })?;
                 rendered.as_str()
             } else {
                 part
@@ -581,7 +611,7 @@ impl Loader {
                 file,
             },
         )
-        .map_err(LoadError::Message)
+        .map_err(LoadError::from)
     }
 }
 
@@ -673,6 +703,18 @@ fn policy_check(file: &str, content: &str) -> Result<(), LoadError> {
         }
     }
     Ok(())
+}
+
+impl From<env::ValuesError> for LoadError {
+    fn from(e: env::ValuesError) -> LoadError {
+        match e.at {
+            Some((file, line, col)) => LoadError::At {
+                pos: pos(&file, line, col),
+                message: e.message,
+            },
+            None => LoadError::Message(e.message),
+        }
+    }
 }
 
 /// Go's `*PathError` text for a failed `os.ReadFile`.

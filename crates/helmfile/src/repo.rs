@@ -15,7 +15,9 @@
 //!   `repositories:` entry with `oci: true` whose URL prefixes it, if any);
 //! - `http(s)://…/chart.tgz` is downloaded as is;
 //! - `repo/name` names a `repositories:` entry: its `index.yaml`, or with `oci: true`
-//!   `oci://<url>/name`.
+//!   `oci://<url>/name`; but an existing path of that name (relative to the helmfile's
+//!   directory) wins, as in helm's `LocateChart` (`chart: charts/app` with no repository
+//!   `charts` is a local chart).
 //!
 //! Versions: with a lock file, the locked version of the chart (helmfile's
 //! `mergeLockedDependencies`); otherwise the release's constraint, resolved as helm does
@@ -291,13 +293,22 @@ impl ChartResolver {
             }
             ChartRef::Url(u) => self.download_url(&u),
             ChartRef::Remote { repo, name } => {
+                // helm's `LocateChart` takes an existing path (relative to the helmfile's
+                // directory, where helmfile runs helm) before any repository.
+                let local = base_dir.join(chart);
                 let Some(spec) = self.repository(&repo) else {
+                    if local.exists() {
+                        return Ok(local);
+                    }
                     return Err(RepoError::UnknownRepo {
                         repo,
                         chart: chart.to_string(),
                     });
                 };
                 let version = self.locked_version(spec, &name, version)?;
+                if local.exists() {
+                    return Ok(local);
+                }
                 if spec.oci {
                     let url = spec.url.trim_start_matches("oci://").trim_end_matches('/');
                     self.pull_oci(&format!("oci://{url}/{name}"), &version, Some(spec))
@@ -386,8 +397,10 @@ impl ChartResolver {
     /// The repository's index, fetched once per session.
     pub fn index(&self, spec: &Repository) -> Result<Arc<IndexFile>, RepoError> {
         let url = resolve_reference_url(&spec.url, "index.yaml");
+        // Keyed by entry too: two entries for one URL may carry different credentials.
+        let key = format!("{}|{url}", spec.name);
         if let Ok(m) = self.session.inner.indexes.lock()
-            && let Some(i) = m.get(&url)
+            && let Some(i) = m.get(&key)
         {
             return Ok(i.clone());
         }
@@ -406,7 +419,7 @@ impl ChartResolver {
         })?;
         let index = Arc::new(index);
         if let Ok(mut m) = self.session.inner.indexes.lock() {
-            m.insert(url, index.clone());
+            m.insert(key, index.clone());
         }
         Ok(index)
     }

@@ -162,7 +162,13 @@ pub(crate) fn exec(
         let data = input.clone();
         let command = command.clone();
         std::thread::spawn(move || {
-            stdin.write_all(data.as_bytes()).map_err(|e| {
+            let written = stdin.write_all(data.as_bytes());
+            // helmfile writes while the command runs, so a command that exits without reading
+            // almost always still had room in the pipe; a broken pipe here is that race lost.
+            if matches!(&written, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe) {
+                return Ok(());
+            }
+            written.map_err(|e| {
                 format!(
                     "failed while writing {} bytes to stdin of \"{command}\": write |1: {}",
                     data.len(),

@@ -211,12 +211,22 @@ impl Object for DirEntry {
     }
 }
 
-/// helmfile's `helperTPLs`: the `_*.tpl` files of `base`, by name, with their contents.
-pub(crate) fn helper_tpls(base: &Path) -> Result<Vec<(String, String)>, TemplateError> {
+/// One `_*.tpl` helper file and what tells whether it changed since it was parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HelperFile {
+    /// The path as helmfile's glob returns it (named in errors).
+    pub file: String,
+    pub modified: Option<std::time::SystemTime>,
+    pub len: u64,
+}
+
+/// The `_*.tpl` files of `base`, by name (helmfile's `filepath.Glob`).
+pub(crate) fn helper_files(base: &Path) -> Vec<HelperFile> {
     let dir = base.to_string_lossy();
+    let glob_dir = if dir.is_empty() { "." } else { &*dir };
     // filepath.Glob reads the directory; an unreadable or missing one matches nothing.
-    let Ok(rd) = std::fs::read_dir(if dir.is_empty() { "." } else { &*dir }) else {
-        return Ok(Vec::new());
+    let Ok(rd) = std::fs::read_dir(glob_dir) else {
+        return Vec::new();
     };
     let mut names: Vec<String> = rd
         .filter_map(|e| e.ok())
@@ -224,14 +234,33 @@ pub(crate) fn helper_tpls(base: &Path) -> Result<Vec<(String, String)>, Template
         .filter(|n| n.starts_with('_') && n.ends_with(".tpl") && n.len() >= 5)
         .collect();
     names.sort();
-    let glob_dir = if dir.is_empty() { "." } else { &*dir };
-    let mut out = Vec::with_capacity(names.len());
-    for n in names {
-        let file = go_join(&[glob_dir, &n]);
-        let content = go_read_file(&file).map_err(|e| {
-            TemplateError::Message(format!("failed to read helper template {file}: {e}"))
-        })?;
-        out.push((file, gotmpl::gostr::from_go_vec(content)));
-    }
-    Ok(out)
+    names
+        .into_iter()
+        .map(|n| {
+            let file = go_join(&[glob_dir, &n]);
+            let meta = std::fs::metadata(&file).ok();
+            HelperFile {
+                modified: meta.as_ref().and_then(|m| m.modified().ok()),
+                len: meta.map_or(0, |m| m.len()),
+                file,
+            }
+        })
+        .collect()
+}
+
+/// helmfile's `helperTPLs`: the contents of `files`.
+pub(crate) fn read_helpers(files: &[HelperFile]) -> Result<Vec<String>, TemplateError> {
+    files
+        .iter()
+        .map(|h| {
+            go_read_file(&h.file)
+                .map(gotmpl::gostr::from_go_vec)
+                .map_err(|e| {
+                    TemplateError::Message(format!(
+                        "failed to read helper template {}: {e}",
+                        h.file
+                    ))
+                })
+        })
+        .collect()
 }

@@ -226,21 +226,32 @@ pub(crate) fn required(warn: &Value, val: &Value) -> Result<Value, String> {
     }
 }
 
-/// One `vals` expression: strings that are not `ref+` references stay as they are;
-/// `ref+echo://X` is `X`; other backends need systems canon does not reach.
+/// Whether `s` holds a `vals` reference (`ref+SCHEME://…` or `secretref+SCHEME://…`, vals'
+/// `DefaultRefRegexp`, roughly).
+fn has_ref(s: &str) -> bool {
+    s.match_indices("ref+").any(|(i, _)| {
+        let rest = &s[i + 4..];
+        rest.find("://")
+            .is_some_and(|p| !rest[..p].contains(['+', ':']) && rest.len() > p + 3)
+    })
+}
+
+/// One string through `vals`: a string without references stays as it is; a whole-string
+/// `ref+echo://X` (no fragment, nothing around it) is `X` without trailing slashes, as vals'
+/// echo provider gives it; anything else needs a backend canon does not have.
 fn eval_ref(s: &str) -> Result<String, String> {
-    let Some(rest) = s.strip_prefix("ref+") else {
+    if !has_ref(s) {
         return Ok(s.to_string());
-    };
-    if let Some(x) = rest.strip_prefix("echo://") {
-        // vals drops a trailing `+` (the "evaluate and strip" marker) and a `#fragment`.
-        let x = x.strip_suffix('+').unwrap_or(x);
-        return Ok(x.split('#').next().unwrap_or_default().to_string());
     }
-    let backend = rest.split("://").next().unwrap_or_default();
+    if let Some(x) = s.strip_prefix("ref+echo://") {
+        let x = x.strip_suffix('+').unwrap_or(x);
+        if !x.is_empty() && !x.contains(['+', '#', ' ', '\n', '"', ',']) {
+            return Ok(x.trim_end_matches('/').to_string());
+        }
+    }
     Err(format!(
-        "canon does not support the vals backend {}: secret references need an external system (expand them before rendering)",
-        gotmpl::fmt::quote(backend)
+        "canon does not support this vals secret reference (only ref+echo:// without a fragment): {}",
+        gotmpl::fmt::quote(s)
     ))
 }
 

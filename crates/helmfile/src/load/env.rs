@@ -82,13 +82,24 @@ impl EnvVals {
         }
     }
 
-    /// `GetMergedValues`: defaults, then values, then CLI overrides.
     /// `.Environment.Values`: the environment's values with the CLI overrides, without the
     /// top-level defaults.
     pub fn environment_values(&self) -> Value {
         values::merge_maps(&self.values, &self.cli, ArrayStrategy::Merge)
     }
 
+    /// The environment as later stages see it, with `values` as its merged values.
+    pub fn to_spec(&self, values: Value) -> crate::spec::Environment {
+        crate::spec::Environment {
+            name: self.name.clone(),
+            kube_context: self.kube_context.clone(),
+            values,
+            env_values: self.environment_values(),
+            defaults: self.defaults.clone(),
+        }
+    }
+
+    /// `GetMergedValues`: defaults, then values, then CLI overrides.
     pub fn merged_values(&self) -> Value {
         let v = values::merge_maps(&values::empty_map(), &self.defaults, ArrayStrategy::Sparse);
         let v = values::merge_maps(&v, &self.values, ArrayStrategy::Sparse);
@@ -99,18 +110,7 @@ impl EnvVals {
 /// `NewEnvironmentTemplateData`: `.Environment` (its `Values` with the CLI overrides but not
 /// the defaults), `.Namespace`, `.Values` and `.StateValues` (everything merged).
 pub(crate) fn template_data(env: &EnvVals, namespace: &str, vals: &Value) -> Value {
-    let env_values = env.environment_values();
-    let environment = Value::map([
-        ("Name".to_string(), Value::string(&env.name)),
-        ("KubeContext".to_string(), Value::string(&env.kube_context)),
-        ("Values".to_string(), env_values),
-    ]);
-    Value::map([
-        ("Environment".to_string(), environment),
-        ("Namespace".to_string(), Value::string(namespace)),
-        ("Values".to_string(), vals.clone()),
-        ("StateValues".to_string(), vals.clone()),
-    ])
+    crate::funcs::env_data(&env.to_spec(vals.clone()), namespace)
 }
 
 /// Where values files are looked up: helmfile's storage base directory (relative to `cwd`, the
@@ -122,6 +122,20 @@ pub(crate) struct Place<'a> {
     pub file: &'a str,
 }
 
+/// A values entry that cannot be loaded: helmfile's message, and the place in a values file
+/// (as the process sees the path, 1-based line and column) when there is one.
+#[derive(Debug)]
+pub(crate) struct ValuesError {
+    pub message: String,
+    pub at: Option<(String, usize, usize)>,
+}
+
+impl From<String> for ValuesError {
+    fn from(message: String) -> ValuesError {
+        ValuesError { message, at: None }
+    }
+}
+
 /// `EnvironmentValuesLoader.LoadEnvironmentValues`, files relative to `at.base_dir`.
 pub(crate) fn load_values(
     env_name: &str,
@@ -130,7 +144,7 @@ pub(crate) fn load_values(
     ctx: Option<&EnvVals>,
     merge_strategy: &str,
     at: Place<'_>,
-) -> Result<Value, String> {
+) -> Result<Value, ValuesError> {
     let Place {
         base_dir,
         cwd,
@@ -140,9 +154,9 @@ pub(crate) fn load_values(
         "" | "override" => false,
         "fallback" => true,
         other => {
-            return Err(format!(
+            return Err(ValuesError::from(format!(
                 "environment {env_name:?}: invalid mergeStrategy {other:?} (must be \"override\" or \"fallback\")"
-            ));
+            )));
         }
     };
     let mut result = values::empty_map();
@@ -155,9 +169,9 @@ pub(crate) fn load_values(
                 };
                 for f in files {
                     if f.ends_with(".hcl") {
-                        return Err(format!(
+                        return Err(ValuesError::from(format!(
                             "failed to load environment values file \"{f}\": HCL values files are not supported by canon"
-                        ));
+                        )));
                     }
                     let env = match ctx {
                         Some(e) => e.clone(),
@@ -173,15 +187,23 @@ pub(crate) fn load_values(
                         Ok(Some(n @ goyaml::Node::Map(_))) => values::from_node(&n),
                         Ok(Some(goyaml::Node::Null)) => values::empty_map(),
                         Ok(Some(n)) => {
-                            return Err(format!(
-                                "failed to load environment values file \"{f}\": yaml: unmarshal errors:\n  line 1: cannot unmarshal {} into map[string]interface {{}}\n\nOffending YAML:\n{bytes}",
-                                short_tag(&n)
-                            ));
+                            return Err(ValuesError {
+                                message: format!(
+                                    "failed to load environment values file \"{f}\": yaml: unmarshal errors:\n  line 1: cannot unmarshal {} into map[string]interface {{}}\n\nOffending YAML:\n{bytes}",
+                                    short_tag(&n)
+                                ),
+                                at: Some((gopath::at(cwd, &f), 1, 1)),
+                            });
                         }
                         Err(e) => {
-                            return Err(format!(
-                                "failed to load environment values file \"{f}\": {e}\n\nOffending YAML:\n{bytes}"
-                            ));
+                            return Err(ValuesError {
+                                message: format!(
+                                    "failed to load environment values file \"{f}\": {e}\n\nOffending YAML:\n{bytes}"
+                                ),
+                                at: e
+                                    .line
+                                    .map(|l| (gopath::at(cwd, &f), l, e.column.unwrap_or(1))),
+                            });
                         }
                     };
                     result = map_merge(&result, &m, fallback);
@@ -189,11 +211,11 @@ pub(crate) fn load_values(
             }
             Value::Map(_) => result = map_merge(&result, entry, fallback),
             other => {
-                return Err(format!(
+                return Err(ValuesError::from(format!(
                     "unexpected type of value: value={}, type={}",
                     gotmpl::fmt::sprint(std::slice::from_ref(other)),
                     go_type(other)
-                ));
+                )));
             }
         }
     }
@@ -233,18 +255,28 @@ fn map_merge(dest: &Value, m: &Value, fallback: bool) -> Value {
 }
 
 /// A values file's bytes: rendered with the environment when it ends in `.gotmpl`.
-fn read_values_file(cwd: &str, f: &str, env: &EnvVals, merged: &Value) -> Result<String, String> {
-    let text = std::fs::read(gopath::at(cwd, f))
-        .map_err(|e| format!("failed to load environment values file \"{f}\": open {f}: {e}"))?;
+fn read_values_file(
+    cwd: &str,
+    f: &str,
+    env: &EnvVals,
+    merged: &Value,
+) -> Result<String, ValuesError> {
+    let text = std::fs::read(gopath::at(cwd, f)).map_err(|e| {
+        format!(
+            "failed to load environment values file \"{f}\": {}",
+            super::go_open_error(f, &e)
+        )
+    })?;
     let text = String::from_utf8_lossy(&text).into_owned();
     if f.rsplit('.').next() != Some("gotmpl") {
         return Ok(text);
     }
     let data = template_data(env, "", merged);
-    tmpl::render(&gopath::at(cwd, &gopath::dir(f)), &text, &data).map_err(|e| {
-        format!(
+    tmpl::render(&gopath::at(cwd, &gopath::dir(f)), &text, &data).map_err(|e| ValuesError {
+        at: tmpl::error_pos(&e).map(|(l, c)| (gopath::at(cwd, f), l, c)),
+        message: format!(
             "failed to load environment values file \"{f}\": failed to render [{f}], because of {e}"
-        )
+        ),
     })
 }
 

@@ -70,6 +70,17 @@ const HELM_SPEC_POINTERS: &[&str] = &[
     "serverSide",
 ];
 
+/// What a `helmfiles:` entry may list under `inherits:` (helmfile's `allowedInherits`).
+const INHERITABLE: &[&str] = &[
+    "repositories",
+    "helmDefaults",
+    "commonLabels",
+    "apiVersions",
+    "kubeVersion",
+    "templates",
+    "environments",
+];
+
 /// A string field of a map value.
 pub(crate) fn str_field(v: &Value, key: &str) -> Option<String> {
     match values::entries(v)?.get(key)? {
@@ -234,6 +245,17 @@ fn decode(typed: &Value, doc: &SpannedDoc, file: &str, first_line: usize) -> Res
                 sub.inherits.join(" ")
             ));
         }
+        if let Some(bad) = sub
+            .inherits
+            .iter()
+            .find(|k| !INHERITABLE.contains(&k.as_str()))
+        {
+            return Err(format!(
+                "invalid inherits entry {bad:?} for path {:?}: allowed values are [{}]",
+                sub.path,
+                INHERITABLE.join(" ")
+            ));
+        }
         s.helmfiles.push(sub);
     }
     for r in list(m.get("repositories")) {
@@ -317,6 +339,59 @@ impl Spec {
             }
         }
         self.merge_with(src, true, false);
+    }
+
+    /// `MergeInherited`: what a `helmfiles:` entry's `inherits:` takes from the parent; the
+    /// sub-helmfile's own settings win (repositories and apiVersions are the parent's first,
+    /// then the child's, without duplicates).
+    pub(crate) fn merge_inherited(&mut self, parent: &Spec, inherits: &[String]) {
+        let want = |k: &str| inherits.iter().any(|i| i == k);
+        if want("repositories") {
+            let mut all: Vec<Repository> = parent.repositories.clone();
+            all.append(&mut self.repositories);
+            let last: BTreeMap<String, usize> = all
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.name.clone(), i))
+                .collect();
+            self.repositories = all
+                .into_iter()
+                .enumerate()
+                .filter(|(i, r)| last.get(&r.name) == Some(i))
+                .map(|(_, r)| r)
+                .collect();
+        }
+        if want("helmDefaults") {
+            for (k, v) in &parent.helm_defaults {
+                let keep = self.helm_defaults.get(k).is_some_and(|mine| {
+                    HELM_SPEC_POINTERS.contains(&k.as_str()) || !is_empty(mine)
+                });
+                if !keep {
+                    self.helm_defaults.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        if want("commonLabels") {
+            for (k, v) in &parent.common_labels {
+                self.common_labels
+                    .entry(k.clone())
+                    .or_insert_with(|| v.clone());
+            }
+        }
+        if want("templates") {
+            for (k, v) in &parent.templates {
+                self.templates.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        if want("apiVersions") {
+            let mut all = parent.api_versions.clone();
+            all.append(&mut self.api_versions);
+            let mut seen = std::collections::HashSet::new();
+            self.api_versions = all.into_iter().filter(|a| seen.insert(a.clone())).collect();
+        }
+        if want("kubeVersion") && self.kube_version.is_empty() {
+            self.kube_version = parent.kube_version.clone();
+        }
     }
 
     fn merge_with(&mut self, src: Spec, append: bool, envs: bool) {

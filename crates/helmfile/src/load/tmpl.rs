@@ -1,23 +1,27 @@
-//! Rendering a helmfile part or an environment values file: helmfile's `FileRenderer` (a
-//! `text/template` named `stringTemplate` with `missingkey=error` and helmfile's functions).
-//! The functions come from [`crate::funcs::func_map`]; once `funcs::render` (helper templates,
-//! `include`) is in place this delegates the whole rendering to it.
+//! Rendering a helmfile part or an environment values file: helmfile's `FileRenderer` through
+//! [`crate::funcs::render`] (its `stringTemplate` with `missingkey=error`, `_*.tpl` helpers and
+//! helmfile's functions), relative paths of the functions resolving against the file's
+//! directory.
 
-use gotmpl::{Template, Value};
+use gotmpl::Value;
 
-use crate::funcs::{FuncContext, func_map};
+use crate::funcs::{self, FuncContext, TEMPLATE_NAME};
 
-/// Renders `text` with `data`, relative paths of its functions resolving against `base_dir`;
-/// errors carry Go's `template: stringTemplate:LINE:COL: ...` text.
+/// Where a Go template error points (`template: stringTemplate:LINE:COL: ...`, or only a line
+/// for parse errors), 1-based.
+pub(crate) fn error_pos(err: &str) -> Option<(usize, usize)> {
+    let key = format!("template: {TEMPLATE_NAME}:");
+    let rest = &err[err.find(&key)? + key.len()..];
+    let mut nums = rest.split(':').map_while(|s| s.parse::<usize>().ok());
+    let line = nums.next()?;
+    Some((line, nums.next().unwrap_or(1)))
+}
+
+/// Renders `text` with `data` (from [`crate::funcs::env_data`]); errors carry Go's
+/// `template: stringTemplate:LINE:COL: ...` text.
 pub(crate) fn render(base_dir: &str, text: &str, data: &Value) -> Result<String, String> {
     let ctx = FuncContext {
         base_dir: base_dir.into(),
     };
-    let mut t = Template::new("stringTemplate");
-    t.option("missingkey=error").map_err(|e| e.to_string())?;
-    t.funcs(func_map(&ctx));
-    t.parse(text).map_err(|e| e.to_string())?;
-    let mut out = String::new();
-    t.execute(&mut out, data).map_err(|e| e.to_string())?;
-    Ok(out)
+    funcs::render(&ctx, TEMPLATE_NAME, text, data).map_err(|e| e.to_string())
 }

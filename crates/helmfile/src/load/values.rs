@@ -122,6 +122,49 @@ pub(crate) fn parse_key(key: &str) -> Vec<String> {
     r
 }
 
+/// The `key=value` pairs of one `--state-values-set-string` argument, as helmfile's regular
+/// expression ``(?:,|^)([^\s=]+)=(['"][^'"]*['"]|[^,]+)`` finds them (quotes kept).
+pub(crate) fn set_string_ops(s: &str) -> Vec<(String, String)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    let mut start = 0;
+    while start <= b.len() {
+        let at_start = start == 0 || (start > 0 && b[start - 1] == b',');
+        if start >= from && at_start {
+            let key_end = b[start..]
+                .iter()
+                .position(|&c| c == b'=' || c.is_ascii_whitespace())
+                .map_or(b.len(), |i| start + i);
+            if key_end > start && b.get(key_end) == Some(&b'=') {
+                let v = key_end + 1;
+                let quoted = matches!(b.get(v), Some(b'\'' | b'"'))
+                    .then(|| {
+                        b[v + 1..]
+                            .iter()
+                            .position(|&c| c == b'\'' || c == b'"')
+                            .map(|i| v + 1 + i + 1)
+                    })
+                    .flatten();
+                let end = quoted.unwrap_or_else(|| {
+                    b[v..]
+                        .iter()
+                        .position(|&c| c == b',')
+                        .map_or(b.len(), |i| v + i)
+                });
+                if end > v {
+                    out.push((s[start..key_end].to_string(), s[v..end].to_string()));
+                    from = end;
+                    start = end + 1;
+                    continue;
+                }
+            }
+        }
+        start += 1;
+    }
+    out
+}
+
 /// `maputil.typedVal`: what a `--state-values-set` value becomes.
 fn typed_val(v: &str, string_only: bool) -> Value {
     if string_only {
@@ -247,6 +290,17 @@ mod tests {
         assert_eq!(
             goyaml::to_json(&m).expect("json"),
             r#"{"a":null,"m":{"x":1,"y":2}}"#
+        );
+    }
+
+    #[test]
+    fn set_string_ops_like_helmfiles_regexp() {
+        let ops = set_string_ops(r#"a=1,b="x,y",c.d=true,=skip,e f=g,h="open,i=2"#);
+        let ops: Vec<String> = ops.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        // What Go's regexp.FindAllStringSubmatch gives for the same input.
+        assert_eq!(
+            ops,
+            [r#"a=1"#, r#"b="x,y""#, "c.d=true", r#"h="open"#, "i=2"]
         );
     }
 

@@ -87,9 +87,19 @@ fn helmfile_part(dir: &Path) -> Result<String, String> {
         }
         return Ok(lines.join("\n"));
     }
-    let marker = format!("error during {part} parsing: ");
-    match log.rfind(&marker) {
-        Some(at) => Err(log[at + marker.len()..].trim_end_matches('\n').to_string()),
+    // A helper template error already fails part 0, whose text has no template of its own.
+    let marker = "error during helmfile.yaml.gotmpl.part.";
+    let err = log.rfind(marker).and_then(|at| {
+        let rest = &log[at..];
+        let p = rest.find(" parsing: ")?;
+        Some(
+            rest[p + " parsing: ".len()..]
+                .trim_end_matches('\n')
+                .to_string(),
+        )
+    });
+    match err {
+        Some(e) => Err(e),
         None => panic!("helmfile neither rendered nor failed on {part}:\n{log}"),
     }
 }
@@ -119,7 +129,23 @@ fn relative(dir: &Path, s: &str) -> String {
 
 /// Renders `text` as part 1 of a helmfile in both helmfile and canon.
 fn both_part(text: &str) -> (Result<String, String>, Result<String, String>) {
+    both_part_with(text, &[])
+}
+
+/// [`both_part`] with extra files (a name ending in `/` is a directory).
+fn both_part_with(
+    text: &str,
+    files: &[(&str, &str)],
+) -> (Result<String, String>, Result<String, String>) {
     let dir = workdir();
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        if name.ends_with('/') {
+            std::fs::create_dir_all(&path).expect("mkdir");
+        } else {
+            std::fs::write(&path, content).expect("write extra file");
+        }
+    }
     let env_part = format!(
         "environments:\n  default:\n    values:\n    - {}\n---\n",
         ENV_VALUES.trim_end().replace('\n', "\n      ")
@@ -138,6 +164,62 @@ fn both_part(text: &str) -> (Result<String, String>, Result<String, String>) {
         .map(|s| relative(dir.path(), &s))
         .map_err(|e| relative(dir.path(), &e.to_string()));
     (want, got)
+}
+
+/// A part's data with top-level `values` (helmfile's `Environment.Defaults`): in `.Values`
+/// but not in `.Environment.Values`.
+#[test]
+#[ignore = "needs helmfile and helm (scripts/testenv)"]
+fn part_data_with_defaults_matches_helmfile() {
+    let text = "{{ .Environment }}\n{{ .Values }}\n{{ toYaml . }}{{ toJson . }}\n{{ get \"Defaults.top\" .Environment }}";
+    let dir = workdir();
+    std::fs::write(
+        dir.path().join("helmfile.yaml.gotmpl"),
+        format!(
+            "values:\n- top: 1\n  name: from-defaults\nenvironments:\n  default:\n    values:\n    - {}\n---\n{text}",
+            ENV_VALUES.trim_end().replace('\n', "\n      ")
+        ),
+    )
+    .expect("write helmfile");
+    let want = helmfile_part(dir.path()).expect("helmfile renders the part");
+    let defaults = yaml_value("top: 1\nname: from-defaults\n");
+    let env = Environment {
+        name: "default".into(),
+        kube_context: String::new(),
+        // GetMergedValues: defaults, then the environment's values over them.
+        values: yaml_value(&format!("top: 1\n{ENV_VALUES}")),
+        env_values: yaml_value(ENV_VALUES),
+        defaults,
+    };
+    let ctx = FuncContext {
+        base_dir: dir.path().to_path_buf(),
+    };
+    let got = funcs::render(&ctx, TEMPLATE_NAME, text, &funcs::env_data(&env, ""))
+        .expect("canon renders the part");
+    assert_eq!(got, want);
+}
+
+/// helmfile reads the `_*.tpl` helpers for every template: a helper changed between two
+/// renders is seen by the second (canon keeps prepared sets only while the files are unchanged).
+#[test]
+fn changed_helpers_are_reread() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ctx = FuncContext {
+        base_dir: dir.path().to_path_buf(),
+    };
+    let helper = dir.path().join("_h.tpl");
+    let data = funcs::env_data(&environment(), "");
+    let render = || funcs::render(&ctx, TEMPLATE_NAME, r#"{{ include "x" . }}"#, &data);
+    std::fs::write(&helper, r#"{{ define "x" }}one{{ end }}"#).expect("write helper");
+    assert_eq!(render().expect("renders"), "one");
+    std::fs::write(&helper, r#"{{ define "x" }}second{{ end }}"#).expect("write helper");
+    assert_eq!(render().expect("renders"), "second");
+    std::fs::remove_file(&helper).expect("remove helper");
+    let err = render().expect_err("x is gone").to_string();
+    assert!(
+        err.contains(r#"no template "x" associated with template "stringTemplate""#),
+        "{err}"
+    );
 }
 
 /// Templates in a helmfile part, one helmfile run each: canon must render the same text or
@@ -206,6 +288,23 @@ fn part_templates_match_helmfile() {
         r#"{{ include "greet" "bob" }} {{ template "greet" "x" }}"#,
         r#"{{ define "mine" }}[{{ . }}]{{ end }}{{ include "mine" 1 }}"#,
         r#"{{ include "nope" . }}"#,
+        r#"{{ tpl "{{ include \"greet\" 2 }}" . }}"#,
+        r#"{{ define "m" }}M{{ end }}{{ tpl "{{ include \"m\" . }}" . }}"#,
+        r#"{{ tpl "{{ .Release.Name }}" . }}"#,
+        r#"{{ tpl "{{ if }}" . }}"#,
+        r#"{{ include "greet" }}"#,
+        r#"{{ exec "sh" (list "-c" "exit 0") "input that is never read" }}|{{ exec "cat" (list) (repeat 100000 "x") | len }}"#,
+        r#"{{ exec "sh" (list "-c" "printf 'a
+
+b
+' >&2; exit 1") }}"#,
+        r#"{{ exec "true" (list) | printf "%q" }} {{ exec "sh" (list "-c" "printf 'no newline'") }}"#,
+        r#"{{ exec "sh" }}"#,
+        r#"{{ toYaml nil }}{{ toYaml (dict) }}{{ toYaml (list) }}{{ toYaml "" }}{{ toYaml "a
+b" }}"#,
+        r#"{{ .Values | toYaml | fromYaml | toJson }}"#,
+        r#"{{ required "x" 0 }} {{ required "x" false }} {{ required "x" (list) | toJson }}"#,
+        r#"{{ required 1 nil }}"#,
         // the data
         r#"{{ .Environment }} {{ printf "%T" . }} {{ printf "%T" .Environment }} [{{ .Namespace }}] {{ .StateValues.name }}"#,
         r#"{{ .Environment.Name }} {{ .Environment.Values }} {{ .Environment.Defaults }} {{ .Environment.CLIOverrides }}"#,
@@ -216,7 +315,8 @@ fn part_templates_match_helmfile() {
         r#"{{ nope }}"#,
         "a\n{{ if }}",
         // vals
-        r#"{{ fetchSecretValue "plain" }} {{ expandSecretRefs (dict "a" "ref+echo://foo" "b" (dict "c" "x")) | toJson }}"#,
+        r#"{{ fetchSecretValue "plain" }} {{ expandSecretRefs (dict "a" "ref+echo://foo" "b" (dict "c" "x" "n" 1 "l" (list "ref+echo://x/y/"))) | toJson }}"#,
+        r#"{{ fetchSecretValue "ref+echo://bar/" }} {{ fetchSecretValue "no ref+ here" }} {{ fetchSecretValue "ref+echo://baz+" }}"#,
     ];
     let mut failures = Vec::new();
     for text in cases {
@@ -489,4 +589,79 @@ fn set_value_at_path_and_get_differential() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// `_*.tpl` helpers beside the helmfile: parsed into every template in name order, their
+/// failures reported as helmfile reports them, `include`'s nesting limit.
+#[test]
+#[ignore = "needs helmfile and helm (scripts/testenv)"]
+fn helper_templates_match_helmfile() {
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        (
+            "{{ include \"x\" . }}",
+            &[
+                ("_a.tpl", "{{ define \"x\" }}a{{ end }}"),
+                ("_b.tpl", "{{ define \"x\" }}b{{ end }}"),
+            ],
+        ),
+        ("{{ include \"greet\" 1 }}", &[("_zz.tpl", "{{ if }}")]),
+        ("x", &[("_dir.tpl/", "")]),
+        (
+            "{{/* only a comment */}}",
+            &[("_body.tpl", "BODY {{ .Values.name }}")],
+        ),
+        ("main", &[("_body.tpl", "BODY")]),
+        ("{{ include \"recurse\" 1 }}", &[]),
+        (
+            "{{ template \"greet\" \"t\" }}",
+            &[("not_helper.tpl", "{{ define \"greet\" }}other{{ end }}")],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (text, files) in cases {
+        let (want, got) = both_part_with(text, files);
+        if want != got {
+            let short = |r: &Result<String, String>| {
+                let s = format!("{r:?}");
+                if s.len() > 2000 {
+                    format!("{}…({} bytes)", &s[..2000], s.len())
+                } else {
+                    s
+                }
+            };
+            failures.push(format!(
+                "template: {text} with {files:?}\n  helmfile: {}\n  canon:    {}",
+                short(&want),
+                short(&got)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// Benchmark (prints numbers, asserts none): a small text rendered many times over the
+/// fixture's helpers, the cost `release` templating pays per field.
+#[test]
+#[ignore = "benchmark: run with --release --nocapture"]
+fn render_throughput() {
+    let ctx = FuncContext {
+        base_dir: fixture(),
+    };
+    let data = funcs::env_data(&environment(), "");
+    let t = std::time::Instant::now();
+    for _ in 0..1000 {
+        funcs::render(&ctx, TEMPLATE_NAME, "{{ .Values.name }}-x", &data).expect("render");
+    }
+    eprintln!("1000 renders: {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    for _ in 0..1000 {
+        let _ = funcs::func_map(&ctx);
+    }
+    eprintln!("1000 func_maps: {:?}", t.elapsed());
 }

@@ -103,6 +103,37 @@ fn unknown_release_key_names_file_line_and_column() {
     );
 }
 
+/// Errors in a template or a values file point into that file (helmfile names only the line
+/// within a rendered part).
+#[test]
+fn template_and_values_errors_are_positioned() {
+    for (case, file, line, col) in [
+        (
+            "errors/template-error.yaml.gotmpl",
+            "template-error.yaml.gotmpl",
+            2,
+            18,
+        ),
+        (
+            "errors/values-template-error.yaml",
+            "broken.yaml.gotmpl",
+            1,
+            13,
+        ),
+        ("errors/values-file-not-a-map.yaml", "list-values.yml", 1, 1),
+        ("errors/syntax.yaml", "syntax.yaml", 2, 1),
+        ("errors/second-document.yaml", "second-document.yaml", 6, 3),
+        ("errors/alias-reused.yaml", "alias-reused.yaml", 2, 26),
+    ] {
+        let err = load::load(&fixture(case), &opts("default")).expect_err(case);
+        let LoadError::At { pos, .. } = &err else {
+            panic!("{case}: want a positioned error, got {err:?}");
+        };
+        assert!(pos.file.ends_with(file), "{case}: {pos}");
+        assert_eq!((pos.line, pos.col), (line, col), "{case}: {err}");
+    }
+}
+
 #[test]
 fn unknown_environment_is_its_own_error() {
     let err = load::load(&fixture("basic"), &opts("staging")).expect_err("staging is undeclared");
@@ -387,6 +418,8 @@ fn oracle_sub_helmfiles() {
         // sub-helmfile without the environment is skipped.
         oracle_case("subs2", env, &[], opts(env));
     }
+    // `inherits:` (every allowed key) next to the same sub-helmfile without it.
+    oracle_case("inherits", "default", &[], opts("default"));
 }
 
 #[test]
@@ -413,6 +446,18 @@ fn oracle_state_values_flags() {
         ],
         o,
     );
+}
+
+#[test]
+#[ignore = "needs the real helmfile (scripts/test)"]
+fn oracle_state_values_set_string() {
+    let arg = r#"replicas=7,quoted="a,b",nested.flag=true"#;
+    let o = LoadOptions {
+        environment: "default".into(),
+        state_values_set_string: vec![arg.into()],
+        ..LoadOptions::default()
+    };
+    oracle_case("basic", "default", &["--state-values-set-string", arg], o);
 }
 
 /// Error cases: helmfile's message (after its `in FILE: ` prefix, which canon prints too) is

@@ -20,27 +20,32 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/repo/http")
 }
 
-/// A static file server: GET `/path` serves `root/path` (with `BASE_URL` in `.yaml` files
-/// replaced by the server's `host:port`), optionally behind basic auth; counts requests.
-struct StaticServer {
+/// A request as the test servers see it.
+struct Request {
+    path: String,
+    /// The raw query string.
+    query: String,
+    authorization: Option<String>,
+}
+
+/// What a handler answers: status line, extra header lines (each ending in `\r\n`), body.
+type Reply = (&'static str, String, Vec<u8>);
+type Handler = dyn Fn(&Request, SocketAddr) -> Reply + Send + Sync;
+
+/// A loopback HTTP/1.1 server (one connection at a time, `Connection: close`) answering with
+/// a handler; counts requests.
+struct TestServer {
     addr: SocketAddr,
     requests: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 }
 
-impl StaticServer {
-    fn start(root: PathBuf, auth: Option<(&str, &str)>) -> StaticServer {
+impl TestServer {
+    fn start(handler: Arc<Handler>) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let requests = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let expected = auth.map(|(u, p)| {
-            use base64::Engine as _;
-            format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
-            )
-        });
         let (reqs, stopping) = (requests.clone(), stop.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -49,14 +54,46 @@ impl StaticServer {
                 }
                 let Ok(stream) = stream else { continue };
                 reqs.fetch_add(1, Ordering::Relaxed);
-                let _ = serve(stream, &root, addr, expected.as_deref());
+                let _ = serve(stream, addr, &*handler);
             }
         });
-        StaticServer {
+        TestServer {
             addr,
             requests,
             stop,
         }
+    }
+
+    /// A static file server: GET `/path` serves `root/path` (with `BASE_URL` in `.yaml` files
+    /// replaced by the server's `host:port`), optionally behind basic auth.
+    fn files(root: PathBuf, auth: Option<(&str, &str)>) -> TestServer {
+        let expected = auth.map(|(u, p)| basic(u, p));
+        TestServer::start(Arc::new(move |req: &Request, addr: SocketAddr| {
+            if let Some(expected) = &expected
+                && req.authorization.as_deref() != Some(expected)
+            {
+                return (
+                    "401 Unauthorized",
+                    "WWW-Authenticate: Basic realm=\"charts\"\r\n".into(),
+                    b"unauthorized\n".to_vec(),
+                );
+            }
+            let rel = req.path.trim_start_matches('/');
+            if rel.split('/').any(|s| s == "..") {
+                return ("400 Bad Request", String::new(), Vec::new());
+            }
+            match std::fs::read(root.join(rel)) {
+                Ok(mut body) => {
+                    if rel.ends_with(".yaml") {
+                        body = String::from_utf8_lossy(&body)
+                            .replace("BASE_URL", &addr.to_string())
+                            .into_bytes();
+                    }
+                    ("200 OK", String::new(), body)
+                }
+                Err(_) => ("404 Not Found", String::new(), b"not found\n".to_vec()),
+            }
+        }))
     }
 
     fn url(&self) -> String {
@@ -68,11 +105,19 @@ impl StaticServer {
     }
 }
 
-impl Drop for StaticServer {
+impl Drop for TestServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         let _ = TcpStream::connect(self.addr);
     }
+}
+
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
 }
 
 fn percent_decode(s: &str) -> String {
@@ -94,17 +139,12 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn serve(
-    stream: TcpStream,
-    root: &Path,
-    addr: SocketAddr,
-    auth: Option<&str>,
-) -> std::io::Result<()> {
+fn serve(stream: TcpStream, addr: SocketAddr, handler: &Handler) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
-    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
     let mut authorization = None;
     loop {
         let mut h = String::new();
@@ -117,42 +157,21 @@ fn serve(
             authorization = Some(v.trim().to_string());
         }
     }
-    let mut out = stream;
-    let respond = |out: &mut TcpStream, status: &str, extra: &str, body: &[u8]| {
-        let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n",
-            body.len()
-        );
-        out.write_all(head.as_bytes())?;
-        out.write_all(body)?;
-        out.flush()
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let req = Request {
+        path: percent_decode(path),
+        query: query.to_string(),
+        authorization,
     };
-    if let Some(expected) = auth
-        && authorization.as_deref() != Some(expected)
-    {
-        return respond(
-            &mut out,
-            "401 Unauthorized",
-            "WWW-Authenticate: Basic realm=\"charts\"\r\n",
-            b"unauthorized\n",
-        );
-    }
-    let rel = percent_decode(path.split('?').next().unwrap_or("/"));
-    let rel = rel.trim_start_matches('/');
-    if rel.split('/').any(|s| s == "..") {
-        return respond(&mut out, "400 Bad Request", "", b"");
-    }
-    match std::fs::read(root.join(rel)) {
-        Ok(mut body) => {
-            if rel.ends_with(".yaml") {
-                body = String::from_utf8_lossy(&body)
-                    .replace("BASE_URL", &addr.to_string())
-                    .into_bytes();
-            }
-            respond(&mut out, "200 OK", "", &body)
-        }
-        Err(_) => respond(&mut out, "404 Not Found", "", b"not found\n"),
-    }
+    let (status, extra, body) = handler(&req, addr);
+    let mut out = stream;
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n",
+        body.len()
+    );
+    out.write_all(head.as_bytes())?;
+    out.write_all(&body)?;
+    out.flush()
 }
 
 fn repo(name: &str, url: &str) -> Repository {
@@ -183,7 +202,7 @@ fn fixture_bytes(file: &str) -> Vec<u8> {
 
 #[test]
 fn http_repository_picks_versions_as_helm_and_caches() {
-    let server = StaticServer::start(fixtures(), None);
+    let server = TestServer::files(fixtures(), None);
     let cache = tempfile::tempdir().expect("tempdir");
     let r = resolver(vec![repo("fx", &server.url())], cache.path());
     let base = Path::new("/nonexistent");
@@ -236,7 +255,7 @@ fn absolute_urls_in_the_index() {
     )
     .expect("copy index");
     copy_dir(&fixtures().join("charts"), &root.path().join("charts"));
-    let server = StaticServer::start(root.path().to_path_buf(), None);
+    let server = TestServer::files(root.path().to_path_buf(), None);
     let cache = tempfile::tempdir().expect("tempdir");
     let r = resolver(
         vec![repo("abs", &format!("{}/abs", server.url()))],
@@ -258,7 +277,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn basic_auth_and_401() {
-    let server = StaticServer::start(fixtures(), Some(("alice", "s3cret")));
+    let server = TestServer::files(fixtures(), Some(("alice", "s3cret")));
     let cache = tempfile::tempdir().expect("tempdir");
     let mut good = repo("private", &server.url());
     good.username = Some("alice".into());
@@ -285,11 +304,73 @@ fn basic_auth_and_401() {
 }
 
 #[test]
+fn credentials_go_to_other_hosts_only_with_pass_credentials() {
+    // The index on one server names archives on another (another port: another origin).
+    let charts = TestServer::files(fixtures(), Some(("alice", "s3cret")));
+    let root = tempfile::tempdir().expect("tempdir");
+    let index = std::fs::read_to_string(fixtures().join("index-absolute.yaml"))
+        .expect("index")
+        .replace("BASE_URL", &charts.addr.to_string());
+    std::fs::write(root.path().join("index.yaml"), index).expect("write");
+    let server = TestServer::files(root.path().to_path_buf(), Some(("alice", "s3cret")));
+    let cache = tempfile::tempdir().expect("tempdir");
+    let mut spec = repo("split", &server.url());
+    spec.username = Some("alice".into());
+    spec.password = Some("s3cret".into());
+    let e = resolver(vec![spec.clone()], cache.path())
+        .resolve("split/podinfo", Some("6.0.0"), Path::new("."))
+        .expect_err("credentials withheld from the other origin");
+    assert!(matches!(e, RepoError::Unauthorized { .. }), "{e:?}");
+    assert!(e.to_string().contains(&charts.url()), "{e}");
+    spec.pass_credentials = true;
+    let p = resolver(vec![spec], cache.path())
+        .resolve("split/podinfo", Some("6.0.0"), Path::new("."))
+        .expect("passCredentials sends them");
+    assert_eq!(chart_version(&p), "6.0.0");
+}
+
+#[test]
+fn resolver_is_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<ChartResolver>();
+    let server = TestServer::files(fixtures(), None);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let r = resolver(vec![repo("fx", &server.url())], cache.path());
+    let versions: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = ["6.0.0", "~6.1", "6.10.0", "6.0.0"]
+            .into_iter()
+            .map(|v| {
+                let r = &r;
+                s.spawn(move || {
+                    chart_version(
+                        &r.resolve("fx/podinfo", Some(v), Path::new("."))
+                            .expect("resolves"),
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert_eq!(versions, ["6.0.0", "6.1.1", "6.10.0", "6.0.0"]);
+}
+
+#[test]
 fn errors_name_what_failed() {
-    let server = StaticServer::start(fixtures(), None);
+    let server = TestServer::files(fixtures(), None);
     let cache = tempfile::tempdir().expect("tempdir");
     let r = resolver(vec![repo("fx", &server.url())], cache.path());
     let dot = Path::new(".");
+
+    // `charts/app` with no repository `charts` is a path, when it exists.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("charts/app")).expect("mkdir");
+    assert_eq!(
+        r.resolve("charts/app", None, dir.path()).expect("local"),
+        dir.path().join("charts/app")
+    );
 
     let e = r
         .resolve("nope/podinfo", None, dot)
@@ -356,7 +437,7 @@ fn malformed_index_and_digest_mismatch() {
     .expect("copy");
     std::fs::write(tampered.join("index.yaml"), index).expect("write");
 
-    let server = StaticServer::start(root.path().to_path_buf(), None);
+    let server = TestServer::files(root.path().to_path_buf(), None);
     let cache = tempfile::tempdir().expect("tempdir");
     let r = resolver(
         vec![
@@ -389,7 +470,7 @@ fn malformed_index_and_digest_mismatch() {
 
 #[test]
 fn lock_file_pins_versions_and_skips_the_network() {
-    let server = StaticServer::start(fixtures(), None);
+    let server = TestServer::files(fixtures(), None);
     let cache = tempfile::tempdir().expect("tempdir");
     let dir = tempfile::tempdir().expect("tempdir");
     let r = resolver(vec![repo("fx", &server.url())], cache.path());
@@ -501,7 +582,7 @@ fn single_file(dir: &Path) -> PathBuf {
 #[test]
 #[ignore = "needs helm v4 (scripts/testenv)"]
 fn oracle_helm_pulls_the_same_http_chart() {
-    let server = StaticServer::start(fixtures(), None);
+    let server = TestServer::files(fixtures(), None);
     let helm = Helm::new();
     helm.run(&["repo", "add", "fx", &server.url()]);
     let cache = tempfile::tempdir().expect("tempdir");
@@ -590,7 +671,7 @@ fn helmfile_cmd(home: &Path) -> Command {
 #[test]
 #[ignore = "needs helmfile and helm v4 (scripts/testenv)"]
 fn oracle_helmfile_deps_writes_the_same_lock() {
-    let server = StaticServer::start(fixtures(), None);
+    let server = TestServer::files(fixtures(), None);
     let dir = tempfile::tempdir().expect("tempdir");
     let home = tempfile::tempdir().expect("tempdir");
     std::fs::write(
@@ -660,8 +741,65 @@ fn free_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
+/// Server and client certificates from one test CA (files in a temp dir).
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+            KeyPair, KeyUsagePurpose,
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let put = |name: &str, data: String| {
+            std::fs::write(dir.path().join(name), data).expect("write pki file")
+        };
+        let ca_key = KeyPair::generate().expect("key");
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("params");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "canon-test-ca");
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        put("ca.crt", ca.self_signed(&ca_key).expect("ca").pem());
+        let issuer = Issuer::new(ca, ca_key);
+        for (name, sans, usage) in [
+            (
+                "server",
+                vec!["127.0.0.1".to_string(), "localhost".to_string()],
+                ExtendedKeyUsagePurpose::ServerAuth,
+            ),
+            ("client", vec![], ExtendedKeyUsagePurpose::ClientAuth),
+        ] {
+            let key = KeyPair::generate().expect("key");
+            let mut params = CertificateParams::new(sans).expect("params");
+            params.distinguished_name.push(DnType::CommonName, name);
+            params.extended_key_usages = vec![usage];
+            let cert = params.signed_by(&key, &issuer).expect("sign");
+            put(&format!("{name}.crt"), cert.pem());
+            put(&format!("{name}.key"), key.serialize_pem());
+        }
+        Pki { dir }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
 impl Registry {
     fn start(htpasswd: Option<&str>) -> Registry {
+        Registry::start_with(htpasswd, None, "")
+    }
+
+    /// With `pki`, the registry serves TLS and requires a client certificate from the CA;
+    /// `auth` is an `auth:` section of its own (token auth).
+    fn start_with(htpasswd: Option<&str>, pki: Option<&Pki>, auth: &str) -> Registry {
         let bin = tool(testenv::registry());
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
@@ -674,10 +812,19 @@ impl Registry {
                     file.display()
                 )
             }
+            None => auth.to_string(),
+        };
+        let tls = match pki {
+            Some(p) => format!(
+                "  tls:\n    certificate: {}\n    key: {}\n    clientcas:\n      - {}\n",
+                p.path("server.crt"),
+                p.path("server.key"),
+                p.path("ca.crt")
+            ),
             None => String::new(),
         };
         let config = format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{tls}{auth}",
             dir.path().join("data").display()
         );
         let cfg = dir.path().join("config.yml");
@@ -717,14 +864,16 @@ impl Registry {
 }
 
 fn push_all(helm: &Helm, host: &str) {
+    push_all_with(helm, host, &["--plain-http"]);
+}
+
+fn push_all_with(helm: &Helm, host: &str, flags: &[&str]) {
     for e in std::fs::read_dir(fixtures().join("charts")).expect("charts") {
         let p = e.expect("entry").path();
-        helm.run(&[
-            "push",
-            p.to_str().expect("utf-8"),
-            &format!("oci://{host}/charts"),
-            "--plain-http",
-        ]);
+        let dest = format!("oci://{host}/charts");
+        let mut args = vec!["push", p.to_str().expect("utf-8"), &dest];
+        args.extend(flags);
+        helm.run(&args);
     }
 }
 
@@ -842,4 +991,237 @@ fn oracle_oci_registry_with_basic_auth() {
         .resolve("reg/podinfo", Some("~6.1"), Path::new("."))
         .expect_err("401");
     assert!(matches!(e, RepoError::Unauthorized { .. }), "{e:?}");
+}
+
+#[test]
+#[ignore = "needs the distribution registry and helm v4 (scripts/testenv registry helm4)"]
+fn oracle_oci_registry_over_mutual_tls() {
+    let pki = Pki::new();
+    let registry = Registry::start_with(None, Some(&pki), "");
+    let host = registry.addr.to_string();
+    let helm = Helm::new();
+    let (ca, cert, key) = (
+        pki.path("ca.crt"),
+        pki.path("client.crt"),
+        pki.path("client.key"),
+    );
+    let tls_flags = ["--ca-file", &ca, "--cert-file", &cert, "--key-file", &key];
+    push_all_with(&helm, &host, &tls_flags);
+    let dest = tempfile::tempdir().expect("tempdir");
+    let d = dest.path().display().to_string();
+    let oci = format!("oci://{host}/charts/podinfo");
+    let mut args = vec!["pull", &oci, "--version", "~6.1", "--destination", &d];
+    args.extend(tls_flags);
+    helm.run(&args);
+    let theirs = std::fs::read(single_file(dest.path())).expect("helm's pull");
+
+    let cache = tempfile::tempdir().expect("tempdir");
+    let spec = Repository {
+        name: "reg".into(),
+        url: format!("{host}/charts"),
+        oci: true,
+        ca_file: Some(ca.clone()),
+        cert_file: Some(cert.clone()),
+        key_file: Some(key.clone()),
+        ..Repository::default()
+    };
+    let ours = resolver(vec![spec.clone()], cache.path())
+        .resolve("reg/podinfo", Some("~6.1"), Path::new("."))
+        .expect("pull over mutual TLS");
+    assert_eq!(std::fs::read(&ours).expect("ours"), theirs);
+
+    // No CA: the server is not trusted.
+    let untrusted = Repository {
+        ca_file: None,
+        ..spec.clone()
+    };
+    let e = resolver(vec![untrusted], cache.path())
+        .resolve("reg/podinfo", Some("~6.0"), Path::new("."))
+        .expect_err("unknown issuer");
+    assert!(matches!(e, RepoError::Unreachable { .. }), "{e:?}");
+    // skipTLSVerify: trusted without the CA.
+    let skip = Repository {
+        ca_file: None,
+        skip_tls_verify: true,
+        ..spec.clone()
+    };
+    let p = resolver(vec![skip], cache.path())
+        .resolve("reg/podinfo", Some("~6.0"), Path::new("."))
+        .expect("skipTLSVerify");
+    assert_eq!(chart_version(&p), "6.0.0");
+    // No client certificate: the registry refuses the handshake.
+    let anonymous = Repository {
+        cert_file: None,
+        key_file: None,
+        ..spec
+    };
+    let e = resolver(vec![anonymous], cache.path())
+        .resolve("reg/podinfo", Some("~6.1"), Path::new("."))
+        .expect_err("client certificate required");
+    assert!(matches!(e, RepoError::Unreachable { .. }), "{e:?}");
+}
+
+const TOKEN_SERVICE: &str = "canon-test-registry";
+const TOKEN_ISSUER: &str = "canon-test-issuer";
+
+fn b64url(data: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
+}
+
+/// A registry token issuer speaking the docker token protocol (`GET /token?service=…&scope=…`
+/// → `{"token": JWT}`), whose ES256 tokens carry their certificate in `x5c`; the real
+/// registry verifies them against `rootcertbundle`. Grants what is asked to `user:password`,
+/// answers 401 to wrong credentials and grants nothing to anonymous callers. Returns the
+/// server and the certificate file the registry trusts.
+fn token_issuer(user: &str, password: &str, dir: &Path) -> (TestServer, PathBuf) {
+    use p256::ecdsa::signature::Signer as _;
+    use p256::pkcs8::DecodePrivateKey as _;
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, TOKEN_ISSUER);
+    let cert = params.self_signed(&key).expect("certificate");
+    let cert_file = dir.join("token-issuer.crt");
+    std::fs::write(&cert_file, cert.pem()).expect("write certificate");
+    let signer = p256::ecdsa::SigningKey::from_pkcs8_der(&key.serialize_der()).expect("P-256 key");
+    let x5c = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(cert.der())
+    };
+    let expected = basic(user, password);
+    let user = user.to_string();
+    let server = TestServer::start(Arc::new(move |req: &Request, _| {
+        if req.path != "/token" {
+            return ("404 Not Found", String::new(), Vec::new());
+        }
+        let subject = match &req.authorization {
+            Some(a) if *a == expected => user.clone(),
+            Some(_) => {
+                return (
+                    "401 Unauthorized",
+                    String::new(),
+                    b"bad credentials".to_vec(),
+                );
+            }
+            None => String::new(),
+        };
+        let mut access = Vec::new();
+        for pair in req.query.split('&') {
+            let Some(scope) = pair.strip_prefix("scope=") else {
+                continue;
+            };
+            let scope = percent_decode(&scope.replace('+', " "));
+            for one in scope.split(' ') {
+                let parts: Vec<&str> = one.split(':').collect();
+                if parts.len() == 3 && !subject.is_empty() {
+                    access.push(serde_json::json!({
+                        "type": parts[0],
+                        "name": parts[1],
+                        "actions": parts[2].split(',').collect::<Vec<_>>(),
+                    }));
+                }
+            }
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs();
+        let header = serde_json::json!({"alg": "ES256", "typ": "JWT", "x5c": [x5c]});
+        let claims = serde_json::json!({
+            "iss": TOKEN_ISSUER, "sub": subject, "aud": TOKEN_SERVICE,
+            "exp": now + 600, "nbf": now - 10, "iat": now - 10, "jti": format!("{now}"),
+            "access": access,
+        });
+        let signing_input = format!(
+            "{}.{}",
+            b64url(header.to_string().as_bytes()),
+            b64url(claims.to_string().as_bytes())
+        );
+        let sig: p256::ecdsa::Signature = signer.sign(signing_input.as_bytes());
+        let token = format!("{signing_input}.{}", b64url(&sig.to_bytes()));
+        let body = serde_json::json!({"token": token, "access_token": token}).to_string();
+        (
+            "200 OK",
+            "Content-Type: application/json\r\n".into(),
+            body.into_bytes(),
+        )
+    }));
+    (server, cert_file)
+}
+
+#[test]
+#[ignore = "needs the distribution registry and helm v4 (scripts/testenv registry helm4)"]
+fn oracle_oci_registry_with_token_auth() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (issuer, cert) = token_issuer("alice", "s3cret", dir.path());
+    let auth = format!(
+        "auth:\n  token:\n    realm: {}/token\n    service: {TOKEN_SERVICE}\n    issuer: {TOKEN_ISSUER}\n    rootcertbundle: {}\n",
+        issuer.url(),
+        cert.display()
+    );
+    let registry = Registry::start_with(None, None, &auth);
+    let host = registry.addr.to_string();
+    let helm = Helm::new();
+    helm.run(&[
+        "registry",
+        "login",
+        &host,
+        "--username",
+        "alice",
+        "--password",
+        "s3cret",
+        "--plain-http",
+    ]);
+    push_all(&helm, &host);
+    let dest = tempfile::tempdir().expect("tempdir");
+    let d = dest.path().display().to_string();
+    let oci = format!("oci://{host}/charts/podinfo");
+    helm.run(&[
+        "pull",
+        &oci,
+        "--version",
+        "~6.1",
+        "--plain-http",
+        "--destination",
+        &d,
+    ]);
+    let theirs = std::fs::read(single_file(dest.path())).expect("helm's pull");
+
+    let cache = tempfile::tempdir().expect("tempdir");
+    let spec = Repository {
+        name: "reg".into(),
+        url: format!("{host}/charts"),
+        oci: true,
+        plain_http: true,
+        username: Some("alice".into()),
+        password: Some("s3cret".into()),
+        ..Repository::default()
+    };
+    let before = issuer.requests();
+    let ours = resolver(vec![spec.clone()], cache.path())
+        .resolve("reg/podinfo", Some("~6.1"), Path::new("."))
+        .expect("pull with a bearer token");
+    assert_eq!(std::fs::read(&ours).expect("ours"), theirs);
+    assert!(issuer.requests() > before, "a token was fetched");
+
+    let anonymous = Repository {
+        username: None,
+        password: None,
+        ..spec.clone()
+    };
+    let e = resolver(vec![anonymous], cache.path())
+        .resolve("reg/podinfo", Some("~6.0"), Path::new("."))
+        .expect_err("anonymous token grants nothing");
+    assert!(matches!(e, RepoError::Unauthorized { .. }), "{e:?}");
+    let wrong = Repository {
+        password: Some("nope".into()),
+        ..spec
+    };
+    let e = resolver(vec![wrong], cache.path())
+        .resolve("reg/podinfo", Some("~6.0"), Path::new("."))
+        .expect_err("token endpoint refuses");
+    assert!(matches!(e, RepoError::Unauthorized { .. }), "{e:?}");
+    assert!(e.to_string().contains("/token"), "{e}");
 }
