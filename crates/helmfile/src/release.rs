@@ -24,9 +24,8 @@
 //! [`HelmState`] has no field for them yet), `secrets` (an error: canon does not run
 //! helm-secrets), remote (go-getter) values files, `vals` `ref+` expressions,
 //! `--skip-needs=false` without `--include-needs`, the warnings helmfile logs about `needs` on
-//! `installed: false` releases, and two things the loaded YAML no longer carries: inline values
-//! maps with non-string keys (helmfile fails on them, canon uses the keys' text) and the source
-//! text of numbers in string fields (`version: 1.10` is `1.1` here, `1.10` in helmfile).
+//! `installed: false` releases, and inline values maps with non-string keys (helmfile fails
+//! on them; the loaded YAML no longer tells them apart, and canon writes the keys' text).
 //!
 //! [`RawRelease`]: crate::spec::RawRelease
 
