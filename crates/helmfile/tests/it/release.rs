@@ -45,7 +45,11 @@ fn load_env(dir: &Path, env: &str) -> HelmState {
         environment: env.to_string(),
         ..Default::default()
     };
-    helmfile::load::load(&dir.join("helmfile.yaml"), &opts)
+    load_with(dir, &opts)
+}
+
+fn load_with(dir: &Path, opts: &helmfile::load::LoadOptions) -> HelmState {
+    helmfile::load::load(&dir.join("helmfile.yaml"), opts)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
 }
 
@@ -191,6 +195,22 @@ fn check_template(case: &str, args: &[&str], opts: &ReleaseOptions) {
 }
 
 fn check_template_env(case: &str, env: &str, args: &[&str], opts: &ReleaseOptions) {
+    let lopts = helmfile::load::LoadOptions {
+        environment: env.to_string(),
+        ..Default::default()
+    };
+    check_template_with(case, &lopts, args, opts);
+}
+
+/// [`check_template`] with the loader's options (`-e`, `-n`, `--kube-context`); `args` must
+/// carry the same flags for helmfile (besides `-e`).
+fn check_template_with(
+    case: &str,
+    lopts: &helmfile::load::LoadOptions,
+    args: &[&str],
+    opts: &ReleaseOptions,
+) {
+    let env = lopts.environment.as_str();
     let dir = fixtures().join(case);
     let hf = Helmfile::new();
     let mut full = vec!["--debug", "-e", env];
@@ -199,7 +219,7 @@ fn check_template_env(case: &str, env: &str, args: &[&str], opts: &ReleaseOption
     let run = hf.run(&dir, &full);
     assert_eq!(run.code, 0, "helmfile failed: {}", run.stderr);
     let calls = helm_calls(&format!("{}\n{}", run.stderr, run.stdout));
-    let state = load_env(&dir, env);
+    let state = load_with(&dir, lopts);
     let resolved = release::resolve(&state, opts).expect("canon resolves");
     let names: Vec<&str> = resolved.iter().map(|r| r.name.as_str()).collect();
     let want: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
@@ -408,6 +428,49 @@ fn template_per_environment_matches_helmfile() {
     for env in ["default", "prod"] {
         check_template_env("envs", env, &[], &ReleaseOptions::default());
     }
+}
+
+/// The command line's `--namespace` and `--kube-context` override every release's.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn template_with_cli_overrides_matches_helmfile() {
+    let lopts = helmfile::load::LoadOptions {
+        environment: "default".into(),
+        namespace: Some("cli-ns".into()),
+        kube_context: Some("cli-ctx".into()),
+        ..Default::default()
+    };
+    let args = ["-n", "cli-ns", "--kube-context", "cli-ctx"];
+    check_template_with("envs", &lopts, &args, &ReleaseOptions::default());
+    // In `basic`, `needs` no longer name releases once every namespace is `cli-ns`. helmfile
+    // reports one undefined need, picked in Go's random map order: canon's must be among them.
+    let dir = fixtures().join("basic");
+    let mut full = args.to_vec();
+    full.extend(["template", "--skip-deps"]);
+    let e = release::resolve(&load_with(&dir, &lopts), &ReleaseOptions::default())
+        .expect_err("an undefined need");
+    let ours = format!("in ./helmfile.yaml: {e}");
+    let hf = Helmfile::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        let run = hf.run(&dir, &full);
+        assert_ne!(run.code, 0);
+        seen.insert(
+            run.stderr
+                .trim_end()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_string(),
+        );
+        if seen.contains(&ours) {
+            break;
+        }
+    }
+    assert!(
+        seen.contains(&ours),
+        "{ours}\nnot among helmfile's {seen:#?}"
+    );
 }
 
 /// Two releases with one ID: the selected one stays (helmfile's deduplication), and the
