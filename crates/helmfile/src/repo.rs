@@ -217,6 +217,27 @@ pub fn resolve_reference_url(base: &str, reference: &str) -> String {
     }
 }
 
+/// helmfile's `gatherUsernamePassword`: the entry's `username`/`password`, each falling back
+/// to `<NAME>_USERNAME`/`<NAME>_PASSWORD` (the repository name upper-cased, `-` → `_`) from
+/// `env`; credentials are used only when both are non-empty (helm's getter rule).
+fn credentials_with(
+    spec: &Repository,
+    env: impl Fn(&str) -> Option<String>,
+) -> Option<(String, String)> {
+    let prefix = spec.name.replace('-', "_").to_uppercase();
+    let pick = |given: &Option<String>, suffix: &str| match given.as_deref() {
+        Some(v) if !v.is_empty() => v.to_string(),
+        _ => env(&format!("{prefix}_{suffix}")).unwrap_or_default(),
+    };
+    let user = pick(&spec.username, "USERNAME");
+    let pass = pick(&spec.password, "PASSWORD");
+    (!user.is_empty() && !pass.is_empty()).then_some((user, pass))
+}
+
+fn credentials(spec: &Repository) -> Option<(String, String)> {
+    credentials_with(spec, |k| std::env::var(k).ok())
+}
+
 /// A constraint that is also an exact version (`1.2.3`, `v1.2.3`): what the index's exact
 /// string match returns, so a cached archive of it is the answer without the index.
 fn exact_version(v: &str) -> bool {
@@ -371,12 +392,10 @@ impl ChartResolver {
         }
         let auth;
         if let Some(r) = repo
-            && let (Some(u), Some(p)) = (r.username.as_deref(), r.password.as_deref())
-            && !u.is_empty()
-            && !p.is_empty()
+            && let Some((u, p)) = credentials(r)
             && (r.pass_credentials || http::origin(&r.url) == http::origin(url))
         {
-            auth = http::basic_auth(u, p);
+            auth = http::basic_auth(&u, &p);
             headers.push(("Authorization", &auth));
         }
         self.count_fetch();
@@ -517,10 +536,7 @@ impl ChartResolver {
         {
             return Ok(r.clone());
         }
-        let credentials = spec.and_then(|s| match (&s.username, &s.password) {
-            (Some(u), Some(p)) if !u.is_empty() => Some((u.clone(), p.clone())),
-            _ => None,
-        });
+        let credentials = spec.and_then(credentials);
         let plain = spec.is_some_and(|s| s.plain_http);
         let r = Arc::new(oci::Registry::new(
             self.client(spec)?,
@@ -739,6 +755,30 @@ mod tests {
         assert_eq!(r("http://h/a/b", "/x.tgz"), "http://h/x.tgz");
         assert_eq!(r("http://h/a", "https://o/x.tgz"), "https://o/x.tgz");
         assert_eq!(r("http://h/a?t=1", "x.tgz"), "http://h/a/x.tgz?t=1");
+    }
+
+    #[test]
+    fn credentials_fall_back_to_the_environment() {
+        let env = |k: &str| match k {
+            "MY_REPO_USERNAME" => Some("env-user".to_string()),
+            "MY_REPO_PASSWORD" => Some("env-pass".to_string()),
+            _ => None,
+        };
+        let mut spec = Repository {
+            name: "my-repo".into(),
+            ..Repository::default()
+        };
+        assert_eq!(
+            credentials_with(&spec, env),
+            Some(("env-user".into(), "env-pass".into()))
+        );
+        spec.username = Some("alice".into());
+        assert_eq!(
+            credentials_with(&spec, env),
+            Some(("alice".into(), "env-pass".into()))
+        );
+        spec.name = "other".into();
+        assert_eq!(credentials_with(&spec, env), None);
     }
 
     #[test]
