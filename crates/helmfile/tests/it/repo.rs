@@ -1225,3 +1225,87 @@ fn oracle_oci_registry_with_token_auth() {
     assert!(matches!(e, RepoError::Unauthorized { .. }), "{e:?}");
     assert!(e.to_string().contains("/token"), "{e}");
 }
+
+/// Collects what `render::template` streams.
+#[derive(Default)]
+struct Collect {
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+impl helmfile::render::Sink for Collect {
+    fn stdout(&mut self, bytes: &[u8]) {
+        self.stdout.extend_from_slice(bytes);
+    }
+    fn stderr(&mut self, text: &str) {
+        self.stderr.push_str(text);
+    }
+}
+
+/// `helmfile template --skip-tests` and canon's `render::template` on the same helmfile.
+fn template_both(dir: &Path, home: &Path) -> (String, String) {
+    let out = helmfile_cmd(home)
+        .current_dir(dir)
+        .args(["template", "--skip-tests"])
+        .output()
+        .expect("helmfile template");
+    assert!(
+        out.status.success(),
+        "helmfile template: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cache = tempfile::tempdir().expect("tempdir");
+    let mut sink = Collect::default();
+    helmfile::render::template(
+        Some(&dir.join("helmfile.yaml")),
+        &helmfile::load::LoadOptions::default(),
+        &helmfile::release::ReleaseOptions::default(),
+        &helmfile::render::RenderOptions {
+            skip_tests: true,
+            ..helmfile::render::RenderOptions::default()
+        },
+        Some(cache.path()),
+        &mut sink,
+    )
+    .unwrap_or_else(|e| panic!("canon render: {e}\n{}", sink.stderr));
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&sink.stdout).into_owned(),
+    )
+}
+
+#[test]
+#[ignore = "needs helmfile and helm v4 (scripts/testenv)"]
+fn oracle_helmfile_template_with_repository_charts_and_a_lock() {
+    let server = TestServer::files(fixtures(), None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("helmfile.yaml"),
+        format!(
+            "repositories:\n- name: fx\n  url: {}\nreleases:\n- name: web\n  namespace: apps\n  chart: fx/podinfo\n  version: ~6.1\n- name: metrics\n  namespace: kube-system\n  chart: fx/metrics-server\n  version: \">=3.12.0\"\n",
+            server.url()
+        ),
+    )
+    .expect("write helmfile");
+    let (theirs, ours) = template_both(dir.path(), home.path());
+    assert!(
+        ours.contains("helm.sh/chart: metrics-server-3.13.2_build.7"),
+        "{ours}"
+    );
+    assert_eq!(ours, theirs);
+
+    // A lock pinning older versions than the constraints allow: both render the locked ones.
+    let lock = format!(
+        "version: v1.8.0\ndependencies:\n  - name: metrics-server\n    repository: {0}\n    version: 3.12.0\n  - name: podinfo\n    repository: {0}\n    version: 6.1.0\ndigest: sha256:0000\ngenerated: \"2026-01-01T00:00:00Z\"\n",
+        server.url()
+    );
+    std::fs::write(dir.path().join("helmfile.lock"), lock).expect("write lock");
+    let (theirs, ours) = template_both(dir.path(), home.path());
+    assert!(
+        ours.contains("helm.sh/chart: metrics-server-3.12.0"),
+        "{ours}"
+    );
+    assert!(ours.contains("helm.sh/chart: podinfo-6.1.0"), "{ours}");
+    assert_eq!(ours, theirs);
+}
