@@ -116,6 +116,33 @@ pub struct ChartResolver {
     pub session: Session,
 }
 
+/// Per-release download flags helmfile passes to helm (`releases[].plainHttp`,
+/// `insecureSkipTLSVerify`, `devel`, or the same keys of `helmDefaults`; a repository entry's
+/// own `plainHttp`/`skipTLSVerify` apply in any case).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// `--plain-http`: OCI registries over HTTP.
+    pub plain_http: bool,
+    /// `--insecure-skip-tls-verify`.
+    pub insecure_skip_tls_verify: bool,
+    /// `--devel`: with no version, prereleases count (helm uses the constraint `>0.0.0-0`).
+    pub devel: bool,
+}
+
+impl FetchOptions {
+    /// A repository entry with these flags applied (or a bare one for `oci://` references
+    /// no entry covers).
+    fn apply(&self, spec: Option<&Repository>) -> Option<Repository> {
+        if *self == FetchOptions::default() {
+            return spec.cloned();
+        }
+        let mut r = spec.cloned().unwrap_or_default();
+        r.plain_http |= self.plain_http;
+        r.skip_tls_verify |= self.insecure_skip_tls_verify;
+        Some(r)
+    }
+}
+
 /// How helmfile classifies a chart reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChartRef {
@@ -301,7 +328,21 @@ impl ChartResolver {
         version: Option<&str>,
         base_dir: &Path,
     ) -> Result<PathBuf, RepoError> {
-        let version = version.unwrap_or("");
+        self.resolve_with(chart, version, base_dir, &FetchOptions::default())
+    }
+
+    /// [`ChartResolver::resolve`] with a release's download flags.
+    pub fn resolve_with(
+        &self,
+        chart: &str,
+        version: Option<&str>,
+        base_dir: &Path,
+        fetch: &FetchOptions,
+    ) -> Result<PathBuf, RepoError> {
+        let version = match version.unwrap_or("") {
+            "" if fetch.devel => ">0.0.0-0",
+            v => v,
+        };
         match ChartRef::parse(chart) {
             ChartRef::Local(p) => Ok(if Path::new(&p).is_absolute() {
                 PathBuf::from(p)
@@ -309,8 +350,8 @@ impl ChartResolver {
                 base_dir.join(p)
             }),
             ChartRef::Oci(r) => {
-                let repo = self.oci_repository_for(&r);
-                self.pull_oci(&r, version, repo)
+                let repo = fetch.apply(self.oci_repository_for(&r));
+                self.pull_oci(&r, version, repo.as_ref())
             }
             ChartRef::Url(u) => self.download_url(&u),
             ChartRef::Remote { repo, name } => {
@@ -330,6 +371,8 @@ impl ChartResolver {
                 if local.exists() {
                     return Ok(local);
                 }
+                let with_flags = fetch.apply(Some(spec));
+                let spec = with_flags.as_ref().unwrap_or(spec);
                 if spec.oci {
                     let url = spec.url.trim_start_matches("oci://").trim_end_matches('/');
                     self.pull_oci(&format!("oci://{url}/{name}"), &version, Some(spec))
@@ -417,7 +460,7 @@ impl ChartResolver {
     pub fn index(&self, spec: &Repository) -> Result<Arc<IndexFile>, RepoError> {
         let url = resolve_reference_url(&spec.url, "index.yaml");
         // Keyed by entry too: two entries for one URL may carry different credentials.
-        let key = format!("{}|{url}", spec.name);
+        let key = format!("{}|{}|{url}", spec.name, spec.skip_tls_verify);
         if let Ok(m) = self.session.inner.indexes.lock()
             && let Some(i) = m.get(&key)
         {
@@ -530,7 +573,12 @@ impl ChartResolver {
         host: &str,
         spec: Option<&Repository>,
     ) -> Result<Arc<oci::Registry>, RepoError> {
-        let key = format!("{host}|{}", spec.map(|s| s.name.as_str()).unwrap_or(""));
+        let key = format!(
+            "{host}|{}|{}|{}",
+            spec.map(|s| s.name.as_str()).unwrap_or(""),
+            spec.is_some_and(|s| s.plain_http),
+            spec.is_some_and(|s| s.skip_tls_verify)
+        );
         if let Ok(m) = self.session.inner.registries.lock()
             && let Some(r) = m.get(&key)
         {

@@ -224,6 +224,18 @@ fn http_repository_picks_versions_as_helm_and_caches() {
         );
         assert!(path.starts_with(cache.path()));
     }
+    let devel = helmfile::repo::FetchOptions {
+        devel: true,
+        ..Default::default()
+    };
+    let path = r
+        .resolve_with("fx/podinfo", None, base, &devel)
+        .expect("devel");
+    assert_eq!(chart_version(&path), "7.0.0-beta.1");
+    let path = r
+        .resolve_with("fx/podinfo", Some("~6.1"), base, &devel)
+        .expect("devel with a version");
+    assert_eq!(chart_version(&path), "6.1.1");
     let path = r
         .resolve("fx/metrics-server", None, base)
         .expect("resolves");
@@ -648,6 +660,28 @@ fn oracle_helm_pulls_the_same_http_chart() {
             );
         }
     }
+    // `--devel` (helmfile's `devel: true`) with and without a version.
+    let devel = helmfile::repo::FetchOptions {
+        devel: true,
+        ..Default::default()
+    };
+    for constraint in [None, Some("~6.1")] {
+        let dest = tempfile::tempdir().expect("tempdir");
+        let d = dest.path().display().to_string();
+        let mut args = vec!["pull", "fx/podinfo", "--devel", "--destination", &d];
+        if let Some(c) = constraint {
+            args.extend(["--version", c]);
+        }
+        helm.run(&args);
+        let ours = r
+            .resolve_with("fx/podinfo", constraint, Path::new("."), &devel)
+            .expect("devel");
+        assert_eq!(
+            std::fs::read(&ours).expect("ours"),
+            std::fs::read(single_file(dest.path())).expect("theirs"),
+            "--devel {constraint:?}"
+        );
+    }
     eprintln!("{matched} pulls identical, {failed_both} refused by both");
     assert!(
         matched >= 14 && failed_both >= 5,
@@ -937,6 +971,31 @@ fn oracle_oci_registry_pull_matches_helm() {
             "{chart} {constraint:?}"
         );
     }
+    // An `oci://` reference no entry covers, with the release's `plainHttp`.
+    let bare = resolver(vec![], cache.path());
+    let oci = format!("oci://{host}/charts/podinfo");
+    let e = bare
+        .resolve(&oci, Some("~6.0"), Path::new("."))
+        .expect_err("https to a plain-HTTP registry");
+    assert!(matches!(e, RepoError::Unreachable { .. }), "{e:?}");
+    let plain = helmfile::repo::FetchOptions {
+        plain_http: true,
+        ..Default::default()
+    };
+    let p = bare
+        .resolve_with(&oci, Some("~6.0"), Path::new("."), &plain)
+        .expect("plainHttp");
+    assert_eq!(chart_version(&p), "6.0.0");
+    // `devel` with no version admits prereleases.
+    let devel = helmfile::repo::FetchOptions {
+        devel: true,
+        ..plain
+    };
+    let p = bare
+        .resolve_with(&oci, None, Path::new("."), &devel)
+        .expect("devel");
+    assert_eq!(chart_version(&p), "7.0.0-beta.1");
+
     // Pinned versions come from the cache without contacting the registry.
     let again = resolver(r.repositories.clone(), cache.path());
     again
