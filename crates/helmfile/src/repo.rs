@@ -26,7 +26,21 @@
 //! constraint of an AND group admits prereleases for the whole group.
 //!
 //! Network I/O is blocking (ureq + rustls): resolution happens once per release before
-//! rendering, and a pinned version that is in the cache does no I/O at all.
+//! rendering, and a pinned version that is in the cache does no I/O at all. Indexes and
+//! registry tokens are kept for the resolver's life (its clones share them), so a repository
+//! is read once per render. Credentials: the entry's `username`/`password`, else
+//! `<NAME>_USERNAME`/`<NAME>_PASSWORD` (helmfile's `gatherUsernamePassword`); sent to another
+//! origin than the repository's only with `passCredentials` (helm's getter). The release's
+//! `plainHttp`/`insecureSkipTLSVerify`/`devel` (or `helmDefaults`') go through
+//! [`ChartResolver::resolve_with`].
+//!
+//! Not reproduced: helm's own repository and registry configuration (`helm repo add`,
+//! `~/.config/helm/registry/config.json`, docker credential helpers) is not read, only the
+//! helmfile's `repositories:`; an `oci://` reference takes the TLS, `plainHttp` and credentials
+//! of the `oci: true` entry whose URL prefixes it (helmfile shares only the credentials, through
+//! `helm registry login`); provenance (`.prov`) verification; chart URLs other than the first of
+//! an index entry. The archive's digest is checked against the index (helm only uses it as a
+//! cache key), and OCI blobs against their manifest digest.
 
 mod cache;
 mod http;
