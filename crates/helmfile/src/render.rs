@@ -49,7 +49,7 @@ pub enum RenderError {
     },
     /// No release of any helmfile was selected (helmfile's `NoMatchingHelmfileError`).
     #[error(
-        "err: no releases found that matches specified selector({}) and environment({env}), in any helmfile",
+        "no releases found that matches specified selector({}) and environment({env}), in any helmfile",
         selectors.join(", ")
     )]
     NoMatch { selectors: Vec<String>, env: String },
@@ -526,7 +526,13 @@ pub fn output_dir_path(
             Value::map([
                 ("Name".to_string(), s(&state.env.name)),
                 ("KubeContext".to_string(), s(&state.env.kube_context)),
-                ("Values".to_string(), state.env.values.clone()),
+                (
+                    "Values".to_string(),
+                    match &state.env.env_values {
+                        Value::Nil => state.env.values.clone(),
+                        v => v.clone(),
+                    },
+                ),
             ]),
         ),
     ]);

@@ -1,2 +1,3 @@
 //! canon-cli's integration tests: the built `canon` binary as a user runs it.
+mod render;
 mod template;
