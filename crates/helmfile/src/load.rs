@@ -12,7 +12,16 @@
 //!   `KnownFields`), merge parts, apply `bases`, load environment values (files, `.gotmpl`
 //!   files rendered, inline maps; maps merge, lists replace; `missingFileHandler`), top-level
 //!   `values`, and load `helmfiles:` recursively into [`crate::spec::SubState`]s.
-//! - Errors name the file, line and column where there is one.
+//! - [`load_all`] is [`find`] plus [`load`] for each, skipping helmfiles that do not declare
+//!   the environment, as helmfile does.
+//! - Errors name the file, line and column where there is one (template errors and values-file
+//!   errors point into the file that has them), after helmfile's own text.
+//!
+//! Not supported, refused with a clear error rather than ignored: remote (go-getter) helmfiles,
+//! bases and values files; environment `secrets` (helm-secrets); HCL values files;
+//! `defaultInherit`. Ignored (they do not change rendered output): `hooks`, `helmBinary`,
+//! `kustomizeBinary`, `llm`, `missingFileHandlerConfig`; a `Warn`/`Info`/`Debug` missing file
+//! handler skips silently (helmfile logs a line).
 //!
 //! helmfile's quirks are kept on purpose, since users' helmfiles depend on them: parts are
 //! merged with `mergo` (a later part's non-empty `releases` *replace* earlier ones, `false` and
@@ -142,6 +151,21 @@ pub fn find(path: Option<&Path>) -> Result<Vec<PathBuf>, LoadError> {
     Ok(files.into_iter().map(PathBuf::from).collect())
 }
 
+/// [`find`], then [`load`] each helmfile as helmfile visits them: one that does not declare the
+/// environment is skipped ([`LoadError::UndefinedEnv`]), as helmfile skips it; an empty result
+/// is helmfile's "no releases found that matches specified selector() and environment(ENV)".
+pub fn load_all(path: Option<&Path>, opts: &LoadOptions) -> Result<Vec<HelmState>, LoadError> {
+    let mut out = Vec::new();
+    for f in find(path)? {
+        match load(&f, opts) {
+            Ok(st) => out.push(st),
+            Err(LoadError::UndefinedEnv { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// Loads one helmfile for the environment in `opts`.
 pub fn load(file: &Path, opts: &LoadOptions) -> Result<HelmState, LoadError> {
     let env_name = if opts.environment.is_empty() {
@@ -154,30 +178,13 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<HelmState, LoadError> {
     let ld = Loader {
         env: env_name,
         namespace: opts.namespace.clone().unwrap_or_default(),
+        kube_context: opts.kube_context.clone().unwrap_or_default(),
         cwd: dir.clone(),
     };
     let overrode = ld.cli_overrides(opts, &base)?;
     let ctx = format!("in {dir}/{base}");
-    let mut st = ld
-        .load_top(&base, overrode.as_ref())
-        .map_err(|e| e.context(&ctx))?;
-    if let Some(kc) = &opts.kube_context {
-        if st.kube_context.is_some() {
-            return Err(LoadError::msg(format!(
-                "{ctx}: err: Cannot use option --kube-context and set attribute kubeContext."
-            )));
-        }
-        st.kube_context = Some(kc.clone());
-    }
-    if let Some(ns) = &opts.namespace {
-        if st.namespace.is_some() {
-            return Err(LoadError::msg(format!(
-                "{ctx}: err: Cannot use option --namespace and set attribute namespace."
-            )));
-        }
-        st.namespace = Some(ns.clone());
-    }
-    Ok(st)
+    ld.load_top(&base, overrode.as_ref())
+        .map_err(|e| e.context(&ctx))
 }
 
 /// One state file after its parts are merged: the decoded spec, the environment it built, and
@@ -191,8 +198,10 @@ struct Loaded {
 
 struct Loader {
     env: String,
-    /// `-n`, the `.Namespace` of helmfile templates.
+    /// `-n`, the `.Namespace` of helmfile templates and every state's namespace override.
     namespace: String,
+    /// `--kube-context`, every state's kubeContext override.
+    kube_context: String,
     /// The directory helmfile would have changed into for this helmfile (relative paths in
     /// messages are relative to it, as in helmfile).
     cwd: String,
@@ -211,9 +220,10 @@ impl Loader {
         {
             return Ok(None);
         }
+        // helmfile resolves these against the helmfile's directory, not the process's.
         let cli_place = env::Place {
             base_dir: ".",
-            cwd: ".",
+            cwd: &self.cwd,
             file: callee,
         };
         let mut ov = EnvVals::new(&self.env);
@@ -267,6 +277,17 @@ impl Loader {
     }
 
     fn finish(&self, l: Loaded) -> Result<HelmState, LoadError> {
+        // helmfile's `Load`: the command line's overrides must not clash with the state's.
+        if !self.kube_context.is_empty() && !l.spec.kube_context.is_empty() {
+            return Err(LoadError::msg(
+                "err: Cannot use option --kube-context and set attribute kubeContext.",
+            ));
+        }
+        if !self.namespace.is_empty() && !l.spec.namespace.is_empty() {
+            return Err(LoadError::msg(
+                "err: Cannot use option --namespace and set attribute namespace.",
+            ));
+        }
         let mut sub_states = Vec::new();
         for (i, h) in l.spec.helmfiles.iter().enumerate() {
             match self.load_sub(&l, h) {
@@ -300,8 +321,9 @@ impl Loader {
             common_labels: spec.common_labels,
             kube_version: non_empty(spec.kube_version),
             api_versions: spec.api_versions,
-            namespace: non_empty(spec.namespace),
-            kube_context: non_empty(spec.kube_context),
+            namespace: non_empty(spec.namespace).or_else(|| non_empty(self.namespace.clone())),
+            kube_context: non_empty(spec.kube_context)
+                .or_else(|| non_empty(self.kube_context.clone())),
             missing_file_handler: mfh,
             lock_file: non_empty(spec.lock_file).map(PathBuf::from),
             sub_states,
@@ -329,6 +351,7 @@ impl Loader {
         let sub = Loader {
             env: self.env.clone(),
             namespace: self.namespace.clone(),
+            kube_context: self.kube_context.clone(),
             cwd: gopath::at(&self.cwd, &dir),
         };
         // `inherits: [environments]`: the parent's environment is the sub-helmfile's starting
@@ -362,6 +385,11 @@ impl Loader {
         file: &str,
         evaluate_bases: bool,
     ) -> Result<Loaded, LoadError> {
+        if gopath::is_remote(file) {
+            return Err(LoadError::msg(format!(
+                "remote helmfile {file:?}: canon reads local files only (fetch it, then refer to the copy)"
+            )));
+        }
         let f = if gopath::is_abs(file) {
             file.to_string()
         } else {
@@ -619,7 +647,11 @@ impl Loader {
 fn expand_helmfiles(spec: &Spec, base_dir: &str, cwd: &str) -> Result<Vec<SubSpec>, LoadError> {
     let mut out = Vec::new();
     for h in &spec.helmfiles {
-        let pattern = if gopath::is_abs(&h.path) || h.path.contains("://") {
+        if gopath::is_remote(&h.path) {
+            out.push(h.clone());
+            continue;
+        }
+        let pattern = if gopath::is_abs(&h.path) {
             h.path.clone()
         } else {
             gopath::join(&[base_dir, &h.path])

@@ -24,9 +24,8 @@
 //! [`HelmState`] has no field for them yet), `secrets` (an error: canon does not run
 //! helm-secrets), remote (go-getter) values files, `vals` `ref+` expressions,
 //! `--skip-needs=false` without `--include-needs`, the warnings helmfile logs about `needs` on
-//! `installed: false` releases, and two things the loaded YAML no longer carries: inline values
-//! maps with non-string keys (helmfile fails on them, canon uses the keys' text) and the source
-//! text of numbers in string fields (`version: 1.10` is `1.1` here, `1.10` in helmfile).
+//! `installed: false` releases, and inline values maps with non-string keys (helmfile fails
+//! on them; the loaded YAML no longer tells them apart, and canon writes the keys' text).
 //!
 //! [`RawRelease`]: crate::spec::RawRelease
 
@@ -57,9 +56,23 @@ pub enum ReleaseError {
         "err: no releases found that matches specified selector({selectors}) and environment({env}), in any helmfile"
     )]
     NoMatch { selectors: String, env: String },
+    /// A problem of one release, with helmfile's text and where the release is declared.
+    #[error("{message}")]
+    At {
+        pos: crate::spec::Pos,
+        message: String,
+    },
 }
 
 impl ReleaseError {
+    /// Where the release the error is about is declared (`file:line:col`), if it is about one.
+    pub fn pos(&self) -> Option<&crate::spec::Pos> {
+        match self {
+            ReleaseError::At { pos, .. } => Some(pos),
+            _ => None,
+        }
+    }
+
     /// helmfile's `NoMatchingHelmfileError` for the CLI's selectors and environment: what
     /// `helmfile template` reports when no state file had a matching release.
     pub fn no_match(selectors: &[String], env: &str) -> ReleaseError {
@@ -193,10 +206,9 @@ fn with_inherited(
 /// `ExecuteTemplates` + `GetReleasesWithOverrides` + `GetReleasesWithLabels` over all releases.
 fn execute_templates(state: &HelmState) -> Result<Vec<Templated>, ReleaseError> {
     let file = file_name(state);
-    let wrap = |e: String| {
-        ReleaseError::Message(format!(
-            "failed executing release templates in \"{file}\": {e}"
-        ))
+    let wrap_at = |pos: &crate::spec::Pos, e: String| ReleaseError::At {
+        pos: pos.clone(),
+        message: format!("failed executing release templates in \"{file}\": {e}"),
     };
     let mut templates = BTreeMap::new();
     for (name, v) in &state.templates {
@@ -216,6 +228,7 @@ fn execute_templates(state: &HelmState) -> Result<Vec<Templated>, ReleaseError> 
     let default_kube_context = helm_default_str(state, "kubeContext");
     let mut out = Vec::new();
     for (index, raw) in state.releases.iter().enumerate() {
+        let wrap = |e: String| wrap_at(&raw.pos, e);
         let rt = Spec::from_value(&raw.value, raw.pos.line)
             .map_err(|e| ReleaseError::Message(format!("{}: {e}", raw.pos)))?;
         let mut release = with_inherited(&rt, &[], &templates).map_err(|e| {
@@ -329,9 +342,11 @@ fn spec_id(s: &Spec) -> String {
 }
 
 /// Every release of `state`, templated, with its labels, `enabled` and `installed`: what
-/// `helmfile list` prints (selectors not applied).
+/// `helmfile list` prints (selectors not applied; two releases with one name, namespace and
+/// kube context are an error, as there).
 pub fn list(state: &HelmState) -> Result<Vec<ListedRelease>, ReleaseError> {
     let all = execute_templates(state)?;
+    check_duplicates(&(0..all.len()).collect::<Vec<_>>(), &all)?;
     all.into_iter()
         .map(|t| {
             let enabled = condition_enabled(&t.spec.condition, &state.env.values)
@@ -404,10 +419,13 @@ fn resolve_inner(
     for t in &all {
         let matched = filters.iter().any(|f| f.matches(&t.labels));
         let cond = condition_enabled(&t.spec.condition, &state.env.values).map_err(|e| {
-            msg(format!(
-                "[failed to parse condition in release {}: {e}]",
-                t.spec.name
-            ))
+            ReleaseError::At {
+                pos: t.pos.clone(),
+                message: format!(
+                    "[failed to parse condition in release {}: {e}]",
+                    t.spec.name
+                ),
+            }
         })?;
         filtered.push((!filters.is_empty() && !matched) || !cond);
     }
@@ -519,10 +537,14 @@ fn resolve_inner(
             data: &data,
             warnings,
         };
+        let at = |message: String| ReleaseError::At {
+            pos: t.pos.clone(),
+            message,
+        };
         let layers =
-            values::layers(spec, &format!("releases[{}]", t.index), &mut inputs).map_err(msg)?;
+            values::layers(spec, &format!("releases[{}]", t.index), &mut inputs).map_err(at)?;
         let set = values::set_flags(spec, &state.base_dir).map_err(|e| {
-            msg(format!(
+            at(format!(
                 "Failed to render set value entry in {} for release {}: {e}",
                 file_name(state),
                 spec.name
@@ -608,11 +630,22 @@ fn check_duplicates(idx: &[usize], all: &[Templated]) -> Result<(), ReleaseError
 /// each batch in the order of `releases`. Needs naming a release outside `releases` (skipped
 /// with `--skip-needs`, or not installed) are ignored: [`resolve`] already checked them.
 pub fn plan(releases: &[ResolvedRelease]) -> Result<Vec<Vec<usize>>, ReleaseError> {
-    let ids: Vec<&String> = releases.iter().map(|r| &r.id).collect();
+    // Releases built by hand (tests) may leave `id` empty: derive it as helmfile would.
+    let ids: Vec<String> = releases
+        .iter()
+        .map(|r| {
+            if r.id.is_empty() {
+                release_id(&r.kube_context, &r.namespace, &r.name)
+            } else {
+                r.id.clone()
+            }
+        })
+        .collect();
     let nodes: Vec<dag::Node> = releases
         .iter()
-        .map(|r| dag::Node {
-            id: r.id.clone(),
+        .zip(&ids)
+        .map(|(r, id)| dag::Node {
+            id: id.clone(),
             needs: r
                 .needs
                 .iter()
@@ -676,6 +709,27 @@ mod tests {
             ..Spec::default()
         };
         assert_eq!(normalize_needs(&s), ["kc//a"]);
+    }
+
+    #[test]
+    fn plan_orders_by_needs_and_ignores_needs_outside() {
+        let r = |name: &str, ns: &str, needs: &[&str]| ResolvedRelease {
+            name: name.into(),
+            namespace: ns.into(),
+            needs: needs.iter().map(|s| s.to_string()).collect(),
+            ..ResolvedRelease::default()
+        };
+        let rs = [
+            r("b", "", &["x/a"]),
+            r("a", "x", &[]),
+            r("c", "", &["gone"]),
+        ];
+        assert_eq!(plan(&rs).expect("acyclic"), vec![vec![1, 2], vec![0]]);
+        let cyc = [r("a", "", &["b"]), r("b", "", &["a"])];
+        assert_eq!(
+            plan(&cyc).unwrap_err().to_string(),
+            "cycle detected: a -> b -> a"
+        );
     }
 
     #[test]

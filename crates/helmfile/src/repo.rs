@@ -26,7 +26,21 @@
 //! constraint of an AND group admits prereleases for the whole group.
 //!
 //! Network I/O is blocking (ureq + rustls): resolution happens once per release before
-//! rendering, and a pinned version that is in the cache does no I/O at all.
+//! rendering, and a pinned version that is in the cache does no I/O at all. Indexes and
+//! registry tokens are kept for the resolver's life (its clones share them), so a repository
+//! is read once per render. Credentials: the entry's `username`/`password`, else
+//! `<NAME>_USERNAME`/`<NAME>_PASSWORD` (helmfile's `gatherUsernamePassword`); sent to another
+//! origin than the repository's only with `passCredentials` (helm's getter). The release's
+//! `plainHttp`/`insecureSkipTLSVerify`/`devel` (or `helmDefaults`') go through
+//! [`ChartResolver::resolve_with`].
+//!
+//! Not reproduced: helm's own repository and registry configuration (`helm repo add`,
+//! `~/.config/helm/registry/config.json`, docker credential helpers) is not read, only the
+//! helmfile's `repositories:`; an `oci://` reference takes the TLS, `plainHttp` and credentials
+//! of the `oci: true` entry whose URL prefixes it (helmfile shares only the credentials, through
+//! `helm registry login`); provenance (`.prov`) verification; chart URLs other than the first of
+//! an index entry. The archive's digest is checked against the index (helm only uses it as a
+//! cache key), and OCI blobs against their manifest digest.
 
 mod cache;
 mod http;
@@ -114,6 +128,33 @@ pub struct ChartResolver {
     /// The state's lock file, when it has one: versions of remote charts come from it.
     pub lock: Option<LockFile>,
     pub session: Session,
+}
+
+/// Per-release download flags helmfile passes to helm (`releases[].plainHttp`,
+/// `insecureSkipTLSVerify`, `devel`, or the same keys of `helmDefaults`; a repository entry's
+/// own `plainHttp`/`skipTLSVerify` apply in any case).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// `--plain-http`: OCI registries over HTTP.
+    pub plain_http: bool,
+    /// `--insecure-skip-tls-verify`.
+    pub insecure_skip_tls_verify: bool,
+    /// `--devel`: with no version, prereleases count (helm uses the constraint `>0.0.0-0`).
+    pub devel: bool,
+}
+
+impl FetchOptions {
+    /// A repository entry with these flags applied (or a bare one for `oci://` references
+    /// no entry covers).
+    fn apply(&self, spec: Option<&Repository>) -> Option<Repository> {
+        if *self == FetchOptions::default() {
+            return spec.cloned();
+        }
+        let mut r = spec.cloned().unwrap_or_default();
+        r.plain_http |= self.plain_http;
+        r.skip_tls_verify |= self.insecure_skip_tls_verify;
+        Some(r)
+    }
 }
 
 /// How helmfile classifies a chart reference.
@@ -217,6 +258,27 @@ pub fn resolve_reference_url(base: &str, reference: &str) -> String {
     }
 }
 
+/// helmfile's `gatherUsernamePassword`: the entry's `username`/`password`, each falling back
+/// to `<NAME>_USERNAME`/`<NAME>_PASSWORD` (the repository name upper-cased, `-` → `_`) from
+/// `env`; credentials are used only when both are non-empty (helm's getter rule).
+fn credentials_with(
+    spec: &Repository,
+    env: impl Fn(&str) -> Option<String>,
+) -> Option<(String, String)> {
+    let prefix = spec.name.replace('-', "_").to_uppercase();
+    let pick = |given: &Option<String>, suffix: &str| match given.as_deref() {
+        Some(v) if !v.is_empty() => v.to_string(),
+        _ => env(&format!("{prefix}_{suffix}")).unwrap_or_default(),
+    };
+    let user = pick(&spec.username, "USERNAME");
+    let pass = pick(&spec.password, "PASSWORD");
+    (!user.is_empty() && !pass.is_empty()).then_some((user, pass))
+}
+
+fn credentials(spec: &Repository) -> Option<(String, String)> {
+    credentials_with(spec, |k| std::env::var(k).ok())
+}
+
 /// A constraint that is also an exact version (`1.2.3`, `v1.2.3`): what the index's exact
 /// string match returns, so a cached archive of it is the answer without the index.
 fn exact_version(v: &str) -> bool {
@@ -280,7 +342,21 @@ impl ChartResolver {
         version: Option<&str>,
         base_dir: &Path,
     ) -> Result<PathBuf, RepoError> {
-        let version = version.unwrap_or("");
+        self.resolve_with(chart, version, base_dir, &FetchOptions::default())
+    }
+
+    /// [`ChartResolver::resolve`] with a release's download flags.
+    pub fn resolve_with(
+        &self,
+        chart: &str,
+        version: Option<&str>,
+        base_dir: &Path,
+        fetch: &FetchOptions,
+    ) -> Result<PathBuf, RepoError> {
+        let version = match version.unwrap_or("") {
+            "" if fetch.devel => ">0.0.0-0",
+            v => v,
+        };
         match ChartRef::parse(chart) {
             ChartRef::Local(p) => Ok(if Path::new(&p).is_absolute() {
                 PathBuf::from(p)
@@ -288,8 +364,8 @@ impl ChartResolver {
                 base_dir.join(p)
             }),
             ChartRef::Oci(r) => {
-                let repo = self.oci_repository_for(&r);
-                self.pull_oci(&r, version, repo)
+                let repo = fetch.apply(self.oci_repository_for(&r));
+                self.pull_oci(&r, version, repo.as_ref())
             }
             ChartRef::Url(u) => self.download_url(&u),
             ChartRef::Remote { repo, name } => {
@@ -309,6 +385,8 @@ impl ChartResolver {
                 if local.exists() {
                     return Ok(local);
                 }
+                let with_flags = fetch.apply(Some(spec));
+                let spec = with_flags.as_ref().unwrap_or(spec);
                 if spec.oci {
                     let url = spec.url.trim_start_matches("oci://").trim_end_matches('/');
                     self.pull_oci(&format!("oci://{url}/{name}"), &version, Some(spec))
@@ -371,12 +449,10 @@ impl ChartResolver {
         }
         let auth;
         if let Some(r) = repo
-            && let (Some(u), Some(p)) = (r.username.as_deref(), r.password.as_deref())
-            && !u.is_empty()
-            && !p.is_empty()
+            && let Some((u, p)) = credentials(r)
             && (r.pass_credentials || http::origin(&r.url) == http::origin(url))
         {
-            auth = http::basic_auth(u, p);
+            auth = http::basic_auth(&u, &p);
             headers.push(("Authorization", &auth));
         }
         self.count_fetch();
@@ -398,7 +474,7 @@ impl ChartResolver {
     pub fn index(&self, spec: &Repository) -> Result<Arc<IndexFile>, RepoError> {
         let url = resolve_reference_url(&spec.url, "index.yaml");
         // Keyed by entry too: two entries for one URL may carry different credentials.
-        let key = format!("{}|{url}", spec.name);
+        let key = format!("{}|{}|{url}", spec.name, spec.skip_tls_verify);
         if let Ok(m) = self.session.inner.indexes.lock()
             && let Some(i) = m.get(&key)
         {
@@ -511,16 +587,18 @@ impl ChartResolver {
         host: &str,
         spec: Option<&Repository>,
     ) -> Result<Arc<oci::Registry>, RepoError> {
-        let key = format!("{host}|{}", spec.map(|s| s.name.as_str()).unwrap_or(""));
+        let key = format!(
+            "{host}|{}|{}|{}",
+            spec.map(|s| s.name.as_str()).unwrap_or(""),
+            spec.is_some_and(|s| s.plain_http),
+            spec.is_some_and(|s| s.skip_tls_verify)
+        );
         if let Ok(m) = self.session.inner.registries.lock()
             && let Some(r) = m.get(&key)
         {
             return Ok(r.clone());
         }
-        let credentials = spec.and_then(|s| match (&s.username, &s.password) {
-            (Some(u), Some(p)) if !u.is_empty() => Some((u.clone(), p.clone())),
-            _ => None,
-        });
+        let credentials = spec.and_then(credentials);
         let plain = spec.is_some_and(|s| s.plain_http);
         let r = Arc::new(oci::Registry::new(
             self.client(spec)?,
@@ -739,6 +817,30 @@ mod tests {
         assert_eq!(r("http://h/a/b", "/x.tgz"), "http://h/x.tgz");
         assert_eq!(r("http://h/a", "https://o/x.tgz"), "https://o/x.tgz");
         assert_eq!(r("http://h/a?t=1", "x.tgz"), "http://h/a/x.tgz?t=1");
+    }
+
+    #[test]
+    fn credentials_fall_back_to_the_environment() {
+        let env = |k: &str| match k {
+            "MY_REPO_USERNAME" => Some("env-user".to_string()),
+            "MY_REPO_PASSWORD" => Some("env-pass".to_string()),
+            _ => None,
+        };
+        let mut spec = Repository {
+            name: "my-repo".into(),
+            ..Repository::default()
+        };
+        assert_eq!(
+            credentials_with(&spec, env),
+            Some(("env-user".into(), "env-pass".into()))
+        );
+        spec.username = Some("alice".into());
+        assert_eq!(
+            credentials_with(&spec, env),
+            Some(("alice".into(), "env-pass".into()))
+        );
+        spec.name = "other".into();
+        assert_eq!(credentials_with(&spec, env), None);
     }
 
     #[test]

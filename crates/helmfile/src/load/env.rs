@@ -289,7 +289,12 @@ fn resolve_file(
     cwd: &str,
     file: &str,
 ) -> Result<Option<Vec<String>>, String> {
-    let pattern = if gopath::is_abs(path) || path.contains("://") {
+    if gopath::is_remote(path) {
+        return Err(format!(
+            "remote environment values file {path:?}: canon reads local files only"
+        ));
+    }
+    let pattern = if gopath::is_abs(path) {
         path.to_string()
     } else {
         gopath::join(&[base_dir, path])

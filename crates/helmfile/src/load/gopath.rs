@@ -45,6 +45,12 @@ pub(crate) fn ext(p: &str) -> &str {
     ""
 }
 
+/// helmfile's `remote.IsRemote`, roughly: a go-getter source (`git::https://…`, `s3::…`) or a
+/// URL. canon reads local files only.
+pub(crate) fn is_remote(p: &str) -> bool {
+    !is_abs(p) && (p.contains("::") || p.contains("://"))
+}
+
 pub(crate) fn is_abs(p: &str) -> bool {
     p.starts_with('/')
 }

@@ -199,6 +199,14 @@ fn decode(typed: &Value, doc: &SpannedDoc, file: &str, first_line: usize) -> Res
             .unwrap_or_default(),
         ..Spec::default()
     };
+    // helmfile prepends these templates to every release's `inherit`; canon's release stage
+    // does not yet, and silently rendering something else would be worse than refusing.
+    if !strings(m.get("defaultInherit")).is_empty() {
+        return Err(
+            "defaultInherit is not supported by canon yet: list the templates under each release's `inherit`"
+                .to_string(),
+        );
+    }
     for (name, e) in m
         .get("environments")
         .and_then(values::entries)

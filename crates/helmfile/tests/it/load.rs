@@ -146,6 +146,36 @@ fn unknown_environment_is_its_own_error() {
 }
 
 #[test]
+fn remote_sources_are_refused_clearly() {
+    let err = load::load(&fixture("remote.yaml"), &opts("default")).expect_err("remote base");
+    assert!(
+        err.to_string().contains("canon reads local files only"),
+        "{err}"
+    );
+}
+
+#[test]
+fn default_inherit_is_refused_not_ignored() {
+    let err = load::load(&fixture("default-inherit.yaml"), &opts("default")).expect_err("refused");
+    assert!(
+        err.to_string().contains("defaultInherit is not supported"),
+        "{err}"
+    );
+}
+
+#[test]
+fn load_all_skips_helmfiles_without_the_environment() {
+    let all = load::load_all(Some(&fixture("basic")), &opts("staging")).expect("skipped");
+    assert!(all.is_empty());
+    let all = load::load_all(Some(&fixtures().join("helmfile.d")), &opts("default")).expect("dir");
+    let names: Vec<String> = all
+        .iter()
+        .map(|s| json(&get(&s.releases[0].value, "name")))
+        .collect();
+    assert_eq!(names, [r#""one""#, r#""two""#, r#""three""#]);
+}
+
+#[test]
 fn find_lists_a_directory_sorted() {
     let files = load::find(Some(&fixtures().join("helmfile.d"))).expect("dir");
     let names: Vec<String> = files
@@ -226,7 +256,19 @@ fn flatten(st: &HelmState, selected: bool, out: &mut Vec<(HelmState, bool)>) {
 /// Release keys helmfile adds after loading (release preparation, not loading).
 const ADDED_AFTER_LOAD: &[&str] = &["labels", "namespace", "apiVersions", "kubeVersion"];
 
-fn compare_state(case: &str, mine: &HelmState, selected: bool, build: &Value) {
+/// How much of the releases to compare: helmfile `build` prints releases after its release
+/// stage (inherit, templating), which loading does not do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Releases {
+    /// Field by field (releases without templates or inherit).
+    Fields,
+    /// Names only.
+    Names,
+    /// Not at all (a `helmfiles:` entry's selectors filtered them).
+    Skip,
+}
+
+fn compare_state(case: &str, mine: &HelmState, releases_mode: Releases, build: &Value) {
     let ctx = format!("{case} ({})", mine.file.display());
     assert_eq!(
         json(&mine.env.values),
@@ -290,10 +332,20 @@ fn compare_state(case: &str, mine: &HelmState, selected: bool, build: &Value) {
         );
     }
     let releases = items(&get(build, "releases"));
-    if selected {
+    if releases_mode == Releases::Skip {
         return;
     }
     assert_eq!(mine.releases.len(), releases.len(), "{ctx}: release count");
+    if releases_mode == Releases::Names {
+        for (r, b) in mine.releases.iter().zip(&releases) {
+            assert_eq!(
+                json(&get(&r.value, "name")),
+                json(&get(b, "name")),
+                "{ctx}: release names"
+            );
+        }
+        return;
+    }
     for (i, (r, b)) in mine.releases.iter().zip(&releases).enumerate() {
         let mut want = entries(b);
         for k in ADDED_AFTER_LOAD {
@@ -322,16 +374,31 @@ fn compare_state(case: &str, mine: &HelmState, selected: bool, build: &Value) {
 }
 
 fn oracle_case(case: &str, env: &str, extra: &[&str], opts: LoadOptions) {
-    let file = fixture(case);
-    let run = helmfile_build(&file, env, extra);
+    oracle_case_with(case, env, extra, opts, Releases::Fields);
+}
+
+fn oracle_case_with(case: &str, env: &str, extra: &[&str], opts: LoadOptions, mode: Releases) {
+    oracle_file(&fixture(case), case, env, extra, opts, mode);
+}
+
+fn oracle_file(
+    file: &Path,
+    case: &str,
+    env: &str,
+    extra: &[&str],
+    opts: LoadOptions,
+    mode: Releases,
+) {
+    let run = helmfile_build(file, env, extra);
     assert!(run.ok, "{case}: helmfile build failed: {}", run.stderr);
     let docs = build_docs(&run.stdout);
-    let st = load::load(&file, &opts).unwrap_or_else(|e| panic!("{case} -e {env}: {e}"));
+    let st = load::load(file, &opts).unwrap_or_else(|e| panic!("{case} -e {env}: {e}"));
     let mut mine = Vec::new();
     flatten(&st, false, &mut mine);
     assert_eq!(mine.len(), docs.len(), "{case} -e {env}: number of states");
     for ((m, selected), b) in mine.iter().zip(&docs) {
-        compare_state(&format!("{case} -e {env}"), m, *selected, b);
+        let mode = if *selected { Releases::Skip } else { mode };
+        compare_state(&format!("{case} -e {env}"), m, mode, b);
     }
 }
 
@@ -359,6 +426,18 @@ fn oracle_gotmpl_parts() {
         opts("default"),
     );
     oracle_case("crlf.yaml", "default", &[], opts("default"));
+    // Parts re-declaring the environment with values from earlier parts, top-level values in
+    // two parts, a conditional part, releases with inherit and templates (names only: helmfile
+    // prints them after its release stage).
+    for env in ["default", "prod"] {
+        oracle_case_with(
+            "complex/helmfile.yaml.gotmpl",
+            env,
+            &[],
+            opts(env),
+            Releases::Names,
+        );
+    }
 }
 
 #[test]
@@ -397,7 +476,7 @@ fn oracle_helmfile_d() {
             .iter()
             .find(|d| json(&get(d, "filepath")).trim_matches('"') == f.to_string_lossy())
             .unwrap_or_else(|| panic!("helmfile printed no state for {}", f.display()));
-        compare_state("helmfile.d", &st, false, doc);
+        compare_state("helmfile.d", &st, Releases::Fields, doc);
     }
 }
 
@@ -448,6 +527,42 @@ fn oracle_state_values_flags() {
     );
 }
 
+/// A relative `--state-values-file` is found beside the helmfile, wherever helmfile runs.
+#[test]
+#[ignore = "needs the real helmfile (scripts/test)"]
+fn oracle_state_values_file_is_relative_to_the_helmfile() {
+    let hf = testenv::helmfile().expect("the real helmfile (run scripts/testenv)");
+    let helm = testenv::helm(testenv::HelmVersion::V4).expect("helm v4 (run scripts/testenv)");
+    let home = tempfile::tempdir().expect("temp HOME");
+    let out = Command::new(hf)
+        .args(["--helm-binary"])
+        .arg(helm)
+        .args([
+            "-f",
+            "basic/helmfile.yaml",
+            "--state-values-file",
+            "env/prod.yaml",
+            "build",
+        ])
+        .current_dir(fixtures())
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .output()
+        .expect("helmfile runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = build_docs(&String::from_utf8_lossy(&out.stdout));
+    let o = LoadOptions {
+        state_values_files: vec![PathBuf::from("env/prod.yaml")],
+        ..opts("default")
+    };
+    let st = load::load(&fixture("basic"), &o).expect("loads");
+    assert_eq!(json(&st.env.values), json(&get(&docs[0], "renderedvalues")));
+}
+
 #[test]
 #[ignore = "needs the real helmfile (scripts/test)"]
 fn oracle_state_values_set_string() {
@@ -458,6 +573,17 @@ fn oracle_state_values_set_string() {
         ..LoadOptions::default()
     };
     oracle_case("basic", "default", &["--state-values-set-string", arg], o);
+}
+
+/// The bundled demo (`examples/demo`), in each of its environments.
+#[test]
+#[ignore = "needs the real helmfile (scripts/test)"]
+fn oracle_demo() {
+    let file = testenv::repo_root().join("examples/demo/helmfile.yaml.gotmpl");
+    assert!(file.is_file(), "the demo is missing: {}", file.display());
+    for env in ["staging", "production"] {
+        oracle_file(&file, "demo", env, &[], opts(env), Releases::Names);
+    }
 }
 
 /// Error cases: helmfile's message (after its `in FILE: ` prefix, which canon prints too) is

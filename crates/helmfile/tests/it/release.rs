@@ -36,7 +36,20 @@ fn merge(a: &Value, b: &Value) -> Value {
 
 /// The fixture `dir/helmfile.yaml` loaded by `helmfile::load` for the default environment.
 fn load(dir: &Path) -> HelmState {
-    helmfile::load::load(&dir.join("helmfile.yaml"), &Default::default())
+    load_env(dir, "default")
+}
+
+/// The fixture `dir/helmfile.yaml` loaded for environment `env`.
+fn load_env(dir: &Path, env: &str) -> HelmState {
+    let opts = helmfile::load::LoadOptions {
+        environment: env.to_string(),
+        ..Default::default()
+    };
+    load_with(dir, &opts)
+}
+
+fn load_with(dir: &Path, opts: &helmfile::load::LoadOptions) -> HelmState {
+    helmfile::load::load(&dir.join("helmfile.yaml"), opts)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
 }
 
@@ -178,15 +191,35 @@ fn absolute_set_file(dir: &Path, flag: &str) -> String {
 /// Runs `helmfile --debug template` with `args` and checks canon resolves the same releases, in
 /// the same order, with the same `helm template` flags and values file bytes.
 fn check_template(case: &str, args: &[&str], opts: &ReleaseOptions) {
+    check_template_env(case, "default", args, opts);
+}
+
+fn check_template_env(case: &str, env: &str, args: &[&str], opts: &ReleaseOptions) {
+    let lopts = helmfile::load::LoadOptions {
+        environment: env.to_string(),
+        ..Default::default()
+    };
+    check_template_with(case, &lopts, args, opts);
+}
+
+/// [`check_template`] with the loader's options (`-e`, `-n`, `--kube-context`); `args` must
+/// carry the same flags for helmfile (besides `-e`).
+fn check_template_with(
+    case: &str,
+    lopts: &helmfile::load::LoadOptions,
+    args: &[&str],
+    opts: &ReleaseOptions,
+) {
+    let env = lopts.environment.as_str();
     let dir = fixtures().join(case);
     let hf = Helmfile::new();
-    let mut full = vec!["--debug"];
+    let mut full = vec!["--debug", "-e", env];
     full.extend_from_slice(args);
     full.extend(["template", "--skip-cleanup", "--skip-deps"]);
     let run = hf.run(&dir, &full);
     assert_eq!(run.code, 0, "helmfile failed: {}", run.stderr);
     let calls = helm_calls(&format!("{}\n{}", run.stderr, run.stdout));
-    let state = load(&dir);
+    let state = load_with(&dir, lopts);
     let resolved = release::resolve(&state, opts).expect("canon resolves");
     let names: Vec<&str> = resolved.iter().map(|r| r.name.as_str()).collect();
     let want: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
@@ -387,6 +420,59 @@ fn uninstalled_selection_is_a_match_without_output() {
     }
 }
 
+/// Environments: their values drive `condition` and templates, their `kubeContext` is the
+/// `--kube-context` of releases without their own.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn template_per_environment_matches_helmfile() {
+    for env in ["default", "prod"] {
+        check_template_env("envs", env, &[], &ReleaseOptions::default());
+    }
+}
+
+/// The command line's `--namespace` and `--kube-context` override every release's.
+#[test]
+#[ignore = "runs the real helmfile (scripts/test provisions it)"]
+fn template_with_cli_overrides_matches_helmfile() {
+    let lopts = helmfile::load::LoadOptions {
+        environment: "default".into(),
+        namespace: Some("cli-ns".into()),
+        kube_context: Some("cli-ctx".into()),
+        ..Default::default()
+    };
+    let args = ["-n", "cli-ns", "--kube-context", "cli-ctx"];
+    check_template_with("envs", &lopts, &args, &ReleaseOptions::default());
+    // In `basic`, `needs` no longer name releases once every namespace is `cli-ns`. helmfile
+    // reports one undefined need, picked in Go's random map order: canon's must be among them.
+    let dir = fixtures().join("basic");
+    let mut full = args.to_vec();
+    full.extend(["template", "--skip-deps"]);
+    let e = release::resolve(&load_with(&dir, &lopts), &ReleaseOptions::default())
+        .expect_err("an undefined need");
+    let ours = format!("in ./helmfile.yaml: {e}");
+    let hf = Helmfile::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        let run = hf.run(&dir, &full);
+        assert_ne!(run.code, 0);
+        seen.insert(
+            run.stderr
+                .trim_end()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_string(),
+        );
+        if seen.contains(&ours) {
+            break;
+        }
+    }
+    assert!(
+        seen.contains(&ours),
+        "{ours}\nnot among helmfile's {seen:#?}"
+    );
+}
+
 /// Two releases with one ID: the selected one stays (helmfile's deduplication), and the
 /// other release's `needs` point at it.
 #[test]
@@ -463,9 +549,18 @@ fn check_list(case: &str) {
     {
         let dir = fixtures().join(case);
         let run = Helmfile::new().run(&dir, &["list", "--output", "json", "--skip-charts"]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        let ours = release::list(&load(&dir));
+        if run.code != 0 {
+            let e = ours.expect_err("helmfile failed, canon did not");
+            assert_eq!(
+                Some(format!("in ./helmfile.yaml: {e}").as_str()),
+                run.stderr.trim_end().lines().last(),
+                "{case}"
+            );
+            return;
+        }
         let theirs = goyaml::from_json_array(run.stdout.trim());
-        let mut ours = release::list(&load(&dir)).expect("canon lists");
+        let mut ours = ours.expect("canon lists");
         ours.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         let ours: Vec<Value> = ours
             .iter()
@@ -534,7 +629,9 @@ fn check_write_values(case: &str) {
 #[test]
 #[ignore = "runs the real helmfile (scripts/test provisions it)"]
 fn list_matches_helmfile() {
-    check_list("basic");
+    for case in ["basic", "overrides", "dupes", "envs"] {
+        check_list(case);
+    }
 }
 
 #[test]
@@ -614,7 +711,16 @@ fn check_errors(set: &str, at_least: usize) {
         };
         let ours = match release::resolve(&load(dir), &opts) {
             Ok(r) => panic!("{stem}: canon resolved {} releases", r.len()),
-            Err(e) => format!("in ./helmfile.yaml: {e}"),
+            Err(e) => {
+                // Errors about one release say where it is declared.
+                if let Some(pos) = e.pos() {
+                    assert!(
+                        pos.file.ends_with("helmfile.yaml") && pos.line >= 2,
+                        "{stem}: {pos}"
+                    );
+                }
+                format!("in ./helmfile.yaml: {e}")
+            }
         };
         assert_eq!(ours, theirs, "{stem}");
     }

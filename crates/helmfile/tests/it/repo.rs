@@ -224,6 +224,18 @@ fn http_repository_picks_versions_as_helm_and_caches() {
         );
         assert!(path.starts_with(cache.path()));
     }
+    let devel = helmfile::repo::FetchOptions {
+        devel: true,
+        ..Default::default()
+    };
+    let path = r
+        .resolve_with("fx/podinfo", None, base, &devel)
+        .expect("devel");
+    assert_eq!(chart_version(&path), "7.0.0-beta.1");
+    let path = r
+        .resolve_with("fx/podinfo", Some("~6.1"), base, &devel)
+        .expect("devel with a version");
+    assert_eq!(chart_version(&path), "6.1.1");
     let path = r
         .resolve("fx/metrics-server", None, base)
         .expect("resolves");
@@ -648,6 +660,28 @@ fn oracle_helm_pulls_the_same_http_chart() {
             );
         }
     }
+    // `--devel` (helmfile's `devel: true`) with and without a version.
+    let devel = helmfile::repo::FetchOptions {
+        devel: true,
+        ..Default::default()
+    };
+    for constraint in [None, Some("~6.1")] {
+        let dest = tempfile::tempdir().expect("tempdir");
+        let d = dest.path().display().to_string();
+        let mut args = vec!["pull", "fx/podinfo", "--devel", "--destination", &d];
+        if let Some(c) = constraint {
+            args.extend(["--version", c]);
+        }
+        helm.run(&args);
+        let ours = r
+            .resolve_with("fx/podinfo", constraint, Path::new("."), &devel)
+            .expect("devel");
+        assert_eq!(
+            std::fs::read(&ours).expect("ours"),
+            std::fs::read(single_file(dest.path())).expect("theirs"),
+            "--devel {constraint:?}"
+        );
+    }
     eprintln!("{matched} pulls identical, {failed_both} refused by both");
     assert!(
         matched >= 14 && failed_both >= 5,
@@ -937,6 +971,31 @@ fn oracle_oci_registry_pull_matches_helm() {
             "{chart} {constraint:?}"
         );
     }
+    // An `oci://` reference no entry covers, with the release's `plainHttp`.
+    let bare = resolver(vec![], cache.path());
+    let oci = format!("oci://{host}/charts/podinfo");
+    let e = bare
+        .resolve(&oci, Some("~6.0"), Path::new("."))
+        .expect_err("https to a plain-HTTP registry");
+    assert!(matches!(e, RepoError::Unreachable { .. }), "{e:?}");
+    let plain = helmfile::repo::FetchOptions {
+        plain_http: true,
+        ..Default::default()
+    };
+    let p = bare
+        .resolve_with(&oci, Some("~6.0"), Path::new("."), &plain)
+        .expect("plainHttp");
+    assert_eq!(chart_version(&p), "6.0.0");
+    // `devel` with no version admits prereleases.
+    let devel = helmfile::repo::FetchOptions {
+        devel: true,
+        ..plain
+    };
+    let p = bare
+        .resolve_with(&oci, None, Path::new("."), &devel)
+        .expect("devel");
+    assert_eq!(chart_version(&p), "7.0.0-beta.1");
+
     // Pinned versions come from the cache without contacting the registry.
     let again = resolver(r.repositories.clone(), cache.path());
     again
@@ -1224,4 +1283,88 @@ fn oracle_oci_registry_with_token_auth() {
         .expect_err("token endpoint refuses");
     assert!(matches!(e, RepoError::Unauthorized { .. }), "{e:?}");
     assert!(e.to_string().contains("/token"), "{e}");
+}
+
+/// Collects what `render::template` streams.
+#[derive(Default)]
+struct Collect {
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+impl helmfile::render::Sink for Collect {
+    fn stdout(&mut self, bytes: &[u8]) {
+        self.stdout.extend_from_slice(bytes);
+    }
+    fn stderr(&mut self, text: &str) {
+        self.stderr.push_str(text);
+    }
+}
+
+/// `helmfile template --skip-tests` and canon's `render::template` on the same helmfile.
+fn template_both(dir: &Path, home: &Path) -> (String, String) {
+    let out = helmfile_cmd(home)
+        .current_dir(dir)
+        .args(["template", "--skip-tests"])
+        .output()
+        .expect("helmfile template");
+    assert!(
+        out.status.success(),
+        "helmfile template: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cache = tempfile::tempdir().expect("tempdir");
+    let mut sink = Collect::default();
+    helmfile::render::template(
+        Some(&dir.join("helmfile.yaml")),
+        &helmfile::load::LoadOptions::default(),
+        &helmfile::release::ReleaseOptions::default(),
+        &helmfile::render::RenderOptions {
+            skip_tests: true,
+            ..helmfile::render::RenderOptions::default()
+        },
+        Some(cache.path()),
+        &mut sink,
+    )
+    .unwrap_or_else(|e| panic!("canon render: {e}\n{}", sink.stderr));
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&sink.stdout).into_owned(),
+    )
+}
+
+#[test]
+#[ignore = "needs helmfile and helm v4 (scripts/testenv)"]
+fn oracle_helmfile_template_with_repository_charts_and_a_lock() {
+    let server = TestServer::files(fixtures(), None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("helmfile.yaml"),
+        format!(
+            "repositories:\n- name: fx\n  url: {}\nreleases:\n- name: web\n  namespace: apps\n  chart: fx/podinfo\n  version: ~6.1\n- name: metrics\n  namespace: kube-system\n  chart: fx/metrics-server\n  version: \">=3.12.0\"\n",
+            server.url()
+        ),
+    )
+    .expect("write helmfile");
+    let (theirs, ours) = template_both(dir.path(), home.path());
+    assert!(
+        ours.contains("helm.sh/chart: metrics-server-3.13.2_build.7"),
+        "{ours}"
+    );
+    assert_eq!(ours, theirs);
+
+    // A lock pinning older versions than the constraints allow: both render the locked ones.
+    let lock = format!(
+        "version: v1.8.0\ndependencies:\n  - name: metrics-server\n    repository: {0}\n    version: 3.12.0\n  - name: podinfo\n    repository: {0}\n    version: 6.1.0\ndigest: sha256:0000\ngenerated: \"2026-01-01T00:00:00Z\"\n",
+        server.url()
+    );
+    std::fs::write(dir.path().join("helmfile.lock"), lock).expect("write lock");
+    let (theirs, ours) = template_both(dir.path(), home.path());
+    assert!(
+        ours.contains("helm.sh/chart: metrics-server-3.12.0"),
+        "{ours}"
+    );
+    assert!(ours.contains("helm.sh/chart: podinfo-6.1.0"), "{ours}");
+    assert_eq!(ours, theirs);
 }
