@@ -605,7 +605,7 @@ fn load_values(data: &[u8], compat: HelmVersion) -> Result<Value, String> {
             let mut values = Value::map(BTreeMap::new());
             for doc in yaml_documents(&text)? {
                 let doc: &str = &doc;
-                let current = goyaml::sigs_unmarshal(&doc, target)
+                let current = goyaml::sigs_unmarshal(doc, target)
                     .map_err(|e| format!("cannot unmarshal yaml document: {}", e.message))?;
                 values = merge_maps(&values, &current);
             }
