@@ -255,7 +255,7 @@ impl<'t> State<'t> {
             Node::With(b) => stacker_grow(|| self.walk_if_or_with(true, dot, b, out)),
             Node::Range(b) => stacker_grow(|| self.walk_range(dot, node, b, out)),
             Node::Template { name, pipe, .. } => {
-                self.walk_template(dot, node, name, pipe.as_ref(), out)
+                self.walk_template(dot, node, name, pipe.as_deref(), out)
             }
             Node::Break { .. } => Err(Flow::Break),
             Node::Continue { .. } => Err(Flow::Continue),

@@ -42,6 +42,8 @@ pub(crate) struct List {
     pub nodes: Vec<Node>,
 }
 
+/// A node of a list. Kept small (pipelines and branches boxed): a big chart parses into
+/// hundreds of thousands of nodes, mostly text, and fresh memory is most of parsing's cost.
 #[derive(Debug)]
 pub(crate) enum Node {
     Text {
@@ -50,15 +52,15 @@ pub(crate) enum Node {
     },
     Action {
         pos: Pos,
-        pipe: Pipe,
+        pipe: Box<Pipe>,
     },
-    If(Branch),
-    Range(Branch),
-    With(Branch),
+    If(Box<Branch>),
+    Range(Box<Branch>),
+    With(Box<Branch>),
     Template {
         pos: Pos,
         name: Box<str>,
-        pipe: Option<Pipe>,
+        pipe: Option<Box<Pipe>>,
     },
     Break {
         pos: Pos,

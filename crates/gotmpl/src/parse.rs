@@ -305,7 +305,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         let pipe = self.pipeline("command", ItemType::RightDelim)?;
         Ok(Parsed::Node(Node::Action {
             pos: token.pos,
-            pipe,
+            pipe: Box::new(pipe),
         }))
     }
 
@@ -419,12 +419,12 @@ impl<'a, 'f> Parser<'a, 'f> {
         let r = grow(|| self.parse_control(context));
         self.st.vars.truncate(nvars);
         let (pipe, list, else_list) = r?;
-        let b = Branch {
+        let b = Box::new(Branch {
             pos: pipe.pos,
             pipe,
             list,
             else_list,
-        };
+        });
         Ok(match context {
             "if" => Node::If(b),
             "range" => Node::Range(b),
@@ -503,7 +503,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         Ok(Node::Template {
             pos: token.pos,
             name: name.into(),
-            pipe: Some(pipe),
+            pipe: Some(Box::new(pipe)),
         })
     }
 
@@ -514,7 +514,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         let mut pipe = None;
         if self.next_non_space().typ != ItemType::RightDelim {
             self.backup();
-            pipe = Some(self.pipeline(context, ItemType::RightDelim)?);
+            pipe = Some(Box::new(self.pipeline(context, ItemType::RightDelim)?));
         }
         Ok(Node::Template {
             pos: token.pos,

@@ -1,14 +1,17 @@
 //! The in-memory chart tree, as helm's `chart/v2.Chart` holds it after loading.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use gotmpl::Value;
 
 /// A file of a chart: its path relative to the chart root (`/`-separated) and its bytes.
+/// The bytes are shared: `raw`, a subchart's own lists and `.Files` all hold the one copy read
+/// from disk (a chart like kube-prometheus-stack carries megabytes of CRDs).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct File {
     pub name: String,
-    pub data: Vec<u8>,
+    pub data: Arc<[u8]>,
 }
 
 /// A loaded chart and, nested, its dependencies (helm's `chart.Chart`).

@@ -32,7 +32,7 @@ pub fn files_value(files: &[File]) -> Value {
 pub fn files_value_for(files: &[File], compat: HelmVersion) -> Value {
     let mut m = FileMap::new();
     for f in files {
-        m.insert(f.name.clone(), Arc::from(f.data.as_slice()));
+        m.insert(f.name.clone(), f.data.clone());
     }
     Value::Object(Arc::new(Files(Arc::new(m), compat)))
 }

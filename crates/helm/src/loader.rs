@@ -14,6 +14,7 @@ mod typed;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use gotmpl::Value;
 
@@ -67,7 +68,7 @@ pub fn load_archive(data: &[u8], compat: HelmVersion) -> Result<Chart, LoadError
 
 struct Buffered {
     name: String,
-    data: Vec<u8>,
+    data: Arc<[u8]>,
 }
 
 fn load_dir(dir: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
@@ -147,9 +148,8 @@ fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<Buffered>) -> Resu
                 go_quote(&name)
             )));
         }
-        let data = std::fs::read(&path)
+        let data = read_shared(&path, meta.len())
             .map_err(|e| format!("error reading {n}: {}", go_path_error("open", &path, &e)))?;
-        let data = strip_bom(data);
         files.push(Buffered { name: n, data });
     }
     Ok(())
@@ -189,11 +189,40 @@ fn eval_symlinks_error(link: &Path) -> String {
     "EvalSymlinks: too many links".into()
 }
 
-fn strip_bom(mut data: Vec<u8>) -> Vec<u8> {
-    if data.starts_with(UTF8_BOM) {
-        data.drain(..UTF8_BOM.len());
+fn strip_bom(data: Vec<u8>) -> Arc<[u8]> {
+    match data.strip_prefix(UTF8_BOM) {
+        Some(rest) => Arc::from(rest),
+        None => Arc::from(data),
     }
-    data
+}
+
+/// `os.ReadFile` with the BOM stripped, read straight into the shared buffer the chart keeps
+/// (no second copy of every file: fresh memory is most of a big chart's load time). `len` is
+/// the size `lstat` saw; a file that changed size since is read again the plain way.
+fn read_shared(path: &Path, len: u64) -> std::io::Result<Arc<[u8]>> {
+    let mut f = std::fs::File::open(path)?;
+    let Ok(len) = usize::try_from(len) else {
+        return std::fs::read(path).map(strip_bom);
+    };
+    let mut data: Arc<[u8]> = std::iter::repeat_n(0u8, len).collect();
+    let buf = Arc::get_mut(&mut data).expect("a fresh Arc has no other owner");
+    let mut filled = 0;
+    while filled < len {
+        match f.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let mut probe = [0u8; 1];
+    if filled < len || f.read(&mut probe)? != 0 {
+        return std::fs::read(path).map(strip_bom);
+    }
+    if data.starts_with(UTF8_BOM) {
+        return Ok(Arc::from(&data[UTF8_BOM.len()..]));
+    }
+    Ok(data)
 }
 
 fn load_file(path: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
@@ -485,7 +514,7 @@ fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String
                 c.values = load_values(&f.data, compat)
                     .map_err(|e| format!("cannot load values.yaml: {e}"))?;
             }
-            "values.schema.json" => c.schema = Some(f.data),
+            "values.schema.json" => c.schema = Some(f.data.to_vec()),
             "requirements.yaml" => {
                 let md = metadata.get_or_insert_with(Metadata::default);
                 let fields = typed::unmarshal(&f.data, &typed::METADATA, pkg)
@@ -575,7 +604,8 @@ fn load_values(data: &[u8], compat: HelmVersion) -> Result<Value, String> {
         HelmVersion::V4 => {
             let mut values = Value::map(BTreeMap::new());
             for doc in yaml_documents(&text)? {
-                let current = goyaml::sigs_unmarshal(&doc, target)
+                let doc: &str = &doc;
+                let current = goyaml::sigs_unmarshal(doc, target)
                     .map_err(|e| format!("cannot unmarshal yaml document: {}", e.message))?;
                 values = merge_maps(&values, &current);
             }
@@ -585,7 +615,21 @@ fn load_values(data: &[u8], compat: HelmVersion) -> Result<Value, String> {
 }
 
 /// k8s.io/apimachinery's `YAMLReader`: documents split at lines starting with `---`.
-fn yaml_documents(text: &str) -> Result<Vec<String>, String> {
+fn yaml_documents(text: &str) -> Result<Vec<std::borrow::Cow<'_, str>>, String> {
+    // The common case, one document with `\n` line ends, is the text itself (a big chart's
+    // values.yaml is hundreds of kilobytes).
+    if text.ends_with('\n')
+        && !text.starts_with("---")
+        && !text.contains("\n---")
+        && !text.contains('\r')
+    {
+        return Ok(vec![std::borrow::Cow::Borrowed(text)]);
+    }
+    split_yaml_documents(text)
+}
+
+/// [`yaml_documents`] line by line.
+fn split_yaml_documents(text: &str) -> Result<Vec<std::borrow::Cow<'_, str>>, String> {
     let mut docs = Vec::new();
     let mut buf = String::new();
     let mut lines: Vec<&str> = text.split('\n').collect();
@@ -603,7 +647,7 @@ fn yaml_documents(text: &str) -> Result<Vec<String>, String> {
             }
             if !buf.is_empty() {
                 // The separator line ends this document and belongs to none.
-                docs.push(std::mem::take(&mut buf));
+                docs.push(std::mem::take(&mut buf).into());
                 continue;
             }
         }
@@ -611,7 +655,7 @@ fn yaml_documents(text: &str) -> Result<Vec<String>, String> {
         buf.push('\n');
     }
     if !buf.is_empty() {
-        docs.push(buf);
+        docs.push(buf.into());
     }
     Ok(docs)
 }
@@ -1007,6 +1051,14 @@ mod tests {
             yaml_documents("a: 1\n---x\n"),
             Err("error reading yaml document: invalid Yaml document separator: x".into())
         );
+        for text in [
+            "a: 1\nb: 2\n",
+            "\n",
+            "a:\n  - x\n  ---y\n",
+            "a: \"--- x\"\n",
+        ] {
+            assert_eq!(yaml_documents(text), split_yaml_documents(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -41,7 +41,7 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<File>) {
         } else {
             out.push(File {
                 name: r,
-                data: std::fs::read(&p).expect("fixture file readable"),
+                data: std::fs::read(&p).expect("fixture file readable").into(),
             });
         }
     }
@@ -107,7 +107,7 @@ fn read_tree(dir: &Path, rel: &str, out: &mut BTreeMap<String, String>) {
     for f in files {
         out.insert(
             f.name,
-            String::from_utf8(f.data).expect("helm writes UTF-8"),
+            String::from_utf8(f.data.to_vec()).expect("helm writes UTF-8"),
         );
     }
 }

@@ -102,7 +102,7 @@ fn chart_of(name: &str, files: &[(&str, &str)]) -> (Chart, BTreeMap<String, Stri
         } else {
             chart.files.push(File {
                 name: path.to_string(),
-                data: text.as_bytes().to_vec(),
+                data: text.as_bytes().into(),
             });
         }
     }
