@@ -64,7 +64,7 @@ fn helmfile_output_dir_layout_is_committed_as_is() {
         .join("charts");
     let hf = format!(
         "environments:\n  staging: {{}}\n---\nreleases:\n- name: demo--staging\n  namespace: demo\n  chart: {}\n- name: web\n  namespace: web\n  chart: {}\n",
-        charts.join("monochart").display(),
+        charts.join("podinfo").display(),
         charts.join("podinfo").display()
     );
     std::fs::write(t.join("helmfile.yaml"), hf).expect("write");
@@ -93,7 +93,7 @@ fn helmfile_output_dir_layout_is_committed_as_is() {
     );
     let mut releases = Vec::new();
     for (name, ns, chart) in [
-        ("demo--staging", "demo", "monochart"),
+        ("demo--staging", "demo", "podinfo"),
         ("web", "web", "podinfo"),
     ] {
         let files = state::source::read_release_dir(&t.join("out").join(name)).expect("read");
