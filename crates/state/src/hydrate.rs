@@ -355,6 +355,25 @@ fn build_on(
     Ok(Step::Commit(commit, changes))
 }
 
+/// Writes the objects held in memory to the repository as one pack.
+fn flush(
+    repo: &git2::Repository,
+    odb: &git2::Odb<'_>,
+    mempack: &git2::Mempack<'_>,
+) -> Result<(), Error> {
+    use std::io::Write as _;
+    let err = |e: &git2::Error| Error::git("write the pack of new objects", e);
+    let mut buf = git2::Buf::new();
+    mempack.dump(repo, &mut buf).map_err(|e| err(&e))?;
+    let mut w = odb.packwriter().map_err(|e| err(&e))?;
+    w.write_all(&buf).map_err(|e| Error::Git {
+        context: "write the pack of new objects".into(),
+        message: e.to_string(),
+    })?;
+    w.commit().map_err(|e| err(&e))?;
+    mempack.reset().map_err(|e| err(&e))
+}
+
 /// The commit message: summary, changed releases, provenance trailers.
 pub fn commit_message(prov: &Provenance, env: &str, changes: &[Change]) -> String {
     let short: String = prov.source_commit.chars().take(7).collect();
@@ -404,7 +423,17 @@ pub fn hydrate(
 ) -> Result<Outcome, Error> {
     let mut timings = Timings::default();
     let t = Instant::now();
-    let prepared = prepare(remote.repo(), target, render, prov)?;
+    // New objects are built in memory and land as one pack: thousands of loose-object files
+    // cost seconds, and a killed process leaves no partial objects behind.
+    let work = git2::Repository::open_bare(remote.repo().path())
+        .map_err(|e| Error::git("open the object database", &e))?;
+    let odb = work
+        .odb()
+        .map_err(|e| Error::git("open the object database", &e))?;
+    let mempack = odb
+        .add_new_mempack_backend(1000)
+        .map_err(|e| Error::git("create an in-memory object store", &e))?;
+    let prepared = prepare(&work, target, render, prov)?;
     timings.build += t.elapsed();
     let env = &render.environment;
     let mut backoff = opts.backoff;
@@ -413,7 +442,10 @@ pub fn hydrate(
         let head = remote.fetch(&target.branch)?;
         timings.fetch += t.elapsed();
         let t = Instant::now();
-        let step = build_on(remote.repo(), head, target, env, &prepared, prov, opts)?;
+        let step = build_on(&work, head, target, env, &prepared, prov, opts)?;
+        if let Step::Commit(..) = step {
+            flush(&work, &odb, &mempack)?;
+        }
         timings.build += t.elapsed();
         let (commit, changes) = match step {
             Step::Stale(current_source) => return Ok(Outcome::Stale { current_source }),

@@ -10,6 +10,7 @@
 //! - [`index`]: the environment index `.canon/environments/<env>.yaml`, release digests, path
 //!   templates, and validation of an index against a tree (what the agent trusts).
 //! - [`config`]: `canon.yaml` and the rules mapping a git ref to environments.
+//! - [`source`]: provenance of a source commit, the dirty-tree check, reading rendered release dirs.
 //! - [`hydrate`]: one atomic commit per environment render, retried on non-fast-forward.
 //!
 //! Ordering: an older source commit never overwrites a newer one. With the source repository at
@@ -21,6 +22,7 @@ mod error;
 pub mod git;
 pub mod hydrate;
 pub mod index;
+pub mod source;
 
 pub use error::Error;
 pub use hydrate::{

@@ -4,6 +4,7 @@
 mod git;
 mod hydrate;
 mod index;
+mod source;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
