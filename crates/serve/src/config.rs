@@ -57,6 +57,9 @@ pub struct ConfigFile {
     /// the default rules.
     #[serde(default = "default_canon_yaml")]
     pub canon_yaml: PathBuf,
+    /// Command (argv, no shell) run per hydration in `sourceRepo` by [`crate::CommandHydrator`].
+    #[serde(default)]
+    pub hydrate_command: Vec<String>,
 }
 
 /// Names of the environment variables holding each provider's secret; an absent provider is
@@ -116,6 +119,8 @@ pub struct Settings {
     pub secrets: Secrets,
     pub source_repo: PathBuf,
     pub rules: Rules,
+    /// `hydrateCommand`; empty when not configured.
+    pub hydrate_command: Vec<String>,
 }
 
 impl Settings {
@@ -184,6 +189,7 @@ impl Settings {
             secrets,
             source_repo,
             rules,
+            hydrate_command: file.hydrate_command,
         })
     }
 }

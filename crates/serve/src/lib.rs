@@ -10,6 +10,7 @@
 //! Crates used rather than hand-written: `hmac`/`sha2` (with `verify_slice`'s constant-time
 //! compare), `subtle` for token compare, `axum` for HTTP, `prometheus-client` for `/metrics`.
 
+pub mod command;
 pub mod config;
 pub mod event;
 pub mod metrics;
@@ -18,6 +19,7 @@ pub mod rules;
 pub mod server;
 pub mod signature;
 
+pub use command::CommandHydrator;
 pub use config::{ConfigError, Settings};
 pub use queue::{HydrateError, HydrationRequest, Hydrator, Queue, QueueStats};
 pub use server::{App, serve};

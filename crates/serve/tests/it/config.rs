@@ -20,12 +20,13 @@ fn loads_file_secrets_and_rules() {
     let cfg = write(
         dir.path(),
         "serve.yaml",
-        "listen: 0.0.0.0:9000\nworkers: 3\nsecrets:\n  github: GH_HOOK_SECRET\nsourceRepo: src\n",
+        "listen: 0.0.0.0:9000\nworkers: 3\nsecrets:\n  github: GH_HOOK_SECRET\nsourceRepo: src\nhydrateCommand: [canon, hydrate]\n",
     );
     let s = Settings::load(&cfg, |k| (k == "GH_HOOK_SECRET").then(|| "s".to_string()))
         .expect("valid config");
     assert_eq!(s.listen, "0.0.0.0:9000");
     assert_eq!(s.workers, 3);
+    assert_eq!(s.hydrate_command, vec!["canon", "hydrate"]);
     assert_eq!(s.max_body_bytes, 1024 * 1024);
     assert_eq!(s.secrets.github.as_deref(), Some(&b"s"[..]));
     assert!(s.secrets.gitlab.is_none());

@@ -1,6 +1,7 @@
 //! Integration tests of canon-serve: real HTTP over loopback (ureq against the axum server),
 //! a real queue with worker threads, and a counting Hydrator as the collaborator.
 
+mod command;
 mod config;
 mod queue;
 mod server;
@@ -70,6 +71,7 @@ pub fn settings(max_body_bytes: usize) -> Settings {
         },
         source_repo: PathBuf::from("."),
         rules: Rules::default(),
+        hydrate_command: Vec::new(),
     }
 }
 
