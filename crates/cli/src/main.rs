@@ -5,6 +5,7 @@
 
 mod deps;
 mod render;
+mod serve;
 mod template;
 
 // Rendering allocates and frees many small values (template trees, YAML nodes, strings);
@@ -37,6 +38,8 @@ enum Command {
     Deps(deps::DepsArgs),
     /// Render a helmfile's releases for one environment, byte for byte what `helmfile template` prints.
     Render(Box<render::RenderArgs>),
+    /// Receive push webhooks (GitHub, GitLab, Gitea, generic HMAC) and run hydrations.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,5 +56,6 @@ fn main() -> ExitCode {
         Command::Template(args) => template::run(*args),
         Command::Deps(args) => deps::run(args),
         Command::Render(args) => render::run(*args),
+        Command::Serve(args) => serve::run(args),
     }
 }
