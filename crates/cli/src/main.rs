@@ -4,6 +4,7 @@
 //! it, `Error: <message>` on stderr), 2 bad usage. Logs go to stderr, filtered by `RUST_LOG`.
 
 mod deps;
+mod diff;
 mod render;
 mod template;
 
@@ -37,6 +38,8 @@ enum Command {
     Deps(deps::DepsArgs),
     /// Render a helmfile's releases for one environment, byte for byte what `helmfile template` prints.
     Render(Box<render::RenderArgs>),
+    /// Diff the rendered manifests of one environment between two source revisions.
+    Diff(Box<diff::DiffArgs>),
 }
 
 fn main() -> ExitCode {
@@ -53,5 +56,6 @@ fn main() -> ExitCode {
         Command::Template(args) => template::run(*args),
         Command::Deps(args) => deps::run(args),
         Command::Render(args) => render::run(*args),
+        Command::Diff(args) => diff::run(*args),
     }
 }
