@@ -249,6 +249,81 @@ fn unified_diff_matches_helms_renders_of_both_revisions() {
         "{got}"
     );
     assert_no_secret(&got, &f);
+    assert_eq!(
+        normalize(&got),
+        git_diff_no_index(&f.expected_base, &f.expected_head),
+        "canon's hunks differ from git's on helm's renders"
+    );
+}
+
+/// `git diff --no-index` (an independent differ) over helm's renders of both revisions, with
+/// the Secret values masked as canon masks them; only the header-free hunk lines, which is
+/// what `normalize` keeps of canon's output.
+fn git_diff_no_index(base: &Rendered, head: &Rendered) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&a).expect("a");
+    std::fs::create_dir_all(&b).expect("b");
+    let empty = BTreeMap::new();
+    for release in base.keys().chain(head.keys()) {
+        let (x, y) = (
+            base.get(release).unwrap_or(&empty),
+            head.get(release).unwrap_or(&empty),
+        );
+        for path in x.keys().chain(y.keys()) {
+            let (old, new) = (x.get(path), y.get(path));
+            let (om, nm) = diff::mask_pair(
+                old.map(String::as_str).unwrap_or(""),
+                new.map(String::as_str).unwrap_or(""),
+            );
+            for (root, text, present) in [(&a, om, old.is_some()), (&b, nm, new.is_some())] {
+                if present {
+                    let p = root.join(release).join(path);
+                    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+                    std::fs::write(p, text).expect("write");
+                }
+            }
+        }
+    }
+    let out = Command::new("git")
+        .current_dir(dir.path())
+        .args([
+            "diff",
+            "--no-index",
+            "--no-color",
+            "--no-renames",
+            "-U3",
+            "a",
+            "b",
+        ])
+        .output()
+        .expect("this test needs the git CLI");
+    // 1: differences found.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    normalize(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Hunk lines only, `@@ … @@` without git's function-name context.
+fn normalize(diff: &str) -> Vec<String> {
+    diff.lines()
+        .filter(|l| {
+            !(l.starts_with("diff --git")
+                || l.starts_with("index ")
+                || l.starts_with("new file mode")
+                || l.starts_with("deleted file mode")
+                || l.starts_with("--- ")
+                || l.starts_with("+++ "))
+        })
+        .map(|l| match l.strip_prefix("@@ ") {
+            Some(rest) => format!("@@ {} @@", rest.split(" @@").next().unwrap_or(rest)),
+            None => l.to_string(),
+        })
+        .collect()
 }
 
 fn b64(s: &str) -> String {
