@@ -425,3 +425,19 @@ fn markdown_stays_within_githubs_limit_on_a_big_change() {
     assert!(unlimited.contains("generated line 2999"));
     assert_eq!(unlimited.matches("<details>").count(), 4);
 }
+
+#[test]
+fn a_chart_that_fails_to_render_is_exit_1() {
+    let f = fixture(0);
+    std::fs::write(
+        f.repo.join("charts/app/templates/broken.yaml"),
+        "{{ fail \"broken on purpose\" }}\n",
+    )
+    .expect("break the chart");
+    git(&f.repo, &["add", "-A"]);
+    git(&f.repo, &["commit", "-q", "-m", "broken"]);
+    let e = diff::diff_revisions(&f.base, None, &options(&f.repo, "staging"))
+        .expect_err("the head does not render");
+    assert_eq!(e.exit_code(), 1, "{e}");
+    assert!(e.to_string().contains("broken on purpose"), "{e}");
+}
