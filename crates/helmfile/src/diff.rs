@@ -587,6 +587,31 @@ fn secret_doc(lines: &[&str], start: usize, end: usize, out: &mut Vec<SecretValu
         .iter()
         .any(|l| top_level(l, "kind").is_some_and(|v| unquote(v) == "Secret"));
     if !is_secret {
+        // A Secret written in flow style (JSON) is not parsed: the whole document is masked
+        // rather than risk printing its values.
+        let flow_secret = doc.iter().any(|l| {
+            let compact: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+            compact.contains("\"kind\":\"Secret\"")
+        });
+        if flow_secret && end > start {
+            let body: Vec<&str> = doc
+                .iter()
+                .copied()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .collect();
+            let first = doc
+                .iter()
+                .position(|l| !l.trim_start().starts_with('#'))
+                .unwrap_or(0);
+            out.push(SecretValue {
+                start: start + first,
+                end,
+                id: (String::new(), "flow".into(), String::new()),
+                indent: String::new(),
+                key: "# Secret in flow style, masked".into(),
+                value: body.join("\n"),
+            });
+        }
         return;
     }
     let mut name = String::new();
@@ -800,6 +825,19 @@ mod tests {
         assert!(!a.contains("b3Blbg=="), "{a}");
         assert!(!a.contains("\"v\""), "{a}");
         assert!(a.contains("data: ++++++++\n"));
+    }
+
+    #[test]
+    fn json_secrets_are_masked_whole() {
+        let s = "---\n# Source: c/templates/j.yaml\n{\"apiVersion\": \"v1\", \"kind\": \"Secret\",\n \"data\": {\"k\": \"dG9wc2VjcmV0\"}}\n";
+        let t = s.replace("dG9wc2VjcmV0", "b3RoZXI=");
+        let (a, b) = mask_pair(s, &t);
+        assert!(
+            !a.contains("dG9wc2VjcmV0") && !b.contains("b3RoZXI="),
+            "{a}{b}"
+        );
+        assert!(a.contains("# Source: c/templates/j.yaml\n"), "{a}");
+        assert_ne!(a, b);
     }
 
     fn rd(name: &str, lines: usize) -> ReleaseDiff {
