@@ -4,6 +4,7 @@
 //! it, `Error: <message>` on stderr), 2 bad usage. Logs go to stderr, filtered by `RUST_LOG`.
 
 mod deps;
+mod diff;
 mod render;
 mod serve;
 mod template;
@@ -40,6 +41,8 @@ enum Command {
     Render(Box<render::RenderArgs>),
     /// Receive push webhooks (GitHub, GitLab, Gitea, generic HMAC) and run hydrations.
     Serve(serve::ServeArgs),
+    /// Diff the rendered manifests of one environment between two source revisions.
+    Diff(Box<diff::DiffArgs>),
 }
 
 fn main() -> ExitCode {
@@ -57,5 +60,6 @@ fn main() -> ExitCode {
         Command::Deps(args) => deps::run(args),
         Command::Render(args) => render::run(*args),
         Command::Serve(args) => serve::run(args),
+        Command::Diff(args) => diff::run(*args),
     }
 }

@@ -17,6 +17,7 @@
 //! Written by hand rather than wrapping helmfile: canon renders in-process, and the values helmfile
 //! hands to helm must be reproduced byte for byte (they go through yaml.v3 and back).
 
+pub mod diff;
 pub mod funcs;
 pub mod load;
 pub mod release;
