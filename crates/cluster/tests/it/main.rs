@@ -6,3 +6,4 @@ mod diff;
 mod discovery;
 mod inventory;
 mod manifest;
+mod health;
