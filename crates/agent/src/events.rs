@@ -7,6 +7,11 @@
 //! for cluster-scoped ones); failures are logged, never fatal; repeats of the same (object, reason)
 //! within 5 minutes are aggregated (series count) rather than posted again.
 //!
+//! Two departures the API server imposes: Events about cluster-scoped objects go to `default`
+//! ([`CLUSTER_SCOPED_NAMESPACE`]; the agent's namespace is rejected as "does not match
+//! event.namespace"), and a repeat keeps the first Event's note (the note is immutable; only the
+//! series changes).
+//!
 //! Aggregation follows client-go's `tools/events` recorder: the first repeat of an isomorphic event
 //! gives it a `series` with count 2, each further one increments it and moves `lastObservedTime`;
 //! the Event object is patched rather than a new one created. Names are `<object>.<hex nanos>` as
@@ -27,6 +32,11 @@ pub const REPORTING_CONTROLLER: &str = "canon.dev/agent";
 
 /// Repeats within this window are folded into one Event's series.
 pub const SERIES_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// Where Events about cluster-scoped objects go. The API server accepts them only in `default` or
+/// `kube-system` (an Event with an `eventTime` whose `regarding` has no namespace); client-go's
+/// recorder picks `default` too.
+pub const CLUSTER_SCOPED_NAMESPACE: &str = "default";
 
 /// The API server's limit on an Event's note.
 pub const NOTE_LIMIT: usize = 1024;
@@ -78,7 +88,7 @@ struct Posted {
 /// Posts Events; cheap to share behind an `Arc` (the series cache is inside).
 pub struct Recorder {
     client: kube::Client,
-    /// Where Events about cluster-scoped objects go.
+    /// The agent's namespace (kept for messages; see [`CLUSTER_SCOPED_NAMESPACE`]).
     namespace: String,
     /// `reportingInstance`: the agent replica (pod name or hostname).
     instance: String,
@@ -108,8 +118,7 @@ pub fn truncate_note(note: &str) -> String {
 }
 
 impl Recorder {
-    /// `namespace` is the agent's (Events about cluster-scoped objects); `instance` names this
-    /// replica in `reportingInstance`.
+    /// `namespace` is the agent's; `instance` names this replica in `reportingInstance`.
     pub fn new(
         client: kube::Client,
         namespace: impl Into<String>,
@@ -156,7 +165,6 @@ impl Recorder {
                     count: p.count,
                     last_observed_time: MicroTime(jiff::Timestamp::now()),
                 },
-                "note": truncate_note(note),
             });
             match api
                 .patch(&p.name, &PatchParams::default(), &Patch::Merge(&patch))
@@ -171,7 +179,7 @@ impl Recorder {
         let namespace = object
             .namespace
             .clone()
-            .unwrap_or_else(|| self.namespace.clone());
+            .unwrap_or_else(|| CLUSTER_SCOPED_NAMESPACE.to_string());
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())

@@ -254,6 +254,8 @@ async fn deploy_applies_and_grants_least_privilege() {
         ("create", "events.k8s.io", "events", sys, None),
         ("patch", "events.k8s.io", "events", sys, Some("web.1")),
         ("create", "events.k8s.io", "events", ns, None),
+        // Events about cluster-scoped objects.
+        ("create", "events.k8s.io", "events", Some("default"), None),
     ];
     let must_not: &[Check] = &[
         // No deleting namespaces (a prune must never take a whole namespace with it).

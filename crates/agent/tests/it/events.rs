@@ -1,9 +1,9 @@
 //! Kubernetes Events on the real control plane: an Event appears regarding the object, in its
 //! namespace, with canon's controller, reason and type; a repeat within five minutes becomes a
 //! series on the same Event; a different reason is a different Event; cluster-scoped objects get
-//! theirs in the agent's namespace.
+//! theirs in `default` (the only namespace besides kube-system the API server allows for them).
 
-use agent::events::{REPORTING_CONTROLLER, Reason, Recorder};
+use agent::events::{CLUSTER_SCOPED_NAMESPACE, REPORTING_CONTROLLER, Reason, Recorder};
 use cluster::ObjectRef;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event;
@@ -76,8 +76,9 @@ async fn events_appear_regarding_the_object_and_repeats_make_a_series() {
 
     // The same drift again: the same Event, now a series of 2, then 3.
     recorder
-        .record(&object, Reason::DriftDetected, "again")
-        .await;
+        .try_record(&object, Reason::DriftDetected, "again")
+        .await
+        .expect("the repeat is accepted");
     let events = events_in(&client, &ns).await;
     assert_eq!(events.len(), 1, "a repeat is aggregated: {events:#?}");
     assert_eq!(events[0].series.as_ref().map(|s| s.count), Some(2));
@@ -88,7 +89,8 @@ async fn events_appear_regarding_the_object_and_repeats_make_a_series() {
     let events = events_in(&client, &ns).await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].series.as_ref().map(|s| s.count), Some(3));
-    assert_eq!(events[0].note.as_deref(), Some("and again"));
+    // The note is immutable: the series counts repeats of the first one.
+    assert_eq!(events[0].note, e.note);
 
     // Another reason about the same object is its own Event.
     recorder
@@ -116,10 +118,11 @@ async fn events_appear_regarding_the_object_and_repeats_make_a_series() {
 
 #[tokio::test]
 #[ignore = "needs the control plane (scripts/test)"]
-async fn cluster_scoped_objects_get_events_in_the_agent_namespace() {
+async fn cluster_scoped_objects_get_events_in_default() {
     let cluster = testenv::cluster().await.expect("control plane");
     let client = cluster.client();
     let agent_ns = testenv::namespace(&client).await.expect("agent namespace");
+    // A namespace is cluster-scoped; a fresh one keeps this test's Event apart from others'.
     let object = ObjectRef {
         group: String::new(),
         version: "v1".into(),
@@ -134,12 +137,16 @@ async fn cluster_scoped_objects_get_events_in_the_agent_namespace() {
         .expect("the API server accepts the Event");
     assert_eq!(
         stored.metadata.namespace.as_deref(),
-        Some(agent_ns.as_str())
+        Some(CLUSTER_SCOPED_NAMESPACE)
     );
-    let events = events_in(&client, &agent_ns).await;
+    let events: Vec<Event> = events_in(&client, CLUSTER_SCOPED_NAMESPACE)
+        .await
+        .into_iter()
+        .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(agent_ns.as_str()))
+        .collect();
     assert_eq!(events.len(), 1, "{events:#?}");
-    assert_eq!(
-        events[0].regarding.as_ref().and_then(|r| r.kind.as_deref()),
-        Some("Namespace")
-    );
+    let regarding = events[0].regarding.as_ref().expect("regarding");
+    assert_eq!(regarding.kind.as_deref(), Some("Namespace"));
+    assert_eq!(regarding.namespace, None);
+    assert_eq!(events[0].reason.as_deref(), Some("SyncFailed"));
 }
