@@ -231,15 +231,13 @@ fn parse_health(text: &str) -> Option<Health> {
         .find(|h| h.as_str().eq_ignore_ascii_case(text))
 }
 
-fn parse_positive(name: &str, value: Option<&str>, default: usize) -> Result<usize, Response> {
+/// A positive integer query parameter (`default` when absent); the error names it.
+fn parse_positive(name: &str, value: Option<&str>, default: usize) -> Result<usize, String> {
     match value {
         None | Some("") => Ok(default),
         Some(v) => match v.parse::<usize>() {
             Ok(n) if n >= 1 => Ok(n),
-            _ => Err(error(
-                StatusCode::BAD_REQUEST,
-                format!("{name} must be a positive integer, got {v:?}"),
-            )),
+            _ => Err(format!("{name} must be a positive integer, got {v:?}")),
         },
     }
 }
@@ -281,11 +279,11 @@ async fn apps(
     };
     let page = match parse_positive("page", query.page.as_deref(), 1) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(m) => return error(StatusCode::BAD_REQUEST, m),
     };
     let per_page = match parse_positive("perPage", query.per_page.as_deref(), DEFAULT_PER_PAGE) {
         Ok(p) => p.min(MAX_PER_PAGE),
-        Err(r) => return r,
+        Err(m) => return error(StatusCode::BAD_REQUEST, m),
     };
     let environment = query.environment.filter(|e| !e.is_empty());
     let needle = query.q.filter(|q| !q.is_empty()).map(|q| q.to_lowercase());

@@ -271,6 +271,13 @@ async fn fired(notify: &Arc<tokio::sync::Notify>) -> bool {
         .is_ok()
 }
 
+/// What is wrong, the headers sent, the body.
+type HookCase = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static [u8],
+);
+
 #[tokio::test]
 async fn webhook_verifies_the_signature_then_asks_for_a_fetch() {
     let state = state(Store::new(), Some(SECRET));
@@ -278,20 +285,20 @@ async fn webhook_verifies_the_signature_then_asks_for_a_fetch() {
     let router = api::router(state);
     // GitHub's documented example delivery ("Validating webhook deliveries").
     let body = b"Hello, World!".to_vec();
-    let good = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    const GOOD: &str = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 
     assert!(!fired(&notify).await, "nothing asked for a fetch yet");
     for header in api::SIGNATURE_HEADERS {
-        let status = post_hook(router.clone(), &[(header, good)], body.clone()).await;
+        let status = post_hook(router.clone(), &[(header, GOOD)], body.clone()).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{header}");
         assert!(fired(&notify).await, "{header}: the fetch was requested");
     }
 
-    let cases: &[(&str, &[(&str, &str)], &[u8])] = &[
+    let cases: &[HookCase] = &[
         ("missing", &[], b"Hello, World!"),
         (
             "tampered body",
-            &[("X-Hub-Signature-256", good)],
+            &[("X-Hub-Signature-256", GOOD)],
             b"Hello, World?",
         ),
         (
