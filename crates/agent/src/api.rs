@@ -94,6 +94,17 @@ pub fn router(state: ApiState) -> Router {
         .with_state(state)
 }
 
+/// Serves [`router`] on `listener` until `shutdown` resolves (then finishes the requests in flight).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: ApiState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// A JSON error response.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiError {

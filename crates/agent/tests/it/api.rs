@@ -385,3 +385,41 @@ async fn probes() {
     assert_eq!(status("/readyz").await, StatusCode::OK);
     assert_eq!(status("/healthz").await, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn serves_over_tcp_until_shutdown() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(api::serve(
+        listener,
+        state(filled_store(), None),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    // A plain HTTP/1.1 client on a blocking thread: the server's runtime keeps running.
+    let response = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream
+            .write_all(
+                b"GET /api/v1/apps/prod/web HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            )
+            .expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        response
+    })
+    .await
+    .expect("client");
+    assert!(response.starts_with("HTTP/1.1 200 "), "{response}");
+    assert!(response.contains("\"app\":\"web\""), "{response}");
+    stop.send(()).expect("server running");
+    server
+        .await
+        .expect("server task")
+        .expect("served without error");
+}
