@@ -12,6 +12,8 @@
 //! - `GET /metrics` (OpenMetrics text from [`crate::metrics`]), `GET /healthz` (200 while the process
 //!   runs), `GET /readyz` (200 once the first snapshot has been synced or failed, else 503).
 //!
+//! The web UI's page and its `/api/v1/stream` ([`crate::ui`]) are merged in.
+//!
 //! Errors are JSON `{"error": "..."}` with the status code; a bad query parameter is a 400 naming
 //! it. Without a configured `webhookSecret` the webhook answers 403: an unauthenticated trigger is
 //! never accepted. The signature check is canon-serve's ([`serve::signature`]), shared so the two
@@ -91,7 +93,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(crate::ui::router(state.store))
 }
 
 /// Serves [`router`] on `listener` until `shutdown` resolves (then finishes the requests in flight).

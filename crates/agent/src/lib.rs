@@ -30,6 +30,7 @@ pub mod metrics;
 pub mod reconcile;
 pub mod source;
 pub mod store;
+pub mod ui;
 
 pub use config::AgentConfig;
 pub use error::Error;

@@ -384,6 +384,9 @@ async fn probes() {
     state.set_ready();
     assert_eq!(status("/readyz").await, StatusCode::OK);
     assert_eq!(status("/healthz").await, StatusCode::OK);
+    // The UI is served by the same router.
+    assert_eq!(status("/").await, StatusCode::OK);
+    assert_eq!(status("/ui/app.js").await, StatusCode::OK);
 }
 
 #[tokio::test]
