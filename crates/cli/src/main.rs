@@ -7,6 +7,7 @@ mod deps;
 mod diff;
 mod render;
 mod serve;
+mod status;
 mod template;
 
 // Rendering allocates and frees many small values (template trees, YAML nodes, strings);
@@ -43,6 +44,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Diff the rendered manifests of one environment between two source revisions.
     Diff(Box<diff::DiffArgs>),
+    /// What the agent sees: sync, health and drift of every app, as a table or JSON.
+    Status(status::StatusArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,5 +64,6 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(*args),
         Command::Serve(args) => serve::run(args),
         Command::Diff(args) => diff::run(*args),
+        Command::Status(args) => status::run(args),
     }
 }
