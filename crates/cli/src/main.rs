@@ -3,6 +3,7 @@
 //! Exit codes (../shared/DESIGN.md): 0 success, 1 the operation failed (printed as helm prints
 //! it, `Error: <message>` on stderr), 2 bad usage. Logs go to stderr, filtered by `RUST_LOG`.
 
+mod agent;
 mod deps;
 mod diff;
 mod render;
@@ -43,6 +44,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Diff the rendered manifests of one environment between two source revisions.
     Diff(Box<diff::DiffArgs>),
+    /// Sync the state repo to clusters, detect drift, alert (`--once`: one pass, then exit).
+    Agent(agent::AgentArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,5 +64,6 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(*args),
         Command::Serve(args) => serve::run(args),
         Command::Diff(args) => diff::run(*args),
+        Command::Agent(args) => agent::run(args),
     }
 }
