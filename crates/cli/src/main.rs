@@ -3,6 +3,7 @@
 //! Exit codes (../shared/DESIGN.md): 0 success, 1 the operation failed (printed as helm prints
 //! it, `Error: <message>` on stderr), 2 bad usage. Logs go to stderr, filtered by `RUST_LOG`.
 
+mod agent;
 mod deps;
 mod diff;
 mod render;
@@ -46,6 +47,8 @@ enum Command {
     Diff(Box<diff::DiffArgs>),
     /// What the agent sees: sync, health and drift of every app, as a table or JSON.
     Status(status::StatusArgs),
+    /// Sync the state repo to clusters, detect drift, alert (`--once`: one pass, then exit).
+    Agent(agent::AgentArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,5 +68,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Diff(args) => diff::run(*args),
         Command::Status(args) => status::run(args),
+        Command::Agent(args) => agent::run(args),
     }
 }
