@@ -5,6 +5,7 @@
 
 mod deps;
 mod diff;
+mod hydrate;
 mod render;
 mod serve;
 mod template;
@@ -41,6 +42,8 @@ enum Command {
     Render(Box<render::RenderArgs>),
     /// Receive push webhooks (GitHub, GitLab, Gitea, generic HMAC) and run hydrations.
     Serve(serve::ServeArgs),
+    /// Render the environments a git ref maps to and commit them to the state repo.
+    Hydrate(Box<hydrate::HydrateArgs>),
     /// Diff the rendered manifests of one environment between two source revisions.
     Diff(Box<diff::DiffArgs>),
 }
@@ -61,5 +64,6 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(*args),
         Command::Serve(args) => serve::run(args),
         Command::Diff(args) => diff::run(*args),
+        Command::Hydrate(args) => hydrate::run(*args),
     }
 }

@@ -1,3 +1,5 @@
 //! canon-cli's integration tests: the built `canon` binary as a user runs it.
+mod hydrate;
 mod render;
+mod serve;
 mod template;
