@@ -171,7 +171,10 @@ fn normalize_ref(repo: &git2::Repository, reference: &str) -> String {
     if reference.starts_with("refs/") {
         return reference.to_string();
     }
-    for full in [format!("refs/tags/{reference}"), format!("refs/heads/{reference}")] {
+    for full in [
+        format!("refs/tags/{reference}"),
+        format!("refs/heads/{reference}"),
+    ] {
         if repo.find_reference(&full).is_ok() {
             return full;
         }
@@ -337,8 +340,8 @@ fn commit(
 pub fn render_environment(helmfile: Option<&Path>, env: &str) -> Result<EnvironmentRender, Fail> {
     let out_dir = tempfile::tempdir()
         .map_err(|e| Fail::failed(format!("creating a temporary directory: {e}")))?;
-    let files = helmfile::load::find(helmfile)
-        .map_err(|e| Fail::helmfile(helmfile::Error::from(e)))?;
+    let files =
+        helmfile::load::find(helmfile).map_err(|e| Fail::helmfile(helmfile::Error::from(e)))?;
     let single = files.len() == 1;
     let cwd = std::env::current_dir().unwrap_or_default();
     let load_opts = LoadOptions {
@@ -374,8 +377,8 @@ pub fn render_environment(helmfile: Option<&Path>, env: &str) -> Result<Environm
     }
     let mut releases = Vec::with_capacity(walk.releases.len());
     for mut r in walk.releases {
-        r.files = state::source::read_release_dir(&out_dir.path().join(&r.name))
-            .map_err(Fail::state)?;
+        r.files =
+            state::source::read_release_dir(&out_dir.path().join(&r.name)).map_err(Fail::state)?;
         releases.push(r);
     }
     Ok(EnvironmentRender {
@@ -625,7 +628,11 @@ pub fn run(a: HydrateArgs) -> ExitCode {
     };
     let repo = match git2::Repository::discover(&config_dir) {
         Ok(r) if r.workdir().is_some() => r,
-        Ok(_) => return fail(Fail::usage("canon hydrate runs in a checkout, not a bare repository")),
+        Ok(_) => {
+            return fail(Fail::usage(
+                "canon hydrate runs in a checkout, not a bare repository",
+            ));
+        }
         Err(e) => {
             return fail(Fail::usage(format!(
                 "{} is not in a git checkout: {}",
@@ -694,8 +701,8 @@ pub struct InProcessHydrator {
 
 impl ::serve::Hydrator for InProcessHydrator {
     fn hydrate(&self, req: ::serve::HydrationRequest) -> Result<(), ::serve::HydrateError> {
-        let dir = state::git::cache_dir(&self.checkout_root, &self.source_url)
-            .join(&req.environment);
+        let dir =
+            state::git::cache_dir(&self.checkout_root, &self.source_url).join(&req.environment);
         let _lock = state::git::CacheLock::acquire(&dir)?;
         let repo = state::source::checkout(&self.source_url, &dir, &req.commit)?;
         let top = repo

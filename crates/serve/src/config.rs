@@ -211,7 +211,8 @@ impl Settings {
         // A relative local path is relative to the config file; URLs pass through.
         let local = |u: &str| -> String {
             let is_url = u.contains("://")
-                || u.split_once(':').is_some_and(|(host, _)| !host.contains('/'));
+                || u.split_once(':')
+                    .is_some_and(|(host, _)| !host.contains('/'));
             if is_url || Path::new(u).is_absolute() {
                 u.to_string()
             } else {

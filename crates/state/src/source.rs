@@ -91,7 +91,11 @@ pub fn checkout(url: &str, dir: &Path, commit: &str) -> Result<git2::Repository,
             r
         }
     };
-    if repo.find_remote("origin").ok().and_then(|r| r.url().map(str::to_string)).as_deref()
+    if repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().map(str::to_string))
+        .as_deref()
         != Some(url)
     {
         repo.remote_set_url("origin", url)

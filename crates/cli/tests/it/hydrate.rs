@@ -8,9 +8,10 @@ use std::process::{Child, Command, Output, Stdio};
 
 /// Runs the `git` CLI with a fixed identity and no user or system config; panics with stderr.
 pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = git_cmd(dir).args(args).output().expect(
-        "the git CLI is required by these tests and must be on PATH",
-    );
+    let out = git_cmd(dir)
+        .args(args)
+        .output()
+        .expect("the git CLI is required by these tests and must be on PATH");
     assert!(
         out.status.success(),
         "git {args:?} in {}: {}",
@@ -62,7 +63,10 @@ impl Demo {
         copy_dir(&testenv::repo_root().join("examples/demo"), &source);
         git(tmp.path(), &["init", "-q", "-b", "master", "source"]);
         git(&source, &["add", "-A"]);
-        git(&source, &["commit", "-q", "-m", "Merge pull request #12 from demo"]);
+        git(
+            &source,
+            &["commit", "-q", "-m", "Merge pull request #12 from demo"],
+        );
         let remote = tmp.path().join("gitops-state.git");
         git(
             tmp.path(),
@@ -112,7 +116,12 @@ impl Demo {
 /// The commit a branch of a bare repo points to, if it exists.
 pub fn branch_head(remote: &Path, branch: &str) -> Option<String> {
     let out = git_cmd(remote)
-        .args(["rev-parse", "--verify", "-q", &format!("refs/heads/{branch}")])
+        .args([
+            "rev-parse",
+            "--verify",
+            "-q",
+            &format!("refs/heads/{branch}"),
+        ])
         .output()
         .expect("git");
     out.status
@@ -184,9 +193,19 @@ fn rendered(dir: &Path, env: &str) -> Vec<(String, Vec<u8>)> {
     let out_dir = tempfile::tempdir().expect("tempdir");
     let o = Command::new(env!("CARGO_BIN_EXE_canon"))
         .current_dir(dir)
-        .args(["render", "-e", env, "--include-crds", "--skip-tests", "--output-dir"])
+        .args([
+            "render",
+            "-e",
+            env,
+            "--include-crds",
+            "--skip-tests",
+            "--output-dir",
+        ])
         .arg(out_dir.path())
-        .args(["--output-dir-template", "{{ .OutputDir }}/{{ .Release.Name }}"])
+        .args([
+            "--output-dir-template",
+            "{{ .OutputDir }}/{{ .Release.Name }}",
+        ])
         .output()
         .expect("run canon render");
     assert!(o.status.success(), "{}", stderr(&o));
@@ -230,12 +249,19 @@ fn merge_then_tag_then_same_input_again() {
     let staging_commit = branch_head(&d.remote, "main").expect("main exists");
     assert_eq!(e["commit"], staging_commit.as_str());
     let files = files_at(&d.remote, "main");
-    assert!(files.contains(&".canon/environments/staging.yaml".to_string()), "{files:?}");
+    assert!(
+        files.contains(&".canon/environments/staging.yaml".to_string()),
+        "{files:?}"
+    );
     assert!(
         files.contains(&"demo--staging/monochart/templates/deployment.yaml".to_string()),
         "{files:?}"
     );
-    assert!(files.iter().all(|f| f.starts_with(".canon/") || f.starts_with("demo--staging/")));
+    assert!(
+        files
+            .iter()
+            .all(|f| f.starts_with(".canon/") || f.starts_with("demo--staging/"))
+    );
     let want = rendered(&d.source, "staging");
     assert!(!want.is_empty());
     for (path, bytes) in &want {
@@ -257,10 +283,16 @@ fn merge_then_tag_then_same_input_again() {
         ("demo--staging", "demo", "demo--staging")
     );
     // The chart's own Chart.yaml says monochart 0.28.0.
-    assert_eq!((r.chart.name.as_str(), r.chart.version.as_str()), ("monochart", "0.28.0"));
+    assert_eq!(
+        (r.chart.name.as_str(), r.chart.version.as_str()),
+        ("monochart", "0.28.0")
+    );
     let msg = git(&d.remote, &["log", "-1", "--format=%B", "main"]);
     assert!(
-        msg.starts_with(&format!("staging: render {} (Merge pull request #12", &c1[..7])),
+        msg.starts_with(&format!(
+            "staging: render {} (Merge pull request #12",
+            &c1[..7]
+        )),
         "{msg}"
     );
     for trailer in [
@@ -270,7 +302,10 @@ fn merge_then_tag_then_same_input_again() {
         format!("Canon-Source-Repo: {}", d.source.display()),
         format!("Canon-Version: {}", env!("CARGO_PKG_VERSION")),
     ] {
-        assert!(msg.contains(&format!("\n{trailer}\n")), "{trailer:?} in {msg}");
+        assert!(
+            msg.contains(&format!("\n{trailer}\n")),
+            "{trailer:?} in {msg}"
+        );
     }
 
     // A tag v1.0.0, checked out as CI does (detached): one production commit, staging kept.
@@ -278,7 +313,11 @@ fn merge_then_tag_then_same_input_again() {
     git(&d.source, &["checkout", "-q", "v1.0.0"]);
     let o = d.hydrate(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("production: committed "), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("production: committed "),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(commit_count(&d.remote, "main"), 2);
     let idx = index(&d.remote, "main", "production");
     assert_eq!(idx.source.reference, "refs/tags/v1.0.0");
@@ -287,11 +326,17 @@ fn merge_then_tag_then_same_input_again() {
     assert!(msg.contains("\nCanon-Environment: production\n"), "{msg}");
     assert_eq!(
         git(&d.remote, &["rev-parse", "main:demo--staging"]),
-        git(&d.remote, &["rev-parse", &format!("{staging_commit}:demo--staging")]),
+        git(
+            &d.remote,
+            &["rev-parse", &format!("{staging_commit}:demo--staging")]
+        ),
         "production's commit left staging's paths alone"
     );
     assert_eq!(
-        git(&d.remote, &["rev-parse", "main:.canon/environments/staging.yaml"]),
+        git(
+            &d.remote,
+            &["rev-parse", "main:.canon/environments/staging.yaml"]
+        ),
         git(
             &d.remote,
             &[
@@ -332,16 +377,23 @@ fn ref_without_environment_is_nothing_to_do() {
     // `-e` names environments whatever the ref.
     let e = one_env(&d.hydrate(&["-e", "staging", "--output", "json"]));
     assert_eq!(e["result"], "committed");
-    assert_eq!(index(&d.remote, "main", "staging").source.reference, "refs/heads/feature/x");
+    assert_eq!(
+        index(&d.remote, "main", "staging").source.reference,
+        "refs/heads/feature/x"
+    );
 }
 
-/// A helmfile with releases `a` and `b` of the demo's chart, inline values.
+/// A helmfile with releases `a` and `b` of the demo's chart (a Deployment each), inline values.
 fn two_releases(with_b: bool) -> String {
-    let mut s = String::from(
-        "environments:\n  staging: {}\n---\nreleases:\n  - name: a\n    namespace: apps\n    chart: ./charts/monochart\n    values:\n      - replicaCount: 2\n",
-    );
+    let release = |name: &str, replicas: u32| {
+        format!(
+            "  - name: {name}\n    namespace: apps\n    chart: ./charts/monochart\n    values:\n      - replicaCount: {replicas}\n        image: {{repository: example/{name}, tag: \"1\"}}\n        deployment: {{enabled: true}}\n"
+        )
+    };
+    let mut s = String::from("environments:\n  staging: {}\n---\nreleases:\n");
+    s.push_str(&release("a", 2));
     if with_b {
-        s.push_str("  - name: b\n    namespace: apps\n    chart: ./charts/monochart\n    values:\n      - replicaCount: 3\n");
+        s.push_str(&release("b", 3));
     }
     s
 }
@@ -360,6 +412,13 @@ fn removed_release_leaves_and_other_paths_stay() {
         .map(|r| r.name.clone())
         .collect();
     assert_eq!(names, ["a", "b"]);
+    let files = files_at(&d.remote, "main");
+    for dir in ["a/monochart/", "b/monochart/"] {
+        assert!(
+            files.iter().any(|f| f.starts_with(dir)),
+            "{dir} in {files:?}"
+        );
+    }
 
     // Someone else's files in the state repo, outside the environment.
     let clone = d.tmp.path().join("clone");
@@ -385,7 +444,10 @@ fn removed_release_leaves_and_other_paths_stay() {
     );
     let files = files_at(&d.remote, "main");
     assert!(!files.iter().any(|f| f.starts_with("b/")), "{files:?}");
-    assert!(files.iter().any(|f| f.starts_with("a/monochart/")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.starts_with("a/monochart/")),
+        "{files:?}"
+    );
     assert_eq!(show(&d.remote, "main", "README.md"), "hands off\n");
     assert_eq!(show(&d.remote, "main", "other/x.yaml"), "kind: X\n");
     let names: Vec<String> = index(&d.remote, "main", "staging")
@@ -408,12 +470,21 @@ fn refused(d: &Demo, args: &[&str], env: &[(&str, &str)], code: i32, says: &[&st
     let refs_before = git(&d.remote, &["for-each-ref"]);
     let o = d.hydrate_env(args, env);
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(code), "{args:?}: {err}\n{}", stdout(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{args:?}: {err}\n{}",
+        stdout(&o)
+    );
     for s in says {
         assert!(err.contains(s), "{args:?}: {s:?} in {err}");
     }
     assert!(err.starts_with("Error: "), "{err}");
-    assert_eq!(branch_head(&d.remote, "main"), before, "{args:?} moved the remote");
+    assert_eq!(
+        branch_head(&d.remote, "main"),
+        before,
+        "{args:?} moved the remote"
+    );
     assert_eq!(git(&d.remote, &["for-each-ref"]), refs_before);
 }
 
@@ -430,13 +501,7 @@ fn bad_input_is_refused_and_pushes_nothing() {
     let values = d.source.join("values/demo--staging.yaml");
     let orig = std::fs::read_to_string(&values).expect("read");
     std::fs::write(&values, format!("{orig}replicaCount: 5\n")).expect("write");
-    refused(
-        &d,
-        &[],
-        &[],
-        2,
-        &["values/demo--staging.yaml", "commit"],
-    );
+    refused(&d, &[], &[], 2, &["values/demo--staging.yaml", "commit"]);
     std::fs::write(&values, &orig).expect("restore");
     std::fs::write(d.source.join("stray.yaml"), "x: 1\n").expect("write");
     refused(&d, &[], &[], 2, &["stray.yaml"]);
@@ -512,7 +577,9 @@ impl HttpServer {
             .arg(auth)
             .stdout(Stdio::piped())
             .spawn()
-            .expect("python3 is required to serve git http-backend in this test and must be on PATH");
+            .expect(
+                "python3 is required to serve git http-backend in this test and must be on PATH",
+            );
         let mut line = String::new();
         BufReader::new(proc.stdout.take().expect("stdout"))
             .read_line(&mut line)
@@ -544,7 +611,10 @@ fn http_remote_with_and_without_the_right_credentials() {
     let url = format!("http://127.0.0.1:{}/state.git", server.port);
 
     for creds in [
-        vec![("CANON_GIT_USERNAME", "canon"), ("CANON_GIT_PASSWORD", "wrong")],
+        vec![
+            ("CANON_GIT_USERNAME", "canon"),
+            ("CANON_GIT_PASSWORD", "wrong"),
+        ],
         vec![],
     ] {
         let o = d.hydrate_env(&["--state-repo", &url], &creds);
@@ -554,7 +624,10 @@ fn http_remote_with_and_without_the_right_credentials() {
         assert!(err.contains(&url), "{err}");
         assert_eq!(branch_head(&remote, "main"), None);
     }
-    let good = [("CANON_GIT_USERNAME", "canon"), ("CANON_GIT_PASSWORD", "s3cret")];
+    let good = [
+        ("CANON_GIT_USERNAME", "canon"),
+        ("CANON_GIT_PASSWORD", "s3cret"),
+    ];
     let e = one_env(&d.hydrate_env(&["--state-repo", &url, "--output", "json"], &good));
     assert_eq!(e["result"], "committed", "{e}");
     assert_eq!(commit_count(&remote, "main"), 1);
@@ -589,10 +662,20 @@ fn hydrate_commits_what_helmfile_writes() {
             .current_dir(&d.source)
             .arg("--helm-binary")
             .arg(&helm)
-            .args(["-e", env, "template", "--skip-deps", "--include-crds", "--skip-tests"])
+            .args([
+                "-e",
+                env,
+                "template",
+                "--skip-deps",
+                "--include-crds",
+                "--skip-tests",
+            ])
             .arg("--output-dir")
             .arg(&out_dir)
-            .args(["--output-dir-template", "{{ .OutputDir }}/{{ .Release.Name }}"])
+            .args([
+                "--output-dir-template",
+                "{{ .OutputDir }}/{{ .Release.Name }}",
+            ])
             .env("HOME", &d.home)
             .output()
             .expect("run helmfile");
@@ -601,7 +684,11 @@ fn hydrate_commits_what_helmfile_writes() {
         walk(&out_dir, &out_dir, &mut want);
         assert!(!want.is_empty());
         for (path, bytes) in &want {
-            assert_eq!(show(&d.remote, "main", path).as_bytes(), &bytes[..], "{path}");
+            assert_eq!(
+                show(&d.remote, "main", path).as_bytes(),
+                &bytes[..],
+                "{path}"
+            );
         }
         let idx = index(&d.remote, "main", env);
         let prefix = format!("{}/", idx.releases[0].path);

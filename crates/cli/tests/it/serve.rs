@@ -133,7 +133,10 @@ fn signed_github_push_gives_one_in_process_hydration_commit() {
     let s = Serve::start(&config, &d.home);
 
     // A wrong signature runs nothing.
-    assert_eq!(s.github_push("refs/heads/master", &head, "not-the-secret"), 403);
+    assert_eq!(
+        s.github_push("refs/heads/master", &head, "not-the-secret"),
+        403
+    );
     assert_eq!(branch_head(&d.remote, "main"), None);
 
     assert_eq!(s.github_push("refs/heads/master", &head, SECRET), 202);
