@@ -6,6 +6,7 @@
 mod agent;
 mod deps;
 mod diff;
+mod hydrate;
 mod render;
 mod serve;
 mod status;
@@ -43,6 +44,8 @@ enum Command {
     Render(Box<render::RenderArgs>),
     /// Receive push webhooks (GitHub, GitLab, Gitea, generic HMAC) and run hydrations.
     Serve(serve::ServeArgs),
+    /// Render the environments a git ref maps to and commit them to the state repo.
+    Hydrate(Box<hydrate::HydrateArgs>),
     /// Diff the rendered manifests of one environment between two source revisions.
     Diff(Box<diff::DiffArgs>),
     /// What the agent sees: sync, health and drift of every app, as a table or JSON.
@@ -69,5 +72,6 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(*args),
         Command::Status(args) => status::run(args),
         Command::Agent(args) => agent::run(args),
+        Command::Hydrate(args) => hydrate::run(*args),
     }
 }
