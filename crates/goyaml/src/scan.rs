@@ -126,7 +126,7 @@ pub type R<T> = Result<T, YamlError>;
 /// The input as the scanner indexes it, by character.
 enum Buf<'a> {
     /// An all-ASCII input: its bytes are its characters.
-    Ascii(&'a [u8]),
+    Ascii(&'a str),
     Chars(Vec<char>),
 }
 
@@ -207,7 +207,7 @@ impl<'a> Scanner<'a> {
             return Err(reader_error());
         }
         let len = match &buf {
-            Buf::Ascii(b) => b.len(),
+            Buf::Ascii(t) => t.len(),
             Buf::Chars(c) => c.len(),
         };
         Ok(Scanner {
@@ -242,7 +242,7 @@ impl<'a> Scanner<'a> {
         let bad = bytes
             .iter()
             .position(|&b| !(matches!(b, b'\t' | b'\n' | b'\r') || (0x20..=0x7E).contains(&b)));
-        (Buf::Ascii(bytes), bad.map(|i| i / 512 * 512))
+        (Buf::Ascii(input), bad.map(|i| i / 512 * 512))
     }
 
     fn char_buf(input: &str) -> (Buf<'a>, Option<usize>) {
@@ -287,7 +287,7 @@ impl<'a> Scanner<'a> {
         }
         let i = self.pos + k;
         match &self.buf {
-            Buf::Ascii(b) => b.get(i).map_or('\0', |&b| b as char),
+            Buf::Ascii(t) => t.as_bytes().get(i).map_or('\0', |&b| b as char),
             Buf::Chars(c) => c.get(i).copied().unwrap_or('\0'),
         }
     }
@@ -321,6 +321,30 @@ impl<'a> Scanner<'a> {
     fn read(&mut self, s: &mut String) {
         s.push(self.ch(0));
         self.skip();
+    }
+
+    /// Reads, like repeated [`Scanner::read`], the characters from here up to the first one
+    /// `stop` accepts (or the end); at least one when `stop` rejects the current one. In bulk
+    /// for an ASCII input without forbidden characters (where a read has no other effect), one
+    /// by one otherwise.
+    fn read_until(&mut self, s: &mut String, stop: impl Fn(u8) -> bool) {
+        if self.reader_limit.is_none()
+            && let Buf::Ascii(t) = &self.buf
+        {
+            let from = self.pos.min(t.len());
+            let n = t.as_bytes()[from..]
+                .iter()
+                .position(|&b| stop(b))
+                .unwrap_or(t.len() - from);
+            if n > 0 {
+                s.push_str(&t[from..from + n]);
+                self.pos += n;
+                self.mark.index += n;
+                self.mark.column += n;
+                return;
+            }
+        }
+        self.read(s);
     }
 
     fn read_line(&mut self, s: &mut String) {
@@ -1160,7 +1184,7 @@ impl<'a> Scanner<'a> {
             trailing_breaks.clear();
             leading_blank = is_blank(self.ch(0));
             while !is_breakz(self.ch(0)) {
-                self.read(&mut s);
+                self.read_until(&mut s, |b| matches!(b, b'\r' | b'\n' | 0));
             }
             self.cache(2);
             self.read_line(&mut leading_break);
@@ -1432,7 +1456,12 @@ impl<'a> Scanner<'a> {
                         whitespaces.clear();
                     }
                 }
-                self.read(&mut s);
+                // A run of characters that cannot end the scalar (':' is looked at alone).
+                let flow = self.flow_level > 0;
+                self.read_until(&mut s, |b| {
+                    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0 | b':')
+                        || (flow && matches!(b, b',' | b'?' | b'[' | b']' | b'{' | b'}'))
+                });
                 end = self.mark;
                 self.cache(2);
             }
