@@ -9,6 +9,8 @@ mod events;
 mod leader;
 mod metrics;
 mod source;
+mod ui;
+mod webdriver;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
