@@ -92,6 +92,7 @@ pub struct Recorder {
     namespace: String,
     /// `reportingInstance`: the agent replica (pod name or hostname).
     instance: String,
+    window: Duration,
     posted: Mutex<HashMap<(ObjectRef, Reason), Posted>>,
 }
 
@@ -128,8 +129,15 @@ impl Recorder {
             client,
             namespace: namespace.into(),
             instance: instance.into(),
+            window: SERIES_WINDOW,
             posted: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Aggregates repeats within `window` instead of [`SERIES_WINDOW`] (tests; quieter clusters).
+    pub fn with_series_window(mut self, window: Duration) -> Recorder {
+        self.window = window;
+        self
     }
 
     /// Posts (or aggregates) an Event about `object`; a failure is logged and otherwise ignored.
@@ -152,7 +160,8 @@ impl Recorder {
         let now = Instant::now();
         let repeat = {
             let mut posted = self.posted.lock().unwrap_or_else(|e| e.into_inner());
-            posted.retain(|_, p| now.duration_since(p.first) < SERIES_WINDOW);
+            let window = self.window;
+            posted.retain(|_, p| now.duration_since(p.first) < window);
             posted.get_mut(&key).map(|p| {
                 p.count += 1;
                 p.clone()
