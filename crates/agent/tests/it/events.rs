@@ -92,11 +92,18 @@ async fn events_appear_regarding_the_object_and_repeats_make_a_series() {
     // The note is immutable: the series counts repeats of the first one.
     assert_eq!(events[0].note, e.note);
 
-    // Another reason about the same object is its own Event.
-    recorder
-        .record(&object, Reason::DriftReverted, "reverted data.mode")
-        .await;
-    let events = events_in(&client, &ns).await;
+    // Another reason about the same object is its own Event (posted from a task, as the
+    // synchronous reconcile hooks post them).
+    let recorder = std::sync::Arc::new(recorder);
+    recorder.record_in_background(&object, Reason::DriftReverted, "reverted data.mode");
+    let mut events = events_in(&client, &ns).await;
+    for _ in 0..100 {
+        if events.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        events = events_in(&client, &ns).await;
+    }
     assert_eq!(events.len(), 2, "{events:#?}");
     let reverted = events
         .iter()
