@@ -175,8 +175,8 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let mut start = 0usize;
     let mut start_line = 1usize;
     let mut offset = 0usize;
-    let mut line_no = 1usize;
-    for line in text.split_inclusive('\n') {
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let line_no = index + 1;
         let is_separator = line
             .strip_prefix("---")
             .is_some_and(|rest| rest.trim().is_empty());
@@ -186,7 +186,6 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
             start_line = line_no + 1;
         }
         offset += line.len();
-        line_no += 1;
     }
     docs.push((start_line, &text[start..]));
     docs

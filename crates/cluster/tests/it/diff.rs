@@ -15,6 +15,14 @@ use serde_json::{Value, json};
 use crate::apply::{deployment, manifest, opts};
 use crate::discovery::setup;
 
+/// A diff reduced to what the test checks: path, desired, live, manager.
+type DiffRow<'a> = (
+    &'a str,
+    Option<&'a Value>,
+    Option<&'a Value>,
+    Option<&'a str>,
+);
+
 /// The live object, as the server returns it.
 async fn live(cluster: &Cluster, id: &ObjectRef) -> Value {
     let api = dyn_api(cluster, id).await;
@@ -122,7 +130,7 @@ async fn an_image_edit_and_a_removed_label_are_diffs() {
     let (_, would) = desired(&cluster, &m, &o).await;
     let mut diffs = diff::compare(&would, &now);
     diffs.sort_by(|a, b| a.path.cmp(&b.path));
-    let got: Vec<(&str, Option<&Value>, Option<&Value>, Option<&str>)> = diffs
+    let got: Vec<DiffRow<'_>> = diffs
         .iter()
         .map(|d| {
             (
