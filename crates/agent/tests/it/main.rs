@@ -57,7 +57,7 @@ pub fn hydrate(remote: &Path, env: &str, releases: Vec<RenderedRelease>, n: u32)
     {
         Outcome::Committed { commit, .. } => commit.to_string(),
         Outcome::Unchanged { head, .. } => head.to_string(),
-        Outcome::Stale { current_source } => panic!("hydration {n} is stale: {current_source}"),
+        Outcome::Stale { current_source, .. } => panic!("hydration {n} is stale: {current_source}"),
     }
 }
 
