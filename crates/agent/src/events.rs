@@ -76,6 +76,22 @@ impl Reason {
     }
 }
 
+impl std::str::FromStr for Reason {
+    type Err = String;
+
+    /// The reason's name as [`Reason::as_str`] writes it.
+    fn from_str(s: &str) -> Result<Reason, String> {
+        [
+            Reason::DriftDetected,
+            Reason::DriftReverted,
+            Reason::SyncFailed,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+        .ok_or_else(|| format!("unknown Event reason {s:?}"))
+    }
+}
+
 /// What the recorder remembers of an Event it posted, to aggregate repeats.
 #[derive(Debug, Clone)]
 struct Posted {
@@ -92,6 +108,7 @@ pub struct Recorder {
     namespace: String,
     /// `reportingInstance`: the agent replica (pod name or hostname).
     instance: String,
+    window: Duration,
     posted: Mutex<HashMap<(ObjectRef, Reason), Posted>>,
 }
 
@@ -128,8 +145,15 @@ impl Recorder {
             client,
             namespace: namespace.into(),
             instance: instance.into(),
+            window: SERIES_WINDOW,
             posted: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Aggregates repeats within `window` instead of [`SERIES_WINDOW`] (tests; quieter clusters).
+    pub fn with_series_window(mut self, window: Duration) -> Recorder {
+        self.window = window;
+        self
     }
 
     /// Posts (or aggregates) an Event about `object`; a failure is logged and otherwise ignored.
@@ -138,6 +162,20 @@ impl Recorder {
             tracing::warn!(object = %object, reason = reason.as_str(), error = %e,
                 "could not post a Kubernetes Event");
         }
+    }
+
+    /// [`Recorder::record`] on a task of its own, for callers that cannot wait (the reconcile and
+    /// drift hooks are synchronous). Needs a Tokio runtime.
+    pub fn record_in_background(
+        self: &std::sync::Arc<Self>,
+        object: &ObjectRef,
+        reason: Reason,
+        note: &str,
+    ) {
+        let recorder = self.clone();
+        let object = object.clone();
+        let note = note.to_string();
+        tokio::spawn(async move { recorder.record(&object, reason, &note).await });
     }
 
     /// [`Recorder::record`], returning the Event as the API server stored it (for tests and callers
@@ -152,7 +190,8 @@ impl Recorder {
         let now = Instant::now();
         let repeat = {
             let mut posted = self.posted.lock().unwrap_or_else(|e| e.into_inner());
-            posted.retain(|_, p| now.duration_since(p.first) < SERIES_WINDOW);
+            let window = self.window;
+            posted.retain(|_, p| now.duration_since(p.first) < window);
             posted.get_mut(&key).map(|p| {
                 p.count += 1;
                 p.clone()
@@ -225,6 +264,18 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_round_trip() {
+        for r in [
+            Reason::DriftDetected,
+            Reason::DriftReverted,
+            Reason::SyncFailed,
+        ] {
+            assert_eq!(r.as_str().parse::<Reason>(), Ok(r));
+        }
+        assert!("Drift".parse::<Reason>().is_err());
+    }
 
     #[test]
     fn notes_are_cut_on_a_char_boundary() {

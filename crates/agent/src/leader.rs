@@ -7,15 +7,16 @@
 //! kube 5 first; write it with plain Lease get/replace and resourceVersion CAS if it does not fit.)
 //!
 //! kube-lease-manager 0.13 fits (kube 5, k8s-openapi 0.29): it creates the Lease when missing,
-//! renews it `grace` before it expires, takes over an expired one, and reports changes on a
-//! `watch` channel. Its writes are server-side applies under a field manager per identity, so two
+//! renews it `grace` before it expires and takes over an expired one. Its own `watch` only stops
+//! once every receiver is gone, so the campaign loop here drives `changed()` itself, to step down
+//! on request while receivers still live in the reconcile loops. Its writes are server-side applies under a field manager per identity, so two
 //! replicas racing for the Lease conflict instead of both winning. The Role in `deploy/` grants
 //! exactly what it uses on Leases: get, create, patch.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kube_lease_manager::{LeaseManager, LeaseManagerBuilder, LeaseManagerError, LeaseParams};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::LeaderElection;
@@ -24,12 +25,14 @@ use crate::{Error, Result};
 /// The environment variable the Deployment in `deploy/` fills with the pod's name (downward API).
 pub const POD_NAME_ENV: &str = "POD_NAME";
 
-/// A running election: this replica's identity and whether it leads now.
+/// A running election: this replica's identity and whether it leads now. Dropping it steps down
+/// (releases the Lease); [`LeaderElector::abandon`] stops without releasing.
 pub struct LeaderElector {
     identity: String,
     lease_name: String,
     leading: watch::Receiver<bool>,
-    task: JoinHandle<Result<LeaseManager, LeaseManagerError>>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<()>>,
 }
 
 impl std::fmt::Debug for LeaderElector {
@@ -97,12 +100,21 @@ impl LeaderElector {
                     config.lease_name
                 ))
             })?;
-        let (leading, task) = manager.watch().await;
+        let (tx, leading) = watch::channel(false);
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(campaign(
+            manager,
+            tx,
+            stopped,
+            identity.clone(),
+            config.lease_name.clone(),
+        ));
         tracing::info!(identity, lease = %config.lease_name, namespace, "leader election started");
         Ok(LeaderElector {
             identity,
             lease_name: config.lease_name.clone(),
             leading,
+            stop: Some(stop),
             task,
         })
     }
@@ -130,32 +142,73 @@ impl LeaderElector {
     }
 
     /// Steps down: stops renewing and releases the Lease so another replica takes over at once.
-    /// Waits for the release only when every [`Self::subscribe`] receiver has been dropped (the
-    /// election stops when nobody listens).
-    pub async fn release(self) -> Result<()> {
-        let LeaderElector {
-            leading,
-            task,
-            lease_name,
-            ..
-        } = self;
-        drop(leading);
-        match task.await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(Error::Other(format!(
-                "leader election: releasing Lease {lease_name}: {e}"
-            ))),
-            Err(e) => Err(Error::Other(format!(
-                "leader election: the election task failed: {e}"
-            ))),
+    pub async fn release(mut self) -> Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
+        (&mut self.task)
+            .await
+            .map_err(|e| Error::Other(format!("leader election: the election task failed: {e}")))?
     }
 
     /// Stops renewing without releasing, as a crashed replica would: the others take over once
     /// the Lease expires.
     pub fn abandon(self) {
+        // Aborted before `stop` is dropped (below, by Drop), so the task never runs its release:
+        // an aborted task is dropped at its next poll instead of being polled.
         self.task.abort();
     }
+}
+
+impl Drop for LeaderElector {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the task, which releases the Lease (unless abandoned).
+        self.stop.take();
+    }
+}
+
+/// Campaigns until `stopped` fires (or its sender is dropped), publishing "am I the leader" on
+/// `tx`, then releases the Lease. API errors are logged and retried with a backoff, keeping the
+/// last state, as kube-lease-manager's own `watch` does.
+async fn campaign(
+    manager: LeaseManager,
+    tx: watch::Sender<bool>,
+    mut stopped: oneshot::Receiver<()>,
+    identity: String,
+    lease_name: String,
+) -> Result<()> {
+    const MIN_BACKOFF: Duration = Duration::from_millis(500);
+    const MAX_BACKOFF: Duration = Duration::from_secs(10);
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        tokio::select! {
+            biased;
+            _ = &mut stopped => break,
+            changed = manager.changed() => match changed {
+                Ok(leading) => {
+                    backoff = MIN_BACKOFF;
+                    tracing::info!(identity, lease = %lease_name, leading, "leadership changed");
+                    tx.send_replace(leading);
+                }
+                Err(e) => {
+                    tracing::warn!(identity, lease = %lease_name, error = %e,
+                        "leader election: retrying");
+                    tokio::select! {
+                        biased;
+                        _ = &mut stopped => break,
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            },
+        }
+    }
+    tx.send_replace(false);
+    manager.release().await.map_err(|e: LeaseManagerError| {
+        Error::Other(format!(
+            "leader election: releasing Lease {lease_name}: {e}"
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -84,9 +84,11 @@ fn the_configmap_holds_a_valid_agent_yaml() {
         .find(|(_, v)| v["kind"] == "ConfigMap")
         .expect("a ConfigMap");
     let text = cm["data"]["agent.yaml"].as_str().expect("data.agent.yaml");
-    // The keys and types, as the agent reads them (unknown keys are errors); `${VAR}` expansion is
-    // AgentConfig::parse's and needs the Secret's variable, so the plain deserializer checks here.
-    let config: AgentConfig = serde_yaml_ng::from_str(text).expect("agent.yaml is valid");
+    // As the agent reads it, with the variable the Deployment fills from the Secret.
+    let config = AgentConfig::parse_with(text, "deploy/configmap.yaml", |var| {
+        (var == "CANON_AGENT_WEBHOOK_SECRET").then(|| "from-the-secret".to_string())
+    })
+    .expect("agent.yaml is valid");
     assert_eq!(config.namespace, NAMESPACE);
     assert!(config.leader_election.enabled);
     // The Role grants get/patch on this one Lease only.
@@ -94,10 +96,9 @@ fn the_configmap_holds_a_valid_agent_yaml() {
     assert!(config.environments.values().all(|e| e.cluster.in_cluster));
     // The probes reach the pod from the kubelet: not a loopback listener.
     assert!(config.listen.starts_with("0.0.0.0:"), "{}", config.listen);
-    assert_eq!(
-        config.webhook_secret.as_deref(),
-        Some("${CANON_AGENT_WEBHOOK_SECRET}")
-    );
+    assert_eq!(config.webhook_secret.as_deref(), Some("from-the-secret"));
+    // Without the Secret's variable the agent refuses to start rather than run unauthenticated.
+    assert!(AgentConfig::parse_with(text, "deploy/configmap.yaml", |_| None).is_err());
 }
 
 #[test]

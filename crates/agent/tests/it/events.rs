@@ -92,11 +92,18 @@ async fn events_appear_regarding_the_object_and_repeats_make_a_series() {
     // The note is immutable: the series counts repeats of the first one.
     assert_eq!(events[0].note, e.note);
 
-    // Another reason about the same object is its own Event.
-    recorder
-        .record(&object, Reason::DriftReverted, "reverted data.mode")
-        .await;
-    let events = events_in(&client, &ns).await;
+    // Another reason about the same object is its own Event (posted from a task, as the
+    // synchronous reconcile hooks post them).
+    let recorder = std::sync::Arc::new(recorder);
+    recorder.record_in_background(&object, Reason::DriftReverted, "reverted data.mode");
+    let mut events = events_in(&client, &ns).await;
+    for _ in 0..100 {
+        if events.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        events = events_in(&client, &ns).await;
+    }
     assert_eq!(events.len(), 2, "{events:#?}");
     let reverted = events
         .iter()
@@ -149,4 +156,40 @@ async fn cluster_scoped_objects_get_events_in_default() {
     assert_eq!(regarding.kind.as_deref(), Some("Namespace"));
     assert_eq!(regarding.namespace, None);
     assert_eq!(events[0].reason.as_deref(), Some("SyncFailed"));
+}
+
+#[tokio::test]
+#[ignore = "needs the control plane (scripts/test)"]
+async fn a_repeat_after_the_window_is_a_new_event() {
+    let cluster = testenv::cluster().await.expect("control plane");
+    let client = cluster.client();
+    let ns = testenv::namespace(&client).await.expect("namespace");
+    let object = ObjectRef {
+        group: "apps".into(),
+        version: "v1".into(),
+        kind: "Deployment".into(),
+        namespace: Some(ns.clone()),
+        name: "web".into(),
+    };
+    let window = std::time::Duration::from_millis(300);
+    let recorder = Recorder::new(client.clone(), &ns, "replica-test").with_series_window(window);
+    recorder
+        .try_record(&object, Reason::SyncFailed, "first")
+        .await
+        .expect("first");
+    tokio::time::sleep(window * 2).await;
+    recorder
+        .try_record(&object, Reason::SyncFailed, "second")
+        .await
+        .expect("second");
+    let mut notes: Vec<String> = events_in(&client, &ns)
+        .await
+        .into_iter()
+        .map(|e| {
+            assert!(e.series.is_none(), "{e:?}");
+            e.note.unwrap_or_default()
+        })
+        .collect();
+    notes.sort();
+    assert_eq!(notes, ["first", "second"]);
 }

@@ -85,8 +85,9 @@ async fn one_of_two_leads_and_the_other_takes_over_when_it_stops_renewing() {
         .await
         .expect("elector c");
     assert!(!c.is_leader());
-    drop(b_leading);
+    // Stepping down works while receivers live on (the reconcile loops hold theirs), and tells them.
     b.release().await.expect("b releases");
+    assert!(!*b_leading.borrow(), "b's receivers hear it stepped down");
     assert!(c.wait_leading(PATIENCE).await, "c takes the released Lease");
     assert_eq!(
         holder(&client, &ns, "canon-agent").await.as_deref(),
