@@ -175,8 +175,7 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let mut start = 0usize;
     let mut start_line = 1usize;
     let mut offset = 0usize;
-    let mut line_no = 1usize;
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in (1usize..).zip(text.split_inclusive('\n')) {
         let is_separator = line
             .strip_prefix("---")
             .is_some_and(|rest| rest.trim().is_empty());
@@ -186,7 +185,6 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
             start_line = line_no + 1;
         }
         offset += line.len();
-        line_no += 1;
     }
     docs.push((start_line, &text[start..]));
     docs
