@@ -4,5 +4,6 @@
 mod apply;
 mod diff;
 mod discovery;
+mod health;
 mod inventory;
 mod manifest;
