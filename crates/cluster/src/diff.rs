@@ -270,10 +270,13 @@ fn equal(a: Option<&Value>, b: Option<&Value>, quantities: bool) -> bool {
         (None, None) => true,
         (None, Some(_)) | (Some(_), None) => false,
         (Some(a), Some(b)) => match (a, b) {
-            (Value::Object(x), Value::Object(y)) => x
-                .keys()
-                .chain(y.keys())
-                .all(|k| equal(x.get(k), y.get(k), quantities)),
+            // Each key once (a key of both maps compared twice would be exponential in depth).
+            (Value::Object(x), Value::Object(y)) => {
+                x.iter().all(|(k, v)| equal(Some(v), y.get(k), quantities))
+                    && y.iter()
+                        .filter(|(k, _)| !x.contains_key(*k))
+                        .all(|(_, v)| v.is_null())
+            }
             (Value::Array(x), Value::Array(y)) => {
                 x.len() == y.len()
                     && x.iter()

@@ -175,8 +175,7 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let mut start = 0usize;
     let mut start_line = 1usize;
     let mut offset = 0usize;
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        let line_no = index + 1;
+    for (line_no, line) in (1usize..).zip(text.split_inclusive('\n')) {
         let is_separator = line
             .strip_prefix("---")
             .is_some_and(|rest| rest.trim().is_empty());
