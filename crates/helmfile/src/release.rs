@@ -512,6 +512,8 @@ fn resolve_inner(
     let devel_default = helm_default_bool(state, "devel").unwrap_or(false);
     let skip_schema_default = helm_default_bool(state, "skipSchemaValidation").unwrap_or(false);
     let enable_dns_default = helm_default_bool(state, "enableDNS").unwrap_or(false);
+    let plain_http_default = helm_default_bool(state, "plainHttp").unwrap_or(false);
+    let insecure_default = helm_default_bool(state, "insecureSkipTLSVerify").unwrap_or(false);
     let base_display = if state.file.parent() == Some(state.base_dir.as_path()) {
         ".".to_string()
     } else {
@@ -594,6 +596,10 @@ fn resolve_inner(
                 .unwrap_or(enable_dns_default),
             id: ids[deduplicated[n]].clone(),
             devel,
+            // `appendChartDownloadFlags`: `--plain-http`, else `--insecure-skip-tls-verify`.
+            plain_http: spec.plain_http || plain_http_default,
+            insecure_skip_tls_verify: !(spec.plain_http || plain_http_default)
+                && (spec.insecure_skip_tls_verify || insecure_default),
             pos: t.pos.clone(),
         });
     }

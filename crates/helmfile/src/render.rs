@@ -32,7 +32,7 @@ use sha1::Digest;
 
 use crate::load::{self, LoadOptions};
 use crate::release::{self, ReleaseOptions};
-use crate::repo::ChartResolver;
+use crate::repo::{ChartResolver, FetchOptions};
 use crate::spec::{Environment, HelmState, ResolvedRelease, SetFlag};
 
 /// A release that fails to render (a chart or template error, as helm reports it), or options
@@ -382,7 +382,12 @@ fn prepare(
     extra: &ExtraArgs,
     charts: &mut ChartCache,
 ) -> Result<Job, RenderError> {
-    let chart = resolver.resolve(&r.chart, r.version.as_deref(), &r.base_dir)?;
+    let fetch = FetchOptions {
+        plain_http: r.plain_http,
+        insecure_skip_tls_verify: r.insecure_skip_tls_verify,
+        devel: r.devel,
+    };
+    let chart = resolver.resolve_with(&r.chart, r.version.as_deref(), &r.base_dir, &fetch)?;
     let loaded = charts.get(&chart, opts.compat);
     let mut values = ValueOptions {
         values_data: r

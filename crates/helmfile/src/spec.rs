@@ -181,6 +181,12 @@ pub struct ResolvedRelease {
     pub id: String,
     /// `devel` (else `helmDefaults.devel`): helmfile passes `--devel` to helm.
     pub devel: bool,
+    /// `plainHttp` (or `helmDefaults.plainHttp`): fetch the chart over plain HTTP (OCI).
+    /// A repository entry's own `plainHttp` applies in any case.
+    pub plain_http: bool,
+    /// `insecureSkipTLSVerify` (or `helmDefaults`'), unless `plain_http` (helmfile passes only
+    /// `--plain-http` then). A repository entry's `skipTLSVerify` applies in any case.
+    pub insecure_skip_tls_verify: bool,
     /// Where the release was declared.
     pub pos: Pos,
 }
