@@ -886,7 +886,11 @@ mod tests {
             kube_context: None,
             missing_file_handler: Default::default(),
             lock_file: lock.map(PathBuf::from),
+            chart: None,
+            default_inherit: vec![],
             sub_states: vec![],
+            context: String::new(),
+            warnings: vec![],
         };
         assert_eq!(
             lock_path(&state("helmfile.yaml", None)),
