@@ -18,9 +18,11 @@
 //!   errors point into the file that has them), after helmfile's own text.
 //!
 //! Not supported, refused with a clear error rather than ignored: remote (go-getter) helmfiles,
-//! bases and values files; environment `secrets` (helm-secrets); HCL values files. Ignored (they do not change rendered output): `hooks`, `helmBinary`,
-//! `kustomizeBinary`, `llm`, `missingFileHandlerConfig`; a `Warn`/`Info`/`Debug` missing file
-//! handler skips silently (helmfile logs a line).
+//! bases and values files; environment `secrets` (helm-secrets); HCL values files. Ignored
+//! (they do not change rendered output): `hooks`, `helmBinary`, `kustomizeBinary`, `llm`,
+//! `missingFileHandlerConfig`. A `Warn`/`Info` missing file handler skips the file and leaves
+//! helmfile's log line in [`HelmState::warnings`] (`Debug` skips quietly, as helmfile does
+//! without `--debug`). A missing values file under `Error` is placed at the entry naming it.
 //!
 //! helmfile's quirks are kept on purpose, since users' helmfiles depend on them: parts are
 //! merged with `mergo` (a later part's non-empty `releases` *replace* earlier ones, `false` and
