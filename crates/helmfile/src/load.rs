@@ -18,10 +18,11 @@
 //!   errors point into the file that has them), after helmfile's own text.
 //!
 //! Not supported, refused with a clear error rather than ignored: remote (go-getter) helmfiles,
-//! bases and values files; environment `secrets` (helm-secrets); HCL values files;
-//! `defaultInherit`. Ignored (they do not change rendered output): `hooks`, `helmBinary`,
-//! `kustomizeBinary`, `llm`, `missingFileHandlerConfig`; a `Warn`/`Info`/`Debug` missing file
-//! handler skips silently (helmfile logs a line).
+//! bases and values files; environment `secrets` (helm-secrets); HCL values files. Ignored
+//! (they do not change rendered output): `hooks`, `helmBinary`, `kustomizeBinary`, `llm`,
+//! `missingFileHandlerConfig`. A `Warn`/`Info` missing file handler skips the file and leaves
+//! helmfile's log line in [`HelmState::warnings`] (`Debug` skips quietly, as helmfile does
+//! without `--debug`). A missing values file under `Error` is placed at the entry naming it.
 //!
 //! helmfile's quirks are kept on purpose, since users' helmfiles depend on them: parts are
 //! merged with `mergo` (a later part's non-empty `releases` *replace* earlier ones, `false` and
@@ -41,6 +42,8 @@ mod spec_decode;
 mod strict;
 mod tmpl;
 mod values;
+
+pub(crate) use tmpl::error_pos as template_error_pos;
 
 use std::path::{Path, PathBuf};
 
@@ -175,14 +178,16 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<HelmState, LoadError> {
     };
     let f = file.to_string_lossy().into_owned();
     let (dir, base) = (gopath::dir(&f), gopath::base(&f));
+    let ctx = format!("in {dir}/{base}");
     let ld = Loader {
         env: env_name,
         namespace: opts.namespace.clone().unwrap_or_default(),
         kube_context: opts.kube_context.clone().unwrap_or_default(),
         cwd: dir.clone(),
+        warnings: Default::default(),
+        context: ctx.clone(),
     };
     let overrode = ld.cli_overrides(opts, &base)?;
-    let ctx = format!("in {dir}/{base}");
     ld.load_top(&base, overrode.as_ref())
         .map_err(|e| e.context(&ctx))
 }
@@ -205,6 +210,10 @@ struct Loader {
     /// The directory helmfile would have changed into for this helmfile (relative paths in
     /// messages are relative to it, as in helmfile).
     cwd: String,
+    /// What helmfile logs while loading this helmfile (skipped missing values files).
+    warnings: std::cell::RefCell<Vec<String>>,
+    /// helmfile's `in FILE` chain for errors about this helmfile ([`HelmState::context`]).
+    context: String,
 }
 
 impl Loader {
@@ -225,6 +234,7 @@ impl Loader {
             base_dir: ".",
             cwd: &self.cwd,
             file: callee,
+            warnings: &self.warnings,
         };
         let mut ov = EnvVals::new(&self.env);
         if !opts.state_values_files.is_empty() {
@@ -290,7 +300,7 @@ impl Loader {
         }
         let mut sub_states = Vec::new();
         for (i, h) in l.spec.helmfiles.iter().enumerate() {
-            match self.load_sub(&l, h) {
+            match self.load_sub(&l, h, i) {
                 Ok(Some(s)) => sub_states.push(s),
                 Ok(None) => {}
                 Err(e) => return Err(e.context(&format!("in .helmfiles[{i}]"))),
@@ -312,6 +322,7 @@ impl Loader {
         let non_empty = |s: String| (!s.is_empty()).then_some(s);
         Ok(HelmState {
             file: PathBuf::from(gopath::at(&self.cwd, &l.file)),
+            context: self.context.clone(),
             base_dir: PathBuf::from(gopath::at(&self.cwd, &l.base_dir)),
             env: l.env.to_spec(l.env.merged_values()),
             repositories: spec.repositories,
@@ -326,12 +337,20 @@ impl Loader {
                 .or_else(|| non_empty(self.kube_context.clone())),
             missing_file_handler: mfh,
             lock_file: non_empty(spec.lock_file).map(PathBuf::from),
+            chart: non_empty(spec.chart),
+            default_inherit: spec.default_inherit,
             sub_states,
+            warnings: self.warnings.take(),
         })
     }
 
     /// One `helmfiles:` entry: loaded with only the entry's `values` as its state values.
-    fn load_sub(&self, parent: &Loaded, h: &SubSpec) -> Result<Option<SubState>, LoadError> {
+    fn load_sub(
+        &self,
+        parent: &Loaded,
+        h: &SubSpec,
+        index: usize,
+    ) -> Result<Option<SubState>, LoadError> {
         let overrode = if h.values.is_empty() {
             None
         } else {
@@ -344,6 +363,7 @@ impl Loader {
                 "",
                 &parent.base_dir,
                 &parent.file,
+                &[],
             )?;
             Some(ov)
         };
@@ -353,6 +373,8 @@ impl Loader {
             namespace: self.namespace.clone(),
             kube_context: self.kube_context.clone(),
             cwd: gopath::at(&self.cwd, &dir),
+            warnings: Default::default(),
+            context: format!("{}: in .helmfiles[{index}]: in {dir}/{base}", self.context),
         };
         // `inherits: [environments]`: the parent's environment is the sub-helmfile's starting
         // point (helmfile's `Inherited.Env`).
@@ -562,7 +584,15 @@ impl Loader {
         let e = self
             .load_env(&spec, env, base_dir, filename)
             .map_err(|e| e.context(&ctx))?;
-        let defaults = self.load_env_values(None, &spec.values, env, "", base_dir, filename)?;
+        let defaults = self.load_env_values(
+            None,
+            &spec.values,
+            env,
+            "",
+            base_dir,
+            filename,
+            &spec.values_pos,
+        )?;
         let mut e = e;
         e.defaults = values::mergo_override(&e.defaults, &defaults);
         let mut spec = spec;
@@ -598,6 +628,7 @@ impl Loader {
                 &es.merge_strategy,
                 base_dir,
                 file,
+                &es.values_pos,
             )?;
             new.kube_context = es.kube_context.clone();
         }
@@ -617,7 +648,9 @@ impl Loader {
     }
 
     /// `LoadEnvironmentValues`: values entries (files, globs, `.gotmpl` files, inline maps)
-    /// merged in order into one map.
+    /// merged in order into one map. `positions` (aligned with `entries`, or empty) place an
+    /// error about an entry, such as a missing file, where the entry is written.
+    #[allow(clippy::too_many_arguments)]
     fn load_env_values(
         &self,
         missing_file_handler: Option<&str>,
@@ -626,6 +659,7 @@ impl Loader {
         merge_strategy: &str,
         base_dir: &str,
         file: &str,
+        positions: &[Option<Pos>],
     ) -> Result<Value, LoadError> {
         env::load_values(
             &self.env,
@@ -637,9 +671,24 @@ impl Loader {
                 base_dir,
                 cwd: &self.cwd,
                 file,
+                warnings: &self.warnings,
             },
         )
-        .map_err(LoadError::from)
+        .map_err(|e| {
+            let at = match e.entry {
+                Some(i) if e.at.is_none() && positions.len() == entries.len() => {
+                    positions[i].clone()
+                }
+                _ => None,
+            };
+            match at {
+                Some(pos) => LoadError::At {
+                    pos,
+                    message: e.message,
+                },
+                None => LoadError::from(e),
+            }
+        })
     }
 }
 

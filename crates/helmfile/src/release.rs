@@ -20,8 +20,11 @@
 //!    selection with its needs, then what is `installed`), releases in batch order;
 //! 4. the values layers and `--set*` flags of each release to render (`namespaceAndValuesFlags`).
 //!
-//! Not reproduced: helmfile's `defaultInherit` and top-level `chart` override (the shared
-//! [`HelmState`] has no field for them yet), `secrets` (an error: canon does not run
+//! The state's `defaultInherit` templates come before each release's own `inherit`; its
+//! top-level `chart` replaces every release's chart after selection (helmfile's
+//! `PrepareCharts`), so labels and selectors see the release's own.
+//!
+//! Not reproduced: `secrets` (an error: canon does not run
 //! helm-secrets), remote (go-getter) values files, `vals` `ref+` expressions,
 //! `--skip-needs=false` without `--include-needs`, the warnings helmfile logs about `needs` on
 //! `installed: false` releases, and inline values maps with non-string keys (helmfile fails
@@ -56,12 +59,24 @@ pub enum ReleaseError {
         "err: no releases found that matches specified selector({selectors}) and environment({env}), in any helmfile"
     )]
     NoMatch { selectors: String, env: String },
-    /// A problem of one release, with helmfile's text and where the release is declared.
+    /// A problem of one release, with helmfile's text and where the release (or the values
+    /// entry, or the template in a values file) is.
     #[error("{message}")]
     At {
         pos: crate::spec::Pos,
         message: String,
     },
+    /// An error of one state file as helmfile reports it (`in ./helmfile.yaml: …`), after
+    /// the `file:line:col` it is about when there is one: what `canon render` prints.
+    #[error("{}{context}: {inner}", at_prefix(.inner.pos()))]
+    InState {
+        context: String,
+        inner: Box<ReleaseError>,
+    },
+}
+
+fn at_prefix(pos: Option<&crate::spec::Pos>) -> String {
+    pos.map(|p| format!("{p}: ")).unwrap_or_default()
 }
 
 impl ReleaseError {
@@ -69,7 +84,21 @@ impl ReleaseError {
     pub fn pos(&self) -> Option<&crate::spec::Pos> {
         match self {
             ReleaseError::At { pos, .. } => Some(pos),
+            ReleaseError::InState { inner, .. } => inner.pos(),
             _ => None,
+        }
+    }
+
+    /// This error with `state`'s [`HelmState::context`] in front, as helmfile prints it (a
+    /// "no release matched" error is about no one state and stays as it is).
+    pub fn in_state(self, state: &HelmState) -> ReleaseError {
+        match self {
+            e @ (ReleaseError::NoMatch { .. } | ReleaseError::InState { .. }) => e,
+            e if state.context.is_empty() => e,
+            e => ReleaseError::InState {
+                context: state.context.clone(),
+                inner: Box::new(e),
+            },
         }
     }
 
@@ -118,6 +147,9 @@ struct Templated {
     spec: Spec,
     labels: BTreeMap<String, String>,
     pos: crate::spec::Pos,
+    /// Where each entry of `spec.values` is written, where known (the release's own entries;
+    /// those inherited from templates come first and are not placed).
+    values_pos: Vec<Option<crate::spec::Pos>>,
     index: usize,
 }
 
@@ -203,6 +235,33 @@ fn with_inherited(
     Ok(merged)
 }
 
+/// `applyDefaultInherit`: the state's default templates first (those the release does not
+/// name itself), then the release's own non-blank entries.
+fn with_default_inherit(defaults: &[String], own: &[typed::Inherit]) -> Vec<typed::Inherit> {
+    if defaults.is_empty() {
+        return own.to_vec();
+    }
+    let own: Vec<typed::Inherit> = own
+        .iter()
+        .filter(|i| !i.template.trim().is_empty())
+        .cloned()
+        .collect();
+    let mut seen: std::collections::HashSet<String> =
+        own.iter().map(|i| i.template.trim().to_string()).collect();
+    let mut out = Vec::new();
+    for name in defaults {
+        let name = name.trim();
+        if !name.is_empty() && seen.insert(name.to_string()) {
+            out.push(typed::Inherit {
+                template: name.to_string(),
+                except: Vec::new(),
+            });
+        }
+    }
+    out.extend(own);
+    out
+}
+
 /// `ExecuteTemplates` + `GetReleasesWithOverrides` + `GetReleasesWithLabels` over all releases.
 fn execute_templates(state: &HelmState) -> Result<Vec<Templated>, ReleaseError> {
     let file = file_name(state);
@@ -229,8 +288,9 @@ fn execute_templates(state: &HelmState) -> Result<Vec<Templated>, ReleaseError> 
     let mut out = Vec::new();
     for (index, raw) in state.releases.iter().enumerate() {
         let wrap = |e: String| wrap_at(&raw.pos, e);
-        let rt = Spec::from_value(&raw.value, raw.pos.line)
+        let mut rt = Spec::from_value(&raw.value, raw.pos.line)
             .map_err(|e| ReleaseError::Message(format!("{}: {e}", raw.pos)))?;
+        rt.inherit = with_default_inherit(&state.default_inherit, &rt.inherit);
         let mut release = with_inherited(&rt, &[], &templates).map_err(|e| {
             // Go's `errors.As` digs the cyclic-inheritance error out of its wrapping.
             match e.find("cyclic inheritance detected") {
@@ -242,6 +302,17 @@ fn execute_templates(state: &HelmState) -> Result<Vec<Templated>, ReleaseError> 
                 None => wrap(e),
             }
         })?;
+        let values_pos = {
+            let own = rt.values.len();
+            let all = release.values.len();
+            if raw.values_pos.len() == own && own <= all {
+                let mut p = vec![None; all - own];
+                p.extend(raw.values_pos.iter().cloned());
+                p
+            } else {
+                Vec::new()
+            }
+        };
         if release.kube_context.is_empty() {
             release.kube_context = default_kube_context.clone();
         }
@@ -282,6 +353,7 @@ fn execute_templates(state: &HelmState) -> Result<Vec<Templated>, ReleaseError> 
             spec,
             labels,
             pos: raw.pos.clone(),
+            values_pos,
             index,
         });
     }
@@ -485,7 +557,20 @@ fn resolve_inner(
         })
         .collect();
     let only: Vec<String> = selected.iter().map(|&i| ids[i].clone()).collect();
-    let batches = dag::group(&nodes, Some(&only), sort).map_err(msg)?;
+    // A cycle is placed at the first release it names.
+    let dag_error = |e: String| {
+        let first = e
+            .strip_prefix("cycle detected: ")
+            .and_then(|r| r.split(" -> ").next());
+        match first.and_then(|id| ids.iter().position(|x| x == id)) {
+            Some(i) => ReleaseError::At {
+                pos: all[i].pos.clone(),
+                message: e,
+            },
+            None => ReleaseError::Message(e),
+        }
+    };
+    let batches = dag::group(&nodes, Some(&only), sort).map_err(dag_error)?;
     let to_render: Vec<String> = batches
         .iter()
         .flatten()
@@ -496,7 +581,7 @@ fn resolve_inner(
     if to_render.is_empty() {
         return Ok((Vec::new(), true));
     }
-    let batches = dag::group(&nodes, Some(&to_render), sort).map_err(msg)?;
+    let batches = dag::group(&nodes, Some(&to_render), sort).map_err(dag_error)?;
 
     let mfh_state = match state.missing_file_handler {
         MissingFileHandler::Error => "Error",
@@ -512,6 +597,8 @@ fn resolve_inner(
     let devel_default = helm_default_bool(state, "devel").unwrap_or(false);
     let skip_schema_default = helm_default_bool(state, "skipSchemaValidation").unwrap_or(false);
     let enable_dns_default = helm_default_bool(state, "enableDNS").unwrap_or(false);
+    let plain_http_default = helm_default_bool(state, "plainHttp").unwrap_or(false);
+    let insecure_default = helm_default_bool(state, "insecureSkipTLSVerify").unwrap_or(false);
     let base_display = if state.file.parent() == Some(state.base_dir.as_path()) {
         ".".to_string()
     } else {
@@ -542,7 +629,13 @@ fn resolve_inner(
             message,
         };
         let layers =
-            values::layers(spec, &format!("releases[{}]", t.index), &mut inputs).map_err(at)?;
+            values::layers(spec, &format!("releases[{}]", t.index), &mut inputs).map_err(|e| {
+                let entry = e.entry.and_then(|i| t.values_pos.get(i).cloned().flatten());
+                ReleaseError::At {
+                    pos: e.at.or(entry).unwrap_or_else(|| t.pos.clone()),
+                    message: e.message,
+                }
+            })?;
         let set = values::set_flags(spec, &state.base_dir).map_err(|e| {
             at(format!(
                 "Failed to render set value entry in {} for release {}: {e}",
@@ -561,10 +654,15 @@ fn resolve_inner(
             .as_ref()
             .map(|d| *d.borrow())
             .unwrap_or(devel_default);
+        let (chart, own_chart) = match state.chart.as_ref().filter(|c| !c.is_empty()) {
+            Some(c) => (c.clone(), spec.chart.clone()),
+            None => (spec.chart.clone(), String::new()),
+        };
         out.push(ResolvedRelease {
             name: spec.name.clone(),
             namespace: spec.namespace.clone(),
-            chart: spec.chart.clone(),
+            chart,
+            own_chart,
             version: (!version.is_empty()).then_some(version),
             base_dir: state.base_dir.clone(),
             labels: t.labels.clone(),
@@ -594,6 +692,10 @@ fn resolve_inner(
                 .unwrap_or(enable_dns_default),
             id: ids[deduplicated[n]].clone(),
             devel,
+            // `appendChartDownloadFlags`: `--plain-http`, else `--insecure-skip-tls-verify`.
+            plain_http: spec.plain_http || plain_http_default,
+            insecure_skip_tls_verify: !(spec.plain_http || plain_http_default)
+                && (spec.insecure_skip_tls_verify || insecure_default),
             pos: t.pos.clone(),
         });
     }

@@ -32,7 +32,7 @@ use sha1::Digest;
 
 use crate::load::{self, LoadOptions};
 use crate::release::{self, ReleaseOptions};
-use crate::repo::ChartResolver;
+use crate::repo::{ChartResolver, FetchOptions};
 use crate::spec::{Environment, HelmState, ResolvedRelease, SetFlag};
 
 /// A release that fails to render (a chart or template error, as helm reports it), or options
@@ -141,8 +141,12 @@ pub trait Sink {
 }
 
 /// `helmfile [-f FILE] -e ENV [-l SEL]… template [flags]` end to end: find the helmfiles, load
-/// each for the environment, render sub-helmfiles before their parent's releases (as helmfile
-/// does), resolve, plan and render releases, streaming each state's output to `sink`.
+/// each for the environment (skipping those that do not declare it, as helmfile does), render
+/// sub-helmfiles before their parent's releases, resolve, plan and render releases, streaming
+/// each state's output to `sink`. The files of a `helmfile.d/` render in parallel (helmfile
+/// processes them concurrently too); their output is written in file order. Nothing matched in
+/// any helmfile is [`RenderError::NoMatch`]; a selection of only `installed: false` releases
+/// renders nothing and succeeds, as in helmfile.
 /// `cache_dir` holds downloaded charts (`None`: [`crate::repo::default_cache_dir`]).
 pub fn template(
     file: Option<&Path>,
@@ -152,28 +156,50 @@ pub fn template(
     cache_dir: Option<&Path>,
     sink: &mut dyn Sink,
 ) -> Result<(), crate::Error> {
-    let files = load::find(file)?;
-    let single = files.len() == 1;
+    let single = load::find(file)?.len() == 1;
+    let states = load::load_all(file, load_opts)?;
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut selected = 0usize;
-    for f in &files {
-        let state = load::load(f, load_opts)?;
-        let work_dir = if single {
-            state.base_dir.clone()
-        } else {
-            cwd.clone()
-        };
-        selected += template_state(
-            &state,
+    let run = |state: &HelmState, sink: &mut dyn Sink| {
+        // helmfile changes into a single helmfile's directory; for several it stays put.
+        let work_dir = if single { &state.base_dir } else { &cwd };
+        template_state(
+            state,
             &release_opts.selectors,
             release_opts,
             opts,
             cache_dir,
-            &work_dir,
+            work_dir,
             sink,
-        )?;
+        )
+    };
+    let mut matched = false;
+    if states.len() <= 1 {
+        for state in &states {
+            matched |= run(state, sink)?;
+        }
+    } else {
+        let outcomes: Vec<(Collected, Result<bool, crate::Error>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = states
+                .iter()
+                .map(|state| {
+                    s.spawn(move || {
+                        let mut c = Collected::default();
+                        let r = run(state, &mut c);
+                        (c, r)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a helmfile.d worker panicked"))
+                .collect()
+        });
+        for (c, r) in outcomes {
+            c.replay(sink);
+            matched |= r?;
+        }
     }
-    if selected == 0 {
+    if !matched {
         return Err(RenderError::NoMatch {
             selectors: release_opts.selectors.clone(),
             env: load_opts.environment.clone(),
@@ -183,7 +209,36 @@ pub fn template(
     Ok(())
 }
 
-/// One state: its sub-helmfiles first, then its releases. Returns how many releases rendered.
+/// One state's output kept in order, for states rendered on other threads.
+#[derive(Default)]
+struct Collected {
+    chunks: Vec<(bool, Vec<u8>)>,
+}
+
+impl Collected {
+    fn replay(self, sink: &mut dyn Sink) {
+        for (is_stdout, bytes) in self.chunks {
+            if is_stdout {
+                sink.stdout(&bytes);
+            } else {
+                sink.stderr(&String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+}
+
+impl Sink for Collected {
+    fn stdout(&mut self, bytes: &[u8]) {
+        self.chunks.push((true, bytes.to_vec()));
+    }
+    fn stderr(&mut self, text: &str) {
+        self.chunks.push((false, text.as_bytes().to_vec()));
+    }
+}
+
+/// One state: its load warnings, its sub-helmfiles, then its releases. Returns whether any
+/// release matched the selectors here or in a sub-helmfile (even if none was rendered, all
+/// `installed: false`).
 fn template_state(
     state: &HelmState,
     selectors: &[String],
@@ -192,11 +247,12 @@ fn template_state(
     cache_dir: Option<&Path>,
     work_dir: &Path,
     sink: &mut dyn Sink,
-) -> Result<usize, crate::Error> {
-    let mut count = 0;
+) -> Result<bool, crate::Error> {
+    log_lines(sink, &state.warnings);
+    let mut matched = false;
     for sub in &state.sub_states {
         let sels = sub.selectors.as_deref().unwrap_or(selectors);
-        count += template_state(
+        matched |= template_state(
             &sub.state,
             sels,
             release_opts,
@@ -210,11 +266,14 @@ fn template_state(
         selectors: selectors.to_vec(),
         ..release_opts.clone()
     };
-    let releases = release::resolve(state, &ropts)?;
+    let resolution = release::resolve_state(state, &ropts).map_err(|e| e.in_state(state))?;
+    log_lines(sink, &resolution.warnings);
+    matched |= resolution.matched;
+    let releases = resolution.releases;
     if releases.is_empty() {
-        return Ok(count);
+        return Ok(matched);
     }
-    let batches = release::plan(&releases)?;
+    let batches = release::plan(&releases).map_err(|e| e.in_state(state))?;
     let ordered: Vec<&ResolvedRelease> = batches.iter().flatten().map(|&i| &releases[i]).collect();
     let mut resolver = ChartResolver::for_state(state)?;
     if let Some(dir) = cache_dir {
@@ -237,7 +296,14 @@ fn template_state(
     if let Some(e) = out.error {
         return Err(e.into());
     }
-    Ok(count + ordered.len())
+    Ok(true)
+}
+
+/// helmfile's log lines (warnings about skipped files) on stderr.
+fn log_lines(sink: &mut dyn Sink, lines: &[String]) {
+    for l in lines {
+        sink.stderr(&format!("{l}\n"));
+    }
 }
 
 /// One release's `helm template` invocation, ready to run.
@@ -382,7 +448,12 @@ fn prepare(
     extra: &ExtraArgs,
     charts: &mut ChartCache,
 ) -> Result<Job, RenderError> {
-    let chart = resolver.resolve(&r.chart, r.version.as_deref(), &r.base_dir)?;
+    let fetch = FetchOptions {
+        plain_http: r.plain_http,
+        insecure_skip_tls_verify: r.insecure_skip_tls_verify,
+        devel: r.devel,
+    };
+    let chart = resolver.resolve_with(&r.chart, r.version.as_deref(), &r.base_dir, &fetch)?;
     let loaded = charts.get(&chart, opts.compat);
     let mut values = ValueOptions {
         values_data: r
@@ -525,7 +596,15 @@ pub fn output_dir_path(
     let release = Value::map([
         ("Name".to_string(), s(&r.name)),
         ("Namespace".to_string(), s(&r.namespace)),
-        ("Chart".to_string(), s(&r.chart)),
+        // helmfile overrides the chart after the output dir's release data is taken.
+        (
+            "Chart".to_string(),
+            s(if r.own_chart.is_empty() {
+                &r.chart
+            } else {
+                &r.own_chart
+            }),
+        ),
         ("Version".to_string(), s(r.version.as_deref().unwrap_or(""))),
         ("KubeContext".to_string(), s(&r.kube_context)),
         ("Labels".to_string(), labels),

@@ -299,10 +299,31 @@ impl ChartResolver {
 
     /// The resolver of a loaded state: its repositories and its lock file (`lockFilePath`,
     /// default `<helmfile name without .yaml/.yml/.gotmpl>.lock` beside the helmfile).
+    /// Relative `caFile`/`certFile`/`keyFile` paths are the helmfile's directory's (helmfile
+    /// runs helm there).
     pub fn for_state(state: &HelmState) -> Result<ChartResolver, RepoError> {
         let path = lock_path(state);
+        let at_base = |p: &Option<String>| {
+            p.as_ref().map(|f| {
+                if f.is_empty() || Path::new(f).is_absolute() {
+                    f.clone()
+                } else {
+                    state.base_dir.join(f).to_string_lossy().into_owned()
+                }
+            })
+        };
+        let repositories = state
+            .repositories
+            .iter()
+            .map(|r| Repository {
+                ca_file: at_base(&r.ca_file),
+                cert_file: at_base(&r.cert_file),
+                key_file: at_base(&r.key_file),
+                ..r.clone()
+            })
+            .collect();
         Ok(ChartResolver {
-            repositories: state.repositories.clone(),
+            repositories,
             lock: LockFile::read(&path)?,
             ..ChartResolver::default()
         })
@@ -865,7 +886,11 @@ mod tests {
             kube_context: None,
             missing_file_handler: Default::default(),
             lock_file: lock.map(PathBuf::from),
+            chart: None,
+            default_inherit: vec![],
             sub_states: vec![],
+            context: String::new(),
+            warnings: vec![],
         };
         assert_eq!(
             lock_path(&state("helmfile.yaml", None)),

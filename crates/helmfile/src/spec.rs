@@ -89,6 +89,9 @@ pub struct Repository {
 pub struct RawRelease {
     pub value: Value,
     pub pos: Pos,
+    /// Where each entry of the release's own `values:` list is written (`None` where unknown,
+    /// e.g. through a YAML merge key), for errors about a values file.
+    pub values_pos: Vec<Option<Pos>>,
 }
 
 /// A helmfile loaded for one environment (helmfile's `HelmState` after `LoadFile`): all parts
@@ -97,6 +100,9 @@ pub struct RawRelease {
 pub struct HelmState {
     /// The helmfile (or the `helmfile.d/` file) this state came from.
     pub file: PathBuf,
+    /// How helmfile names this state in front of its errors: `in ./helmfile.yaml`, or for a
+    /// sub-helmfile `in ./helmfile.yaml: in .helmfiles[0]: in sub/helmfile.yaml`.
+    pub context: String,
     /// Relative chart and values paths resolve against this directory.
     pub base_dir: PathBuf,
     pub env: Environment,
@@ -114,12 +120,20 @@ pub struct HelmState {
     /// Top-level `namespace`, `kubeContext`, `chart` overrides, if any.
     pub namespace: Option<String>,
     pub kube_context: Option<String>,
+    /// The chart every release renders instead of its own (helmfile applies it when it
+    /// prepares charts: labels, selectors and `.Release.Chart` still see the release's own).
+    pub chart: Option<String>,
+    /// `defaultInherit`: templates every release inherits before its own `inherit` list.
+    pub default_inherit: Vec<String>,
     pub missing_file_handler: MissingFileHandler,
     /// `lockFilePath` (default `helmfile.lock` beside the helmfile).
     pub lock_file: Option<PathBuf>,
     /// `helmfiles:` entries, each loaded for the same environment (with the entry's values
     /// merged in), in order.
     pub sub_states: Vec<SubState>,
+    /// What helmfile logs while loading this state (skipped missing environment values
+    /// files), in order, without line ends.
+    pub warnings: Vec<String>,
 }
 
 /// A sub-helmfile of `helmfiles:` and how it is to be processed.
@@ -159,8 +173,11 @@ pub struct ResolvedRelease {
     /// Empty when neither the release nor the state sets one (helm then uses `default`).
     pub namespace: String,
     /// As written after templating: a local path (relative to `base_dir`), `repo/chart`, or
-    /// `oci://…`.
+    /// `oci://…`; the state's top-level `chart` when it has one.
     pub chart: String,
+    /// The release's own `chart` when the state's top-level `chart` replaced it (what the
+    /// output-dir template's `.Release.Chart` shows), else empty.
+    pub own_chart: String,
     pub version: Option<String>,
     /// The directory relative paths resolve against (the helmfile's directory).
     pub base_dir: PathBuf,
@@ -181,6 +198,12 @@ pub struct ResolvedRelease {
     pub id: String,
     /// `devel` (else `helmDefaults.devel`): helmfile passes `--devel` to helm.
     pub devel: bool,
+    /// `plainHttp` (or `helmDefaults.plainHttp`): fetch the chart over plain HTTP (OCI).
+    /// A repository entry's own `plainHttp` applies in any case.
+    pub plain_http: bool,
+    /// `insecureSkipTLSVerify` (or `helmDefaults`'), unless `plain_http` (helmfile passes only
+    /// `--plain-http` then). A repository entry's `skipTLSVerify` applies in any case.
+    pub insecure_skip_tls_verify: bool,
     /// Where the release was declared.
     pub pos: Pos,
 }

@@ -120,6 +120,8 @@ pub(crate) struct Place<'a> {
     pub base_dir: &'a str,
     pub cwd: &'a str,
     pub file: &'a str,
+    /// helmfile's log lines meanwhile (skipped missing files).
+    pub warnings: &'a std::cell::RefCell<Vec<String>>,
 }
 
 /// A values entry that cannot be loaded: helmfile's message, and the place in a values file
@@ -128,11 +130,18 @@ pub(crate) struct Place<'a> {
 pub(crate) struct ValuesError {
     pub message: String,
     pub at: Option<(String, usize, usize)>,
+    /// The values entry the error is about (an index into the entries), when `at` is not
+    /// known: the caller knows where that entry is written.
+    pub entry: Option<usize>,
 }
 
 impl From<String> for ValuesError {
     fn from(message: String) -> ValuesError {
-        ValuesError { message, at: None }
+        ValuesError {
+            message,
+            at: None,
+            entry: None,
+        }
     }
 }
 
@@ -149,6 +158,7 @@ pub(crate) fn load_values(
         base_dir,
         cwd,
         file,
+        warnings,
     } = at;
     let fallback = match merge_strategy {
         "" | "override" => false,
@@ -160,11 +170,16 @@ pub(crate) fn load_values(
         }
     };
     let mut result = values::empty_map();
-    for entry in entries {
+    for (index, entry) in entries.iter().enumerate() {
         match entry {
             Value::String(path) => {
-                let Some(files) = resolve_file(missing_file_handler, path, base_dir, cwd, file)?
-                else {
+                let found = resolve_file(missing_file_handler, path, base_dir, cwd, file, warnings)
+                    .map_err(|message| ValuesError {
+                        message,
+                        at: None,
+                        entry: Some(index),
+                    })?;
+                let Some(files) = found else {
                     continue;
                 };
                 for f in files {
@@ -193,6 +208,7 @@ pub(crate) fn load_values(
                                     short_tag(&n)
                                 ),
                                 at: Some((gopath::at(cwd, &f), 1, 1)),
+                                entry: None,
                             });
                         }
                         Err(e) => {
@@ -203,6 +219,7 @@ pub(crate) fn load_values(
                                 at: e
                                     .line
                                     .map(|l| (gopath::at(cwd, &f), l, e.column.unwrap_or(1))),
+                                entry: None,
                             });
                         }
                     };
@@ -274,6 +291,7 @@ fn read_values_file(
     let data = template_data(env, "", merged);
     tmpl::render(&gopath::at(cwd, &gopath::dir(f)), &text, &data).map_err(|e| ValuesError {
         at: tmpl::error_pos(&e).map(|(l, c)| (gopath::at(cwd, f), l, c)),
+        entry: None,
         message: format!(
             "failed to load environment values file \"{f}\": failed to render [{f}], because of {e}"
         ),
@@ -288,6 +306,7 @@ fn resolve_file(
     base_dir: &str,
     cwd: &str,
     file: &str,
+    warnings: &std::cell::RefCell<Vec<String>>,
 ) -> Result<Option<Vec<String>>, String> {
     if gopath::is_remote(path) {
         return Err(format!(
@@ -309,7 +328,15 @@ fn resolve_file(
         "Error" => Err(format!(
             "environment values file matching \"{path}\" does not exist in \"{base_dir}\""
         )),
-        "Warn" | "Info" | "Debug" => Ok(None),
+        // helmfile logs these at their levels; its default level shows Warn and Info.
+        h @ ("Warn" | "Info" | "Debug") => {
+            if h != "Debug" {
+                warnings.borrow_mut().push(format!(
+                    "skipping missing environment values file matching \"{path}\""
+                ));
+            }
+            Ok(None)
+        }
         other => Err(format!(
             "invalid missing file handler \"{other}\" while processing \"{path}\" in \"{file}\": it must be one of [Error Warn Info Debug]"
         )),

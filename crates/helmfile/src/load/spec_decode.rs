@@ -11,12 +11,14 @@ use goyaml::v3::SpannedDoc;
 use super::strict::{self, PathStep};
 use super::values;
 use super::{LoadError, pos};
-use crate::spec::{RawRelease, Repository};
+use crate::spec::{Pos, RawRelease, Repository};
 
 /// `EnvironmentSpec`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EnvSpec {
     pub values: Vec<Value>,
+    /// Where each `values` entry is written, aligned with `values`.
+    pub values_pos: Vec<Option<Pos>>,
     pub secrets: Vec<String>,
     pub kube_context: String,
     pub missing_file_handler: Option<String>,
@@ -37,6 +39,8 @@ pub(crate) struct SubSpec {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Spec {
     pub values: Vec<Value>,
+    /// Where each top-level `values` entry is written, aligned with `values`.
+    pub values_pos: Vec<Option<Pos>>,
     pub environments: BTreeMap<String, EnvSpec>,
     pub bases: Vec<String>,
     pub helm_defaults: BTreeMap<String, Value>,
@@ -52,6 +56,8 @@ pub(crate) struct Spec {
     pub templates: BTreeMap<String, Value>,
     pub missing_file_handler: Option<String>,
     pub lock_file: String,
+    /// `defaultInherit`, names trimmed, blanks dropped.
+    pub default_inherit: Vec<String>,
 }
 
 /// `HelmSpec` fields that are Go pointers: set (even to `false`) they override when merged.
@@ -183,6 +189,16 @@ pub(crate) fn parse(
 /// The typed state map → [`Spec`].
 fn decode(typed: &Value, doc: &SpannedDoc, file: &str, first_line: usize) -> Result<Spec, String> {
     let m = values::entries(typed).unwrap_or_default();
+    // Where the entries of the list at `path` are written, in the file's lines.
+    let entry_pos = |path: &[PathStep<'_>], n: usize| -> Vec<Option<Pos>> {
+        (0..n)
+            .map(|j| {
+                let mut p = path.to_vec();
+                p.push(PathStep::Index(j));
+                strict::position(doc, &p).map(|(l, c)| pos(file, first_line + l - 1, c))
+            })
+            .collect()
+    };
     let mut s = Spec {
         values: list(m.get("values")),
         bases: strings(m.get("bases")),
@@ -199,24 +215,33 @@ fn decode(typed: &Value, doc: &SpannedDoc, file: &str, first_line: usize) -> Res
             .unwrap_or_default(),
         ..Spec::default()
     };
-    // helmfile prepends these templates to every release's `inherit`; canon's release stage
-    // does not yet, and silently rendering something else would be worse than refusing.
-    if !strings(m.get("defaultInherit")).is_empty() {
-        return Err(
-            "defaultInherit is not supported by canon yet: list the templates under each release's `inherit`"
-                .to_string(),
-        );
-    }
+    s.values_pos = entry_pos(&[PathStep::Key("values")], s.values.len());
+    // `normalizeDefaultInherits`.
+    s.default_inherit = strings(m.get("defaultInherit"))
+        .into_iter()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
     for (name, e) in m
         .get("environments")
         .and_then(values::entries)
         .unwrap_or_default()
     {
         let em = values::entries(&e).unwrap_or_default();
+        let env_values = list(em.get("values"));
+        let values_pos = entry_pos(
+            &[
+                PathStep::Key("environments"),
+                PathStep::Key(&name),
+                PathStep::Key("values"),
+            ],
+            env_values.len(),
+        );
         s.environments.insert(
             name,
             EnvSpec {
-                values: list(em.get("values")),
+                values: env_values,
+                values_pos,
                 secrets: strings(em.get("secrets")),
                 kube_context: string(em.get("kubeContext")),
                 missing_file_handler: em.get("missingFileHandler").map(|v| string(Some(v))),
@@ -291,11 +316,17 @@ fn decode(typed: &Value, doc: &SpannedDoc, file: &str, first_line: usize) -> Res
         s.common_labels.insert(k, string(Some(&v)));
     }
     for (i, r) in list(m.get("releases")).into_iter().enumerate() {
-        let (line, col) = strict::position(doc, &[PathStep::Key("releases"), PathStep::Index(i)])
-            .unwrap_or((1, 1));
+        let at = [PathStep::Key("releases"), PathStep::Index(i)];
+        let (line, col) = strict::position(doc, &at).unwrap_or((1, 1));
+        let n = match values::entries(&r).and_then(|m| m.get("values").cloned()) {
+            Some(Value::List(l)) => l.items.len(),
+            _ => 0,
+        };
+        let values_pos = entry_pos(&[at[0], at[1], PathStep::Key("values")], n);
         s.releases.push(RawRelease {
             value: r,
             pos: pos(file, first_line + line - 1, col),
+            values_pos,
         });
     }
     s.templates = m
@@ -337,8 +368,12 @@ impl Spec {
                         let mut v = se.values;
                         v.append(&mut de.values);
                         de.values = v;
+                        let mut p = se.values_pos;
+                        p.append(&mut de.values_pos);
+                        de.values_pos = p;
                     } else {
                         de.values.extend(se.values);
+                        de.values_pos.extend(se.values_pos);
                     }
                 }
                 None => {
@@ -415,6 +450,9 @@ impl Spec {
                 *dst = src;
             }
         }
+        if append || !src.values.is_empty() {
+            slice(&mut self.values_pos, src.values_pos, append);
+        }
         slice(&mut self.values, src.values, append);
         if envs {
             self.environments.extend(src.environments);
@@ -448,6 +486,7 @@ impl Spec {
             self.missing_file_handler = src.missing_file_handler;
         }
         string(&mut self.lock_file, src.lock_file);
+        slice(&mut self.default_inherit, src.default_inherit, append);
     }
 }
 

@@ -50,6 +50,9 @@ pub(crate) struct Spec {
     pub devel: Ptr<bool>,
     pub skip_schema_validation: Ptr<bool>,
     pub enable_dns: Ptr<bool>,
+    /// `plainHttp`, `insecureSkipTLSVerify`: chart download flags (plain Go bools).
+    pub plain_http: bool,
+    pub insecure_skip_tls_verify: bool,
     pub missing_file_handler: Ptr<String>,
     pub labels: Option<BTreeMap<String, String>>,
     pub values: Vec<Value>,
@@ -363,7 +366,9 @@ impl Spec {
             | "disableAutoDetectedKubeVersionForDiff" => {
                 e.bool(v);
             }
-            "insecureSkipTLSVerify" | "plainHttp" | "forceGoGetter" => {
+            "insecureSkipTLSVerify" => s.insecure_skip_tls_verify = e.bool(v).unwrap_or(false),
+            "plainHttp" => s.plain_http = e.bool(v).unwrap_or(false),
+            "forceGoGetter" => {
                 e.bool(v);
             }
             _ => {}
@@ -477,6 +482,9 @@ impl Spec {
             &src.skip_schema_validation,
         );
         pb(&mut self.enable_dns, &src.enable_dns);
+        // mergo: a `true` overrides, a `false` never does.
+        self.plain_http |= src.plain_http;
+        self.insecure_skip_tls_verify |= src.insecure_skip_tls_verify;
         match (
             self.missing_file_handler.as_ref(),
             &src.missing_file_handler,

@@ -138,24 +138,49 @@ pub(crate) fn marshal_v3(v: &Value) -> Result<String, String> {
     Ok(s)
 }
 
+/// A values entry that cannot be turned into a layer: helmfile's message, the entry (an index
+/// into the release's `values`), and the place in a `.gotmpl` values file a template error
+/// points at.
+#[derive(Debug)]
+pub(crate) struct LayerError {
+    pub message: String,
+    pub entry: Option<usize>,
+    pub at: Option<crate::spec::Pos>,
+}
+
+impl From<String> for LayerError {
+    fn from(message: String) -> LayerError {
+        LayerError {
+            message,
+            entry: None,
+            at: None,
+        }
+    }
+}
+
 /// The `--values` layers of a templated release, in flag order.
 pub(crate) fn layers(
     spec: &Spec,
     where_: &str,
     inp: &mut Inputs<'_>,
-) -> Result<Vec<ValuesLayer>, String> {
+) -> Result<Vec<ValuesLayer>, LayerError> {
     if !spec.secrets.is_empty() {
-        return Err(format!(
+        return Err(LayerError::from(format!(
             "release {:?}: `secrets` are not supported by canon (helmfile decrypts them with helm-secrets); use plain values files",
             spec.name
-        ));
+        )));
     }
     let mut out = Vec::new();
     for (i, v) in spec.values.iter().enumerate() {
+        let about = |message: String| LayerError {
+            message,
+            entry: Some(i),
+            at: None,
+        };
         match v {
             Value::String(s) => {
                 let path = normalize_path(inp.base_dir, &format!("{}{s}", spec.values_path_prefix));
-                let Some(file) = resolve_file(inp, "values", &path, s)? else {
+                let Some(file) = resolve_file(inp, "values", &path, s).map_err(about)? else {
                     continue;
                 };
                 let shown = if inp.base_display == "." {
@@ -163,8 +188,18 @@ pub(crate) fn layers(
                 } else {
                     &file
                 };
-                let data = render_values_file(&file, shown, inp.data)
-                    .map_err(|e| format!("failed to render values files \"{s}\": {e}"))?;
+                let data = render_values_file(&file, shown, inp.data).map_err(|e| {
+                    let at =
+                        crate::load::template_error_pos(&e).map(|(line, col)| crate::spec::Pos {
+                            file: file.clone(),
+                            line,
+                            col,
+                        });
+                    LayerError {
+                        at,
+                        ..about(format!("failed to render values files \"{s}\": {e}"))
+                    }
+                })?;
                 out.push(ValuesLayer {
                     source: file.display().to_string(),
                     data,
@@ -172,14 +207,14 @@ pub(crate) fn layers(
             }
             Value::Map(_) => out.push(ValuesLayer {
                 source: format!("{where_}.values[{i}]"),
-                data: marshal_v3(v)?.into_bytes(),
+                data: marshal_v3(v).map_err(about)?.into_bytes(),
             }),
             other => {
-                return Err(format!(
+                return Err(about(format!(
                     "unexpected type of value: value={}, type={}",
                     go_v(other),
                     go_type(other)
-                ));
+                )));
             }
         }
     }
@@ -201,10 +236,13 @@ fn resolve_file(
             "Error" => Err(format!(
                 "{tpe} file matching \"{written}\" does not exist in \"{base}\""
             )),
-            "Warn" | "Info" | "Debug" => {
-                inp.warnings.push(format!(
-                    "skipping missing {tpe} file matching \"{written}\""
-                ));
+            // helmfile logs these at their levels; its default level shows Warn and Info.
+            h @ ("Warn" | "Info" | "Debug") => {
+                if h != "Debug" {
+                    inp.warnings.push(format!(
+                        "skipping missing {tpe} file matching \"{written}\""
+                    ));
+                }
                 Ok(None)
             }
             other => Err(format!(

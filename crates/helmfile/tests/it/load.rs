@@ -155,12 +155,20 @@ fn remote_sources_are_refused_clearly() {
 }
 
 #[test]
-fn default_inherit_is_refused_not_ignored() {
-    let err = load::load(&fixture("default-inherit.yaml"), &opts("default")).expect_err("refused");
-    assert!(
-        err.to_string().contains("defaultInherit is not supported"),
-        "{err}"
-    );
+fn default_inherit_and_top_level_chart_reach_the_state() {
+    let st = load::load(&fixture("default-inherit.yaml"), &opts("default")).expect("loads");
+    assert_eq!(st.default_inherit, ["base"]);
+    assert_eq!(st.chart, None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("helmfile.yaml");
+    std::fs::write(
+        &f,
+        "chart: ./other\ndefaultInherit: \" one \"\nreleases:\n- name: a\n  chart: ./a\n",
+    )
+    .expect("write");
+    let st = load::load(&f, &opts("default")).expect("loads");
+    assert_eq!(st.chart.as_deref(), Some("./other"));
+    assert_eq!(st.default_inherit, ["one"]);
 }
 
 #[test]

@@ -712,10 +712,14 @@ fn check_errors(set: &str, at_least: usize) {
         let ours = match release::resolve(&load(dir), &opts) {
             Ok(r) => panic!("{stem}: canon resolved {} releases", r.len()),
             Err(e) => {
-                // Errors about one release say where it is declared.
+                // Errors about one release say where it is declared, or where the values
+                // file's template failed.
                 if let Some(pos) = e.pos() {
+                    let in_values_template =
+                        pos.file.extension().is_some_and(|x| x == "gotmpl") && pos.line >= 1;
                     assert!(
-                        pos.file.ends_with("helmfile.yaml") && pos.line >= 2,
+                        in_values_template
+                            || (pos.file.ends_with("helmfile.yaml") && pos.line >= 2),
                         "{stem}: {pos}"
                     );
                 }

@@ -558,3 +558,495 @@ fn hundred_releases_render_as_helmfile_renders_them() {
         ..Case::new(&f, "staging")
     });
 }
+
+// ---- helmfile.d, selections and errors, `render::template` against the real helmfile ----
+
+/// The documents of a stream, sorted: helmfile renders a helmfile.d's files concurrently, so
+/// its stream's order across files is not fixed.
+fn sorted_documents(stream: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(stream);
+    let mut docs: Vec<String> = text
+        .split("---\n")
+        .map(|d| d.trim_end().to_string())
+        .filter(|d| !d.is_empty())
+        .collect();
+    docs.sort();
+    docs
+}
+
+#[test]
+#[ignore = "needs helmfile and helm v4 (scripts/testenv)"]
+fn helmfile_d_renders_each_file_declaring_the_environment() {
+    let dir = fixtures().join("helmfile-d/helmfile.d");
+    for env in ["default", "staging", "production"] {
+        // The output dir does not depend on the order releases are written in.
+        compare_with_helmfile(&Case {
+            output_dir: true,
+            output_dir_template: Some("{{ .OutputDir }}/{{ .Release.Name }}"),
+            skip_tests: true,
+            ..Case::new(&dir, env)
+        });
+        let (theirs, ours) = stdout_of_both(&dir, env, &[]);
+        assert_eq!(sorted_documents(&theirs), sorted_documents(&ours), "{env}");
+        // canon writes the files' streams in file order, whatever finished first.
+        let (again, _) = stdout_of_both(&dir, env, &[]);
+        assert_eq!(sorted_documents(&again), sorted_documents(&ours), "{env}");
+        let (_, ours_again) = stdout_of_both(&dir, env, &[]);
+        assert_eq!(ours, ours_again, "{env}: canon's stream is deterministic");
+    }
+}
+
+/// `helmfile template --skip-tests` and canon's stdout for a helmfile (or helmfile.d), both
+/// succeeding.
+fn stdout_of_both(file: &Path, env: &str, selectors: &[&str]) -> (Vec<u8>, Vec<u8>) {
+    let home = Home::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut cmd = home.cmd(&helmfile_bin());
+    cmd.arg("--helm-binary").arg(helm4()).arg("-f").arg(file);
+    cmd.args(["-e", env]);
+    for s in selectors {
+        cmd.args(["-l", s]);
+    }
+    let o = cmd
+        .args(["template", "--skip-deps", "--skip-tests"])
+        .output()
+        .expect("run helmfile");
+    assert!(
+        o.status.success(),
+        "helmfile failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut sink = Collect::default();
+    render::template(
+        Some(file),
+        &LoadOptions {
+            environment: env.into(),
+            ..LoadOptions::default()
+        },
+        &ReleaseOptions {
+            selectors: selectors.iter().map(|s| s.to_string()).collect(),
+            ..ReleaseOptions::default()
+        },
+        &RenderOptions {
+            skip_tests: true,
+            ..RenderOptions::default()
+        },
+        Some(&tmp.path().join("cache")),
+        &mut sink,
+    )
+    .unwrap_or_else(|e| panic!("canon render failed: {e}\n{}", sink.stderr));
+    (o.stdout, sink.stdout)
+}
+
+#[test]
+#[ignore = "needs helmfile and helm v4 (scripts/testenv)"]
+fn a_selection_of_only_uninstalled_releases_renders_nothing_and_succeeds() {
+    let dir = fixtures().join("helmfile-d/helmfile.d");
+    // `off` is `installed: false` (in a file staging declares): helmfile exits 0, no output.
+    let (theirs, ours) = stdout_of_both(&dir, "staging", &["name=off"]);
+    assert!(theirs.is_empty(), "{}", String::from_utf8_lossy(&theirs));
+    assert!(ours.is_empty(), "{}", String::from_utf8_lossy(&ours));
+    // In production that file is skipped: nothing matches, an error for both.
+    let case = ErrorCase {
+        files: &[],
+        file: "",
+        env: "production",
+        selectors: &["name=off"],
+        at: None,
+        go_pos_after: None,
+        exit_code: 2,
+    };
+    check_error_at(&dir, &case);
+}
+
+/// A broken helmfile, the file:line:col canon must name (relative to the project dir, `None`
+/// when helmfile's message has no place), and canon's exit code.
+struct ErrorCase<'a> {
+    /// Files of the project: (path, text).
+    files: &'a [(&'a str, &'a str)],
+    /// The helmfile `-f` names.
+    file: &'a str,
+    env: &'a str,
+    selectors: &'a [&'a str],
+    at: Option<(&'a str, usize, usize)>,
+    /// For a template error, the line and column come from the `stringTemplate:L:C` helmfile
+    /// reports (Go's own), plus this many lines before the rendered part; `at`'s are ignored.
+    go_pos_after: Option<usize>,
+    exit_code: i32,
+}
+
+/// Runs helmfile and canon on `case` in a fresh project (with the `good` chart as `./good`),
+/// and checks that canon's error is `FILE:LINE:COL: ` (where the case says) followed by
+/// helmfile's own message, with the expected exit code.
+fn check_error(case: &ErrorCase) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("project");
+    copy_tree(&fixtures().join("charts/good"), &dir.join("good"));
+    for (path, text) in case.files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+    }
+    check_error_at(&dir.join(case.file), case);
+}
+
+fn check_error_at(file: &Path, case: &ErrorCase) {
+    let home = Home::new();
+    let mut cmd = home.cmd(&helmfile_bin());
+    cmd.arg("--helm-binary").arg(helm4()).arg("-f").arg(file);
+    cmd.args(["-e", case.env]);
+    for s in case.selectors {
+        cmd.args(["-l", s]);
+    }
+    let o = cmd
+        .args(["template", "--skip-deps"])
+        .output()
+        .expect("run helmfile");
+    let theirs = String::from_utf8_lossy(&o.stderr).trim_end().to_string();
+    assert!(
+        !o.status.success(),
+        "helmfile succeeded on {}",
+        file.display()
+    );
+    let mut sink = Collect::default();
+    let cache = tempfile::tempdir().expect("tempdir");
+    let e = render::template(
+        Some(file),
+        &LoadOptions {
+            environment: case.env.into(),
+            ..LoadOptions::default()
+        },
+        &ReleaseOptions {
+            selectors: case.selectors.iter().map(|s| s.to_string()).collect(),
+            ..ReleaseOptions::default()
+        },
+        &RenderOptions::default(),
+        Some(cache.path()),
+        &mut sink,
+    )
+    .expect_err("canon must fail where helmfile fails");
+    assert_eq!(e.exit_code(), case.exit_code, "{e}");
+    let ours = e.to_string();
+    let at = case.at.map(|(f, line, col)| match case.go_pos_after {
+        Some(before) => {
+            let (l, c) = go_template_pos(&theirs)
+                .unwrap_or_else(|| panic!("no stringTemplate:L:C in helmfile's {theirs}"));
+            (f, l + before, c)
+        }
+        None => (f, line, col),
+    });
+    let message = match at {
+        Some((f, line, col)) => {
+            let base = file.parent().expect("a parent");
+            let prefix = format!("{}:{line}:{col}: ", base.join(f).display());
+            ours.strip_prefix(&prefix)
+                .unwrap_or_else(|| panic!("canon's error does not start with {prefix:?}: {ours}"))
+                .to_string()
+        }
+        None => ours.clone(),
+    };
+    // helmfile's last words are its error (log lines may come before it); `err: ` is how it
+    // prints "no releases found".
+    let message = match &e {
+        helmfile::Error::Render(render::RenderError::NoMatch { .. }) => format!("err: {message}"),
+        _ => message,
+    };
+    assert!(
+        theirs == message || theirs.ends_with(&format!("\n{message}")),
+        "helmfile says:\n{theirs}\ncanon says:\n{ours}"
+    );
+}
+
+/// The `LINE:COL` of Go's `template: stringTemplate:LINE:COL: ...` in helmfile's message.
+fn go_template_pos(message: &str) -> Option<(usize, usize)> {
+    let rest = &message[message.find("stringTemplate:")? + "stringTemplate:".len()..];
+    let mut nums = rest.split(':').map(|n| n.parse::<usize>());
+    Some((nums.next()?.ok()?, nums.next()?.ok()?))
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("readable") {
+        let p = e.expect("entry").path();
+        let dest = to.join(p.file_name().expect("named"));
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).expect("copy");
+        }
+    }
+}
+
+const RELEASE_A: &str = "releases:\n  - name: a\n    chart: ./good\n";
+
+#[test]
+#[ignore = "needs helmfile and helm v4 (scripts/testenv)"]
+fn configuration_errors_name_file_line_and_column_with_helmfiles_words() {
+    let cases = [
+        // A release's missing values file: the entry that names it.
+        ErrorCase {
+            files: &[
+                (
+                    "helmfile.yaml",
+                    "releases:\n  - name: a\n    chart: ./good\n    values:\n      - present.yaml\n      - missing.yaml\n",
+                ),
+                ("present.yaml", "x: 1\n"),
+            ],
+            file: "helmfile.yaml",
+            env: "default",
+            selectors: &[],
+            at: Some(("helmfile.yaml", 6, 9)),
+            go_pos_after: None,
+            exit_code: 2,
+        },
+        // An environment's missing values file, in a later part.
+        ErrorCase {
+            files: &[(
+                "helmfile.yaml",
+                "environments:\n  staging:\n    values:\n    - {a: 1}\n    - env/missing.yaml\n---\nreleases:\n  - name: a\n    chart: ./good\n",
+            )],
+            file: "helmfile.yaml",
+            env: "staging",
+            selectors: &[],
+            at: Some(("helmfile.yaml", 5, 7)),
+            go_pos_after: None,
+            exit_code: 2,
+        },
+        // A missing top-level values file.
+        ErrorCase {
+            files: &[(
+                "helmfile.yaml",
+                "values:\n  - gone.yaml\n---\nreleases:\n  - name: a\n    chart: ./good\n",
+            )],
+            file: "helmfile.yaml",
+            env: "default",
+            selectors: &[],
+            at: Some(("helmfile.yaml", 2, 5)),
+            go_pos_after: None,
+            exit_code: 2,
+        },
+        // A `needs` cycle: the first release it names.
+        ErrorCase {
+            files: &[(
+                "helmfile.yaml",
+                "releases:\n  - name: x\n    chart: ./good\n  - name: a\n    chart: ./good\n    needs: [b]\n  - name: b\n    chart: ./good\n    needs: [a]\n",
+            )],
+            file: "helmfile.yaml",
+            env: "default",
+            selectors: &[],
+            at: Some(("helmfile.yaml", 4, 5)),
+            go_pos_after: None,
+            exit_code: 2,
+        },
+        // A template error in the helmfile's second part: Go's line and column in the part,
+        // counted in the file.
+        ErrorCase {
+            files: &[(
+                "helmfile.yaml.gotmpl",
+                "environments:\n  default: {}\n---\nreleases:\n  - name: a\n    chart: ./good\n    values:\n      - x: {{ .Values.nope.deeper }}\n",
+            )],
+            file: "helmfile.yaml.gotmpl",
+            env: "default",
+            selectors: &[],
+            at: Some(("helmfile.yaml.gotmpl", 0, 0)),
+            go_pos_after: Some(3),
+            exit_code: 2,
+        },
+        // A template error in a release's `.gotmpl` values file.
+        ErrorCase {
+            files: &[
+                (
+                    "helmfile.yaml",
+                    "releases:\n  - name: a\n    chart: ./good\n    values:\n      - values/a.yaml.gotmpl\n",
+                ),
+                (
+                    "values/a.yaml.gotmpl",
+                    "a: 1\nb: {{ .Values.nope.deeper }}\n",
+                ),
+            ],
+            file: "helmfile.yaml",
+            env: "default",
+            selectors: &[],
+            at: Some(("values/a.yaml.gotmpl", 0, 0)),
+            go_pos_after: Some(0),
+            exit_code: 2,
+        },
+        // A template error in an environment's `.gotmpl` values file.
+        ErrorCase {
+            files: &[
+                (
+                    "helmfile.yaml",
+                    "environments:\n  default:\n    values:\n      - env.yaml.gotmpl\n---\nreleases:\n  - name: a\n    chart: ./good\n",
+                ),
+                (
+                    "env.yaml.gotmpl",
+                    "a: 1\n\nb: {{ required \"b is required\" .Values.b }}\n",
+                ),
+            ],
+            file: "helmfile.yaml",
+            env: "default",
+            selectors: &[],
+            at: Some(("env.yaml.gotmpl", 0, 0)),
+            go_pos_after: Some(0),
+            exit_code: 2,
+        },
+        // A sub-helmfile's missing values file: helmfile's chain of files, and the entry.
+        ErrorCase {
+            files: &[
+                (
+                    "helmfile.yaml",
+                    "helmfiles:\n  - path: sub/helmfile.yaml\n---\nreleases:\n  - name: top\n    chart: ./good\n",
+                ),
+                (
+                    "sub/helmfile.yaml",
+                    "releases:\n  - name: a\n    chart: ../good\n    values:\n    - nope.yaml\n",
+                ),
+            ],
+            file: "helmfile.yaml",
+            env: "default",
+            selectors: &[],
+            at: Some(("sub/helmfile.yaml", 5, 7)),
+            go_pos_after: None,
+            exit_code: 2,
+        },
+        // An unknown key (strict decoding).
+        ErrorCase {
+            files: &[(
+                "helmfile.yaml",
+                "releases:\n  - name: a\n    chart: ./good\n    nope: 1\n",
+            )],
+            file: "helmfile.yaml",
+            env: "default",
+            selectors: &[],
+            at: Some(("helmfile.yaml", 4, 5)),
+            go_pos_after: None,
+            exit_code: 2,
+        },
+        // An environment no file declares: nothing matches (helmfile exits 3).
+        ErrorCase {
+            files: &[(
+                "helmfile.yaml",
+                "environments:\n  staging: {}\n---\nreleases:\n  - name: a\n    chart: ./good\n",
+            )],
+            file: "helmfile.yaml",
+            env: "nope",
+            selectors: &[],
+            at: None,
+            go_pos_after: None,
+            exit_code: 2,
+        },
+        // A selector matching nothing.
+        ErrorCase {
+            files: &[("helmfile.yaml", RELEASE_A)],
+            file: "helmfile.yaml",
+            env: "default",
+            selectors: &["name=zzz"],
+            at: None,
+            go_pos_after: None,
+            exit_code: 2,
+        },
+    ];
+    let mut failed = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        if std::panic::catch_unwind(|| check_error(c)).is_err() {
+            failed.push(i);
+        }
+    }
+    assert!(failed.is_empty(), "cases that differ: {failed:?}");
+}
+
+#[test]
+#[ignore = "needs helmfile and helm v4 (scripts/testenv)"]
+fn skipped_missing_files_are_logged_as_helmfile_logs_them() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for handler in ["Warn", "Info", "Debug"] {
+        let dir = tmp.path().join(handler);
+        copy_tree(&fixtures().join("charts/good"), &dir.join("good"));
+        let text = format!(
+            "environments:\n  default:\n    missingFileHandler: {handler}\n    values:\n    - nope-env.yaml\n---\nmissingFileHandler: {handler}\nreleases:\n  - name: a\n    chart: ./good\n    values:\n      - missing.yaml\n"
+        );
+        let file = dir.join("helmfile.yaml");
+        std::fs::write(&file, text).expect("write");
+        let home = Home::new();
+        let o = home
+            .cmd(&helmfile_bin())
+            .arg("--helm-binary")
+            .arg(helm4())
+            .arg("-f")
+            .arg(&file)
+            .args(["template", "--skip-deps"])
+            .output()
+            .expect("run helmfile");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut sink = Collect::default();
+        render::template(
+            Some(&file),
+            &LoadOptions::default(),
+            &ReleaseOptions::default(),
+            &RenderOptions::default(),
+            Some(&tmp.path().join("cache")),
+            &mut sink,
+        )
+        .unwrap_or_else(|e| panic!("{handler}: {e}"));
+        assert_eq!(
+            String::from_utf8_lossy(&sink.stdout),
+            String::from_utf8_lossy(&o.stdout),
+            "{handler}"
+        );
+        // helmfile's log lines, but for the chart it names (canon: as written).
+        let logs = |s: &str| -> Vec<String> {
+            s.lines()
+                .filter(|l| l.starts_with("skipping "))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(
+            logs(&sink.stderr),
+            logs(&String::from_utf8_lossy(&o.stderr)),
+            "{handler}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs helmfile and helm v4 (scripts/testenv)"]
+fn default_inherit_and_top_level_chart_render_as_helmfile_renders_them() {
+    for name in ["default-inherit", "chart-override"] {
+        let f = fixtures()
+            .join("helmfiles")
+            .join(name)
+            .join("helmfile.yaml");
+        compare_with_helmfile(&Case {
+            skip_tests: true,
+            ..Case::new(&f, "default")
+        });
+        // `.Release.Chart` in the output-dir template is the release's own chart.
+        compare_with_helmfile(&Case {
+            output_dir: true,
+            output_dir_template: Some(
+                "{{ .OutputDir }}/{{ .Release.Name }}{{ if eq .Release.Chart \"../../charts/good\" }}-own-chart{{ end }}",
+            ),
+            skip_tests: true,
+            ..Case::new(&f, "default")
+        });
+    }
+    // Labels keep the release's own chart: `chart=good` selects `a`, `chart=other` nothing.
+    let f = fixtures().join("helmfiles/chart-override/helmfile.yaml");
+    compare_with_helmfile(&Case {
+        selectors: &["chart=good"],
+        skip_tests: true,
+        ..Case::new(&f, "default")
+    });
+    check_error_at(
+        &f,
+        &ErrorCase {
+            files: &[],
+            file: "",
+            env: "default",
+            selectors: &["chart=other"],
+            at: None,
+            go_pos_after: None,
+            exit_code: 2,
+        },
+    );
+}

@@ -1368,3 +1368,145 @@ fn oracle_helmfile_template_with_repository_charts_and_a_lock() {
     assert!(ours.contains("helm.sh/chart: podinfo-6.1.0"), "{ours}");
     assert_eq!(ours, theirs);
 }
+
+/// `canon render` (the library's `render::template`) of `file`, with a fresh chart cache.
+fn canon_render(file: &Path) -> (Collect, Result<(), helmfile::Error>) {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let mut sink = Collect::default();
+    let r = helmfile::render::template(
+        Some(file),
+        &helmfile::load::LoadOptions::default(),
+        &helmfile::release::ReleaseOptions::default(),
+        &helmfile::render::RenderOptions {
+            skip_tests: true,
+            ..Default::default()
+        },
+        Some(cache.path()),
+        &mut sink,
+    );
+    (sink, r)
+}
+
+/// `helmfile template --skip-tests` (without `--skip-deps`: helmfile then logs in to
+/// registries with the credentials of their `repositories:` entries) and canon's render of
+/// the same helmfile: identical stdout.
+fn render_like_helmfile(f: &Path) {
+    let home = tempfile::tempdir().expect("tempdir");
+    let o = helmfile_cmd(home.path())
+        .arg("-f")
+        .arg(f)
+        .args(["template", "--skip-tests"])
+        .output()
+        .expect("run helmfile");
+    assert!(
+        o.status.success(),
+        "helmfile on {}: {}",
+        f.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (ours, r) = canon_render(f);
+    if let Err(e) = r {
+        panic!("canon on {}: {e}\n{}", f.display(), ours.stderr);
+    }
+    assert!(!ours.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&o.stdout),
+        "{}",
+        f.display()
+    );
+}
+
+#[test]
+#[ignore = "needs the distribution registry, helmfile and helm v4 (scripts/testenv registry helmfile helm4)"]
+fn oracle_render_fetches_over_plain_http_where_the_helmfile_says() {
+    // A plain-HTTP registry: reached through a `repositories:` entry's `plainHttp`, a
+    // release's `plainHttp` on an `oci://` reference, and `helmDefaults.plainHttp`.
+    let registry = Registry::start(None);
+    let host = registry.addr.to_string();
+    let helm = Helm::new();
+    push_all(&helm, &host);
+    let project = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, text: String| {
+        let f = project.path().join(name);
+        std::fs::write(&f, text).expect("write helmfile");
+        f
+    };
+    let release_flag = write(
+        "release.yaml",
+        format!(
+            "repositories:\n  - name: reg\n    url: {host}/charts\n    oci: true\n    plainHttp: true\nreleases:\n  - name: by-repo\n    chart: reg/podinfo\n    version: ~6.1\n  - name: by-ref\n    chart: oci://{host}/charts/podinfo\n    version: 6.0.0\n    plainHttp: true\n"
+        ),
+    );
+    let defaults_flag = write(
+        "defaults.yaml",
+        format!(
+            "helmDefaults:\n  plainHttp: true\nreleases:\n  - name: by-ref\n    chart: oci://{host}/charts/metrics-server\n    version: ~3.12\n"
+        ),
+    );
+    render_like_helmfile(&release_flag);
+    render_like_helmfile(&defaults_flag);
+    // Without the flag, the same chart is out of reach (HTTPS to a plain-HTTP registry).
+    let no_flag = write(
+        "no-flag.yaml",
+        format!(
+            "releases:\n  - name: by-ref\n    chart: oci://{host}/charts/podinfo\n    version: 6.0.0\n"
+        ),
+    );
+    let e = canon_render(&no_flag)
+        .1
+        .expect_err("https to a plain-HTTP registry");
+    assert_eq!(e.exit_code(), 1, "{e}");
+}
+
+#[test]
+#[ignore = "needs the distribution registry, helmfile and helm v4 (scripts/testenv registry helmfile helm4)"]
+fn oracle_render_uses_the_entrys_credentials_and_tls_files_relative_to_the_helmfile() {
+    // A registry over mutual TLS that also wants a password. The entry's `caFile`/`certFile`/
+    // `keyFile` are relative to the helmfile (helmfile runs helm in its directory; canon runs
+    // elsewhere), its `username`/`password` are what helmfile logs in with.
+    let pki = Pki::new();
+    let hash = bcrypt::hash("s3cret", 5).expect("bcrypt");
+    let registry = Registry::start_with(Some(&format!("alice:{hash}")), Some(&pki), "");
+    let host = registry.addr.to_string();
+    let helm = Helm::new();
+    let (ca, cert, key) = (
+        pki.path("ca.crt"),
+        pki.path("client.crt"),
+        pki.path("client.key"),
+    );
+    let tls_flags = ["--ca-file", &ca, "--cert-file", &cert, "--key-file", &key];
+    let mut login = vec![
+        "registry",
+        "login",
+        &host,
+        "--username",
+        "alice",
+        "--password",
+        "s3cret",
+    ];
+    login.extend(tls_flags);
+    helm.run(&login);
+    push_all_with(&helm, &host, &tls_flags);
+
+    let project = tempfile::tempdir().expect("tempdir");
+    let tls_dir = project.path().join("tls");
+    std::fs::create_dir_all(&tls_dir).expect("mkdir");
+    for f in ["ca.crt", "client.crt", "client.key"] {
+        std::fs::copy(pki.dir.path().join(f), tls_dir.join(f)).expect("copy pki file");
+    }
+    let entry = |password: &str| {
+        format!(
+            "repositories:\n  - name: reg\n    url: {host}/charts\n    oci: true\n    caFile: tls/ca.crt\n    certFile: tls/client.crt\n    keyFile: tls/client.key\n    username: alice\n    password: {password}\nreleases:\n  - name: secure\n    chart: reg/podinfo\n    version: ~6.1\n"
+        )
+    };
+    let file = project.path().join("helmfile.yaml");
+    std::fs::write(&file, entry("s3cret")).expect("write helmfile");
+    render_like_helmfile(&file);
+    // A wrong password is refused: the entry's credentials are what got the chart.
+    let wrong = project.path().join("wrong.yaml");
+    std::fs::write(&wrong, entry("wrong")).expect("write helmfile");
+    let e = canon_render(&wrong).1.expect_err("401");
+    assert!(e.to_string().contains("401"), "{e}");
+    assert_eq!(e.exit_code(), 1, "{e}");
+}
