@@ -351,7 +351,7 @@ impl EnvironmentLoop {
             };
             self.desired.remove(&inv.app);
             self.applied.remove(&inv.app);
-            if !(ctx.config.prune && ctx.config.allow_empty) || !ctx.is_leader() {
+            if !(ctx.config.prune && ctx.config.allow_empty && ctx.is_leader()) {
                 let msg = format!(
                     "{key} left the index at {}; its {} objects are not pruned (needs prune and allowEmpty)",
                     short(&snap.revision),
