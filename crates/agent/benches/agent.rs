@@ -151,7 +151,7 @@ async fn main() {
     let agent_ns = format!("{run}-canon");
     create_namespace(&client, &agent_ns).await;
     let text = format!(
-        "state: {{ repo: {}, pollInterval: 60s }}\nnamespace: {agent_ns}\nenvironments:\n  {env}: {{ selfHeal: false }}\n",
+        "state: {{ repo: {}, pollInterval: 60s }}\nlisten: 127.0.0.1:0\nnamespace: {agent_ns}\nenvironments:\n  {env}: {{ selfHeal: false }}\n",
         remote.display()
     );
     let config = AgentConfig::parse(&text, "bench.yaml").expect("config");

@@ -8,6 +8,7 @@ mod deps;
 mod diff;
 mod render;
 mod serve;
+mod status;
 mod template;
 
 // Rendering allocates and frees many small values (template trees, YAML nodes, strings);
@@ -46,6 +47,8 @@ enum Command {
     Diff(Box<diff::DiffArgs>),
     /// Sync the state repo to clusters, detect drift, alert (`--once`: one pass, then exit).
     Agent(agent::AgentArgs),
+    /// What the agent sees: sync, health and drift of every app, as a table or JSON.
+    Status(status::StatusArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,5 +68,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Diff(args) => diff::run(*args),
         Command::Agent(args) => agent::run(args),
+        Command::Status(args) => status::run(args),
     }
 }

@@ -70,7 +70,7 @@ impl Setup {
     /// agent.yaml for this test; `extra` is YAML under the environment (selfHeal, prune...).
     fn config(&self, env_extra: &str, top_extra: &str) -> AgentConfig {
         let text = format!(
-            "state:\n  repo: {repo}\n  branch: main\n  pollInterval: 1s\nnamespace: {ans}\nenvironments:\n  {env}:\n    sync: auto\n{extra}{top}",
+            "state:\n  repo: {repo}\n  branch: main\n  pollInterval: 1s\nlisten: 127.0.0.1:0\nnamespace: {ans}\nenvironments:\n  {env}:\n    sync: auto\n{extra}{top}",
             repo = self.remote.display(),
             ans = self.agent_ns,
             env = self.env,
@@ -513,7 +513,7 @@ async fn apiserver_restart_mid_sync_converges() {
     let refs: Vec<(&str, String)> = files.iter().map(|(p, c)| (p.as_str(), c.clone())).collect();
     hydrate(&remote, &env, vec![release("bulk", &ns, &refs)], 1);
     let text = format!(
-        "state: {{ repo: {}, pollInterval: 1s }}\nnamespace: {agent_ns}\nenvironments:\n  {env}: {{}}\n",
+        "state: {{ repo: {}, pollInterval: 1s }}\nlisten: 127.0.0.1:0\nnamespace: {agent_ns}\nenvironments:\n  {env}: {{}}\n",
         remote.display()
     );
     let config = AgentConfig::parse(&text, "e2e.yaml").expect("config");

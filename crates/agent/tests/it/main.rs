@@ -1,8 +1,13 @@
 //! The agent crate's integration tests, one module per crate module; end-to-end tests run the agent
 //! against the real control plane and real git repositories (`#[ignore]`, run by `scripts/test`).
 
+mod api;
 mod config;
+mod deploy;
 mod e2e;
+mod events;
+mod leader;
+mod metrics;
 mod source;
 
 use std::collections::BTreeMap;
