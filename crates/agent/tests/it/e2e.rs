@@ -485,7 +485,7 @@ async fn unreachable_state_repo_is_an_environment_error_and_deletes_nothing() {
         st.environment(&s.env).is_some_and(|e| e.error.is_none())
     })
     .await;
-    assert!(synced(&running.store, &key));
+    wait_until(&running.store, "web still synced", |st| synced(st, &key)).await;
     running.shutdown().await;
 }
 
