@@ -198,19 +198,17 @@ async fn watch_kind(ctx: Arc<EnvContext>, sample: ObjectRef, tx: mpsc::Sender<(I
         let arrived = Instant::now();
         let seen = match ev {
             Ok(watcher::Event::Apply(o)) | Ok(watcher::Event::InitApply(o)) => {
-                match serde_json::to_value(o) {
-                    Ok(v) => Seen::Applied(v),
-                    Err(_) => continue,
+                match typed(o, &res.api) {
+                    Some(v) => Seen::Applied(v),
+                    None => continue,
                 }
             }
-            Ok(watcher::Event::Delete(o)) => match serde_json::to_value(o)
-                .ok()
-                .as_ref()
-                .and_then(ObjectRef::from_object)
-            {
-                Some(id) => Seen::Deleted(id),
-                None => continue,
-            },
+            Ok(watcher::Event::Delete(o)) => {
+                match typed(o, &res.api).as_ref().and_then(ObjectRef::from_object) {
+                    Some(id) => Seen::Deleted(id),
+                    None => continue,
+                }
+            }
             Ok(watcher::Event::Init) => Seen::Relist(key.clone()),
             Ok(watcher::Event::InitDone) => Seen::Listed(key.clone()),
             Err(e) => {
@@ -223,6 +221,20 @@ async fn watch_kind(ctx: Arc<EnvContext>, sample: ObjectRef, tx: mpsc::Sender<(I
             return;
         }
     }
+}
+
+/// The object as JSON with `apiVersion` and `kind` set: items of a list response carry neither,
+/// and without them the object has no identity.
+fn typed(o: DynamicObject, api: &kube::discovery::ApiResource) -> Option<Value> {
+    let mut v = serde_json::to_value(o).ok()?;
+    let map = v.as_object_mut()?;
+    if !map.get("apiVersion").is_some_and(Value::is_string) {
+        map.insert("apiVersion".into(), Value::String(api.api_version.clone()));
+    }
+    if !map.get("kind").is_some_and(Value::is_string) {
+        map.insert("kind".into(), Value::String(api.kind.clone()));
+    }
+    Some(v)
 }
 
 impl Processor {

@@ -37,6 +37,7 @@ pub use error::Error;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,7 +56,7 @@ pub async fn run(
 pub struct Agent {
     config: Arc<AgentConfig>,
     store: store::Store,
-    hooks: Arc<dyn reconcile::Hooks>,
+    hooks: Option<Arc<dyn reconcile::Hooks>>,
     fetch_now: Arc<Notify>,
     leader: watch::Receiver<bool>,
     clients: std::collections::BTreeMap<String, kube::Client>,
@@ -68,15 +69,17 @@ impl Agent {
         Agent {
             config: Arc::new(config),
             store: store::Store::new(),
-            hooks: Arc::new(reconcile::NoHooks),
+            hooks: None,
             fetch_now: Arc::new(Notify::new()),
             leader,
             clients: Default::default(),
         }
     }
 
+    /// Replaces the default side effects (alerts, Kubernetes Events, metrics; see
+    /// [`AgentHooks`]).
     pub fn with_hooks(mut self, hooks: Arc<dyn reconcile::Hooks>) -> Self {
-        self.hooks = hooks;
+        self.hooks = Some(hooks);
         self
     }
 
@@ -118,8 +121,9 @@ impl Agent {
         ))
     }
 
-    async fn contexts(&self) -> Result<Vec<Arc<reconcile::EnvContext>>> {
-        let mut out = Vec::new();
+    /// Every environment's client, connected once.
+    async fn clients(&self) -> Result<BTreeMap<String, kube::Client>> {
+        let mut out = BTreeMap::new();
         for (name, env) in &self.config.environments {
             let client = match self.clients.get(name) {
                 Some(c) => c.clone(),
@@ -128,31 +132,93 @@ impl Agent {
                     e => e,
                 })?,
             };
+            out.insert(name.clone(), client);
+        }
+        Ok(out)
+    }
+
+    fn contexts(
+        &self,
+        clients: &BTreeMap<String, kube::Client>,
+        hooks: &Arc<dyn reconcile::Hooks>,
+        leader: &watch::Receiver<bool>,
+    ) -> Vec<Arc<reconcile::EnvContext>> {
+        let mut out = Vec::new();
+        for (name, env) in &self.config.environments {
+            let Some(client) = clients.get(name) else {
+                continue;
+            };
             self.store.update_environment(name, |_| {});
             out.push(Arc::new(reconcile::EnvContext {
                 name: name.clone(),
                 config: env.clone(),
                 namespace: self.config.namespace.clone(),
-                cluster: cluster::Cluster::new(client),
+                cluster: cluster::Cluster::new(client.clone()),
                 store: self.store.clone(),
-                hooks: self.hooks.clone(),
-                leader: self.leader.clone(),
+                hooks: hooks.clone(),
+                leader: leader.clone(),
                 poll_interval: self.config.state.poll_interval,
             }));
         }
-        Ok(out)
+        out
     }
 
-    /// Runs until `shutdown` resolves: the poller, one reconcile loop and one drift watcher per
-    /// environment.
+    /// Runs until `shutdown` resolves: the HTTP API (unless `listen` is empty), leader election
+    /// when enabled, the poller, and one reconcile loop and one drift watcher per environment.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
-        let contexts = self.contexts().await?;
+        let clients = self.clients().await?;
+        let metrics = metrics::Metrics::new(self.store.clone());
+        let hooks = match &self.hooks {
+            Some(h) => h.clone(),
+            None => Arc::new(AgentHooks::new(&self.config, &clients, metrics.clone())),
+        };
+
+        // Leader election on the first environment's cluster (where the agent runs).
+        let mut elector = None;
+        let mut leader = self.leader.clone();
+        if self.config.leader_election.enabled
+            && let Some(client) = clients.values().next()
+        {
+            let e = leader::LeaderElector::start(
+                client.clone(),
+                &self.config.namespace,
+                &self.config.leader_election,
+                leader::default_identity(),
+            )
+            .await?;
+            leader = e.subscribe();
+            elector = Some(e);
+        }
+
         let mut tasks = tokio::task::JoinSet::new();
+        let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
+        let mut api_task = None;
+        if !self.config.listen.is_empty() {
+            let listener = tokio::net::TcpListener::bind(&self.config.listen)
+                .await
+                .map_err(|e| Error::Other(format!("listening on {}: {e}", self.config.listen)))?;
+            tracing::info!(addr = ?listener.local_addr().ok(), "canon agent API listening");
+            let mut state = api::ApiState::new(
+                self.store.clone(),
+                metrics.clone(),
+                self.config.webhook_secret.clone(),
+            );
+            state.fetch = self.fetch_now.clone();
+            tasks.spawn(ready_when_first_pass(
+                self.store.clone(),
+                self.config.environments.keys().cloned().collect(),
+                state.clone(),
+            ));
+            api_task = Some(tokio::spawn(api::serve(listener, state, async {
+                let _ = api_stopped.await;
+            })));
+        }
+
         let mut senders = Vec::new();
-        for ctx in contexts {
+        for ctx in self.contexts(&clients, &hooks, &leader) {
             let (env_loop, desired_rx) = reconcile::EnvironmentLoop::new(ctx.clone());
             let (tx, rx) = tokio::sync::mpsc::channel(64);
             tasks.spawn(env_loop.run(rx));
@@ -163,20 +229,42 @@ impl Agent {
             self.state_repo(),
             self.config.clone(),
             self.store.clone(),
-            self.hooks.clone(),
+            hooks.clone(),
             self.fetch_now.clone(),
             senders,
         ));
         shutdown.await;
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
+        let _ = stop_api.send(());
+        if let Some(t) = api_task {
+            match t.await {
+                Ok(Err(e)) => tracing::warn!("API server: {e}"),
+                Err(e) => tracing::warn!("API server task: {e}"),
+                Ok(Ok(())) => {}
+            }
+        }
+        if let Some(e) = elector
+            && let Err(err) = e.release().await
+        {
+            tracing::warn!("releasing the Lease: {err}");
+        }
         Ok(())
     }
 
     /// One fetch and one sync pass of every environment (`canon agent --once`); the store then
     /// holds the outcome.
     pub async fn sync_once(self) -> Result<store::Store> {
-        let contexts = self.contexts().await?;
+        let clients = self.clients().await?;
+        let hooks = match &self.hooks {
+            Some(h) => h.clone(),
+            None => Arc::new(AgentHooks::new(
+                &self.config,
+                &clients,
+                metrics::Metrics::new(self.store.clone()),
+            )),
+        };
+        let contexts = self.contexts(&clients, &hooks, &self.leader);
         let repo = self.state_repo();
         let envs: Vec<String> = self.config.environments.keys().cloned().collect();
         let fetched = fetch_snapshot(repo, envs, None).await;
@@ -190,6 +278,108 @@ impl Agent {
             env_loop.handle(trigger).await;
         }
         Ok(self.store)
+    }
+}
+
+/// `/readyz` turns 200 once every environment has a synced snapshot or an error.
+async fn ready_when_first_pass(store: store::Store, envs: Vec<String>, state: api::ApiState) {
+    let mut rx = store.subscribe();
+    loop {
+        let done = envs.iter().all(|e| {
+            store
+                .environment(e)
+                .is_some_and(|s| s.error.is_some() || !s.revision.is_empty())
+        });
+        if done {
+            state.set_ready();
+            return;
+        }
+        if let Err(tokio::sync::broadcast::error::RecvError::Closed) = rx.recv().await {
+            return;
+        }
+    }
+}
+
+/// The side effects `run` wires by default: alerts through [`alerts`], Kubernetes Events through
+/// one [`events::Recorder`] per environment, and [`metrics`].
+pub struct AgentHooks {
+    metrics: metrics::Metrics,
+    alert: Box<dyn Fn(alerts::Alert) + Send + Sync>,
+    recorders: BTreeMap<String, Arc<events::Recorder>>,
+}
+
+impl AgentHooks {
+    pub fn new(
+        config: &AgentConfig,
+        clients: &BTreeMap<String, kube::Client>,
+        metrics: metrics::Metrics,
+    ) -> Self {
+        let instance = leader::default_identity();
+        let recorders = clients
+            .iter()
+            .map(|(env, c)| {
+                (
+                    env.clone(),
+                    Arc::new(events::Recorder::new(
+                        c.clone(),
+                        config.namespace.clone(),
+                        instance.clone(),
+                    )),
+                )
+            })
+            .collect();
+        AgentHooks {
+            metrics,
+            alert: alert_sender(config),
+            recorders,
+        }
+    }
+}
+
+/// Where alerts go.
+fn alert_sender(config: &AgentConfig) -> Box<dyn Fn(alerts::Alert) + Send + Sync> {
+    let _ = config;
+    Box::new(|alert: alerts::Alert| {
+        tracing::info!(event = ?alert.event, app = %alert.key(), "{}", alert.summary);
+    })
+}
+
+impl reconcile::Hooks for AgentHooks {
+    fn alert(&self, alert: alerts::Alert) {
+        (self.alert)(alert)
+    }
+
+    fn object_event(&self, environment: &str, id: &cluster::ObjectRef, reason: &str, note: &str) {
+        let Some(recorder) = self.recorders.get(environment).cloned() else {
+            return;
+        };
+        let reason = match reason {
+            "DriftDetected" => events::Reason::DriftDetected,
+            "DriftReverted" => events::Reason::DriftReverted,
+            _ => events::Reason::SyncFailed,
+        };
+        let id = id.clone();
+        let note = note.to_string();
+        // Never on the drift path's clock: Events are best effort.
+        tokio::spawn(async move { recorder.record(&id, reason, &note).await });
+    }
+
+    fn drift_detected(&self, key: &store::AppKey, latency: Duration) {
+        self.metrics
+            .observe_drift(&key.environment, &key.app, latency.as_secs_f64());
+    }
+
+    fn reconciled(&self, environment: &str, took: Duration) {
+        self.metrics
+            .observe_reconcile(environment, took.as_secs_f64());
+    }
+
+    fn apply_failed(&self, key: &store::AppKey) {
+        self.metrics.apply_error(&key.environment, &key.app);
+    }
+
+    fn fetched(&self, took: Duration) {
+        self.metrics.observe_fetch(took.as_secs_f64());
     }
 }
 

@@ -70,7 +70,7 @@ impl Setup {
     /// agent.yaml for this test; `extra` is YAML under the environment (selfHeal, prune...).
     fn config(&self, env_extra: &str, top_extra: &str) -> AgentConfig {
         let text = format!(
-            "state:\n  repo: {repo}\n  branch: main\n  pollInterval: 1s\nnamespace: {ans}\nenvironments:\n  {env}:\n    sync: auto\n{extra}{top}",
+            "state:\n  repo: {repo}\n  branch: main\n  pollInterval: 1s\nlisten: 127.0.0.1:0\nnamespace: {ans}\nenvironments:\n  {env}:\n    sync: auto\n{extra}{top}",
             repo = self.remote.display(),
             ans = self.agent_ns,
             env = self.env,
@@ -485,7 +485,7 @@ async fn unreachable_state_repo_is_an_environment_error_and_deletes_nothing() {
         st.environment(&s.env).is_some_and(|e| e.error.is_none())
     })
     .await;
-    assert!(synced(&running.store, &key));
+    wait_until(&running.store, "web still synced", |st| synced(st, &key)).await;
     running.shutdown().await;
 }
 
@@ -513,7 +513,7 @@ async fn apiserver_restart_mid_sync_converges() {
     let refs: Vec<(&str, String)> = files.iter().map(|(p, c)| (p.as_str(), c.clone())).collect();
     hydrate(&remote, &env, vec![release("bulk", &ns, &refs)], 1);
     let text = format!(
-        "state: {{ repo: {}, pollInterval: 1s }}\nnamespace: {agent_ns}\nenvironments:\n  {env}: {{}}\n",
+        "state: {{ repo: {}, pollInterval: 1s }}\nlisten: 127.0.0.1:0\nnamespace: {agent_ns}\nenvironments:\n  {env}: {{}}\n",
         remote.display()
     );
     let config = AgentConfig::parse(&text, "e2e.yaml").expect("config");
@@ -553,4 +553,71 @@ async fn apiserver_restart_mid_sync_converges() {
     assert_eq!(n, 60);
     let _ = tx.send(());
     task.await.expect("task").expect("agent");
+}
+
+#[tokio::test]
+#[ignore = "needs the control plane (scripts/test)"]
+async fn replicas_drift_is_reported_with_its_manager_and_healed_only_in_self_heal() {
+    let s = setup().await;
+    s.hydrate(
+        vec![
+            release("detect", &s.ns, &[("t/d.yaml", deployment("detect", 1))]),
+            release("heal", &s.ns, &[("t/h.yaml", deployment("heal", 1))]),
+        ],
+        1,
+    );
+    // Two agents over one repo would fight; one environment per mode instead: the detect-only
+    // agent runs first, then the selfHeal one.
+    let running = s.start(s.config("selfHeal: false", ""));
+    let key = s.key("detect");
+    wait_until(&running.store, "detect synced", |st| synced(st, &key)).await;
+    patch_replicas(&s.client, &s.ns, "detect", 3, "kubectl-patch").await;
+    wait_until(&running.store, "replicas drift", |st| {
+        drift_of(st, &key, "spec.replicas").is_some()
+    })
+    .await;
+    let d = drift_of(&running.store, &key, "spec.replicas").expect("drift");
+    assert_eq!(d.desired, Some(json!(1)));
+    assert_eq!(d.live, Some(json!(3)));
+    assert_eq!(d.manager.as_deref(), Some("kubectl-patch"));
+    let a = app(&running.store, &key).expect("app");
+    assert_eq!(a.sync, SyncStatus::OutOfSync);
+    let h = a
+        .history
+        .iter()
+        .find(|h| h.kind == agent::store::EventKind::DriftDetected)
+        .expect("a DriftDetected entry");
+    assert!(
+        h.message.contains("spec.replicas 1 → 3 by kubectl-patch"),
+        "{}",
+        h.message
+    );
+    // Detect-only: several poll intervals later it is still 3.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(replicas(&s.client, &s.ns, "detect").await, Some(3));
+    running.shutdown().await;
+
+    let running = s.start(s.config("selfHeal: true", ""));
+    let key = s.key("heal");
+    wait_until(&running.store, "heal synced", |st| synced(st, &key)).await;
+    patch_replicas(&s.client, &s.ns, "heal", 4, "kubectl-patch").await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        // Reverted: back to 1 as applied by canon, and the history says it drifted and resolved.
+        let back = replicas(&s.client, &s.ns, "heal").await == Some(1);
+        let resolved = app(&running.store, &key).is_some_and(|a| {
+            a.history
+                .iter()
+                .any(|h| h.kind == agent::store::EventKind::DriftDetected)
+        });
+        if back && resolved && synced(&running.store, &key) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "selfHeal never reverted the drift"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    running.shutdown().await;
 }
