@@ -507,12 +507,14 @@ fn slack_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+type Headers = Vec<(&'static str, String)>;
+
 /// The body and headers of one delivery to `sink`.
 fn request(
     sink: &Sink,
     alert: &Alert,
     delivery: String,
-) -> Result<(Vec<u8>, Vec<(&'static str, String)>), serde_json::Error> {
+) -> Result<(Vec<u8>, Headers), serde_json::Error> {
     let mut headers = vec![("Content-Type", "application/json".to_string())];
     let body = match sink.config.kind {
         SinkKind::Webhook => {
