@@ -112,8 +112,12 @@ pub struct Alerter {
     inner: Arc<Inner>,
 }
 
+/// Told of every alert's outcome per sink: `(sink, result)` (see [`Alerter::on_result`]).
+pub type ResultObserver = Arc<dyn Fn(&str, &str) + Send + Sync>;
+
 struct Inner {
     sinks: Vec<Sink>,
+    observer: Mutex<Option<ResultObserver>>,
     options: AlerterOptions,
     agent: ureq::Agent,
     /// Last fingerprint alerted per (app, event kind).
@@ -212,6 +216,7 @@ impl Alerter {
         let alerter = Alerter {
             inner: Arc::new(Inner {
                 sinks,
+                observer: Mutex::new(None),
                 options,
                 agent: config.into(),
                 last: Mutex::new(HashMap::new()),
@@ -251,6 +256,9 @@ impl Alerter {
             let key = (alert.key(), alert.event);
             if last.get(&key) == Some(&fingerprint) {
                 inner.deduplicated.fetch_add(1, Ordering::Relaxed);
+                for sink in inner.sinks.iter().filter(|s| wants(&s.config, alert.event)) {
+                    self.observe(sink, "deduplicated");
+                }
                 tracing::debug!(app = %key.0, event = ?alert.event, "alert repeated; not sent again");
                 return;
             }
@@ -266,6 +274,7 @@ impl Alerter {
             }
             if !lock(&sink.bucket).take() {
                 sink.dropped.fetch_add(1, Ordering::Relaxed);
+                self.observe(sink, "dropped");
                 tracing::warn!(
                     sink = %sink.name,
                     app = %alert.key(),
@@ -280,7 +289,23 @@ impl Alerter {
                 // The worker is gone (its runtime shut down): nothing will deliver it.
                 inner.in_flight.fetch_sub(1, Ordering::SeqCst);
                 sink.failed.fetch_add(1, Ordering::Relaxed);
+                self.observe(sink, "failed");
             }
+        }
+    }
+
+    /// Calls `observe(sink, result)` for every outcome from now on: sink as in [`SinkCounters::sink`]
+    /// (`webhook-0`), result one of `sent`, `failed`, `dropped` (rate limit), `deduplicated` (a
+    /// repeat, reported for each sink that would have received it). For `canon_alerts_total`:
+    /// `alerter.on_result(move |sink, result| metrics.alert(sink, result))`.
+    pub fn on_result(&self, observe: impl Fn(&str, &str) + Send + Sync + 'static) {
+        *lock(&self.inner.observer) = Some(Arc::new(observe));
+    }
+
+    fn observe(&self, sink: &Sink, result: &str) {
+        let observer = lock(&self.inner.observer).clone();
+        if let Some(observe) = observer {
+            observe(&sink.name, result);
         }
     }
 
@@ -326,6 +351,7 @@ impl Alerter {
             Ok(r) => r,
             Err(e) => {
                 sink.failed.fetch_add(1, Ordering::Relaxed);
+                self.observe(sink, "failed");
                 tracing::error!(sink = %sink.name, "alert not sent: {e}");
                 return;
             }
@@ -344,10 +370,12 @@ impl Alerter {
             match outcome {
                 Outcome::Delivered => {
                     sink.sent.fetch_add(1, Ordering::Relaxed);
+                    self.observe(sink, "sent");
                     return;
                 }
                 Outcome::Rejected(status) => {
                     sink.failed.fetch_add(1, Ordering::Relaxed);
+                    self.observe(sink, "failed");
                     tracing::warn!(sink = %sink.name, status, "alert rejected by the sink; not retried");
                     return;
                 }
@@ -358,6 +386,7 @@ impl Alerter {
                 }
                 Outcome::Retry(why) => {
                     sink.failed.fetch_add(1, Ordering::Relaxed);
+                    self.observe(sink, "failed");
                     tracing::warn!(sink = %sink.name, attempts, "alert not delivered: {why}");
                 }
             }

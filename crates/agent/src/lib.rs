@@ -30,17 +30,287 @@ pub mod metrics;
 pub mod reconcile;
 pub mod source;
 pub mod store;
+pub mod ui;
 
 pub use config::AgentConfig;
 pub use error::Error;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+
 /// Runs the agent until `shutdown` resolves (see the module doc).
 pub async fn run(
     config: AgentConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let _ = (config, shutdown);
-    todo!("agent helper: run")
+    Agent::new(config).run(shutdown).await
+}
+
+/// The agent's parts before they run: the config, the store every part shares, where side effects
+/// go, the "fetch now" trigger the git webhook pulls, and the leader flag.
+pub struct Agent {
+    config: Arc<AgentConfig>,
+    store: store::Store,
+    hooks: Arc<dyn reconcile::Hooks>,
+    fetch_now: Arc<Notify>,
+    leader: watch::Receiver<bool>,
+    clients: std::collections::BTreeMap<String, kube::Client>,
+}
+
+impl Agent {
+    pub fn new(config: AgentConfig) -> Self {
+        // Without leader election this replica always leads; the receiver keeps the last value.
+        let (_, leader) = watch::channel(true);
+        Agent {
+            config: Arc::new(config),
+            store: store::Store::new(),
+            hooks: Arc::new(reconcile::NoHooks),
+            fetch_now: Arc::new(Notify::new()),
+            leader,
+            clients: Default::default(),
+        }
+    }
+
+    pub fn with_hooks(mut self, hooks: Arc<dyn reconcile::Hooks>) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
+    pub fn with_leader(mut self, leader: watch::Receiver<bool>) -> Self {
+        self.leader = leader;
+        self
+    }
+
+    /// Uses `client` for `environment` instead of connecting as its `cluster` config says
+    /// (tests against a private control plane; embedding).
+    pub fn with_client(mut self, environment: &str, client: kube::Client) -> Self {
+        self.clients.insert(environment.to_string(), client);
+        self
+    }
+
+    pub fn with_store(mut self, store: store::Store) -> Self {
+        self.store = store;
+        self
+    }
+
+    pub fn config(&self) -> &AgentConfig {
+        &self.config
+    }
+
+    pub fn store(&self) -> store::Store {
+        self.store.clone()
+    }
+
+    /// Notified by the git webhook: fetch now instead of at the next poll.
+    pub fn fetch_trigger(&self) -> Arc<Notify> {
+        self.fetch_now.clone()
+    }
+
+    fn state_repo(&self) -> Arc<source::StateRepo> {
+        Arc::new(source::StateRepo::new(
+            &self.config.state.repo,
+            &self.config.state.branch,
+            &self.config.cache_dir(),
+        ))
+    }
+
+    async fn contexts(&self) -> Result<Vec<Arc<reconcile::EnvContext>>> {
+        let mut out = Vec::new();
+        for (name, env) in &self.config.environments {
+            let client = match self.clients.get(name) {
+                Some(c) => c.clone(),
+                None => connect(&env.cluster).await.map_err(|e| match e {
+                    Error::Other(m) => Error::Other(format!("environment {name}: {m}")),
+                    e => e,
+                })?,
+            };
+            self.store.update_environment(name, |_| {});
+            out.push(Arc::new(reconcile::EnvContext {
+                name: name.clone(),
+                config: env.clone(),
+                namespace: self.config.namespace.clone(),
+                cluster: cluster::Cluster::new(client),
+                store: self.store.clone(),
+                hooks: self.hooks.clone(),
+                leader: self.leader.clone(),
+                poll_interval: self.config.state.poll_interval,
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Runs until `shutdown` resolves: the poller, one reconcile loop and one drift watcher per
+    /// environment.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
+        let contexts = self.contexts().await?;
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut senders = Vec::new();
+        for ctx in contexts {
+            let (env_loop, desired_rx) = reconcile::EnvironmentLoop::new(ctx.clone());
+            let (tx, rx) = tokio::sync::mpsc::channel(64);
+            tasks.spawn(env_loop.run(rx));
+            tasks.spawn(drift::watch_environment(ctx, desired_rx, tx.clone()));
+            senders.push(tx);
+        }
+        tasks.spawn(poll(
+            self.state_repo(),
+            self.config.clone(),
+            self.store.clone(),
+            self.hooks.clone(),
+            self.fetch_now.clone(),
+            senders,
+        ));
+        shutdown.await;
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+        Ok(())
+    }
+
+    /// One fetch and one sync pass of every environment (`canon agent --once`); the store then
+    /// holds the outcome.
+    pub async fn sync_once(self) -> Result<store::Store> {
+        let contexts = self.contexts().await?;
+        let repo = self.state_repo();
+        let envs: Vec<String> = self.config.environments.keys().cloned().collect();
+        let fetched = fetch_snapshot(repo, envs, None).await;
+        for ctx in contexts {
+            let (mut env_loop, _desired) = reconcile::EnvironmentLoop::new(ctx);
+            let trigger = match &fetched {
+                Ok(Some(snap)) => reconcile::Trigger::Snapshot(snap.clone()),
+                Ok(None) => continue,
+                Err(e) => reconcile::Trigger::FetchFailed(e.clone()),
+            };
+            env_loop.handle(trigger).await;
+        }
+        Ok(self.store)
+    }
+}
+
+/// Connects to an environment's cluster.
+pub async fn connect(c: &config::ClusterConfig) -> Result<kube::Client> {
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    let err = |what: &str, e: &dyn std::fmt::Display| Error::Other(format!("{what}: {e}"));
+    let config = if c.in_cluster {
+        kube::Config::incluster().map_err(|e| err("in-cluster config", &e))?
+    } else {
+        let opts = KubeConfigOptions {
+            context: c.context.clone(),
+            ..Default::default()
+        };
+        match &c.kubeconfig {
+            Some(p) => {
+                let path = config::expand_home(p);
+                let kc = Kubeconfig::read_from(&path)
+                    .map_err(|e| err(&format!("kubeconfig {}", path.display()), &e))?;
+                kube::Config::from_custom_kubeconfig(kc, &opts)
+                    .await
+                    .map_err(|e| err(&format!("kubeconfig {}", path.display()), &e))?
+            }
+            None if c.context.is_some() => kube::Config::from_kubeconfig(&opts)
+                .await
+                .map_err(|e| err("kubeconfig", &e))?,
+            None => kube::Config::infer()
+                .await
+                .map_err(|e| err("kubeconfig", &e))?,
+        }
+    };
+    kube::Client::try_from(config).map_err(|e| err("kube client", &e))
+}
+
+/// Fetches the state repo and, when the head moved from `last`, reads a snapshot.
+async fn fetch_snapshot(
+    repo: Arc<source::StateRepo>,
+    envs: Vec<String>,
+    last: Option<String>,
+) -> std::result::Result<Option<Arc<source::Snapshot>>, String> {
+    tokio::task::spawn_blocking(move || {
+        let head = repo
+            .fetch()
+            .map_err(|e| format!("fetching {}: {e}", repo.url()))?;
+        if last.as_deref() == Some(head.as_str()) {
+            return Ok(None);
+        }
+        let snap = repo
+            .snapshot(&head, &envs)
+            .map_err(|e| format!("reading {} at {head}: {e}", repo.url()))?;
+        Ok(Some(Arc::new(snap)))
+    })
+    .await
+    .map_err(|e| format!("fetch task: {e}"))?
+}
+
+/// The poller: fetch every `pollInterval` or when notified, hand new snapshots to every
+/// environment; a failed fetch is reported on every environment and retried with backoff, and
+/// changes nothing else (nothing is deleted because git cannot be read).
+async fn poll(
+    repo: Arc<source::StateRepo>,
+    config: Arc<AgentConfig>,
+    store: store::Store,
+    hooks: Arc<dyn reconcile::Hooks>,
+    fetch_now: Arc<Notify>,
+    senders: Vec<reconcile::TriggerSender>,
+) {
+    let envs: Vec<String> = config.environments.keys().cloned().collect();
+    let interval = config.state.poll_interval;
+    let mut last: Option<Arc<source::Snapshot>> = None;
+    let mut failing = false;
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let started = std::time::Instant::now();
+        let last_rev = last.as_ref().map(|s| s.revision.clone());
+        let wait = match fetch_snapshot(repo.clone(), envs.clone(), last_rev).await {
+            Ok(fresh) => {
+                hooks.fetched(started.elapsed());
+                let send = match fresh {
+                    Some(s) => {
+                        last = Some(s.clone());
+                        Some(s)
+                    }
+                    // Same head: after a failure the environments get it again to clear errors.
+                    None if failing => last.clone(),
+                    None => None,
+                };
+                failing = false;
+                backoff = Duration::from_secs(1);
+                match send {
+                    Some(s) => {
+                        for tx in &senders {
+                            let _ = tx.send(reconcile::Trigger::Snapshot(s.clone())).await;
+                        }
+                    }
+                    None => {
+                        for env in &envs {
+                            store.update_environment(env, |e| {
+                                e.last_fetch = Some(reconcile::now());
+                            });
+                        }
+                    }
+                }
+                interval
+            }
+            Err(message) => {
+                tracing::warn!("{message}");
+                failing = true;
+                for tx in &senders {
+                    let _ = tx
+                        .send(reconcile::Trigger::FetchFailed(message.clone()))
+                        .await;
+                }
+                let wait = backoff.min(interval);
+                backoff = (backoff * 2).min(interval);
+                wait
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = fetch_now.notified() => {}
+        }
+    }
 }

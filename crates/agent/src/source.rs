@@ -11,10 +11,13 @@
 //! whose files do not parse carries its error and the others are unaffected.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use cluster::Manifest;
+use state::git;
+use state::index::{Index, digest, index_path};
 
-use crate::Result;
+use crate::{Error, Result};
 
 /// One app of an environment at one state commit.
 #[derive(Debug, Clone)]
@@ -25,6 +28,8 @@ pub struct AppDesired {
     pub chart: String,
     pub chart_version: String,
     pub kube_context: Option<String>,
+    /// The index's digest of the release's files (auto sync applies an app when it changes).
+    pub digest: String,
     /// The parsed manifests, or why they could not be parsed.
     pub manifests: std::result::Result<Vec<Manifest>, String>,
 }
@@ -51,11 +56,11 @@ pub struct Snapshot {
 pub struct StateRepo {
     url: String,
     branch: String,
-    cache: std::path::PathBuf,
+    cache: PathBuf,
 }
 
 impl StateRepo {
-    pub fn new(url: &str, branch: &str, cache: &std::path::Path) -> Self {
+    pub fn new(url: &str, branch: &str, cache: &Path) -> Self {
         StateRepo {
             url: url.to_string(),
             branch: branch.to_string(),
@@ -63,15 +68,151 @@ impl StateRepo {
         }
     }
 
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Fetches the branch; returns its head commit (hex).
     pub fn fetch(&self) -> Result<String> {
-        let _ = (&self.url, &self.branch, &self.cache);
-        todo!("agent helper: StateRepo::fetch")
+        if git::local_path(&self.url).is_none()
+            && let Some(parent) = self.cache.parent()
+        {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut remote = git::open(&self.url, &self.cache)?;
+        match remote.fetch(&self.branch)? {
+            Some(oid) => Ok(oid.to_string()),
+            None => Err(Error::Other(format!(
+                "state repo {}: branch {} does not exist",
+                self.url, self.branch
+            ))),
+        }
     }
 
     /// Reads the given environments at `revision` (see the module doc).
     pub fn snapshot(&self, revision: &str, environments: &[String]) -> Result<Snapshot> {
-        let _ = (revision, environments);
-        todo!("agent helper: StateRepo::snapshot")
+        // `open` on a network URL only opens the cache that `fetch` filled.
+        let remote = git::open(&self.url, &self.cache)?;
+        let repo = remote.repo();
+        let oid = git2::Oid::from_str(revision)
+            .map_err(|e| Error::Other(format!("revision {revision:?}: {e}")))?;
+        let commit = repo.find_commit(oid).map_err(|e| {
+            Error::Other(format!("state repo {}: commit {revision}: {e}", self.url))
+        })?;
+        let tree = commit.tree().map_err(|e| {
+            Error::Other(format!("state repo {}: tree of {revision}: {e}", self.url))
+        })?;
+        let environments = environments
+            .iter()
+            .map(|env| {
+                let snap = read_environment(repo, &tree, revision, env);
+                (env.clone(), snap)
+            })
+            .collect();
+        Ok(Snapshot {
+            revision: revision.to_string(),
+            environments,
+        })
+    }
+}
+
+/// One environment at one tree: the index checked against the files, then manifests parsed per
+/// release. Any inconsistency makes the whole environment unusable; a parse error only its app.
+fn read_environment(
+    repo: &git2::Repository,
+    tree: &git2::Tree<'_>,
+    revision: &str,
+    env: &str,
+) -> std::result::Result<EnvironmentSnapshot, String> {
+    let path = index_path(env);
+    let short = &revision[..revision.len().min(12)];
+    let text = git::read_blob(repo, tree, &path)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{path}: no such index at state commit {short}"))?;
+    let text = String::from_utf8(text).map_err(|_| format!("{path}: not UTF-8"))?;
+    let index = Index::parse(&text, &path).map_err(|e| e.to_string())?;
+    index.check(&path).map_err(|e| e.to_string())?;
+    let mut apps = Vec::with_capacity(index.releases.len());
+    for r in &index.releases {
+        let entries = git::files_under(repo, tree, &r.path).map_err(|e| e.to_string())?;
+        if entries.is_empty() {
+            return Err(format!(
+                "{path}: release {:?}: {} is missing from state commit {short}",
+                r.name, r.path
+            ));
+        }
+        let prefix = format!("{}/", r.path);
+        let mut files = BTreeMap::new();
+        for (p, e) in &entries {
+            let blob = repo
+                .find_blob(e.oid)
+                .map_err(|err| format!("read {p} at state commit {short}: {err}"))?;
+            let rel = p.strip_prefix(&prefix).unwrap_or(p.as_str());
+            files.insert(rel.to_string(), blob.content().to_vec());
+        }
+        let d = digest(&files);
+        if d != r.digest {
+            return Err(format!(
+                "{path}: release {:?}: files under {} have digest {d}, the index says {} \
+                 (incomplete or tampered state commit {short})",
+                r.name, r.path, r.digest
+            ));
+        }
+        let manifests = cluster::manifest::parse_files(&r.path, &files).map_err(|e| e.to_string());
+        apps.push(AppDesired {
+            name: r.name.clone(),
+            namespace: r.namespace.clone(),
+            path: r.path.clone(),
+            chart: r.chart.name.clone(),
+            chart_version: r.chart.version.clone(),
+            kube_context: r.kube_context.clone(),
+            digest: r.digest.clone(),
+            manifests,
+        });
+    }
+    Ok(EnvironmentSnapshot {
+        name: env.to_string(),
+        revision: revision.to_string(),
+        source_commit: index.source.commit.clone(),
+        source_ref: index.source.reference.clone(),
+        apps,
+    })
+}
+
+/// The newest usable snapshot per environment: a snapshot whose environment is unusable keeps
+/// the previous good one (never a half-rendered state) and records why.
+#[derive(Debug, Default, Clone)]
+pub struct LastGood {
+    good: BTreeMap<String, std::sync::Arc<EnvironmentSnapshot>>,
+    errors: BTreeMap<String, String>,
+}
+
+impl LastGood {
+    /// Takes in one environment's entry of a new snapshot; returns the snapshot to sync.
+    pub fn update(
+        &mut self,
+        env: &str,
+        entry: &std::result::Result<EnvironmentSnapshot, String>,
+    ) -> Option<std::sync::Arc<EnvironmentSnapshot>> {
+        match entry {
+            Ok(snap) => {
+                self.errors.remove(env);
+                self.good
+                    .insert(env.to_string(), std::sync::Arc::new(snap.clone()));
+            }
+            Err(e) => {
+                self.errors.insert(env.to_string(), e.clone());
+            }
+        }
+        self.get(env)
+    }
+
+    pub fn get(&self, env: &str) -> Option<std::sync::Arc<EnvironmentSnapshot>> {
+        self.good.get(env).cloned()
+    }
+
+    /// Why the newest snapshot of `env` was not usable, if it was not.
+    pub fn error(&self, env: &str) -> Option<&str> {
+        self.errors.get(env).map(String::as_str)
     }
 }

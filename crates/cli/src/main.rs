@@ -3,10 +3,13 @@
 //! Exit codes (../shared/DESIGN.md): 0 success, 1 the operation failed (printed as helm prints
 //! it, `Error: <message>` on stderr), 2 bad usage. Logs go to stderr, filtered by `RUST_LOG`.
 
+mod agent;
 mod deps;
 mod diff;
+mod hydrate;
 mod render;
 mod serve;
+mod status;
 mod template;
 
 // Rendering allocates and frees many small values (template trees, YAML nodes, strings);
@@ -41,8 +44,14 @@ enum Command {
     Render(Box<render::RenderArgs>),
     /// Receive push webhooks (GitHub, GitLab, Gitea, generic HMAC) and run hydrations.
     Serve(serve::ServeArgs),
+    /// Render the environments a git ref maps to and commit them to the state repo.
+    Hydrate(Box<hydrate::HydrateArgs>),
     /// Diff the rendered manifests of one environment between two source revisions.
     Diff(Box<diff::DiffArgs>),
+    /// What the agent sees: sync, health and drift of every app, as a table or JSON.
+    Status(status::StatusArgs),
+    /// Sync the state repo to clusters, detect drift, alert (`--once`: one pass, then exit).
+    Agent(agent::AgentArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,5 +70,8 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(*args),
         Command::Serve(args) => serve::run(args),
         Command::Diff(args) => diff::run(*args),
+        Command::Status(args) => status::run(args),
+        Command::Agent(args) => agent::run(args),
+        Command::Hydrate(args) => hydrate::run(*args),
     }
 }

@@ -1,11 +1,12 @@
 //! `canon serve --config FILE`: the webhook receiver. Verified pushes become hydrations, run
-//! by the config's `hydrateCommand` until the state crate's in-process hydrator is wired in.
+//! in-process (`hydrator: inProcess`, the default: [`crate::hydrate::InProcessHydrator`]) or by
+//! the config's `hydrateCommand` (`hydrator: command`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use ::serve::{App, CommandHydrator, Settings};
+use ::serve::{App, CommandHydrator, Hydrator, HydratorKind, Settings};
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -24,15 +25,25 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let hydrator = match CommandHydrator::new(
-        settings.hydrate_command.clone(),
-        settings.source_repo.clone(),
-    ) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("Error: {}: {e}", args.config.display());
-            return ExitCode::from(2);
-        }
+    let hydrator: Arc<dyn Hydrator> = match settings.hydrator {
+        HydratorKind::InProcess => Arc::new(crate::hydrate::InProcessHydrator {
+            source_url: settings.source_url.clone(),
+            helmfile: settings.helmfile.clone(),
+            relative_base: settings.source_repo.clone(),
+            state_repo: settings.state_repo.clone(),
+            checkout_root: state::git::default_cache_root("source"),
+            cache_root: state::git::default_cache_root("state"),
+        }),
+        HydratorKind::Command => match CommandHydrator::new(
+            settings.hydrate_command.clone(),
+            settings.source_repo.clone(),
+        ) {
+            Ok(h) => Arc::new(h),
+            Err(e) => {
+                eprintln!("Error: {}: {e}", args.config.display());
+                return ExitCode::from(2);
+            }
+        },
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -50,7 +61,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             .map_err(|e| anyhow::anyhow!("listening on {}: {e}", settings.listen))?;
         tracing::info!(addr = %listener.local_addr()?, "canon serve listening");
         eprintln!("canon serve: listening on {}", listener.local_addr()?);
-        let app = App::new(settings, Arc::new(hydrator));
+        let app = App::new(settings, hydrator);
         ::serve::serve(listener, app, async {
             // Ctrl-C or SIGTERM: stop accepting, let running hydrations finish.
             let term = async {

@@ -144,6 +144,10 @@ pub(crate) fn is_alpha_numeric(r: i32) -> bool {
     if r < 0 {
         return false;
     }
+    if r < 0x80 {
+        let b = r as u8;
+        return b == b'_' || b.is_ascii_alphanumeric();
+    }
     match char::from_u32(r as u32) {
         Some(c) => c == '_' || c.is_alphabetic() || crate::quote::is_go_digit(c),
         None => false,
@@ -156,6 +160,24 @@ fn has_left_trim_marker(s: &[u8]) -> bool {
 
 fn has_right_trim_marker(s: &[u8]) -> bool {
     s.len() >= 2 && is_space(s[0] as i32) && s[1] == b'-'
+}
+
+/// `s.find(delim)`, by a memchr for the delimiter's first byte: templates are mostly text
+/// between short delimiters, where building a substring searcher per call cost more than the search.
+fn find_delim(s: &str, delim: &str) -> Option<usize> {
+    let Some(&first) = delim.as_bytes().first() else {
+        return Some(0);
+    };
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes[from..].iter().position(|&b| b == first) {
+        let at = from + i;
+        if bytes[at..].starts_with(delim.as_bytes()) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn right_trim_length(s: &str) -> usize {
@@ -203,11 +225,16 @@ impl<'a> Lexer<'a> {
             self.at_eof = true;
             return EOF;
         }
+        let b = self.input.as_bytes()[self.pos];
+        if b < 0x80 {
+            self.pos += 1;
+            if b == b'\n' {
+                self.line += 1;
+            }
+            return i32::from(b);
+        }
         let c = self.input[self.pos..].chars().next().expect("pos < len");
         self.pos += c.len_utf8();
-        if c == '\n' {
-            self.line += 1;
-        }
         c as i32
     }
 
@@ -219,6 +246,14 @@ impl<'a> Lexer<'a> {
 
     fn backup(&mut self) {
         if !self.at_eof && self.pos > 0 {
+            let b = self.input.as_bytes()[self.pos - 1];
+            if b < 0x80 {
+                self.pos -= 1;
+                if b == b'\n' {
+                    self.line -= 1;
+                }
+                return;
+            }
             let c = self.input[..self.pos].chars().next_back().expect("pos > 0");
             self.pos -= c.len_utf8();
             if c == '\n' {
@@ -338,7 +373,7 @@ impl<'a> Lexer<'a> {
         if self.dead {
             return self.emit(ItemType::Eof);
         }
-        if let Some(x) = self.rest().find(self.left_delim.as_str()) {
+        if let Some(x) = find_delim(self.rest(), &self.left_delim) {
             if x > 0 {
                 self.pos += x;
                 let mut trim_length = 0;
@@ -579,6 +614,12 @@ impl<'a> Lexer<'a> {
             }
             return self.emit(ItemType::Dot);
         }
+        // The ASCII run of the name at once, then Go's rune loop for the rest.
+        let run = self.input.as_bytes()[self.pos.min(self.input.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        self.pos += run;
         let mut r;
         loop {
             r = self.next();

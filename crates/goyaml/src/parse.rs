@@ -41,15 +41,17 @@ fn parser_err(problem: &str, problem_mark: Mark, context_mark: Mark) -> YamlErro
     }
 }
 
-struct Parser {
-    sc: Scanner,
+struct Parser<'a> {
+    sc: Scanner<'a>,
     nodes: Vec<Raw>,
     anchors: HashMap<String, usize>,
     tag_directives: Vec<(String, String)>,
-    /// 1-based start line of each node read by `node` (yaml.v3's `Node.Line`, for its errors).
-    lines: HashMap<usize, usize>,
+    /// 1-based start line of each node read by `node` (yaml.v3's `Node.Line`, for its errors),
+    /// indexed by node id; 0 for a node `node` did not read. A vector, not a map: ids are dense
+    /// and hashing every node showed in profiles.
+    lines: Vec<usize>,
     /// 1-based start column of each node read by `node` (for [`parse_all_v3_spanned`]).
-    cols: HashMap<usize, usize>,
+    cols: Vec<usize>,
 }
 
 /// Parses the first document of `input` the way `yaml.Unmarshal(input, &v)` with `v interface{}`
@@ -60,8 +62,8 @@ pub fn parse_first(input: &str) -> R<Option<Node>> {
         nodes: Vec::new(),
         anchors: HashMap::new(),
         tag_directives: Vec::new(),
-        lines: HashMap::new(),
-        cols: HashMap::new(),
+        lines: Vec::new(),
+        cols: Vec::new(),
     };
     let Some(root) = p.document()? else {
         return Ok(None);
@@ -90,8 +92,8 @@ pub fn parse_first_v3(input: &str) -> R<Result<Option<Node>, String>> {
         nodes: Vec::new(),
         anchors: HashMap::new(),
         tag_directives: Vec::new(),
-        lines: HashMap::new(),
-        cols: HashMap::new(),
+        lines: Vec::new(),
+        cols: Vec::new(),
     };
     let Some(root) = p.document()? else {
         return Ok(Ok(None));
@@ -160,8 +162,8 @@ pub fn parse_all_v3_spanned(input: &str) -> R<Vec<SpannedDoc>> {
         nodes: Vec::new(),
         anchors: HashMap::new(),
         tag_directives: Vec::new(),
-        lines: HashMap::new(),
-        cols: HashMap::new(),
+        lines: Vec::new(),
+        cols: Vec::new(),
     };
     let mut docs = Vec::new();
     loop {
@@ -203,8 +205,8 @@ pub fn parse_all_v3_spanned(input: &str) -> R<Vec<SpannedDoc>> {
                 };
                 Composed {
                     kind,
-                    line: p.lines.get(&id).copied().unwrap_or(0),
-                    column: p.cols.get(&id).copied().unwrap_or(0),
+                    line: p.lines.get(id).copied().unwrap_or(0),
+                    column: p.cols.get(id).copied().unwrap_or(0),
                 }
             })
             .collect();
@@ -225,10 +227,25 @@ fn empty_scalar(nodes: &mut Vec<Raw>) -> usize {
     nodes.len() - 1
 }
 
-impl Parser {
+impl Parser<'_> {
+    /// The next token's kind and marks. A scalar comes with an empty text (its text is taken
+    /// with [`Parser::take_scalar`] when consumed): the parser peeks each token several times,
+    /// and cloning every scalar's text showed in profiles.
     fn peek(&mut self) -> R<(Tok, Mark, Mark)> {
         let t = self.sc.peek()?;
-        Ok((t.tok.clone(), t.start, t.end))
+        let tok = match &t.tok {
+            Tok::Scalar(_, style) => Tok::Scalar(String::new(), *style),
+            other => other.clone(),
+        };
+        Ok((tok, t.start, t.end))
+    }
+
+    /// The text of the scalar token [`Parser::peek`] just returned, moved out of the scanner.
+    fn take_scalar(&mut self) -> R<String> {
+        Ok(match &mut self.sc.peek_mut()?.tok {
+            Tok::Scalar(value, _) => std::mem::take(value),
+            _ => String::new(),
+        })
     }
 
     fn skip(&mut self) {
@@ -328,8 +345,12 @@ impl Parser {
     fn node(&mut self, block: bool, indentless: bool) -> R<usize> {
         let (_, start, _) = self.peek()?;
         let id = self.node_inner(block, indentless)?;
-        self.lines.insert(id, start.line + 1);
-        self.cols.insert(id, start.column + 1);
+        if self.lines.len() <= id {
+            self.lines.resize(id + 1, 0);
+            self.cols.resize(id + 1, 0);
+        }
+        self.lines[id] = start.line + 1;
+        self.cols[id] = start.column + 1;
         Ok(id)
     }
 
@@ -408,8 +429,9 @@ impl Parser {
             return Ok(id);
         }
         match tok {
-            Tok::Scalar(value, style) => {
+            Tok::Scalar(_, style) => {
                 let implicit = (tag.is_empty() && style == ScalarStyle::Plain) || tag == "!";
+                let value = self.take_scalar()?;
                 self.skip();
                 self.nodes.push(Raw::Scalar {
                     value,
@@ -683,7 +705,7 @@ struct Decoder<'a> {
     v3: bool,
     /// yaml.v3's collected type errors (duplicate keys).
     terrors: Vec<String>,
-    lines: &'a HashMap<usize, usize>,
+    lines: &'a [usize],
 }
 
 /// yaml.v2's `allowedAliasRatio`: how much of a document may come from aliases (billion laughs).
@@ -879,7 +901,7 @@ impl Decoder<'_> {
 
     /// yaml.v3's `Node.Kind` and `Value` of a key, for its duplicate-key check, and its line.
     fn key_ident(&self, id: usize) -> (u8, String, usize) {
-        let line = self.lines.get(&id).copied().unwrap_or(0);
+        let line = self.lines.get(id).copied().unwrap_or(0);
         match &self.nodes[id] {
             Raw::Scalar { value, .. } => (0, value.clone(), line),
             Raw::Alias(name, _) => (1, name.clone(), line),
@@ -944,7 +966,7 @@ impl Decoder<'_> {
                 } else {
                     "!!seq"
                 };
-                let line = self.lines.get(&id).copied().unwrap_or(0);
+                let line = self.lines.get(id).copied().unwrap_or(0);
                 self.terrors
                     .push(format!("line {line}: cannot unmarshal {what} into string"));
                 Ok(None)

@@ -2,7 +2,7 @@
 //! simple-key rules, indentation tracking, scalar folding and error marks, so that both the values read
 //! and the `yaml: line N: ...` errors match Go's.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// A position: character index, 0-based line and column (as yaml.v2's `yaml_mark_t`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -123,8 +123,17 @@ struct SimpleKey {
 
 pub type R<T> = Result<T, YamlError>;
 
-pub struct Scanner {
-    buf: Vec<char>,
+/// The input as the scanner indexes it, by character.
+enum Buf<'a> {
+    /// An all-ASCII input: its bytes are its characters.
+    Ascii(&'a str),
+    Chars(Vec<char>),
+}
+
+pub struct Scanner<'a> {
+    buf: Buf<'a>,
+    /// The number of characters in `buf`; reading past it gives '\0'.
+    len: usize,
     pos: usize,
     pub mark: Mark,
     tokens: VecDeque<Token>,
@@ -136,7 +145,9 @@ pub struct Scanner {
     indents: Vec<i64>,
     simple_key_allowed: bool,
     simple_keys: Vec<SimpleKey>,
-    simple_keys_by_tok: HashMap<usize, usize>,
+    /// Token number → index in `simple_keys` of the possible simple keys: a handful at most (one
+    /// per flow level), so a vector searched linearly (a hash map showed in profiles).
+    simple_keys_by_tok: Vec<(usize, usize)>,
     flow_level: usize,
     /// The first character of the reader chunk holding a forbidden character.
     reader_limit: Option<usize>,
@@ -184,10 +195,58 @@ fn scanner_err(context_mark: Mark, problem_mark: Mark, problem: &str) -> YamlErr
     }
 }
 
-impl Scanner {
+impl<'a> Scanner<'a> {
     /// A scanner over `input`; fails like yaml.v2's reader on characters YAML does not allow.
-    pub fn new(input: &str) -> R<Scanner> {
-        let mut buf: Vec<char> = Vec::with_capacity(input.len() + 4);
+    pub fn new(input: &'a str) -> R<Scanner<'a>> {
+        let (buf, bad_at) = if input.is_ascii() {
+            Self::ascii_buf(input)
+        } else {
+            Self::char_buf(input)
+        };
+        if bad_at == Some(0) {
+            return Err(reader_error());
+        }
+        let len = match &buf {
+            Buf::Ascii(t) => t.len(),
+            Buf::Chars(c) => c.len(),
+        };
+        Ok(Scanner {
+            buf,
+            len,
+            pos: 0,
+            mark: Mark::default(),
+            tokens: VecDeque::new(),
+            tokens_parsed: 0,
+            token_available: false,
+            stream_start_produced: false,
+            stream_end_produced: false,
+            indent: -1,
+            indents: Vec::new(),
+            simple_key_allowed: false,
+            simple_keys: Vec::new(),
+            simple_keys_by_tok: Vec::new(),
+            flow_level: 0,
+            reader_limit: bad_at,
+            reader_hit: std::cell::Cell::new(false),
+            v3: false,
+        })
+    }
+
+    /// An ASCII input is scanned in place, a byte per character: no copy, and no memory touched
+    /// beyond the input (the character buffer took four bytes per character). Also the first
+    /// character of the reader chunk holding a forbidden character, if any.
+    fn ascii_buf(input: &'a str) -> (Buf<'a>, Option<usize>) {
+        let bytes = input.as_bytes();
+        // Without a BOM (which is not ASCII) byte and character indexes coincide, so the chunk
+        // of a character is its index / 512.
+        let bad = bytes
+            .iter()
+            .position(|&b| !(matches!(b, b'\t' | b'\n' | b'\r') || (0x20..=0x7E).contains(&b)));
+        (Buf::Ascii(input), bad.map(|i| i / 512 * 512))
+    }
+
+    fn char_buf(input: &str) -> (Buf<'a>, Option<usize>) {
+        let mut buf: Vec<char> = Vec::with_capacity(input.len());
         let mut bad_at: Option<usize> = None;
         let mut chunk_start_char = 0usize;
         let mut chunk = 0usize;
@@ -217,29 +276,7 @@ impl Scanner {
             }
             buf.push(c);
         }
-        if bad_at == Some(0) {
-            return Err(reader_error());
-        }
-        buf.extend(['\0'; 4]);
-        Ok(Scanner {
-            buf,
-            pos: 0,
-            mark: Mark::default(),
-            tokens: VecDeque::new(),
-            tokens_parsed: 0,
-            token_available: false,
-            stream_start_produced: false,
-            stream_end_produced: false,
-            indent: -1,
-            indents: Vec::new(),
-            simple_key_allowed: false,
-            simple_keys: Vec::new(),
-            simple_keys_by_tok: HashMap::new(),
-            flow_level: 0,
-            reader_limit: bad_at,
-            reader_hit: std::cell::Cell::new(false),
-            v3: false,
-        })
+        (Buf::Chars(buf), bad_at)
     }
 
     fn ch(&self, k: usize) -> char {
@@ -248,7 +285,11 @@ impl Scanner {
         {
             self.reader_hit.set(true);
         }
-        self.buf.get(self.pos + k).copied().unwrap_or('\0')
+        let i = self.pos + k;
+        match &self.buf {
+            Buf::Ascii(t) => t.as_bytes().get(i).map_or('\0', |&b| b as char),
+            Buf::Chars(c) => c.get(i).copied().unwrap_or('\0'),
+        }
     }
 
     /// yaml.v2's `cache(parser, n)`: makes the reader decode `n` characters ahead, which is when
@@ -280,6 +321,30 @@ impl Scanner {
     fn read(&mut self, s: &mut String) {
         s.push(self.ch(0));
         self.skip();
+    }
+
+    /// Reads, like repeated [`Scanner::read`], the characters from here up to the first one
+    /// `stop` accepts (or the end); at least one when `stop` rejects the current one. In bulk
+    /// for an ASCII input without forbidden characters (where a read has no other effect), one
+    /// by one otherwise.
+    fn read_until(&mut self, s: &mut String, stop: impl Fn(u8) -> bool) {
+        if self.reader_limit.is_none()
+            && let Buf::Ascii(t) = &self.buf
+        {
+            let from = self.pos.min(t.len());
+            let n = t.as_bytes()[from..]
+                .iter()
+                .position(|&b| stop(b))
+                .unwrap_or(t.len() - from);
+            if n > 0 {
+                s.push_str(&t[from..from + n]);
+                self.pos += n;
+                self.mark.index += n;
+                self.mark.column += n;
+                return;
+            }
+        }
+        self.read(s);
     }
 
     fn read_line(&mut self, s: &mut String) {
@@ -324,6 +389,17 @@ impl Scanner {
             .expect("fetch_more_tokens leaves a token"))
     }
 
+    /// The next token, mutably (for the parser to move a scalar's text out before consuming it).
+    pub fn peek_mut(&mut self) -> R<&mut Token> {
+        if !self.token_available {
+            self.fetch_more_tokens()?;
+        }
+        Ok(self
+            .tokens
+            .front_mut()
+            .expect("fetch_more_tokens leaves a token"))
+    }
+
     /// Consumes the token `peek` returned.
     pub fn skip_token(&mut self) {
         self.token_available = false;
@@ -341,7 +417,7 @@ impl Scanner {
                 !self.tokens.is_empty()
             };
             if enough {
-                match self.simple_keys_by_tok.get(&self.tokens_parsed).copied() {
+                match self.simple_key_for(self.tokens_parsed) {
                     None => break,
                     Some(idx) => {
                         if !self.simple_key_is_valid(idx)? {
@@ -358,6 +434,17 @@ impl Scanner {
         }
         self.token_available = true;
         Ok(())
+    }
+
+    fn simple_key_for(&self, token_number: usize) -> Option<usize> {
+        self.simple_keys_by_tok
+            .iter()
+            .find(|(t, _)| *t == token_number)
+            .map(|(_, i)| *i)
+    }
+
+    fn forget_simple_key(&mut self, token_number: usize) {
+        self.simple_keys_by_tok.retain(|(t, _)| *t != token_number);
     }
 
     fn simple_key_is_valid(&mut self, idx: usize) -> R<bool> {
@@ -393,7 +480,7 @@ impl Scanner {
         self.unroll_indent(self.mark.column as i64);
         self.cache(4);
         let c = self.ch(0);
-        if c == '\0' && self.pos >= self.buf.len() - 4 {
+        if c == '\0' && self.pos >= self.len {
             return self.fetch_stream_end();
         }
         let col0 = self.mark.column == 0;
@@ -480,7 +567,9 @@ impl Scanner {
             self.remove_simple_key()?;
             let last = self.simple_keys.len() - 1;
             self.simple_keys[last] = k;
-            self.simple_keys_by_tok.insert(k.token_number, last);
+            self.simple_keys_by_tok
+                .retain(|(t, _)| *t != k.token_number);
+            self.simple_keys_by_tok.push((k.token_number, last));
         }
         Ok(())
     }
@@ -497,7 +586,7 @@ impl Scanner {
             }
             self.simple_keys[i].possible = false;
             let n = self.simple_keys[i].token_number;
-            self.simple_keys_by_tok.remove(&n);
+            self.forget_simple_key(n);
         }
         Ok(())
     }
@@ -521,7 +610,7 @@ impl Scanner {
         if self.flow_level > 0 {
             self.flow_level -= 1;
             if let Some(k) = self.simple_keys.pop() {
-                self.simple_keys_by_tok.remove(&k.token_number);
+                self.forget_simple_key(k.token_number);
             }
         }
     }
@@ -804,7 +893,7 @@ impl Scanner {
                 k.mark,
             )?;
             self.simple_keys[idx].possible = false;
-            self.simple_keys_by_tok.remove(&k.token_number);
+            self.forget_simple_key(k.token_number);
             self.simple_key_allowed = false;
         } else {
             if self.flow_level == 0 {
@@ -1095,7 +1184,7 @@ impl Scanner {
             trailing_breaks.clear();
             leading_blank = is_blank(self.ch(0));
             while !is_breakz(self.ch(0)) {
-                self.read(&mut s);
+                self.read_until(&mut s, |b| matches!(b, b'\r' | b'\n' | 0));
             }
             self.cache(2);
             self.read_line(&mut leading_break);
@@ -1367,7 +1456,12 @@ impl Scanner {
                         whitespaces.clear();
                     }
                 }
-                self.read(&mut s);
+                // A run of characters that cannot end the scalar (':' is looked at alone).
+                let flow = self.flow_level > 0;
+                self.read_until(&mut s, |b| {
+                    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0 | b':')
+                        || (flow && matches!(b, b',' | b'?' | b'[' | b']' | b'{' | b'}'))
+                });
                 end = self.mark;
                 self.cache(2);
             }

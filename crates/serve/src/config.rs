@@ -31,6 +31,8 @@ pub enum ConfigError {
         provider: &'static str,
         var: String,
     },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
     #[error(
         "{path}: no provider is enabled (set at least one of secrets.github/gitlab/gitea/generic)"
     )]
@@ -60,6 +62,32 @@ pub struct ConfigFile {
     /// Command (argv, no shell) run per hydration in `sourceRepo` by [`crate::CommandHydrator`].
     #[serde(default)]
     pub hydrate_command: Vec<String>,
+    /// How hydrations run: `inProcess` (canon's own render and commit, the default without a
+    /// `hydrateCommand`) or `command` (the default with one).
+    #[serde(default)]
+    pub hydrator: Option<HydratorKind>,
+    /// Where the in-process hydrator fetches pushed commits from (any git URL or path);
+    /// default: `sourceRepo`. A relative path is relative to the config file.
+    #[serde(default)]
+    pub source_url: Option<String>,
+    /// The helmfile, relative to the top of the source repo (default: helmfile.yaml,
+    /// helmfile.yaml.gotmpl or helmfile.d at the top); canon.yaml is read beside it.
+    #[serde(default)]
+    pub helmfile: Option<PathBuf>,
+    /// Overrides canon.yaml's `state.repo` for the in-process hydrator. A relative path is
+    /// relative to the config file.
+    #[serde(default)]
+    pub state_repo: Option<String>,
+}
+
+/// Which [`crate::Hydrator`] runs hydrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HydratorKind {
+    /// In the receiver's process: fetch the pushed commit, render, commit to the state repo.
+    InProcess,
+    /// `hydrateCommand`, once per hydration.
+    Command,
 }
 
 /// Names of the environment variables holding each provider's secret; an absent provider is
@@ -121,6 +149,13 @@ pub struct Settings {
     pub rules: Rules,
     /// `hydrateCommand`; empty when not configured.
     pub hydrate_command: Vec<String>,
+    pub hydrator: HydratorKind,
+    /// `sourceUrl`, resolved (default: `sourceRepo`).
+    pub source_url: String,
+    /// `helmfile`, relative to the source repo's top.
+    pub helmfile: Option<PathBuf>,
+    /// `stateRepo`, resolved.
+    pub state_repo: Option<String>,
 }
 
 impl Settings {
@@ -156,6 +191,39 @@ impl Settings {
                 });
             }
         };
+        if let Some(bad) = rules.bad_globs().into_iter().next() {
+            return Err(ConfigError::Invalid {
+                path: canon_yaml,
+                message: format!("bad glob: {bad}"),
+            });
+        }
+        let hydrator = match file.hydrator {
+            Some(k) => k,
+            None if file.hydrate_command.is_empty() => HydratorKind::InProcess,
+            None => HydratorKind::Command,
+        };
+        if hydrator == HydratorKind::Command && file.hydrate_command.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: "hydrator: command needs hydrateCommand".into(),
+            });
+        }
+        // A relative local path is relative to the config file; URLs pass through.
+        let local = |u: &str| -> String {
+            let is_url = u.contains("://")
+                || u.split_once(':')
+                    .is_some_and(|(host, _)| !host.contains('/'));
+            if is_url || Path::new(u).is_absolute() {
+                u.to_string()
+            } else {
+                base.join(u).to_string_lossy().into_owned()
+            }
+        };
+        let source_url = match &file.source_url {
+            Some(u) => local(u),
+            None => source_repo.to_string_lossy().into_owned(),
+        };
+        let state_repo = file.state_repo.as_deref().map(local);
         let resolve = |provider: &'static str, var: &Option<String>| match var {
             None => Ok(None),
             Some(var) => match env(var) {
@@ -190,6 +258,10 @@ impl Settings {
             source_repo,
             rules,
             hydrate_command: file.hydrate_command,
+            hydrator,
+            source_url,
+            helmfile: file.helmfile,
+            state_repo,
         })
     }
 }

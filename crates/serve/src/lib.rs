@@ -5,7 +5,9 @@
 //! raw body, in constant time, before any parsing; bodies are bounded. A push's ref maps to
 //! environments by `canon.yaml`'s rules ([`rules`]), and each environment's hydration goes
 //! through a [`queue::Queue`] that coalesces per environment (newest commit wins, memory bounded
-//! by the number of environments). How a hydration runs is the [`Hydrator`] trait's business.
+//! by the number of environments). How a hydration runs is the [`Hydrator`] trait's business:
+//! the binary's in-process hydrator (render and commit, `hydrator: inProcess`, the default) or
+//! [`CommandHydrator`] (`hydrateCommand`).
 //!
 //! Crates used rather than hand-written: `hmac`/`sha2` (with `verify_slice`'s constant-time
 //! compare), `subtle` for token compare, `axum` for HTTP, `prometheus-client` for `/metrics`.
@@ -20,6 +22,6 @@ pub mod server;
 pub mod signature;
 
 pub use command::CommandHydrator;
-pub use config::{ConfigError, Settings};
+pub use config::{ConfigError, HydratorKind, Settings};
 pub use queue::{HydrateError, HydrationRequest, Hydrator, Queue, QueueStats};
 pub use server::{App, serve};

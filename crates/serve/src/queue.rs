@@ -24,8 +24,9 @@ pub struct HydrationRequest {
     pub seq: u64,
 }
 
-/// Runs one hydration. The real implementation (render + commit to the state repo) lives in
-/// the state crate; the receiver only needs this seam.
+/// Runs one hydration. The real one (fetch the pushed commit, render, commit to the state repo)
+/// is the binary's in-process hydrator, which needs the render and state crates; the receiver
+/// only needs this seam.
 pub trait Hydrator: Send + Sync + 'static {
     fn hydrate(&self, req: HydrationRequest) -> Result<(), HydrateError>;
 }

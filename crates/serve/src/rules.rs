@@ -1,7 +1,7 @@
 //! Maps a pushed git ref to the environments `canon.yaml` renders for it.
 //!
-//! A small self-contained matcher (`*` any run of characters, `?` one character) so the
-//! receiver does not depend on the state crate; the lead may unify the two later.
+//! Globs are matched by the state crate's matcher, the same `canon hydrate` uses: `*` does not
+//! cross `/` (`release/*` matches `release/1.2`, not `release/1/2`), `**` does.
 
 use std::collections::BTreeMap;
 
@@ -89,29 +89,27 @@ impl Rules {
     }
 }
 
-/// Glob match over chars: `*` matches any run (including `/`), `?` exactly one character.
-/// Iterative with single backtrack point, so linear-ish and no recursion blowup.
+/// Whether the branch or tag name matches a rule glob: canon's one ref matcher,
+/// [`state::config::glob_match`] (`*` and `?` stay within a `/`-separated component, `**`
+/// crosses them), so `canon serve` and `canon hydrate` agree on every ref.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
+    state::config::glob_match(pattern, text)
+}
+
+impl Rules {
+    /// Every glob that does not parse, as `environments.ENV: GLOB: why`.
+    pub fn bad_globs(&self) -> Vec<String> {
+        self.envs
+            .iter()
+            .flat_map(|(env, t)| {
+                t.branches.iter().chain(&t.tags).filter_map(move |g| {
+                    state::config::check_glob(g)
+                        .err()
+                        .map(|e| format!("environments.{env}: {g:?}: {e}"))
+                })
+            })
+            .collect()
     }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 #[cfg(test)]
@@ -126,10 +124,12 @@ mod tests {
         assert!(glob_match("master", "master"));
         assert!(!glob_match("master", "master2"));
         assert!(glob_match("release/*", "release/1.2"));
+        // One matcher with canon hydrate's: `*` stays within a component, `**` crosses.
+        assert!(!glob_match("release/*", "release/1/2"));
+        assert!(glob_match("release/**", "release/1/2"));
         assert!(glob_match("a?c", "abc"));
         assert!(!glob_match("a?c", "ac"));
         assert!(glob_match("*-rc*", "v1-rc2"));
-        assert!(glob_match("*", ""));
         assert!(!glob_match("", "x"));
     }
 

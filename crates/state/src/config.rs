@@ -117,11 +117,7 @@ impl CanonConfig {
             (Some(reference), Some(reference))
         };
         let hit = |globs: &[String], name: Option<&str>| {
-            name.is_some_and(|n| {
-                globs
-                    .iter()
-                    .any(|g| glob(g).is_ok_and(|m| m.compile_matcher().is_match(n)))
-            })
+            name.is_some_and(|n| globs.iter().any(|g| glob_match(g, n)))
         };
         self.rules()
             .into_iter()
@@ -157,6 +153,21 @@ impl CanonConfig {
 /// Git-style globs: `*` stays within one path component, `**` crosses them.
 fn glob(g: &str) -> Result<Glob, globset::Error> {
     GlobBuilder::new(g).literal_separator(true).build()
+}
+
+/// Whether the branch or tag name `name` (without `refs/heads/` or `refs/tags/`) matches the
+/// rule glob `pattern`: `*` and `?` stay within one `/`-separated component (`release/*`
+/// matches `release/1.2`, not `release/1/2`), `**` crosses components (`feature/**` matches
+/// `feature/a/b`), `[...]` is a character class. The one ref matcher of canon (`canon hydrate`
+/// and `canon serve` both use it); an invalid glob matches nothing ([`CanonConfig::parse`]
+/// refuses it up front).
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    glob(pattern).is_ok_and(|m| m.compile_matcher().is_match(name))
+}
+
+/// Checks a rule glob, for configuration loaders that want to refuse a bad one.
+pub fn check_glob(pattern: &str) -> Result<(), String> {
+    glob(pattern).map(|_| ()).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -206,6 +217,34 @@ environments:
             c.branch_for("production").expect("branch"),
             "env/production"
         );
+    }
+
+    #[test]
+    fn globs() {
+        for (p, n, want) in [
+            ("v*", "v1.0.0", true),
+            ("v*", "v", true),
+            ("v*", "1.0.0", false),
+            ("master", "master", true),
+            ("master", "master2", false),
+            ("release/*", "release/1.2", true),
+            ("release/*", "release/1/2", false),
+            ("release/**", "release/1/2", true),
+            ("feature/**", "feature/a", true),
+            ("*", "a/b", false),
+            ("**", "a/b", true),
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("a?c", "a/c", false),
+            ("*-rc*", "v1-rc2", true),
+            ("v[0-9]*", "v1", true),
+            ("v[0-9]*", "vx", false),
+            ("[", "[", false),
+        ] {
+            assert_eq!(glob_match(p, n), want, "{p:?} ~ {n:?}");
+        }
+        assert!(check_glob("[").is_err());
+        assert!(check_glob("v*").is_ok());
     }
 
     #[test]

@@ -42,8 +42,14 @@ impl Error {
         }
     }
 
-    /// True for configuration and usage errors (the CLI exits 2 on those).
+    /// True for configuration and usage errors (the CLI exits 2 on those): a bad `canon.yaml`
+    /// or argument, a path template that fails, two releases or environments claiming one
+    /// path. Everything else (git, auth, a malformed index on the remote, contention) is a
+    /// failed operation (exit 1).
     pub fn is_usage(&self) -> bool {
-        matches!(self, Error::Config(_) | Error::PathTemplate { .. })
+        matches!(
+            self,
+            Error::Config(_) | Error::PathTemplate { .. } | Error::PathConflict(_)
+        )
     }
 }

@@ -42,6 +42,74 @@ pub fn open(url: &str, cache: &Path) -> Result<Box<dyn Remote>, Error> {
     }
 }
 
+/// The default root of canon's git caches: `$XDG_CACHE_HOME/canon/<what>`, else
+/// `$HOME/.cache/canon/<what>` (as the chart cache), else a directory under the temp dir.
+pub fn default_cache_root(what: &str) -> PathBuf {
+    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => PathBuf::from(x),
+        None => match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+            Some(h) => PathBuf::from(h).join(".cache"),
+            None => std::env::temp_dir(),
+        },
+    };
+    base.join("canon").join(what)
+}
+
+/// The cache repository for `url` under `root`: one per URL (credentials stripped before
+/// hashing, so a rotated token keeps its cache), named by a SHA-256 prefix of it.
+pub fn cache_dir(root: &Path, url: &str) -> PathBuf {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(crate::source::strip_credentials(url).as_bytes());
+    let hex: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
+    root.join(hex)
+}
+
+/// An exclusive advisory lock (`flock`) on `<dir>.lock`, released when dropped or when the
+/// process dies. A cache repository shared by several processes (or threads) on one machine
+/// is only touched under it: concurrent fetches and pushes through one repository would race
+/// on its refs and packs. (Local remotes need none: their ref moves by compare-and-swap.)
+#[derive(Debug)]
+pub struct CacheLock {
+    _file: std::fs::File,
+}
+
+impl CacheLock {
+    /// Blocks until the lock on `dir` is held.
+    pub fn acquire(dir: &Path) -> Result<Self, Error> {
+        let io = |e: std::io::Error| Error::Git {
+            context: format!("lock {}", dir.display()),
+            message: e.to_string(),
+        };
+        if let Some(parent) = dir.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let mut name = dir.as_os_str().to_owned();
+        name.push(".lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(PathBuf::from(name))
+            .map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(Self { _file: file })
+    }
+}
+
+/// [`open`] with a cache repository of its own under `cache_root` ([`cache_dir`]), locked for
+/// as long as the returned [`CacheLock`] lives when the remote is a network one.
+pub fn open_cached(
+    url: &str,
+    cache_root: &Path,
+) -> Result<(Box<dyn Remote>, Option<CacheLock>), Error> {
+    if local_path(url).is_some() {
+        return Ok((open(url, cache_root)?, None));
+    }
+    let dir = cache_dir(cache_root, url);
+    let lock = CacheLock::acquire(&dir)?;
+    Ok((open(url, &dir)?, Some(lock)))
+}
+
 /// The filesystem path of a local URL (`/x`, `./x`, `../x`, `file:///x`), or `None`.
 pub fn local_path(url: &str) -> Option<PathBuf> {
     if let Some(rest) = url.strip_prefix("file://") {
@@ -153,7 +221,7 @@ impl NetworkRemote {
 
 /// Credentials from the environment, then git's credential helper, then (ssh) the agent. Each
 /// source is offered once: libgit2 asks again after a refusal, and looping would hang.
-fn callbacks<'a>(url: &'a str, tried: &'a Cell<u32>) -> git2::RemoteCallbacks<'a> {
+pub(crate) fn callbacks<'a>(url: &'a str, tried: &'a Cell<u32>) -> git2::RemoteCallbacks<'a> {
     let mut cb = git2::RemoteCallbacks::new();
     cb.credentials(move |_u, username, allowed| {
         let n = tried.get();

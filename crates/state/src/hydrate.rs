@@ -115,7 +115,10 @@ pub enum Outcome {
     /// The remote already holds exactly this render: no commit.
     Unchanged { head: Oid, timings: Timings },
     /// The remote holds a render of a newer source commit: nothing written.
-    Stale { current_source: String },
+    Stale {
+        current_source: String,
+        timings: Timings,
+    },
 }
 
 struct Prepared {
@@ -448,7 +451,12 @@ pub fn hydrate(
         }
         timings.build += t.elapsed();
         let (commit, changes) = match step {
-            Step::Stale(current_source) => return Ok(Outcome::Stale { current_source }),
+            Step::Stale(current_source) => {
+                return Ok(Outcome::Stale {
+                    current_source,
+                    timings,
+                });
+            }
             Step::Unchanged(head) => return Ok(Outcome::Unchanged { head, timings }),
             Step::Commit(c, ch) => (c, ch),
         };

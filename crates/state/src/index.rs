@@ -151,7 +151,8 @@ impl Index {
     }
 
     /// Validates the index against the tree it lives in: every listed release directory exists
-    /// and its files hash to the recorded digest (complete and consistent).
+    /// (unless the release rendered no file) and its files hash to the recorded digest
+    /// (complete and consistent).
     pub fn validate_against(
         &self,
         repo: &git2::Repository,
@@ -161,7 +162,9 @@ impl Index {
         self.check(&path)?;
         for r in &self.releases {
             let files = crate::git::files_under(repo, tree, &r.path)?;
-            if files.is_empty() {
+            // A release may render nothing (every template disabled); git holds no empty
+            // directory, so such a release is present exactly when its digest is the empty one.
+            if files.is_empty() && r.digest != digest(&BTreeMap::new()) {
                 return Err(Error::Index {
                     path: path.clone(),
                     message: format!("release {:?}: {} is missing from the tree", r.name, r.path),

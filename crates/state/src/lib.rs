@@ -25,6 +25,8 @@ pub mod index;
 pub mod source;
 
 pub use error::Error;
+/// The git2 this crate is built on, for callers that pass repositories in.
+pub use git2;
 pub use hydrate::{
     EnvironmentRender, HydrateOptions, Outcome, Provenance, RenderedRelease, SourceOrder, Target,
     hydrate,

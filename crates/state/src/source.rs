@@ -24,10 +24,16 @@ pub fn provenance(
         .ok()
         .and_then(|r| r.url().map(strip_credentials))
         .unwrap_or_else(|| {
-            repo.workdir()
+            // libgit2 reports directories with a trailing `/`; the repo's path is without.
+            let p = repo
+                .workdir()
                 .unwrap_or_else(|| repo.path())
                 .display()
-                .to_string()
+                .to_string();
+            match p.trim_end_matches('/') {
+                "" => p,
+                t => t.to_string(),
+            }
         });
     Ok(Provenance {
         source_repo: url,
@@ -65,6 +71,75 @@ pub fn dirty_paths(repo: &git2::Repository) -> Result<Vec<String>, Error> {
         .filter(|s| s.status() != git2::Status::CURRENT)
         .filter_map(|s| s.path().map(str::to_string))
         .collect())
+}
+
+/// Makes `dir` a checkout of `commit` from the repository at `url` (created on first use,
+/// fetched when the commit is missing), with the work tree forced to exactly that commit:
+/// local changes and untracked files are removed. For the webhook receiver, which renders
+/// pushed commits from a cache checkout; the caller holds a [`crate::git::CacheLock`] on `dir`.
+pub fn checkout(url: &str, dir: &Path, commit: &str) -> Result<git2::Repository, Error> {
+    let ctx = format!("check out {commit} of {url} in {}", dir.display());
+    let repo = match git2::Repository::open(dir) {
+        Ok(r) => r,
+        Err(_) => {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Git {
+                context: ctx.clone(),
+                message: e.to_string(),
+            })?;
+            let r = git2::Repository::init(dir).map_err(|e| Error::git(&ctx, &e))?;
+            r.remote("origin", url).map_err(|e| Error::git(&ctx, &e))?;
+            r
+        }
+    };
+    if repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().map(str::to_string))
+        .as_deref()
+        != Some(url)
+    {
+        repo.remote_set_url("origin", url)
+            .map_err(|e| Error::git(&ctx, &e))?;
+    }
+    let want = git2::Oid::from_str(commit).ok();
+    let have = want.is_some_and(|id| repo.find_commit(id).is_ok());
+    if !have {
+        let mut remote = repo
+            .find_remote("origin")
+            .map_err(|e| Error::git(&ctx, &e))?;
+        let tried = std::cell::Cell::new(0);
+        let mut fo = git2::FetchOptions::new();
+        fo.remote_callbacks(crate::git::callbacks(url, &tried));
+        // Branches and tags: a pushed commit is reachable from one of them (by id alone
+        // only where the server allows fetching unadvertised objects).
+        remote
+            .fetch(
+                &[
+                    "+refs/heads/*:refs/remotes/origin/*",
+                    "+refs/tags/*:refs/tags/*",
+                ],
+                Some(&mut fo),
+                None,
+            )
+            .map_err(|e| Error::git(&ctx, &e))?;
+    }
+    let id = {
+        let obj = repo
+            .revparse_single(commit)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| Error::git(&ctx, &e))?;
+        obj.id()
+    };
+    {
+        let c = repo.find_commit(id).map_err(|e| Error::git(&ctx, &e))?;
+        let mut co = git2::build::CheckoutBuilder::new();
+        co.force().remove_untracked(true).remove_ignored(true);
+        repo.checkout_tree(c.as_object(), Some(&mut co))
+            .map_err(|e| Error::git(&ctx, &e))?;
+        repo.set_head_detached(id)
+            .map_err(|e| Error::git(&ctx, &e))?;
+    }
+    Ok(repo)
 }
 
 /// Every file below `dir`, by `/`-separated path relative to it: one release's rendered files.

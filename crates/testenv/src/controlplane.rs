@@ -56,6 +56,8 @@ pub struct ControlPlane {
     dir: PathBuf,
     kubeconfig: PathBuf,
     server: String,
+    /// How kube-apiserver was started, so fault tests can restart it (same port, same etcd).
+    apiserver_cmd: Option<(PathBuf, Vec<String>)>,
     // Last field: removed after the processes are gone.
     _tmp: Option<tempfile::TempDir>,
 }
@@ -102,6 +104,7 @@ impl ControlPlane {
                 dir: dir.clone(),
                 kubeconfig: dir.join("kubeconfig"),
                 server: String::new(),
+                apiserver_cmd: None,
                 _tmp: None,
             };
             match cp
@@ -157,29 +160,31 @@ impl ControlPlane {
         )?;
 
         let p = |name: &str| pki.join(name).display().to_string();
+        let apiserver_args = vec![
+            format!("--etcd-servers={etcd_url}"),
+            "--bind-address=127.0.0.1".to_string(),
+            "--advertise-address=127.0.0.1".to_string(),
+            format!("--secure-port={api_port}"),
+            format!("--cert-dir={}", pki.display()),
+            format!("--tls-cert-file={}", p("apiserver.crt")),
+            format!("--tls-private-key-file={}", p("apiserver.key")),
+            format!("--client-ca-file={}", p("ca.crt")),
+            format!("--token-auth-file={}", p("tokens.csv")),
+            "--authorization-mode=RBAC".to_string(),
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local".to_string(),
+            format!("--service-account-key-file={}", p("sa.pub")),
+            format!("--service-account-signing-key-file={}", p("sa.key")),
+            "--service-cluster-ip-range=10.0.0.0/24".to_string(),
+            "--allow-privileged=true".to_string(),
+            // No kubelets, no nodes: the `kubernetes` service endpoint would be a loopback IP.
+            "--endpoint-reconciler-type=none".to_string(),
+            "--profiling=false".to_string(),
+        ];
         self.spawn(
             "kube-apiserver",
-            Command::new(apiserver).args([
-                format!("--etcd-servers={etcd_url}"),
-                "--bind-address=127.0.0.1".to_string(),
-                "--advertise-address=127.0.0.1".to_string(),
-                format!("--secure-port={api_port}"),
-                format!("--cert-dir={}", pki.display()),
-                format!("--tls-cert-file={}", p("apiserver.crt")),
-                format!("--tls-private-key-file={}", p("apiserver.key")),
-                format!("--client-ca-file={}", p("ca.crt")),
-                format!("--token-auth-file={}", p("tokens.csv")),
-                "--authorization-mode=RBAC".to_string(),
-                "--service-account-issuer=https://kubernetes.default.svc.cluster.local".to_string(),
-                format!("--service-account-key-file={}", p("sa.pub")),
-                format!("--service-account-signing-key-file={}", p("sa.key")),
-                "--service-cluster-ip-range=10.0.0.0/24".to_string(),
-                "--allow-privileged=true".to_string(),
-                // No kubelets, no nodes: the `kubernetes` service endpoint would be a loopback IP.
-                "--endpoint-reconciler-type=none".to_string(),
-                "--profiling=false".to_string(),
-            ]),
+            Command::new(apiserver).args(&apiserver_args),
         )?;
+        self.apiserver_cmd = Some((apiserver.to_path_buf(), apiserver_args));
         self.server = format!("https://127.0.0.1:{api_port}");
         let ca_pem = secrets.ca_pem.as_str();
         write_kubeconfig(
@@ -300,6 +305,33 @@ impl ControlPlane {
 
     pub fn server(&self) -> &str {
         &self.server
+    }
+
+    /// Stops kube-apiserver (etcd and the controller manager keep running), for fault tests:
+    /// clients see connection errors until [`ControlPlane::start_apiserver`].
+    pub fn stop_apiserver(&mut self) {
+        if let Some(i) = self.procs.iter().position(|p| p.name == "kube-apiserver") {
+            let mut proc = self.procs.remove(i);
+            stop_process(&mut proc.child);
+        }
+    }
+
+    /// Starts kube-apiserver again with the same flags (same port, same etcd) and waits until
+    /// it is ready; existing clients reconnect.
+    pub async fn start_apiserver(&mut self) -> Result<()> {
+        let (path, args) = self
+            .apiserver_cmd
+            .clone()
+            .expect("boot recorded how kube-apiserver was started");
+        self.spawn("kube-apiserver", Command::new(path).args(&args))?;
+        let client = self.client().await?;
+        self.wait_ready(&client).await
+    }
+
+    /// [`ControlPlane::stop_apiserver`] then [`ControlPlane::start_apiserver`].
+    pub async fn restart_apiserver(&mut self) -> Result<()> {
+        self.stop_apiserver();
+        self.start_apiserver().await
     }
 
     /// Process ids of the running processes, for scripts that must be sure nothing outlives them.

@@ -239,6 +239,10 @@ async fn slack_message_shape() {
 async fn a_repeat_is_deduplicated() {
     let sink = Sink::start(&[]).await;
     let alerter = Alerter::new(&[webhook(&sink.url, None)]);
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&results);
+    alerter
+        .on_result(move |sink, result| seen.lock().expect("lock").push(format!("{sink} {result}")));
     let first = drift("abc", 3, 1);
     let mut repeat = first.clone();
     repeat.time = "2026-11-28T14:05:00Z".into();
@@ -272,6 +276,18 @@ async fn a_repeat_is_deduplicated() {
     );
     assert_eq!(alerter.deduplicated(), 1);
     assert_eq!(alerter.counters()[0].sent, 4);
+    let mut results = results.lock().expect("lock").clone();
+    results.sort();
+    assert_eq!(
+        results,
+        [
+            "webhook-0 deduplicated",
+            "webhook-0 sent",
+            "webhook-0 sent",
+            "webhook-0 sent",
+            "webhook-0 sent"
+        ]
+    );
 }
 
 #[tokio::test]

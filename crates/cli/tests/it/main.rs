@@ -1,3 +1,6 @@
 //! canon-cli's integration tests: the built `canon` binary as a user runs it.
+mod hydrate;
 mod render;
+mod serve;
+mod status;
 mod template;

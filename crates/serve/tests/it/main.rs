@@ -72,6 +72,10 @@ pub fn settings(max_body_bytes: usize) -> Settings {
         source_repo: PathBuf::from("."),
         rules: Rules::default(),
         hydrate_command: Vec::new(),
+        hydrator: serve::config::HydratorKind::Command,
+        source_url: ".".into(),
+        helmfile: None,
+        state_repo: None,
     }
 }
 

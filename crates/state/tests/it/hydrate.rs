@@ -249,7 +249,9 @@ fn older_source_never_overwrites_newer() {
         let out =
             state::hydrate(r.as_mut(), &target(), &render(env, 2, 1), &p2, &opts).expect("v2");
         match out {
-            Outcome::Stale { current_source } => assert_eq!(current_source, p3.source_commit),
+            Outcome::Stale { current_source, .. } => {
+                assert_eq!(current_source, p3.source_commit)
+            }
             other => panic!("{env}: {other:?}"),
         }
         assert_eq!(head(&remote, "main"), before);

@@ -73,3 +73,46 @@ fn validation_catches_trees_that_disagree_with_their_index() {
     let e = check("HEAD").expect_err("removed");
     assert!(e.to_string().contains("missing"), "{e}");
 }
+
+#[test]
+fn a_release_that_renders_nothing_is_valid_without_a_directory() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let remote = bare(tmp.path());
+    let src = source_repo(tmp.path(), 1);
+    let mut r =
+        state::git::open(remote.to_str().expect("utf-8"), &tmp.path().join("c")).expect("open");
+    let t = Target {
+        branch: "main".into(),
+        path_template: DEFAULT_PATH_TEMPLATE.into(),
+    };
+    let mut input = render("staging", 1, 1);
+    input.releases.push(state::RenderedRelease {
+        name: "empty".into(),
+        namespace: "default".into(),
+        chart_name: "c".into(),
+        chart_version: "1".into(),
+        ..Default::default()
+    });
+    state::hydrate(
+        r.as_mut(),
+        &t,
+        &input,
+        &provenance(&src, 1, "m"),
+        &HydrateOptions::default(),
+    )
+    .expect("hydrate");
+    let repo = git2::Repository::open_bare(&remote).expect("open");
+    let tree = repo
+        .revparse_single("main")
+        .and_then(|o| o.peel_to_tree())
+        .expect("tree");
+    let text = git(
+        &remote,
+        &["show", &format!("main:{}", index_path("staging"))],
+    );
+    let idx = state::Index::parse(&text, &index_path("staging")).expect("parse");
+    assert!(idx.releases.iter().any(|r| r.name == "empty"));
+    assert!(tree.get_path(std::path::Path::new("empty")).is_err());
+    idx.validate_against(&repo, &tree)
+        .expect("an empty release needs no directory");
+}
