@@ -746,6 +746,41 @@ fn key_id(n: &Node) -> String {
     format!("{n:?}")
 }
 
+/// Whether two keys have the same [`key_id`], without formatting them: floats by their bits
+/// (every NaN alike, as its text is), the rest by value.
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (a, b) {
+        (Node::Float(x), Node::Float(y)) => {
+            x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())
+        }
+        (Node::Float(_), _) | (_, Node::Float(_)) => false,
+        _ => a == b,
+    }
+}
+
+/// The entries of a mapping being decoded, found by key for yaml.v2's duplicate keys (the
+/// last wins). Mappings are mostly small: those are searched linearly, as formatting and
+/// hashing every key showed in profiles; big ones get a hash index, built when first needed.
+#[derive(Default)]
+struct KeyIndex {
+    /// `key_id` → entry, for the first `by_id.len()` entries (each entry has its own key).
+    by_id: HashMap<String, usize>,
+}
+
+impl KeyIndex {
+    const LINEAR: usize = 16;
+
+    fn find(&mut self, entries: &[(Node, Node)], key: &Node) -> Option<usize> {
+        if entries.len() <= Self::LINEAR {
+            return entries.iter().position(|(k, _)| same_key(k, key));
+        }
+        for (i, (k, _)) in entries.iter().enumerate().skip(self.by_id.len()) {
+            self.by_id.insert(key_id(k), i);
+        }
+        self.by_id.get(&key_id(key)).copied()
+    }
+}
+
 impl Decoder<'_> {
     /// yaml.v2's per-node accounting in `unmarshal`.
     fn count(&mut self) -> R<()> {
@@ -803,7 +838,7 @@ impl Decoder<'_> {
             }
             Raw::Map(_) => {
                 let mut entries = Vec::new();
-                let mut index = HashMap::new();
+                let mut index = KeyIndex::default();
                 self.mapping_into(id, &mut entries, &mut index)?;
                 Ok(Node::Map(entries))
             }
@@ -819,7 +854,7 @@ impl Decoder<'_> {
             Some("str" | "bool" | "int" | "float" | "null" | "timestamp")
         ) || tag.is_empty();
         if !resolvable {
-            if tag == format!("{LONG}binary") {
+            if tag.strip_prefix(LONG) == Some("binary") {
                 return match base64_decode(value) {
                     Some(b) => Ok(Node::Str(String::from_utf8_lossy(&b).into_owned())),
                     None => Err(fail(
@@ -829,14 +864,14 @@ impl Decoder<'_> {
             }
             return Ok(Node::Str(value.to_string()));
         }
-        if tag == format!("{LONG}str") {
+        if tag.strip_prefix(LONG) == Some("str") {
             return Ok(Node::Str(value.to_string()));
         }
         let (rtag, v) = resolve::resolve(value);
         if tag.is_empty() || tag == tag_of(rtag) {
             return Ok(v);
         }
-        if tag == format!("{LONG}float") && rtag == Tag::Int {
+        if tag.strip_prefix(LONG) == Some("float") && rtag == Tag::Int {
             // A uint64 is not converted by yaml.v2's deferred fix-up.
             if let Node::Int(i) = v {
                 return Ok(Node::Float(i as f64));
@@ -861,7 +896,7 @@ impl Decoder<'_> {
     /// 1.1 octals); a tag that disagrees with the resolution is an error (`!!float` takes ints).
     /// Timestamps stay text here (Go makes them `time.Time`).
     fn scalar_v3(&self, value: &str, tag: &str, implicit: bool) -> R<Node> {
-        if (tag.is_empty() && !implicit) || tag == format!("{LONG}str") {
+        if (tag.is_empty() && !implicit) || tag.strip_prefix(LONG) == Some("str") {
             return Ok(Node::Str(value.to_string()));
         }
         // yaml.v3's parser drops the non-specific tag `!`: the scalar resolves as if untagged.
@@ -871,7 +906,7 @@ impl Decoder<'_> {
             Some("str" | "bool" | "int" | "float" | "null" | "timestamp")
         ) || tag.is_empty();
         if !resolvable {
-            if tag == format!("{LONG}binary") {
+            if tag.strip_prefix(LONG) == Some("binary") {
                 return match base64_decode(value) {
                     Some(b) => Ok(Node::Str(String::from_utf8_lossy(&b).into_owned())),
                     None => Err(fail(
@@ -885,7 +920,7 @@ impl Decoder<'_> {
         if tag.is_empty() || tag == tag_of(rtag) {
             return Ok(v);
         }
-        if tag == format!("{LONG}float") && rtag == Tag::Int {
+        if tag.strip_prefix(LONG) == Some("float") && rtag == Tag::Int {
             // v3 converts only int and int64, not uint64.
             if let Node::Int(i) = v {
                 return Ok(Node::Float(i as f64));
@@ -923,7 +958,7 @@ impl Decoder<'_> {
                 implicit,
                 ..
             } => {
-                if (tag.is_empty() && !implicit) || tag == &format!("{LONG}str") {
+                if (tag.is_empty() && !implicit) || tag.strip_prefix(LONG) == Some("str") {
                     true
                 } else if tag.is_empty() || tag == "!" {
                     resolve::resolve_v3(value).0 == Tag::Str
@@ -951,7 +986,7 @@ impl Decoder<'_> {
                 let n = self.scalar_v3(&value, &tag, implicit)?;
                 Ok(match n {
                     Node::Null => None,
-                    _ if tag == format!("{LONG}binary") => Some(n),
+                    _ if tag.strip_prefix(LONG) == Some("binary") => Some(n),
                     _ => Some(Node::Str(value)),
                 })
             }
@@ -1125,7 +1160,7 @@ impl Decoder<'_> {
                 tag,
                 implicit,
                 ..
-            } => value == "<<" && (*implicit || tag == &format!("{LONG}merge")),
+            } => value == "<<" && (*implicit || tag.strip_prefix(LONG) == Some("merge")),
             _ => false,
         }
     }
@@ -1134,7 +1169,7 @@ impl Decoder<'_> {
         &mut self,
         id: usize,
         entries: &mut Vec<(Node, Node)>,
-        index: &mut HashMap<String, usize>,
+        index: &mut KeyIndex,
     ) -> R<()> {
         let Raw::Map(children) = &self.nodes[id] else {
             return Ok(());
@@ -1153,13 +1188,9 @@ impl Decoder<'_> {
                 return Err(fail(format!("invalid map key: {}", go_sharp_v(&key))));
             }
             let val = self.decode(v)?;
-            let kid = key_id(&key);
-            match index.get(&kid) {
-                Some(&at) => entries[at].1 = val,
-                None => {
-                    index.insert(kid, entries.len());
-                    entries.push((key, val));
-                }
+            match index.find(entries, &key) {
+                Some(at) => entries[at].1 = val,
+                None => entries.push((key, val)),
             }
         }
         Ok(())
@@ -1177,7 +1208,7 @@ impl Decoder<'_> {
         &mut self,
         id: usize,
         entries: &mut Vec<(Node, Node)>,
-        index: &mut HashMap<String, usize>,
+        index: &mut KeyIndex,
     ) -> R<()> {
         let want_map = || fail("map merge requires map or sequence of maps as the value".into());
         match &self.nodes[id] {
@@ -1204,12 +1235,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn merge(
-        &mut self,
-        id: usize,
-        entries: &mut Vec<(Node, Node)>,
-        index: &mut HashMap<String, usize>,
-    ) -> R<()> {
+    fn merge(&mut self, id: usize, entries: &mut Vec<(Node, Node)>, index: &mut KeyIndex) -> R<()> {
         match &self.nodes[id] {
             Raw::Seq(items) => {
                 let items = items.clone();
