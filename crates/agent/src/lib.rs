@@ -329,18 +329,25 @@ impl AgentHooks {
             })
             .collect();
         AgentHooks {
+            alert: alert_sender(config, &metrics),
             metrics,
-            alert: alert_sender(config),
             recorders,
         }
     }
 }
 
-/// Where alerts go.
-fn alert_sender(config: &AgentConfig) -> Box<dyn Fn(alerts::Alert) + Send + Sync> {
-    let _ = config;
-    Box::new(|alert: alerts::Alert| {
+/// Where alerts go: the log, and every configured sink through one [`alerts::Alerter`] (which
+/// deduplicates, rate-limits and retries in the background), counted in `canon_alerts_total`.
+fn alert_sender(
+    config: &AgentConfig,
+    metrics: &metrics::Metrics,
+) -> Box<dyn Fn(alerts::Alert) + Send + Sync> {
+    let alerter = alerts::Alerter::new(&config.alerts);
+    let metrics = metrics.clone();
+    alerter.on_result(move |sink, result| metrics.alert(sink, result));
+    Box::new(move |alert: alerts::Alert| {
         tracing::info!(event = ?alert.event, app = %alert.key(), "{}", alert.summary);
+        alerter.send(alert);
     })
 }
 

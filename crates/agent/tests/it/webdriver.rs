@@ -107,8 +107,12 @@ impl Browser {
     }
 
     pub fn goto(&self, url: &str) -> Result<(), String> {
-        self.call("POST", &self.session_path("/url"), Some(json!({ "url": url })))
-            .map(drop)
+        self.call(
+            "POST",
+            &self.session_path("/url"),
+            Some(json!({ "url": url })),
+        )
+        .map(drop)
     }
 
     /// Runs `script` (a function body; `return` gives the value) in the page.
