@@ -72,7 +72,9 @@ fn managed_fields(object: &Value) -> Vec<Entry<'_>> {
             entries
                 .iter()
                 .filter(|e| e["fieldsType"].as_str().unwrap_or("FieldsV1") == "FieldsV1")
-                .filter(|e| e["subresource"].as_str().unwrap_or("").is_empty())
+                // `kubectl scale` writes spec.replicas through the scale subresource: that entry
+                // says who changed it. Status writers never own a field that counts.
+                .filter(|e| e["subresource"].as_str().unwrap_or("") != "status")
                 .filter_map(|e| {
                     Some(Entry {
                         manager: e["manager"].as_str().unwrap_or(""),
@@ -467,5 +469,24 @@ mod tests {
             {"manager": "helm", "operation": "Apply", "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {"f:a": {}}}}
         ]}, "data": {"a": "1"}});
         assert!(compare(&d, &json!({"data": {"a": "2"}})).is_empty());
+    }
+
+    #[test]
+    fn a_scale_subresource_writer_is_named() {
+        // What the API server records for `kubectl scale` after canon applied replicas: 1.
+        let desired = json!({"metadata": {"managedFields": [
+            {"manager": "canon", "operation": "Apply", "fieldsType": "FieldsV1",
+             "fieldsV1": {"f:spec": {"f:replicas": {}}}}
+        ]}, "spec": {"replicas": 1}});
+        let live = json!({"metadata": {"managedFields": [
+            {"manager": "canon", "operation": "Apply", "fieldsType": "FieldsV1",
+             "fieldsV1": {"f:spec": {"f:selector": {}}}},
+            {"manager": "kubectl", "operation": "Update", "subresource": "scale",
+             "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:replicas": {}}}}
+        ]}, "spec": {"replicas": 3}});
+        let diffs = compare(&desired, &live);
+        assert_eq!(diffs.len(), 1, "{diffs:?}");
+        assert_eq!(diffs[0].path, "spec.replicas");
+        assert_eq!(diffs[0].manager.as_deref(), Some("kubectl"));
     }
 }
