@@ -29,15 +29,9 @@ pub fn run(args: AgentArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match crate::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("Error: starting the runtime: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     if args.once {
         return rt.block_on(once(config));

@@ -75,3 +75,15 @@ fn main() -> ExitCode {
         Command::Hydrate(args) => hydrate::run(*args),
     }
 }
+
+/// The multi-threaded tokio runtime of the long-running commands (`agent`, `serve`); on failure
+/// the error is printed and the exit code returned.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("Error: starting the runtime: {e}");
+            ExitCode::from(1)
+        })
+}

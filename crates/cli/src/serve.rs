@@ -45,15 +45,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
             }
         },
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match crate::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("Error: starting the runtime: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let result: anyhow::Result<()> = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&settings.listen)
