@@ -49,6 +49,13 @@ pub struct AgentConfig {
     pub alerts: Vec<SinkConfig>,
     #[serde(default)]
     pub leader_election: LeaderElection,
+    /// Where each environment's `cluster.context` value is written (`file:line:col`, or the file
+    /// when it cannot be located), for messages about it; not part of the YAML.
+    #[serde(skip)]
+    context_at: BTreeMap<String, String>,
+    /// The file this was parsed from, for messages.
+    #[serde(skip)]
+    origin: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -218,9 +225,34 @@ impl AgentConfig {
                 message: format!("environment variable {var} is not set"),
             }
         })?;
-        let config: AgentConfig = serde_json::from_value(value).map_err(|e| err(e.to_string()))?;
+        let mut config: AgentConfig =
+            serde_json::from_value(value).map_err(|e| err(e.to_string()))?;
         config.check().map_err(err)?;
+        config.origin = path.to_string();
+        config.context_at = config
+            .environments
+            .iter()
+            .filter(|(_, e)| e.cluster.context.is_some())
+            .map(|(name, _)| {
+                let at = locate_context(text, name)
+                    .map(|(line, col)| format!("{path}:{line}:{col}"))
+                    .unwrap_or_else(|| path.to_string());
+                (name.clone(), at)
+            })
+            .collect();
         Ok(config)
+    }
+
+    /// `file:line:col` of environment `name`'s `cluster.context` value (the file alone when it
+    /// cannot be located; `agent.yaml` for a config not parsed from a file).
+    pub fn context_location(&self, name: &str) -> String {
+        self.context_at.get(name).cloned().unwrap_or_else(|| {
+            if self.origin.is_empty() {
+                "agent.yaml".to_string()
+            } else {
+                self.origin.clone()
+            }
+        })
     }
 
     /// Rules serde cannot express.
@@ -285,6 +317,30 @@ impl AgentConfig {
         })?;
         AgentConfig::parse(&text, &path.display().to_string())
     }
+}
+
+/// Line and column (1-based) of environment `env`'s `context:` value in agent.yaml `text`: the
+/// first `context:` after the environment's key under `environments:`. serde_yaml_ng keeps no
+/// spans of values, and block and flow styles both write `context:` after the key, so a textual
+/// search finds it; `None` when it does not (the message then names the file alone).
+fn locate_context(text: &str, env: &str) -> Option<(usize, usize)> {
+    let start = text.find("environments:")?;
+    let bytes = text.as_bytes();
+    let key = format!("{env}:");
+    let mut from = start;
+    let env_at = loop {
+        let i = from + text[from..].find(&key)?;
+        let before = if i == 0 { b'\n' } else { bytes[i - 1] };
+        if matches!(before, b' ' | b'\n' | b'{' | b',' | b'\t') {
+            break i + key.len();
+        }
+        from = i + key.len();
+    };
+    let ctx = env_at + text[env_at..].find("context:")? + "context:".len();
+    let value = ctx + text[ctx..].len() - text[ctx..].trim_start_matches([' ', '\t']).len();
+    let line = text[..value].matches('\n').count() + 1;
+    let col = value - text[..value].rfind('\n').map(|n| n + 1).unwrap_or(0) + 1;
+    Some((line, col))
 }
 
 /// `~/x` → `$HOME/x`; anything else unchanged.
@@ -532,6 +588,19 @@ leaderElection: { enabled: true, leaseName: agent-lease, leaseDuration: 20s }
             .expect_err("unset")
             .to_string();
         assert_eq!(msg, "a.yaml:2:17: environment variable NOPE is not set");
+    }
+
+    #[test]
+    fn context_values_are_located() {
+        let c = AgentConfig::parse_with(FULL, "agent.yaml", env).expect("valid config");
+        // Line 11 of FULL (which starts with a newline): `    cluster: { kubeconfig: ..., context: kind-staging }`.
+        let line = FULL.lines().nth(10).expect("line 11");
+        let col = line.find("kind-staging").expect("the value") + 1;
+        assert_eq!(c.context_location("staging"), format!("agent.yaml:11:{col}"));
+        assert_eq!(c.context_location("production"), "agent.yaml");
+        let text = "state: { repo: x }\nenvironments:\n  prod:\n    cluster:\n      kubeconfig: k\n      context:   other\n";
+        let c = AgentConfig::parse_with(text, "a.yaml", env).expect("valid");
+        assert_eq!(c.context_location("prod"), "a.yaml:6:18");
     }
 
     #[test]

@@ -127,7 +127,9 @@ impl Agent {
         for (name, env) in &self.config.environments {
             let client = match self.clients.get(name) {
                 Some(c) => c.clone(),
-                None => connect(&env.cluster).await.map_err(|e| match e {
+                None => connect(check_context(&self.config, name, &env.cluster)?)
+                    .await
+                    .map_err(|e| match e {
                     Error::Other(m) => Error::Other(format!("environment {name}: {m}")),
                     e => e,
                 })?,
@@ -388,6 +390,49 @@ impl reconcile::Hooks for AgentHooks {
     fn fetched(&self, took: Duration) {
         self.metrics.observe_fetch(took.as_secs_f64());
     }
+}
+
+/// An environment's `cluster.context` must name a context of its kubeconfig. kube-rs would say
+/// only "failed to load current context"; this is a configuration error (exit 2) that names the
+/// environment, where agent.yaml sets the context, the kubeconfig and the contexts it has. An
+/// unreadable kubeconfig is left to [`connect`] to report.
+fn check_context<'a>(
+    config: &AgentConfig,
+    name: &str,
+    c: &'a config::ClusterConfig,
+) -> Result<&'a config::ClusterConfig> {
+    use kube::config::Kubeconfig;
+    let Some(context) = c.context.as_deref().filter(|_| !c.in_cluster) else {
+        return Ok(c);
+    };
+    let (kubeconfig, shown) = match &c.kubeconfig {
+        Some(p) => {
+            let path = config::expand_home(p);
+            (
+                Kubeconfig::read_from(&path),
+                format!("kubeconfig {}", path.display()),
+            )
+        }
+        None => (Kubeconfig::read(), "the default kubeconfig".to_string()),
+    };
+    let Ok(kubeconfig) = kubeconfig else {
+        return Ok(c);
+    };
+    if kubeconfig.contexts.iter().any(|n| n.name == context) {
+        return Ok(c);
+    }
+    let known: Vec<&str> = kubeconfig
+        .contexts
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    Err(Error::Config {
+        path: config.context_location(name),
+        message: format!(
+            "environment {name}: cluster.context {context:?} is not a context of {shown} (it has: {})",
+            known.join(", ")
+        ),
+    })
 }
 
 /// Connects to an environment's cluster.

@@ -20,23 +20,23 @@ use state::RenderedRelease;
 use crate::{bare, configmap, deployment, hydrate, release, render_demo};
 
 /// How long a condition may take before a test fails (generous: 2 shared cores).
-const PATIENCE: Duration = Duration::from_secs(60);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(60);
 
-struct Setup {
-    client: kube::Client,
+pub(crate) struct Setup {
+    pub(crate) client: kube::Client,
     /// The release namespace.
-    ns: String,
+    pub(crate) ns: String,
     /// The agent's namespace (inventories).
-    agent_ns: String,
+    pub(crate) agent_ns: String,
     /// The environment name (unique per test: the drift watch's label selector).
-    env: String,
-    remote: PathBuf,
-    tmp: tempfile::TempDir,
+    pub(crate) env: String,
+    pub(crate) remote: PathBuf,
+    pub(crate) tmp: tempfile::TempDir,
     // Last: the private control plane (if any) outlives the client.
     _tc: testenv::TestCluster,
 }
 
-async fn setup() -> Setup {
+pub(crate) async fn setup() -> Setup {
     let tc = testenv::cluster()
         .await
         .unwrap_or_else(|e| panic!("this test needs the control plane: {e}"));
@@ -60,7 +60,7 @@ async fn from_client(client: kube::Client, tc: testenv::TestCluster) -> Setup {
 }
 
 impl Setup {
-    fn key(&self, app: &str) -> AppKey {
+    pub(crate) fn key(&self, app: &str) -> AppKey {
         AppKey {
             environment: self.env.clone(),
             app: app.into(),
@@ -68,7 +68,7 @@ impl Setup {
     }
 
     /// agent.yaml for this test; `extra` is YAML under the environment (selfHeal, prune...).
-    fn config(&self, env_extra: &str, top_extra: &str) -> AgentConfig {
+    pub(crate) fn config(&self, env_extra: &str, top_extra: &str) -> AgentConfig {
         let text = format!(
             "state:\n  repo: {repo}\n  branch: main\n  pollInterval: 1s\nlisten: 127.0.0.1:0\nnamespace: {ans}\nenvironments:\n  {env}:\n    sync: auto\n{extra}{top}",
             repo = self.remote.display(),
@@ -83,11 +83,11 @@ impl Setup {
         AgentConfig::parse(&text, "e2e.yaml").expect("a valid agent.yaml")
     }
 
-    fn hydrate(&self, releases: Vec<RenderedRelease>, n: u32) -> String {
+    pub(crate) fn hydrate(&self, releases: Vec<RenderedRelease>, n: u32) -> String {
         hydrate(&self.remote, &self.env, releases, n)
     }
 
-    fn start(&self, config: AgentConfig) -> Running {
+    pub(crate) fn start(&self, config: AgentConfig) -> Running {
         let agent = Agent::new(config).with_client(&self.env, self.client.clone());
         let store = agent.store();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -102,14 +102,14 @@ impl Setup {
     }
 }
 
-struct Running {
-    store: Store,
+pub(crate) struct Running {
+    pub(crate) store: Store,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<agent::Result<()>>,
 }
 
 impl Running {
-    async fn shutdown(mut self) {
+    pub(crate) async fn shutdown(mut self) {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
@@ -121,7 +121,7 @@ impl Running {
 }
 
 /// Waits until `pred` holds for the store (checked on every change and every 200 ms).
-async fn wait_until(store: &Store, what: &str, pred: impl Fn(&Store) -> bool) {
+pub(crate) async fn wait_until(store: &Store, what: &str, pred: impl Fn(&Store) -> bool) {
     let mut rx = store.subscribe();
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
@@ -152,11 +152,11 @@ async fn wait_until(store: &Store, what: &str, pred: impl Fn(&Store) -> bool) {
     }
 }
 
-fn app(store: &Store, key: &AppKey) -> Option<AppStatus> {
+pub(crate) fn app(store: &Store, key: &AppKey) -> Option<AppStatus> {
     store.app(key)
 }
 
-fn synced(store: &Store, key: &AppKey) -> bool {
+pub(crate) fn synced(store: &Store, key: &AppKey) -> bool {
     app(store, key).is_some_and(|a| a.sync == SyncStatus::Synced && a.error.is_none())
 }
 
@@ -231,7 +231,7 @@ async fn demo_syncs_with_field_manager_canon_and_health_per_rules() {
 
 /// Patches `spec.replicas` of a Deployment as another field manager (what `kubectl scale` or a
 /// person with kubectl does).
-async fn patch_replicas(client: &kube::Client, ns: &str, name: &str, replicas: i32, manager: &str) {
+pub(crate) async fn patch_replicas(client: &kube::Client, ns: &str, name: &str, replicas: i32, manager: &str) {
     let api: Api<Deployment> = Api::namespaced(client.clone(), ns);
     api.patch(
         name,
@@ -245,7 +245,7 @@ async fn patch_replicas(client: &kube::Client, ns: &str, name: &str, replicas: i
     .expect("patch replicas");
 }
 
-async fn replicas(client: &kube::Client, ns: &str, name: &str) -> Option<i32> {
+pub(crate) async fn replicas(client: &kube::Client, ns: &str, name: &str) -> Option<i32> {
     let api: Api<Deployment> = Api::namespaced(client.clone(), ns);
     api.get(name)
         .await
@@ -254,7 +254,7 @@ async fn replicas(client: &kube::Client, ns: &str, name: &str) -> Option<i32> {
         .and_then(|s| s.replicas)
 }
 
-fn drift_of(store: &Store, key: &AppKey, path: &str) -> Option<cluster::FieldDiff> {
+pub(crate) fn drift_of(store: &Store, key: &AppKey, path: &str) -> Option<cluster::FieldDiff> {
     app(store, key)?
         .objects
         .iter()
