@@ -596,7 +596,10 @@ leaderElection: { enabled: true, leaseName: agent-lease, leaseDuration: 20s }
         // Line 11 of FULL (which starts with a newline): `    cluster: { kubeconfig: ..., context: kind-staging }`.
         let line = FULL.lines().nth(10).expect("line 11");
         let col = line.find("kind-staging").expect("the value") + 1;
-        assert_eq!(c.context_location("staging"), format!("agent.yaml:11:{col}"));
+        assert_eq!(
+            c.context_location("staging"),
+            format!("agent.yaml:11:{col}")
+        );
         assert_eq!(c.context_location("production"), "agent.yaml");
         let text = "state: { repo: x }\nenvironments:\n  prod:\n    cluster:\n      kubeconfig: k\n      context:   other\n";
         let c = AgentConfig::parse_with(text, "a.yaml", env).expect("valid");

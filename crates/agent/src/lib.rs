@@ -130,9 +130,9 @@ impl Agent {
                 None => connect(check_context(&self.config, name, &env.cluster)?)
                     .await
                     .map_err(|e| match e {
-                    Error::Other(m) => Error::Other(format!("environment {name}: {m}")),
-                    e => e,
-                })?,
+                        Error::Other(m) => Error::Other(format!("environment {name}: {m}")),
+                        e => e,
+                    })?,
             };
             out.insert(name.clone(), client);
         }

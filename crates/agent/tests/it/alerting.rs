@@ -97,7 +97,12 @@ impl Sinks {
                     .lock()
                     .expect("lock")
                     .iter()
-                    .map(|r| (r.sink.clone(), String::from_utf8_lossy(&r.body).into_owned()))
+                    .map(|r| {
+                        (
+                            r.sink.clone(),
+                            String::from_utf8_lossy(&r.body).into_owned(),
+                        )
+                    })
                     .collect();
                 panic!("timed out waiting for {what} at /{sink}; received: {all:#?}");
             }
@@ -204,7 +209,10 @@ fn check_slack_detected(s: &Setup, r: &Received, head: &str) {
     let msg = r.json();
     let text = msg["text"].as_str().expect("Slack's text");
     assert!(text.contains(&format!("{}/web drifted", s.env)), "{text}");
-    assert!(text.contains(&format!("Deployment.apps/{}/web", s.ns)), "{text}");
+    assert!(
+        text.contains(&format!("Deployment.apps/{}/web", s.ns)),
+        "{text}"
+    );
     assert!(
         text.contains(&format!("spec.replicas 1 → 3 by {MANAGER}")),
         "{text}"
@@ -282,7 +290,8 @@ async fn self_heal_alerts_drift_then_its_resolution() {
     assert_eq!(alert["revision"], head.as_str());
     let summary = alert["summary"].as_str().expect("a summary");
     assert!(
-        summary.contains(&format!("Deployment.apps/{}/web", s.ns)) && summary.contains("matches git"),
+        summary.contains(&format!("Deployment.apps/{}/web", s.ns))
+            && summary.contains("matches git"),
         "{summary}"
     );
     // The resolution follows the detection at the sink (one worker per sink keeps the order).

@@ -231,7 +231,13 @@ async fn demo_syncs_with_field_manager_canon_and_health_per_rules() {
 
 /// Patches `spec.replicas` of a Deployment as another field manager (what `kubectl scale` or a
 /// person with kubectl does).
-pub(crate) async fn patch_replicas(client: &kube::Client, ns: &str, name: &str, replicas: i32, manager: &str) {
+pub(crate) async fn patch_replicas(
+    client: &kube::Client,
+    ns: &str,
+    name: &str,
+    replicas: i32,
+    manager: &str,
+) {
     let api: Api<Deployment> = Api::namespaced(client.clone(), ns);
     api.patch(
         name,

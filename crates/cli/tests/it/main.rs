@@ -1,4 +1,5 @@
 //! canon-cli's integration tests: the built `canon` binary as a user runs it.
+mod agent;
 mod hydrate;
 mod render;
 mod serve;
