@@ -497,3 +497,24 @@ async fn an_unknown_context_is_a_config_error_naming_the_environment() {
         "the contexts it has: {err}"
     );
 }
+
+#[test]
+fn output_needs_once_and_a_missing_config_is_a_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_canon"))
+        .args(["agent", "--config", "agent.yaml", "--output", "json"])
+        .output()
+        .expect("run canon");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--once"), "{}", stderr(&out));
+
+    let tmp = tempfile::tempdir().expect("tmp");
+    let missing = tmp.path().join("nowhere.yaml");
+    let out = canon_once(&missing, &["--output", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(&format!("Error: {}: ", missing.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+}
