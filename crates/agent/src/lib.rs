@@ -139,6 +139,21 @@ impl Agent {
         Ok(out)
     }
 
+    /// The hooks given, or the default [`AgentHooks`] (also returned, to flush their alerts).
+    fn hooks(
+        &self,
+        clients: &BTreeMap<String, kube::Client>,
+        metrics: metrics::Metrics,
+    ) -> (Arc<dyn reconcile::Hooks>, Option<Arc<AgentHooks>>) {
+        match &self.hooks {
+            Some(h) => (h.clone(), None),
+            None => {
+                let own = Arc::new(AgentHooks::new(&self.config, clients, metrics));
+                (own.clone(), Some(own))
+            }
+        }
+    }
+
     fn contexts(
         &self,
         clients: &BTreeMap<String, kube::Client>,
@@ -173,10 +188,7 @@ impl Agent {
     ) -> Result<()> {
         let clients = self.clients().await?;
         let metrics = metrics::Metrics::new(self.store.clone());
-        let hooks = match &self.hooks {
-            Some(h) => h.clone(),
-            None => Arc::new(AgentHooks::new(&self.config, &clients, metrics.clone())),
-        };
+        let (hooks, own_hooks) = self.hooks(&clients, metrics.clone());
 
         // Leader election on the first environment's cluster (where the agent runs).
         let mut elector = None;
@@ -251,6 +263,9 @@ impl Agent {
         {
             tracing::warn!("releasing the Lease: {err}");
         }
+        if let Some(h) = own_hooks {
+            h.flush_alerts(SHUTDOWN_ALERT_FLUSH).await;
+        }
         Ok(())
     }
 
@@ -258,14 +273,7 @@ impl Agent {
     /// holds the outcome.
     pub async fn sync_once(self) -> Result<store::Store> {
         let clients = self.clients().await?;
-        let hooks = match &self.hooks {
-            Some(h) => h.clone(),
-            None => Arc::new(AgentHooks::new(
-                &self.config,
-                &clients,
-                metrics::Metrics::new(self.store.clone()),
-            )),
-        };
+        let (hooks, own_hooks) = self.hooks(&clients, metrics::Metrics::new(self.store.clone()));
         let contexts = self.contexts(&clients, &hooks, &self.leader);
         let repo = self.state_repo();
         let envs: Vec<String> = self.config.environments.keys().cloned().collect();
@@ -279,9 +287,20 @@ impl Agent {
             };
             env_loop.handle(trigger).await;
         }
+        // The process exits next: the alerts of this pass (a sync that failed) are delivered
+        // first, or they would be lost with the runtime.
+        if let Some(h) = own_hooks {
+            h.flush_alerts(ONCE_ALERT_FLUSH).await;
+        }
         Ok(self.store)
     }
 }
+
+/// How long `--once` waits for its alerts to be delivered before exiting (retries of a sink that
+/// is down take up to ~8 s of backoff plus request timeouts).
+const ONCE_ALERT_FLUSH: Duration = Duration::from_secs(30);
+/// How long a stopping agent waits for alerts still being delivered.
+const SHUTDOWN_ALERT_FLUSH: Duration = Duration::from_secs(5);
 
 /// `/readyz` turns 200 once every environment has a synced snapshot or an error.
 async fn ready_when_first_pass(store: store::Store, envs: Vec<String>, state: api::ApiState) {
@@ -306,6 +325,7 @@ async fn ready_when_first_pass(store: store::Store, envs: Vec<String>, state: ap
 /// one [`events::Recorder`] per environment, and [`metrics`].
 pub struct AgentHooks {
     metrics: metrics::Metrics,
+    alerter: alerts::Alerter,
     alert: Box<dyn Fn(alerts::Alert) + Send + Sync>,
     recorders: BTreeMap<String, Arc<events::Recorder>>,
 }
@@ -330,21 +350,34 @@ impl AgentHooks {
                 )
             })
             .collect();
+        let alerter = alerts::Alerter::new(&config.alerts);
         AgentHooks {
-            alert: alert_sender(config, &metrics),
+            alert: alert_sender(alerter.clone(), &metrics),
+            alerter,
             metrics,
             recorders,
         }
+    }
+
+    /// Waits until every queued alert is delivered or given up on, at most `limit`; false (and a
+    /// warning) when some were still in flight.
+    pub async fn flush_alerts(&self, limit: Duration) -> bool {
+        let done = tokio::time::timeout(limit, self.alerter.idle())
+            .await
+            .is_ok();
+        if !done {
+            tracing::warn!("alerts still being delivered after {limit:?}; not waiting longer");
+        }
+        done
     }
 }
 
 /// Where alerts go: the log, and every configured sink through one [`alerts::Alerter`] (which
 /// deduplicates, rate-limits and retries in the background), counted in `canon_alerts_total`.
 fn alert_sender(
-    config: &AgentConfig,
+    alerter: alerts::Alerter,
     metrics: &metrics::Metrics,
 ) -> Box<dyn Fn(alerts::Alert) + Send + Sync> {
-    let alerter = alerts::Alerter::new(&config.alerts);
     let metrics = metrics.clone();
     alerter.on_result(move |sink, result| metrics.alert(sink, result));
     Box::new(move |alert: alerts::Alert| {

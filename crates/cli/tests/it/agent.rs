@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ConfigMap;
@@ -120,8 +121,13 @@ impl World {
 
     /// Writes agent.yaml with `cluster` as the environment's cluster (flow YAML); returns its path.
     fn agent_yaml(&self, cluster: &str) -> PathBuf {
+        self.agent_yaml_with(cluster, "")
+    }
+
+    /// [`World::agent_yaml`] with `top` (top-level YAML, e.g. `alerts:`) appended.
+    fn agent_yaml_with(&self, cluster: &str, top: &str) -> PathBuf {
         let text = format!(
-            "state:\n  repo: {repo}\n  branch: main\n  cache: {cache}\nlisten: \"\"\nnamespace: {ans}\nenvironments:\n  {env}:\n    cluster: {cluster}\n    sync: auto\n",
+            "state:\n  repo: {repo}\n  branch: main\n  cache: {cache}\nlisten: \"\"\nnamespace: {ans}\nenvironments:\n  {env}:\n    cluster: {cluster}\n    sync: auto\n{top}",
             repo = self.remote.display(),
             cache = self.tmp.path().join("agent-cache").display(),
             ans = self.agent_ns,
@@ -344,6 +350,94 @@ async fn once_with_a_malformed_manifest_fails_that_app_only() {
     );
     // The other app was still applied.
     assert!(w.configmap_exists("good").await);
+}
+
+/// A webhook sink on loopback that answers 503 to its first `unavailable` requests (as a sink
+/// being restarted would) and 200 after, recording the JSON bodies it accepted.
+async fn sink(unavailable: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::StatusCode;
+    #[derive(Clone, Default)]
+    struct Sink {
+        accepted: Arc<Mutex<Vec<Value>>>,
+        refused: Arc<Mutex<usize>>,
+        unavailable: usize,
+    }
+    let state = Sink {
+        unavailable,
+        ..Sink::default()
+    };
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(|State(s): State<Sink>, body: Bytes| async move {
+                let mut refused = s.refused.lock().expect("lock");
+                if *refused < s.unavailable {
+                    *refused += 1;
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
+                let v = serde_json::from_slice(&body).expect("a JSON alert");
+                s.accepted.lock().expect("lock").push(v);
+                StatusCode::OK
+            }),
+        )
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    (url, state.accepted)
+}
+
+// Multi-threaded: the sink runs on a worker while this thread waits for `canon`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the control plane (scripts/test)"]
+async fn once_delivers_its_alerts_retries_included_before_exiting() {
+    let w = world().await;
+    w.hydrate(
+        vec![
+            release("good", &w.ns, &[("t/a.yaml", configmap("alerted-good"))]),
+            release("bad", &w.ns, &[("t/bad.yaml", "kind: [\n".to_string())]),
+        ],
+        1,
+    );
+    // Down for the first attempt: the alert goes out on a retry, after a backoff, which `--once`
+    // must wait for.
+    let (url, received) = sink(1).await;
+    let config = w.agent_yaml_with(
+        &format!("{{ kubeconfig: {} }}", w.plane.kubeconfig.display()),
+        &format!("alerts:\n  - {{ type: webhook, url: {url} }}\n"),
+    );
+    let out = canon_once(&config, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // The process has exited: whatever the sink holds now was delivered before the exit.
+    let alerts = received.lock().expect("lock").clone();
+    let failed = alerts
+        .iter()
+        .find(|a| a["event"] == "syncFailed")
+        .unwrap_or_else(|| panic!("a syncFailed alert among {alerts:#?}"));
+    assert_eq!(failed["app"], "bad");
+    assert_eq!(failed["environment"], w.env.as_str());
+    assert!(
+        failed["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("bad/t/bad.yaml")),
+        "{failed:#}"
+    );
+    assert!(
+        alerts
+            .iter()
+            .all(|a| !(a["app"] == "good" && a["event"] == "syncFailed")),
+        "{alerts:#?}"
+    );
 }
 
 #[tokio::test]
