@@ -23,8 +23,10 @@
 //! leaderElection: { enabled: false, leaseName: canon-agent }
 //! ```
 //!
-//! Unknown keys are errors naming the file, line and column. `${VAR}` in string values expands from
-//! the environment (an unset variable is an error). Durations take Go's forms (`500ms`, `60s`, `2m`).
+//! Unknown keys are errors naming the file, line and column; so is a `cluster.context` that its
+//! kubeconfig does not have (found when the agent connects; see
+//! [`AgentConfig::context_location`]). `${VAR}` in string values expands from the environment (an
+//! unset variable is an error). Durations take Go's forms (`500ms`, `60s`, `2m`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
