@@ -53,11 +53,11 @@ function listFrame() {
       <select id="environment"><option value="">all environments</option></select>
       <select id="sync">${opt(SYNCS, "any sync")}</select>
       <select id="health">${opt(HEALTHS, "any health")}</select>
+      <div class="pager"><button id="first" title="first page">«</button><button id="prev">‹ prev</button>
+        <span id="page-info"></span><button id="next">next ›</button><button id="last" title="last page">»</button></div>
     </div>
     <table id="apps"><thead><tr><th>Environment</th><th>App</th><th>Sync</th><th>Health</th><th>Source</th><th>Last sync</th><th>Drift</th><th>Error</th></tr></thead>
-    <tbody></tbody></table>
-    <div class="pager"><button id="first" title="first page">«</button><button id="prev">‹ prev</button>
-      <span id="page-info"></span><button id="next">next ›</button><button id="last" title="last page">»</button></div>`;
+    <tbody></tbody></table>`;
   view.dataset.view = "list";
   lastRows = null;
   const q = $("q");

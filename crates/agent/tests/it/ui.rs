@@ -320,6 +320,21 @@ async fn a_thousand_apps_page_filter_and_show_live_drift() {
         blocking(|| browser.eval("return document.body.innerText;"))
     );
 
+    // Idle: the reconcile loop passes over every app each poll; nothing changed, nothing is sent.
+    let before: u64 = blocking(|| browser.eval("return window.__events;"))
+        .expect("eval")
+        .as_u64()
+        .unwrap_or(0);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let idle: u64 = blocking(|| browser.eval("return window.__events;"))
+        .expect("eval")
+        .as_u64()
+        .unwrap_or(0)
+        - before;
+    eprintln!(
+        "scale: the stream sent {idle} change events in 10 s of idle (2 poll passes over {SCALE} apps)"
+    );
+
     // The API at scale.
     let http: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
