@@ -77,18 +77,26 @@ function listFrame() {
     const tr = ev.target.closest("tr.row");
     if (tr && !ev.target.closest("a")) location.hash = appHash(tr.dataset.environment, tr.dataset.app);
   };
+  // A card filters by its environment; one of its counts by that environment and that status.
   $("cards").onclick = ev => {
     const card = ev.target.closest(".card[data-environment]");
     if (!card) return;
     const env = card.dataset.environment;
-    state.environment = state.environment === env ? "" : env;
+    const count = ev.target.closest(".count[data-filter]");
+    if (count) {
+      state.environment = env; state.sync = ""; state.health = "";
+      state[count.dataset.filter] = count.dataset.value;
+    } else {
+      state.environment = state.environment === env ? "" : env;
+    }
     state.page = 1;
     refresh();
   };
 }
 
-function counts(map, order) {
-  return order.filter(k => map && map[k]).map(k => `<span class="count ${esc(k)}">${map[k]} ${esc(k)}</span>`).join(" ");
+function counts(map, order, filter) {
+  return order.filter(k => map && map[k]).map(k => `<span class="count ${esc(k)}" data-filter="${filter}" data-value="${esc(k)}"
+    title="show only ${esc(k)} apps">${map[k]} ${esc(k)}</span>`).join(" ");
 }
 
 async function renderList() {
@@ -104,7 +112,7 @@ async function renderList() {
   if (state.page > pages) { state.page = pages; again = true; } // the list shrank under us
   $("cards").innerHTML = envs.map(e => `<div class="card${e.name === state.environment ? " selected" : ""}" data-environment="${esc(e.name)}"><h2>${esc(e.name)}</h2>
       <div class="meta">${e.apps} apps · state ${short(e.revision)} · fetched ${ago(e.lastFetch)}</div>
-      <div class="meta">${counts(e.sync, SYNCS)}</div><div class="meta">${counts(e.health, HEALTHS)}</div>
+      <div class="meta">${counts(e.sync, SYNCS, "sync")}</div><div class="meta">${counts(e.health, HEALTHS, "health")}</div>
       ${e.error ? `<div class="err">${esc(e.error)}</div>` : ""}</div>`).join("");
   const envSel = $("environment");
   const envOpts = ["", ...envs.map(e => e.name)];
@@ -112,6 +120,8 @@ async function renderList() {
     envSel.innerHTML = envOpts.map(n => `<option value="${esc(n)}">${n ? esc(n) : "all environments"}</option>`).join("");
   }
   envSel.value = state.environment;
+  $("sync").value = state.sync;
+  $("health").value = state.health;
   const rows = apps.items.map(a => `<tr class="row" data-app="${esc(a.key.app)}" data-environment="${esc(a.key.environment)}">
       <td>${esc(a.key.environment)}</td><td><a href="${appHash(a.key.environment, a.key.app)}">${esc(a.key.app)}</a></td>
       <td class="sync">${badge(a.sync)}</td><td class="health">${badge(a.health)}</td>

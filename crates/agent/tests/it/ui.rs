@@ -212,6 +212,18 @@ async fn edit_configmap(client: &kube::Client, ns: &str, i: usize, value: &str) 
     .expect("patch the ConfigMap");
 }
 
+/// Clicks an element that a live update may redraw between finding and clicking it (rows, cards):
+/// tries again on a stale reference.
+fn click_redrawn(browser: &Browser, css: &str) {
+    let clicked = (0..10).any(|_| {
+        blocking(|| browser.click(css)).is_ok() || {
+            std::thread::sleep(Duration::from_millis(200));
+            false
+        }
+    });
+    assert!(clicked, "could not click {css}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the control plane and Chromium (scripts/test)"]
 async fn a_thousand_apps_page_filter_and_show_live_drift() {
@@ -504,19 +516,39 @@ async fn a_thousand_apps_page_filter_and_show_live_drift() {
     eprintln!(
         "scale: drift shown on the row {row_latency:?} after the patch ({SCALE} apps present)"
     );
-    // The sync filter now finds exactly that app.
+    // The sync filter now finds exactly that app, and so does the environment card's count.
     check_filter("sync", "OutOfSync", 1);
+    click_redrawn(
+        &browser,
+        &format!(
+            ".card[data-environment=\"{env}\"] .count[data-filter=\"sync\"][data-value=\"OutOfSync\"]"
+        ),
+    );
+    let ok = blocking(|| {
+        browser.wait_until(
+            &format!(
+                "{} && document.getElementById('sync').value === 'OutOfSync'",
+                rows_are(drifted, 1).trim_end_matches(';')
+            ),
+            PATIENCE,
+        )
+    })
+    .expect("poll");
+    assert!(
+        ok,
+        "the card's count did not filter: {}",
+        text("document.body.innerText")
+    );
+    blocking(|| browser.click("#sync option[value=\"\"]")).expect("reset sync");
+    blocking(|| browser.click("#environment option[value=\"\"]")).expect("reset environment");
+    let ok = blocking(|| browser.wait_until(&rows_are(0, PER_PAGE), PATIENCE)).expect("poll");
+    assert!(ok, "filters reset: {}", text("document.body.innerText"));
 
     // The app page (a link click, not a reload) shows the field, both values and who changed it.
-    // The row can be redrawn between finding and clicking its link (a live update): try again.
-    let link = format!("#apps tr.row[data-app=\"{}\"] a", name(drifted));
-    let clicked = (0..10).any(|_| {
-        blocking(|| browser.click(&link)).is_ok() || {
-            std::thread::sleep(Duration::from_millis(200));
-            false
-        }
-    });
-    assert!(clicked, "could not click {link}");
+    click_redrawn(
+        &browser,
+        &format!("#apps tr.row[data-app=\"{}\"] a", name(drifted)),
+    );
     let detail = |value: &str| {
         format!(
             "const t = document.querySelector('#drift'); return !!t && t.innerText.includes('data.value') \
