@@ -204,20 +204,24 @@ async fn environments(State(state): State<ApiState>) -> Json<Vec<EnvironmentSumm
     for env in state.store.environments() {
         out.insert(env.name.clone(), empty(env));
     }
-    for app in state.store.apps() {
-        // An app can be in the store before its environment's first fetch has written it.
-        let env = out.entry(app.key.environment.clone()).or_insert_with(|| {
-            empty(EnvironmentStatus {
-                name: app.key.environment.clone(),
-                ..Default::default()
-            })
-        });
-        env.apps += 1;
-        *env.sync.entry(sync_str(app.sync).to_string()).or_default() += 1;
-        *env.health
-            .entry(app.health.as_str().to_string())
-            .or_default() += 1;
-    }
+    // Counted under the store's read lock: cloning 1,000 apps with their objects and history to
+    // read two fields of each was most of this endpoint's time.
+    state.store.with_apps(|apps| {
+        for app in apps.values() {
+            // An app can be in the store before its environment's first fetch has written it.
+            let env = out.entry(app.key.environment.clone()).or_insert_with(|| {
+                empty(EnvironmentStatus {
+                    name: app.key.environment.clone(),
+                    ..Default::default()
+                })
+            });
+            env.apps += 1;
+            *env.sync.entry(sync_str(app.sync).to_string()).or_default() += 1;
+            *env.health
+                .entry(app.health.as_str().to_string())
+                .or_default() += 1;
+        }
+    });
     Json(out.into_values().collect())
 }
 
@@ -301,29 +305,15 @@ async fn apps(
     };
     let environment = query.environment.filter(|e| !e.is_empty());
     let needle = query.q.filter(|q| !q.is_empty()).map(|q| q.to_lowercase());
-    // The store keeps apps ordered by (environment, app), so pages are stable.
-    let matching: Vec<AppStatus> = state
+    let filter = AppFilter {
+        environment,
+        sync,
+        health,
+        needle,
+    };
+    let (total, items) = state
         .store
-        .apps()
-        .into_iter()
-        .filter(|a| environment.as_ref().is_none_or(|e| &a.key.environment == e))
-        .filter(|a| sync.is_none_or(|s| a.sync == s))
-        .filter(|a| health.is_none_or(|h| a.health == h))
-        .filter(|a| {
-            needle.as_ref().is_none_or(|n| {
-                [&a.key.app, &a.key.environment, &a.namespace, &a.chart]
-                    .iter()
-                    .any(|field| field.to_lowercase().contains(n.as_str()))
-            })
-        })
-        .collect();
-    let total = matching.len();
-    let items = matching
-        .iter()
-        .skip((page - 1).saturating_mul(per_page))
-        .take(per_page)
-        .map(AppSummary::from)
-        .collect();
+        .with_apps(|apps| page_of(apps, &filter, page, per_page));
     Json(AppPage {
         items,
         total,
@@ -331,6 +321,70 @@ async fn apps(
         per_page,
     })
     .into_response()
+}
+
+/// What `GET /api/v1/apps` filters on (`needle` lowercase).
+#[derive(Debug, Default)]
+struct AppFilter {
+    environment: Option<String>,
+    sync: Option<SyncStatus>,
+    health: Option<Health>,
+    needle: Option<String>,
+}
+
+/// The apps matching `filter` (how many, and the summaries of page `page`, 1-based). The store
+/// keeps apps ordered by (environment, app), so pages are stable; this runs under its read lock and
+/// summarises (clones) only the page's apps.
+fn page_of(
+    apps: &BTreeMap<AppKey, AppStatus>,
+    filter: &AppFilter,
+    page: usize,
+    per_page: usize,
+) -> (usize, Vec<AppSummary>) {
+    let skip = page.saturating_sub(1).saturating_mul(per_page);
+    let mut total = 0;
+    let mut items = Vec::with_capacity(per_page.min(apps.len()));
+    let in_env: Box<dyn Iterator<Item = &AppStatus> + '_> = match &filter.environment {
+        // Keys sort by environment first: one range instead of a scan of every environment.
+        Some(e) => Box::new(
+            apps.range(
+                AppKey {
+                    environment: e.clone(),
+                    app: String::new(),
+                }..,
+            )
+            .take_while(move |(k, _)| &k.environment == e)
+            .map(|(_, a)| a),
+        ),
+        None => Box::new(apps.values()),
+    };
+    for a in in_env {
+        let matches = filter.sync.is_none_or(|s| a.sync == s)
+            && filter.health.is_none_or(|h| a.health == h)
+            && filter.needle.as_ref().is_none_or(|n| {
+                [&a.key.app, &a.key.environment, &a.namespace, &a.chart]
+                    .iter()
+                    .any(|field| contains_lowercase(field, n))
+            });
+        if !matches {
+            continue;
+        }
+        if total >= skip && items.len() < per_page {
+            items.push(AppSummary::from(a));
+        }
+        total += 1;
+    }
+    (total, items)
+}
+
+/// Whether `field` contains `needle` (already lowercase), ignoring case, without allocating for the
+/// common all-ASCII-lowercase field (app names).
+fn contains_lowercase(field: &str, needle: &str) -> bool {
+    if field.bytes().any(|b| b.is_ascii_uppercase()) || !field.is_ascii() {
+        field.to_lowercase().contains(needle)
+    } else {
+        field.contains(needle)
+    }
 }
 
 async fn app(State(state): State<ApiState>, Path((env, app)): Path<(String, String)>) -> Response {
@@ -442,6 +496,82 @@ mod tests {
         assert_eq!(parse_sync("sync"), None);
         assert_eq!(parse_health("degraded"), Some(Health::Degraded));
         assert_eq!(parse_health("ok"), None);
+    }
+
+    fn apps(keys: &[(&str, &str)]) -> BTreeMap<AppKey, AppStatus> {
+        keys.iter()
+            .map(|(e, a)| {
+                let key = AppKey {
+                    environment: e.to_string(),
+                    app: a.to_string(),
+                };
+                (key.clone(), AppStatus::new(key))
+            })
+            .collect()
+    }
+
+    fn names(items: &[AppSummary]) -> Vec<String> {
+        items.iter().map(|a| a.key.to_string()).collect()
+    }
+
+    #[test]
+    fn an_environment_is_its_own_range_not_a_prefix() {
+        let apps = apps(&[
+            ("prod", "b"),
+            ("prod", "a"),
+            ("prod-eu", "a"),
+            ("pro", "z"),
+            ("staging", "a"),
+        ]);
+        let filter = AppFilter {
+            environment: Some("prod".into()),
+            ..Default::default()
+        };
+        let (total, items) = page_of(&apps, &filter, 1, 50);
+        assert_eq!(total, 2);
+        assert_eq!(names(&items), ["prod/a", "prod/b"]);
+        let filter = AppFilter {
+            environment: Some("nope".into()),
+            ..Default::default()
+        };
+        assert_eq!(page_of(&apps, &filter, 1, 50).0, 0);
+    }
+
+    #[test]
+    fn pages_count_every_match_and_summarise_one_page() {
+        let keys: Vec<String> = (0..1000).map(|i| format!("app-{i:04}")).collect();
+        let apps = apps(
+            &keys
+                .iter()
+                .map(|k| ("staging", k.as_str()))
+                .collect::<Vec<_>>(),
+        );
+        let all = AppFilter::default();
+        let (total, items) = page_of(&apps, &all, 20, 50);
+        assert_eq!(total, 1000);
+        assert_eq!(items.len(), 50);
+        assert_eq!(items[0].key.app, "app-0950");
+        assert_eq!(items[49].key.app, "app-0999");
+        let (total, items) = page_of(&apps, &all, 21, 50);
+        assert_eq!((total, items.len()), (1000, 0));
+        let prefix = AppFilter {
+            needle: Some("app-099".into()),
+            ..Default::default()
+        };
+        let (total, items) = page_of(&apps, &prefix, 1, 50);
+        assert_eq!(total, 10);
+        assert_eq!(items[0].key.app, "app-0990");
+        let (total, items) = page_of(&apps, &prefix, 2, 5);
+        assert_eq!(total, 10);
+        assert_eq!(names(&items)[0], "staging/app-0995");
+    }
+
+    #[test]
+    fn filter_text_ignores_case() {
+        assert!(contains_lowercase("app-0999", "0999"));
+        assert!(contains_lowercase("App-0999", "app-09"));
+        assert!(contains_lowercase("ÄPP", "äp"));
+        assert!(!contains_lowercase("app-0999", "app-1"));
     }
 
     #[test]

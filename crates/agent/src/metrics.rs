@@ -238,28 +238,32 @@ impl Collector for StatusCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let sync = Family::<StatusLabels, Gauge>::default();
         let health = Family::<StatusLabels, Gauge>::default();
-        for app in self.store.apps() {
-            for status in SYNC_STATUSES {
-                sync.get_or_create(&StatusLabels {
-                    environment: app.key.environment.clone(),
-                    app: app.key.app.clone(),
-                    status: sync_str(status).to_string(),
-                })
-                .set(i64::from(app.sync == status));
-            }
-            for status in HEALTHS {
-                health
-                    .get_or_create(&StatusLabels {
+        // Read in place: a scrape must not copy every app with its objects and history.
+        let any = self.store.with_apps(|apps| {
+            for app in apps.values() {
+                for status in SYNC_STATUSES {
+                    sync.get_or_create(&StatusLabels {
                         environment: app.key.environment.clone(),
                         app: app.key.app.clone(),
-                        status: status.as_str().to_string(),
+                        status: sync_str(status).to_string(),
                     })
-                    .set(i64::from(app.health == status));
+                    .set(i64::from(app.sync == status));
+                }
+                for status in HEALTHS {
+                    health
+                        .get_or_create(&StatusLabels {
+                            environment: app.key.environment.clone(),
+                            app: app.key.app.clone(),
+                            status: status.as_str().to_string(),
+                        })
+                        .set(i64::from(app.health == status));
+                }
             }
-        }
+            !apps.is_empty()
+        });
         // Like prometheus-client's own families, an empty one is left out (no apps yet): strict
         // OpenMetrics parsers reject a family without samples.
-        if self.store.apps().is_empty() {
+        if !any {
             return Ok(());
         }
         let metric = encoder.encode_descriptor(

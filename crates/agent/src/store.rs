@@ -1,8 +1,12 @@
 //! The agent's status: what every environment and app looks like now, and what happened to it.
 //!
 //! Writers are [`crate::reconcile`] and [`crate::drift`]; readers are the API, metrics and UI. Every
-//! write bumps a generation and broadcasts the changed app's key, so the UI's server-sent events and
-//! tests can wait for a change instead of polling. History is bounded per app.
+//! write that changes something bumps a generation and broadcasts the changed app's key, so the UI's
+//! server-sent events and tests can wait for a change instead of polling; a write that leaves the app
+//! as it was broadcasts nothing (the reconcile loop touches every app on every poll, and 1,000 apps
+//! must not flood the UI with no-op events). History is bounded per app. Readers that only need a
+//! few fields of many apps (the API's lists and counts) borrow them under the read lock
+//! ([`Store::with_apps`]) instead of cloning every app with its objects and history.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, RwLock};
@@ -34,7 +38,7 @@ pub enum SyncStatus {
 }
 
 /// One object of an app as the agent last saw it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectStatus {
     pub id: ObjectRef,
@@ -48,7 +52,7 @@ pub struct ObjectStatus {
 }
 
 /// Something that happened to an app, for its history and for alerts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     /// RFC 3339.
@@ -74,7 +78,7 @@ pub enum EventKind {
 }
 
 /// An app's status.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppStatus {
     pub key: AppKey,
@@ -192,6 +196,13 @@ impl Store {
         self.read().apps.get(key).cloned()
     }
 
+    /// Runs `f` over every app, ordered by key, under the read lock: for readers that need a few
+    /// fields of many apps (lists, counts) without cloning them all. `f` must not call back into
+    /// the store's writers.
+    pub fn with_apps<R>(&self, f: impl FnOnce(&BTreeMap<AppKey, AppStatus>) -> R) -> R {
+        f(&self.read().apps)
+    }
+
     /// Changes one environment (created when missing).
     pub fn update_environment(&self, name: &str, f: impl FnOnce(&mut EnvironmentStatus)) {
         {
@@ -212,23 +223,40 @@ impl Store {
         });
     }
 
-    /// Changes one app (created when missing); returns what `f` returns.
+    /// Changes one app (created when missing); returns what `f` returns. Broadcasts only when the
+    /// app was created or `f` changed it.
     pub fn update_app<R>(&self, key: &AppKey, f: impl FnOnce(&mut AppStatus) -> R) -> R {
-        let r = {
+        let (r, changed) = {
             let mut inner = self.write();
-            let app = inner
-                .apps
-                .entry(key.clone())
-                .or_insert_with(|| AppStatus::new(key.clone()));
+            let mut created = false;
+            let app = inner.apps.entry(key.clone()).or_insert_with(|| {
+                created = true;
+                AppStatus::new(key.clone())
+            });
+            // The history is compared by its length and newest entry (every write pushes to the
+            // front), so the snapshot stays small however long the history is.
+            let history = std::mem::take(&mut app.history);
+            let before = app.clone();
+            app.history = history;
+            let history_before = (app.history.len(), app.history.front().cloned());
             let r = f(app);
             while app.history.len() > HISTORY_LIMIT {
                 app.history.pop_back();
             }
-            inner.generation += 1;
-            r
+            let history_changed = (app.history.len(), app.history.front())
+                != (history_before.0, history_before.1.as_ref());
+            let history = std::mem::take(&mut app.history);
+            let changed = created || history_changed || *app != before;
+            app.history = history;
+            if changed {
+                inner.generation += 1;
+            }
+            (r, changed)
         };
         // Nobody listening is fine: the UI and tests subscribe when they care.
-        let _ = self.changes.send(key.clone());
+        if changed {
+            let _ = self.changes.send(key.clone());
+        }
         r
     }
 
@@ -278,5 +306,51 @@ mod tests {
         assert_eq!(app.history.len(), HISTORY_LIMIT);
         assert_eq!(app.history[0].revision, (HISTORY_LIMIT + 4).to_string());
         assert_eq!(rx.try_recv().expect("a change was broadcast"), key);
+    }
+
+    #[test]
+    fn a_write_that_changes_nothing_broadcasts_nothing() {
+        let store = Store::new();
+        let key = AppKey {
+            environment: "staging".into(),
+            app: "demo".into(),
+        };
+        store.update_app(&key, |a| a.namespace = "demo".into());
+        let mut rx = store.subscribe();
+        let generation = store.generation();
+        // What the reconcile loop does to an unchanged app on every poll.
+        store.update_app(&key, |a| a.namespace = "demo".into());
+        assert!(rx.try_recv().is_err(), "a no-op write was broadcast");
+        assert_eq!(store.generation(), generation);
+        store.update_app(&key, |a| a.sync = SyncStatus::OutOfSync);
+        assert_eq!(rx.try_recv().expect("a real change is broadcast"), key);
+        // A history entry is a change even when the history is full and its length stays.
+        for i in 0..(HISTORY_LIMIT + 1) {
+            store.update_app(&key, |a| {
+                a.history.push_front(HistoryEntry {
+                    time: i.to_string(),
+                    kind: EventKind::Synced,
+                    revision: String::new(),
+                    message: String::new(),
+                    diff: vec![],
+                })
+            });
+        }
+        while rx.try_recv().is_ok() {}
+        store.update_app(&key, |a| {
+            a.history.push_front(HistoryEntry {
+                time: "last".into(),
+                kind: EventKind::Synced,
+                revision: String::new(),
+                message: String::new(),
+                diff: vec![],
+            })
+        });
+        assert_eq!(
+            rx.try_recv().expect("a new history entry is broadcast"),
+            key
+        );
+        let seen = store.with_apps(|apps| apps.values().map(|a| a.key.clone()).collect::<Vec<_>>());
+        assert_eq!(seen, vec![key]);
     }
 }

@@ -174,7 +174,7 @@ impl ControlPlane {
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local".to_string(),
             format!("--service-account-key-file={}", p("sa.pub")),
             format!("--service-account-signing-key-file={}", p("sa.key")),
-            "--service-cluster-ip-range=10.0.0.0/24".to_string(),
+            "--service-cluster-ip-range=10.0.0.0/16".to_string(),
             "--allow-privileged=true".to_string(),
             // No kubelets, no nodes: the `kubernetes` service endpoint would be a loopback IP.
             "--endpoint-reconciler-type=none".to_string(),

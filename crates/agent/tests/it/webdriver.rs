@@ -126,6 +126,16 @@ impl Browser {
 
     /// Polls `script` until it returns `true`; false after `timeout`.
     pub fn wait_until(&self, script: &str, timeout: Duration) -> Result<bool, String> {
+        self.wait_until_every(script, timeout, Duration::from_millis(100))
+    }
+
+    /// [`Browser::wait_until`] polling every `every` (finer when the wait is being timed).
+    pub fn wait_until_every(
+        &self,
+        script: &str,
+        timeout: Duration,
+        every: Duration,
+    ) -> Result<bool, String> {
         let deadline = Instant::now() + timeout;
         loop {
             if self.eval(script)? == Value::Bool(true) {
@@ -134,8 +144,44 @@ impl Browser {
             if Instant::now() > deadline {
                 return Ok(false);
             }
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(every);
         }
+    }
+
+    /// The first element matching a CSS selector (its WebDriver reference).
+    pub fn find(&self, css: &str) -> Result<String, String> {
+        let v = self.call(
+            "POST",
+            &self.session_path("/element"),
+            Some(json!({ "using": "css selector", "value": css })),
+        )?;
+        // The W3C element reference key.
+        v["element-6066-11e4-a52e-4f735466cecf"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("no element reference for {css:?} in {v}"))
+    }
+
+    /// Clicks the element matching `css` as a user would (scrolled into view first).
+    pub fn click(&self, css: &str) -> Result<(), String> {
+        let id = self.find(css)?;
+        self.call(
+            "POST",
+            &self.session_path(&format!("/element/{id}/click")),
+            None,
+        )
+        .map(drop)
+    }
+
+    /// Types `text` into the element matching `css`, key by key (input events fire per key).
+    pub fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
+        let id = self.find(css)?;
+        self.call(
+            "POST",
+            &self.session_path(&format!("/element/{id}/value")),
+            Some(json!({ "text": text })),
+        )
+        .map(drop)
     }
 
     /// Saves a PNG screenshot of the viewport.
