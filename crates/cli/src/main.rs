@@ -28,8 +28,19 @@ use clap::{Parser, Subcommand};
     about = "GitOps over helmfile: render natively, commit to git, sync and watch clusters"
 )]
 struct Cli {
+    /// Log format on stderr (levels from RUST_LOG): `text`, coloured only on a terminal, or
+    /// `json`, one object per line for a log pipeline (Flux's `--log-encoding`, Argo CD's
+    /// `--logformat`).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "CANON_LOG_FORMAT")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -55,11 +66,16 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match cli.command {
         Command::Version => {
             println!("canon {}", env!("CARGO_PKG_VERSION"));

@@ -159,3 +159,64 @@ fn signed_github_push_gives_one_in_process_hydration_commit() {
     assert_eq!(metric(&m, "success"), 2.0, "{m}");
     assert_eq!(commit_count(&d.remote, "main"), 1);
 }
+
+/// Starts `canon [--log-format F] serve` and returns its stderr up to the listening notice.
+fn serve_stderr(log_format: Option<&str>) -> String {
+    let d = Demo::new();
+    let config = d.tmp.path().join("serve.yaml");
+    std::fs::write(
+        &config,
+        "listen: 127.0.0.1:0\nsecrets: {github: GH_HOOK_SECRET}\nsourceRepo: source\n",
+    )
+    .expect("write config");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_canon"));
+    if let Some(f) = log_format {
+        cmd.args(["--log-format", f]);
+    }
+    let mut proc = cmd
+        .arg("serve")
+        .arg("--config")
+        .arg(&config)
+        .env("GH_HOOK_SECRET", SECRET)
+        .env("HOME", &d.home)
+        .env_remove("CANON_LOG_FORMAT")
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run canon serve");
+    let mut err = BufReader::new(proc.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    let mut line = String::new();
+    // The tracing event comes right after the plain notice; read both.
+    while err.read_line(&mut line).expect("read stderr") > 0 {
+        seen.push_str(&line);
+        line.clear();
+        if seen.contains("canon serve listening") {
+            break;
+        }
+    }
+    let _ = proc.kill();
+    let _ = proc.wait();
+    seen
+}
+
+#[test]
+fn logs_are_json_on_request_and_plain_text_without_colour_on_a_pipe() {
+    let json = serve_stderr(Some("json"));
+    let event = json
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["fields"]["message"] == "canon serve listening")
+        .unwrap_or_else(|| panic!("no JSON log event in: {json}"));
+    assert_eq!(event["level"], "INFO", "{event}");
+    assert!(
+        event["fields"]["addr"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("127.0.0.1:")),
+        "{event}"
+    );
+
+    let text = serve_stderr(None);
+    assert!(text.contains("canon serve listening"), "{text}");
+    assert!(!text.contains('\u{1b}'), "colour codes on a pipe: {text:?}");
+}
