@@ -50,7 +50,8 @@ pub struct DesiredObject {
 #[derive(Debug, Clone, Default)]
 pub struct DesiredSet {
     pub revision: String,
-    pub objects: BTreeMap<ObjectRef, DesiredObject>,
+    /// Shared with the reconcile loop: a pass publishes pointers, not a copy of every object.
+    pub objects: BTreeMap<ObjectRef, Arc<DesiredObject>>,
 }
 
 /// The live object, `None` when it does not exist.

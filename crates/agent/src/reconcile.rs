@@ -138,7 +138,7 @@ pub struct EnvironmentLoop {
     /// Digest applied successfully per app (auto sync applies on change).
     applied: HashMap<String, String>,
     /// Desired objects per app, handed to drift after every pass.
-    desired: BTreeMap<String, Vec<(ObjectRef, DesiredObject)>>,
+    desired: BTreeMap<String, Vec<(ObjectRef, Arc<DesiredObject>)>>,
     desired_tx: watch::Sender<Arc<DesiredSet>>,
 }
 
@@ -148,7 +148,7 @@ struct AppOutcome {
     /// The digest applied, when the apply succeeded for every object.
     applied_digest: Option<String>,
     /// Desired objects, when known (None keeps the previous ones).
-    desired: Option<Vec<(ObjectRef, DesiredObject)>>,
+    desired: Option<Vec<(ObjectRef, Arc<DesiredObject>)>>,
     /// An API error worth retrying soon.
     retry: bool,
 }
@@ -404,7 +404,7 @@ impl EnvironmentLoop {
         };
         for objects in self.desired.values() {
             for (id, d) in objects {
-                set.objects.insert(id.clone(), d.clone());
+                set.objects.insert(id.clone(), Arc::clone(d));
             }
         }
         self.desired_tx.send_replace(Arc::new(set));
@@ -551,12 +551,12 @@ async fn sync_app(
         desired_ids.insert(id.clone());
         desired.push((
             id.clone(),
-            DesiredObject {
+            Arc::new(DesiredObject {
                 app: key.clone(),
                 source: m.source.clone(),
                 object,
                 baseline: applied.get(&id).map(|v| (*v).clone()),
-            },
+            }),
         ));
     }
 
@@ -793,7 +793,7 @@ async fn status_only(
     revision: &str,
     manifests: &[cluster::Manifest],
     opts: &ApplyOptions,
-) -> (bool, Vec<(ObjectRef, DesiredObject)>) {
+) -> (bool, Vec<(ObjectRef, Arc<DesiredObject>)>) {
     let mut objects = Vec::with_capacity(manifests.len());
     let mut desired_objects = Vec::with_capacity(manifests.len());
     let mut retry = false;
@@ -818,12 +818,12 @@ async fn status_only(
         let desired = cluster::apply::desired_object(m, &id, opts);
         desired_objects.push((
             id.clone(),
-            DesiredObject {
+            Arc::new(DesiredObject {
                 app: key.clone(),
                 source: m.source.clone(),
                 object: desired.clone(),
                 baseline: None,
-            },
+            }),
         ));
         let (sync, health, drift) = match crate::drift::get_live(&ctx.cluster, &id).await {
             Ok(None) => (
