@@ -245,11 +245,9 @@ impl Processor {
         self.known.retain(|id, k| match next.objects.get(id) {
             None => false,
             Some(d) => {
-                let same = self
-                    .desired
-                    .objects
-                    .get(id)
-                    .is_some_and(|old| old.object == d.object && old.baseline == d.baseline);
+                let same = self.desired.objects.get(id).is_some_and(|old| {
+                    Arc::ptr_eq(old, d) || (old.object == d.object && old.baseline == d.baseline)
+                });
                 if !same {
                     k.dry = None;
                     if d.baseline.is_some() {
