@@ -572,6 +572,13 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_identifier(&mut self) -> Option<State> {
+        // The ASCII run of the word at once (no newline in it, so no line to count), then Go's
+        // rune loop for the rest, as in lex_field_or_variable.
+        let run = self.input.as_bytes()[self.pos.min(self.input.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        self.pos += run;
         loop {
             let r = self.next();
             if is_alpha_numeric(r) {

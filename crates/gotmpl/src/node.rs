@@ -42,13 +42,41 @@ pub(crate) struct List {
     pub nodes: Vec<Node>,
 }
 
+/// A slice of the text a tree was parsed from, sharing that text: text nodes are most of a
+/// chart's nodes, and copying each into an allocation of its own was most of their parsing cost.
+#[derive(Debug, Clone)]
+pub(crate) struct SrcStr {
+    src: Arc<str>,
+    start: u32,
+    end: u32,
+}
+
+impl SrcStr {
+    /// `src[start..end]`; `None` when the text is too long for the offsets (over 4 GiB).
+    pub fn new(src: &Arc<str>, start: usize, end: usize) -> Option<SrcStr> {
+        src.get(start..end)?;
+        Some(SrcStr {
+            src: src.clone(),
+            start: u32::try_from(start).ok()?,
+            end: u32::try_from(end).ok()?,
+        })
+    }
+}
+
+impl std::ops::Deref for SrcStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.src[self.start as usize..self.end as usize]
+    }
+}
+
 /// A node of a list. Kept small (pipelines and branches boxed): a big chart parses into
 /// hundreds of thousands of nodes, mostly text, and fresh memory is most of parsing's cost.
 #[derive(Debug)]
 pub(crate) enum Node {
     Text {
         pos: Pos,
-        text: Box<str>,
+        text: SrcStr,
     },
     Action {
         pos: Pos,

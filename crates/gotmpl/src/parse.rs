@@ -264,10 +264,19 @@ impl<'a, 'f> Parser<'a, 'f> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let token = self.next_non_space();
         match token.typ {
-            ItemType::Text => Ok(Parsed::Node(Node::Text {
-                pos: token.pos,
-                text: token.val.into(),
-            })),
+            ItemType::Text => {
+                // A text item is the input from its position on; the fallback copy is for an
+                // item that is not (none the lexer makes today).
+                let end = token.pos + token.val.len();
+                let text = SrcStr::new(&self.text, token.pos, end)
+                    .filter(|s| **s == *token.val)
+                    .or_else(|| SrcStr::new(&Arc::from(&*token.val), 0, token.val.len()))
+                    .ok_or_else(|| format!("template: {}: text too long", self.parse_name))?;
+                Ok(Parsed::Node(Node::Text {
+                    pos: token.pos,
+                    text,
+                }))
+            }
             ItemType::LeftDelim => {
                 self.st.action_line = token.line;
                 let r = self.action();
