@@ -7,6 +7,11 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+// The allocator the `canon` binary runs with (crates/cli/src/main.rs), so RSS here is what
+// `canon agent` would hold, not glibc's per-thread arenas.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use agent::store::{AppKey, SyncStatus};
 use agent::{Agent, AgentConfig};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
