@@ -201,11 +201,7 @@ fn print_table(environments: &[EnvironmentStatus], apps: &[AppStatus]) {
     ];
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     for a in apps {
-        let revision = if a.revision.is_empty() {
-            "<none>".to_string()
-        } else {
-            a.revision.chars().take(7).collect()
-        };
+        let revision = crate::status::short_revision(&a.revision);
         rows.push(vec![
             a.key.environment.clone(),
             a.key.app.clone(),
@@ -215,17 +211,5 @@ fn print_table(environments: &[EnvironmentStatus], apps: &[AppStatus]) {
             revision,
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            line.push_str(cell);
-            if i + 1 < row.len() {
-                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 3));
-            }
-        }
-        println!("{}", line.trim_end());
-    }
+    print!("{}", crate::status::columns(&rows));
 }

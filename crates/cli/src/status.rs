@@ -145,11 +145,7 @@ fn table(apps: &[AppSummary], now: std::time::SystemTime) -> String {
     ];
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     for a in apps {
-        let revision = if a.revision.is_empty() {
-            "<none>".to_string()
-        } else {
-            a.revision.chars().take(7).collect()
-        };
+        let revision = short_revision(&a.revision);
         let last_sync = a
             .last_sync
             .as_deref()
@@ -164,17 +160,31 @@ fn table(apps: &[AppSummary], now: std::time::SystemTime) -> String {
             a.drift_count.to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
+    columns(&rows)
+}
+
+/// A state commit as kubectl-style tables show it: seven characters, `<none>` when unknown.
+pub(crate) fn short_revision(revision: &str) -> String {
+    if revision.is_empty() {
+        "<none>".to_string()
+    } else {
+        revision.chars().take(7).collect()
+    }
+}
+
+/// Rows (the first is the header) as kubectl prints a table: columns left-aligned, three spaces
+/// apart, no trailing blanks.
+pub(crate) fn columns(rows: &[Vec<String>]) -> String {
+    let n = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..n)
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
     for row in rows {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
+            line.push_str(cell);
+            if i + 1 < row.len() {
                 line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 3));
             }
         }
@@ -343,6 +353,20 @@ mod tests {
 
     /// apimachinery's TestHumanDuration and TestHumanDurationBoundaries
     /// (k8s.io/apimachinery v0.36.3, pkg/util/duration/duration_test.go).
+    #[test]
+    fn columns_align_three_spaces_apart_without_trailing_blanks() {
+        let rows: Vec<Vec<String>> = [["NAME", "SYNC", "X"], ["a-long-name", "", "1"]]
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(
+            columns(&rows),
+            "NAME          SYNC   X\na-long-name          1\n"
+        );
+        assert_eq!(short_revision(""), "<none>");
+        assert_eq!(short_revision("0123456789abcdef"), "0123456");
+    }
+
     #[test]
     fn human_duration_matches_apimachinery() {
         let cases: &[(i128, &str)] = &[
