@@ -28,7 +28,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::alerts::{Alert, AlertObjectDiff};
 use crate::config::{EnvironmentConfig, SyncMode};
-use crate::drift::{DesiredObject, DesiredSet};
+use crate::drift::{CompactJson, DesiredObject, DesiredSet};
 use crate::source::{AppDesired, EnvironmentSnapshot, LastGood};
 use crate::store::{AppKey, EventKind, HistoryEntry, ObjectStatus, Store, SyncStatus};
 
@@ -554,8 +554,8 @@ async fn sync_app(
             Arc::new(DesiredObject {
                 app: key.clone(),
                 source: m.source.clone(),
-                object,
-                baseline: applied.get(&id).map(|v| (*v).clone()),
+                object: CompactJson::new(&object),
+                baseline: applied.get(&id).map(|v| CompactJson::new(v)),
             }),
         ));
     }
@@ -821,7 +821,7 @@ async fn status_only(
             Arc::new(DesiredObject {
                 app: key.clone(),
                 source: m.source.clone(),
-                object: desired.clone(),
+                object: CompactJson::new(&desired),
                 baseline: None,
             }),
         ));
