@@ -68,14 +68,19 @@ fn app_files(app: &str, ns: Option<&str>) -> BTreeMap<String, Vec<u8>> {
 
 /// CPU seconds (user + system) and RSS bytes of this process.
 fn self_usage() -> (f64, u64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    usage("self")
+}
+
+/// CPU seconds (user + system) and RSS bytes of process `pid` (`self` for this one).
+fn usage(pid: &str) -> (f64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
     let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     // sysconf(_SC_CLK_TCK) is 100 on Linux.
     let cpu = (ticks(11) + ticks(12)) / 100.0;
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let rss = status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -152,6 +157,9 @@ async fn main() {
         "state repo: {apps} apps, {objects} objects, hydrated in {:.2?}",
         t.elapsed()
     );
+    // What the bench itself holds before the agent starts (runtime, client, the in-process
+    // hydration's leftovers): the agent's own share is the RSS below minus this.
+    println!("RSS before the agent starts: {} MiB", self_usage().1 >> 20);
 
     let agent_ns = format!("{run}-canon");
     create_namespace(&client, &agent_ns).await;
@@ -262,6 +270,15 @@ async fn main() {
     let _ = stop_tx.send(());
     let _ = task.await;
 
+    // The real `canon agent` process on the same 10,000 objects (already applied above, so its
+    // sync applies no change): its own CPU and RSS, without the bench's hydration and runtime.
+    match std::env::var("CANON_BENCH_BIN") {
+        Ok(bin) if !bin.is_empty() => {
+            process_agent(&bin, tmp.path(), &remote, &agent_ns, &env, apps)
+        }
+        _ => println!("canon agent process: CANON_BENCH_BIN not set (scripts/bench-agent sets it)"),
+    }
+
     // The same manifests through kubectl's server-side apply, in namespaces of their own.
     match std::env::var("CANON_KUBECTL") {
         Ok(kubectl) if !kubectl.is_empty() => {
@@ -300,4 +317,91 @@ async fn main() {
         }
         _ => println!("kubectl: not provisioned (scripts/testenv kubectl), no comparison"),
     }
+}
+
+/// Runs `canon agent` (the binary `bin`) for `env` until every app is Synced, then measures its
+/// steady CPU and RSS the way the in-process run does.
+fn process_agent(
+    bin: &str,
+    dir: &std::path::Path,
+    remote: &std::path::Path,
+    agent_ns: &str,
+    env: &str,
+    apps: usize,
+) {
+    let kubeconfig = std::env::var(testenv::KUBECONFIG_ENV)
+        .expect("scripts/bench-agent exports the control plane's kubeconfig");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let config = dir.join("agent.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "state: {{ repo: {}, pollInterval: 60s }}\nlisten: 127.0.0.1:{port}\nnamespace: {agent_ns}\nenvironments:\n  {env}:\n    selfHeal: false\n    cluster: {{ kubeconfig: {kubeconfig} }}\n",
+            remote.display()
+        ),
+    )
+    .expect("write agent.yaml");
+    let mut child = std::process::Command::new(bin)
+        .args(["agent", "--config"])
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start canon agent");
+    let pid = child.id().to_string();
+    let http: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = format!("http://127.0.0.1:{port}/api/v1/environments");
+    let started = Instant::now();
+    loop {
+        let synced = http
+            .get(&url)
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_json::<serde_json::Value>().ok())
+            .and_then(|v| {
+                v.as_array()?
+                    .iter()
+                    .find(|e| e["name"] == env)?
+                    .pointer("/sync/Synced")?
+                    .as_u64()
+            })
+            .unwrap_or(0);
+        if synced as usize == apps {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(1800) {
+            let _ = child.kill();
+            panic!("canon agent: only {synced} of {apps} apps Synced after 30 min");
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let (cpu, rss) = usage(&pid);
+    println!(
+        "canon agent process: {apps} apps Synced (no change to apply) in {:.2?}, CPU {cpu:.1}s, RSS {} MiB",
+        started.elapsed(),
+        rss >> 20
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let (c0, _) = usage(&pid);
+    let mut rss_max = 0;
+    let t = Instant::now();
+    while t.elapsed() < STEADY {
+        std::thread::sleep(Duration::from_secs(1));
+        rss_max = rss_max.max(usage(&pid).1);
+    }
+    let (c1, rss) = usage(&pid);
+    println!(
+        "canon agent process steady {STEADY:?}: CPU {:.2}% of one core, RSS {} MiB (max {} MiB)",
+        (c1 - c0) / t.elapsed().as_secs_f64() * 100.0,
+        rss >> 20,
+        rss_max >> 20
+    );
+    let _ = child.kill();
+    let _ = child.wait();
 }
