@@ -29,7 +29,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use crate::alerts::{Alert, AlertObjectDiff};
 use crate::config::{EnvironmentConfig, SyncMode};
 use crate::drift::{CompactJson, DesiredObject, DesiredSet};
-use crate::source::{AppDesired, EnvironmentSnapshot, LastGood};
+use crate::source::{AppDesired, EnvironmentSnapshot, LastGood, StoredManifest};
 use crate::store::{AppKey, EventKind, HistoryEntry, ObjectStatus, Store, SyncStatus};
 
 /// Why a reconcile pass runs.
@@ -252,11 +252,8 @@ impl EnvironmentLoop {
         let Some(snap) = self.last_good.get(&self.ctx.name) else {
             return false;
         };
-        let todo: Vec<AppDesired> = snap
-            .apps
-            .iter()
-            .filter(|a| apps.contains(&a.name))
-            .cloned()
+        let todo: Vec<usize> = (0..snap.apps.len())
+            .filter(|&i| apps.contains(&snap.apps[i].name))
             .collect();
         let retry = self.sync_apps(&snap, todo, true).await;
         self.publish(&snap.revision);
@@ -269,7 +266,7 @@ impl EnvironmentLoop {
         let Some(snap) = self.last_good.get(&self.ctx.name) else {
             return false;
         };
-        let todo = snap.apps.clone();
+        let todo = (0..snap.apps.len()).collect();
         let mut retry = self.sync_apps(&snap, todo, reapply).await;
         retry |= self.orphans(&snap).await;
         self.publish(&snap.revision);
@@ -277,15 +274,17 @@ impl EnvironmentLoop {
         retry
     }
 
+    /// Syncs the apps of `snap` at the indices `apps` (indices, so a pass copies no manifests).
     async fn sync_apps(
         &mut self,
         snap: &Arc<EnvironmentSnapshot>,
-        apps: Vec<AppDesired>,
+        apps: Vec<usize>,
         reapply: bool,
     ) -> bool {
         let sem = Arc::new(Semaphore::new(APP_CONCURRENCY));
         let mut tasks = tokio::task::JoinSet::new();
-        for app in apps {
+        for i in apps {
+            let app = &snap.apps[i];
             let apply = match self.ctx.config.sync {
                 SyncMode::Manual => false,
                 SyncMode::Auto => reapply || self.applied.get(&app.name) != Some(&app.digest),
@@ -295,7 +294,7 @@ impl EnvironmentLoop {
             let sem = sem.clone();
             tasks.spawn(async move {
                 let _permit = sem.acquire_owned().await;
-                sync_app(&ctx, &snap, &app, apply).await
+                sync_app(&ctx, &snap, &snap.apps[i], apply).await
             });
         }
         let mut retry = false;
@@ -482,7 +481,7 @@ async fn sync_app(
         desired: None,
         retry: false,
     };
-    let manifests = match &app.manifests {
+    let stored = match &app.manifests {
         Ok(m) => m,
         Err(e) => {
             fail(
@@ -504,18 +503,21 @@ async fn sync_app(
         dry_run: false,
         wait_timeout: WAIT_TIMEOUT,
     };
-    if ctx.config.sync == SyncMode::Manual || !ctx.is_leader() {
-        let (retry, desired) = status_only(ctx, &key, revision, manifests, &opts).await;
+    let manual = ctx.config.sync == SyncMode::Manual || !ctx.is_leader();
+    if !manual && !apply {
+        // Unchanged and applied: the desired objects (and drift's baselines) stay.
+        return outcome;
+    }
+    // Parsed only for the work below: a pass over unchanged apps parses nothing.
+    let manifests: Vec<cluster::Manifest> = stored.iter().map(StoredManifest::manifest).collect();
+    if manual {
+        let (retry, desired) = status_only(ctx, &key, revision, &manifests, &opts).await;
         outcome.retry = retry;
         outcome.desired = Some(desired);
         return outcome;
     }
-    if !apply {
-        // Unchanged and applied: the desired objects (and drift's baselines) stay.
-        return outcome;
-    }
 
-    let report = match cluster::apply::apply(&ctx.cluster, manifests, &opts).await {
+    let report = match cluster::apply::apply(&ctx.cluster, &manifests, &opts).await {
         Ok(r) => r,
         Err(e) => {
             fail(
@@ -541,7 +543,7 @@ async fn sync_app(
     let applied: HashMap<&ObjectRef, &Value> = report.applied.iter().map(|(i, v)| (i, v)).collect();
     let mut desired = Vec::with_capacity(manifests.len());
     let mut desired_ids = BTreeSet::new();
-    for m in manifests {
+    for m in &manifests {
         let id = match ctx.cluster.scope(&m.id, &app.namespace).await {
             Ok(id) => id,
             // An unknown kind already failed in the report.

@@ -8,15 +8,19 @@
 //! (`state::index::digest`) equals the index's: otherwise the environment gets `error` set and the
 //! agent keeps the last good snapshot (never a half-rendered state). A release directory not in any
 //! index is never read. Manifests are parsed per app ([`cluster::manifest::parse_files`]); an app
-//! whose files do not parse carries its error and the others are unaffected.
+//! whose files do not parse carries its error and the others are unaffected. A snapshot keeps each
+//! object as compact JSON text ([`StoredManifest`]) and parses it again only when its app is applied:
+//! parsed objects of every app were the largest part of the agent's memory at 10,000 objects.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use cluster::Manifest;
+use cluster::{Manifest, ObjectRef};
 use state::git;
 use state::index::{Index, digest, index_path};
 
+use crate::drift::CompactJson;
 use crate::{Error, Result};
 
 /// One app of an environment at one state commit.
@@ -31,7 +35,35 @@ pub struct AppDesired {
     /// The index's digest of the release's files (auto sync applies an app when it changes).
     pub digest: String,
     /// The parsed manifests, or why they could not be parsed.
-    pub manifests: std::result::Result<Vec<Manifest>, String>,
+    pub manifests: std::result::Result<Vec<StoredManifest>, String>,
+}
+
+/// One object of an app as a snapshot holds it until the app is applied.
+#[derive(Debug, Clone)]
+pub struct StoredManifest {
+    pub id: ObjectRef,
+    /// The file it came from, relative to the state repo root.
+    pub source: String,
+    object: CompactJson,
+}
+
+impl StoredManifest {
+    pub fn new(manifest: Manifest) -> Self {
+        Self {
+            object: CompactJson::new(&manifest.object),
+            id: manifest.id,
+            source: manifest.source,
+        }
+    }
+
+    /// The manifest with its object parsed again.
+    pub fn manifest(&self) -> Manifest {
+        Manifest {
+            id: self.id.clone(),
+            object: self.object.value(),
+            source: self.source.clone(),
+        }
+    }
 }
 
 /// One environment at one state commit.
@@ -49,7 +81,8 @@ pub struct EnvironmentSnapshot {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub revision: String,
-    pub environments: BTreeMap<String, std::result::Result<EnvironmentSnapshot, String>>,
+    /// Shared, not copied, by the fetch loop, every environment loop and their last good ones.
+    pub environments: BTreeMap<String, std::result::Result<Arc<EnvironmentSnapshot>, String>>,
 }
 
 /// The state repo, fetched into a cache directory.
@@ -105,7 +138,7 @@ impl StateRepo {
         let environments = environments
             .iter()
             .map(|env| {
-                let snap = read_environment(repo, &tree, revision, env);
+                let snap = read_environment(repo, &tree, revision, env).map(Arc::new);
                 (env.clone(), snap)
             })
             .collect();
@@ -158,7 +191,9 @@ fn read_environment(
                 r.name, r.path, r.digest
             ));
         }
-        let manifests = cluster::manifest::parse_files(&r.path, &files).map_err(|e| e.to_string());
+        let manifests = cluster::manifest::parse_files(&r.path, &files)
+            .map(|ms| ms.into_iter().map(StoredManifest::new).collect())
+            .map_err(|e| e.to_string());
         apps.push(AppDesired {
             name: r.name.clone(),
             namespace: r.namespace.clone(),
@@ -183,7 +218,7 @@ fn read_environment(
 /// the previous good one (never a half-rendered state) and records why.
 #[derive(Debug, Default, Clone)]
 pub struct LastGood {
-    good: BTreeMap<String, std::sync::Arc<EnvironmentSnapshot>>,
+    good: BTreeMap<String, Arc<EnvironmentSnapshot>>,
     errors: BTreeMap<String, String>,
 }
 
@@ -192,13 +227,12 @@ impl LastGood {
     pub fn update(
         &mut self,
         env: &str,
-        entry: &std::result::Result<EnvironmentSnapshot, String>,
-    ) -> Option<std::sync::Arc<EnvironmentSnapshot>> {
+        entry: &std::result::Result<Arc<EnvironmentSnapshot>, String>,
+    ) -> Option<Arc<EnvironmentSnapshot>> {
         match entry {
             Ok(snap) => {
                 self.errors.remove(env);
-                self.good
-                    .insert(env.to_string(), std::sync::Arc::new(snap.clone()));
+                self.good.insert(env.to_string(), snap.clone());
             }
             Err(e) => {
                 self.errors.insert(env.to_string(), e.clone());
@@ -207,12 +241,33 @@ impl LastGood {
         self.get(env)
     }
 
-    pub fn get(&self, env: &str) -> Option<std::sync::Arc<EnvironmentSnapshot>> {
+    pub fn get(&self, env: &str) -> Option<Arc<EnvironmentSnapshot>> {
         self.good.get(env).cloned()
     }
 
     /// Why the newest snapshot of `env` was not usable, if it was not.
     pub fn error(&self, env: &str) -> Option<&str> {
         self.errors.get(env).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_manifest_gives_back_the_parsed_object() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {a: \"1\"}\n\
+                    data:\n  big: \"9007199254740993\"\n  list: \"[1, 2.5]\"\n";
+        let files = BTreeMap::from([("t/c.yaml".to_string(), text.as_bytes().to_vec())]);
+        let parsed = cluster::manifest::parse_files("web", &files).expect("parses");
+        let stored: Vec<StoredManifest> = parsed.iter().cloned().map(StoredManifest::new).collect();
+        for (p, s) in parsed.iter().zip(&stored) {
+            let back = s.manifest();
+            assert_eq!(back.id, p.id);
+            assert_eq!(back.source, p.source);
+            assert_eq!(back.object, p.object);
+        }
+        assert_eq!(stored[0].source, "web/t/c.yaml");
     }
 }
