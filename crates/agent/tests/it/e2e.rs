@@ -381,14 +381,15 @@ async fn removed_objects_and_releases_are_pruned_and_nothing_else() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(configmap_exists(&client, &ns, "web-a").await);
-    let a = app(&running.store, &web).expect("web");
-    assert!(
-        a.history
-            .iter()
-            .any(|h| h.kind == agent::store::EventKind::Pruned && h.message.contains("web-b")),
-        "{:?}",
-        a.history
-    );
+    // The agent records the prune after the API server has deleted the object: wait for it.
+    wait_until(&running.store, "web-b's prune in web's history", |st| {
+        app(st, &web).is_some_and(|a| {
+            a.history
+                .iter()
+                .any(|h| h.kind == agent::store::EventKind::Pruned && h.message.contains("web-b"))
+        })
+    })
+    .await;
 
     // The whole db release leaves git: pruned as a whole (allowEmpty), the app disappears.
     s.hydrate(
