@@ -5,7 +5,8 @@
 //! with each plain scalar resolved as yaml.v2 resolves it. Whatever yaml.v2 would read
 //! differently from JSON gives `None`, and the caller takes the full parser: a character the
 //! YAML reader refuses or folds (DEL, C1 controls, NEL, U+2028/2029, BOM, U+FFFE/FFFF), a
-//! surrogate escape, a key too long for a YAML simple key, whitespace, anything not compact
+//! surrogate escape, a `\/` escape (json.Marshal never writes it; yaml.v2 refuses it), a key
+//! too long for a YAML simple key, whitespace, anything not compact
 //! JSON.
 
 use crate::node::Node;
@@ -149,7 +150,6 @@ impl P<'_> {
                     let ch = match e {
                         b'"' => '"',
                         b'\\' => '\\',
-                        b'/' => '/',
                         b'b' => '\x08',
                         b'f' => '\x0c',
                         b'n' => '\n',
@@ -199,7 +199,8 @@ mod tests {
             r#"{"a":1,"b":[true,false,null,-2.5,1e+21,"x"],"c":{}}"#,
             r#"[]"#,
             r#""plain""#,
-            r#"{"s":"\u003c\u0026\u003e \"q\" \\ \/ \b\f\n\r\t \u00e9 é 日本 😀"}"#,
+            r#"{"s":"\u003c\u0026\u003e \"q\" \\ \b\f\n\r\t \u00e9 é 日本 😀"}"#,
+            r#"{"s":"\/"}"#,
             r#"{"n":[0,-0,1.5,1e6,9223372036854775807,9223372036854775808,18446744073709551616,0.1,1e-7]}"#,
             r#"{"<<":{"a":1},"b":"<<"}"#,
             r#"{"y":"yes","o":"on","t":"~","e":""}"#,
@@ -232,6 +233,7 @@ mod tests {
             "{\"ls\":\"a\u{2028}b\"}",
             "{\"bom\":\"a\u{feff}b\"}",
             r#"{"sur":"\ud83d\ude00"}"#,
+            r#"{"s":"\/"}"#,
             r#"{"a": 1}"#,
             r#"{"c":1,"a":2,"c":3}"#,
             long_key.as_str(),
