@@ -218,12 +218,9 @@ mod tests {
         let mut fast = 0;
         for c in cases {
             let full = crate::parse::parse_first(c).map_err(|e| e.message().0);
-            match parse(c) {
-                Some(n) => {
-                    fast += 1;
-                    assert_eq!(Ok(Some(n)), full, "{c}");
-                }
-                None => {}
+            if let Some(n) = parse(c) {
+                fast += 1;
+                assert_eq!(Ok(Some(n)), full, "{c}");
             }
         }
         assert_eq!(fast, 7);
