@@ -28,6 +28,7 @@ mod gofloat;
 mod goquote;
 mod gosort;
 pub mod json;
+mod json_node;
 pub mod manifest;
 pub mod node;
 mod parse;
@@ -109,7 +110,10 @@ fn error_map(e: &Error) -> Value {
 pub fn to_yaml(v: &Value) -> Result<String, Error> {
     let j = json::marshal(v).map_err(|e| e.wrap("error marshaling into JSON: "))?;
     // yaml.v2 reads the JSON text as YAML: NEL folds as a line break, DEL is refused, and so on.
-    let node = parse_yaml_v2(&j)?.unwrap_or(Node::Null);
+    let node = match json_node::parse(&j) {
+        Some(n) => n,
+        None => parse_yaml_v2(&j)?.unwrap_or(Node::Null),
+    };
     let mut out = emit::marshal(&node);
     if out.ends_with('\n') {
         out.pop();

@@ -368,7 +368,11 @@ pub fn parse_head(doc: &str, v: HelmVersion) -> Result<SimpleHead, String> {
     let Some(node) = node else {
         return Ok(SimpleHead::default());
     };
-    if let Some(f) = first_non_finite(&node, HeadTarget::Head) {
+    // Which non-finite float json.Marshal trips on first needs a sorted walk; most
+    // manifests hold none, which an allocation-free walk tells.
+    if has_non_finite(&node)
+        && let Some(f) = first_non_finite(&node, HeadTarget::Head)
+    {
         return Err(format!(
             "error converting YAML to JSON: json: unsupported value: {}",
             goyaml::format_float_g(f)
@@ -431,6 +435,18 @@ fn field_of(key: &str, target: HeadTarget) -> Option<&'static str> {
         .find(|f| **f == key)
         .or_else(|| fields.iter().find(|f| f.eq_ignore_ascii_case(key)))
         .copied()
+}
+
+/// Whether any float in the tree is NaN or infinite.
+fn has_non_finite(n: &Node) -> bool {
+    match n {
+        Node::Float(f) => !f.is_finite(),
+        Node::Seq(items) => items.iter().any(has_non_finite),
+        Node::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| has_non_finite(k) || has_non_finite(v)),
+        _ => false,
+    }
 }
 
 /// The first float json.Marshal refuses (NaN, ±Inf) outside string-coerced positions.

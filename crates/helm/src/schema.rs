@@ -145,13 +145,36 @@ fn check_metaschema(doc: &json::J, draft: u32) -> Result<(), String> {
     }
 }
 
+/// `check` (the metaschema check of `schema`), remembered for the life of the process: it
+/// depends on the schema's text alone, and parsing and applying the metaschema costs more than
+/// validating the values (`canon render` validates a chart's values once per release).
+fn checked_metaschema(
+    schema: &[u8],
+    check: impl FnOnce() -> Result<(), String>,
+) -> Result<(), String> {
+    type Checked = std::collections::HashMap<Vec<u8>, Result<(), String>>;
+    static CHECKED: std::sync::Mutex<Option<Checked>> = std::sync::Mutex::new(None);
+    let known = |c: &mut Option<Checked>| c.get_or_insert_default().get(schema).cloned();
+    if let Some(r) = known(&mut CHECKED.lock().unwrap_or_else(|p| p.into_inner())) {
+        return r;
+    }
+    let r = check();
+    let mut c = CHECKED.lock().unwrap_or_else(|p| p.into_inner());
+    let c = c.get_or_insert_default();
+    if c.len() >= 64 {
+        c.clear();
+    }
+    c.insert(schema.to_vec(), r.clone());
+    r
+}
+
 /// helm's `ValidateAgainstSingleSchema`: the error text (a validation error ends in a
 /// newline, as helm's `JSONSchemaValidationError` adds one), if any.
 fn validate_single(vals: &Value, schema: &[u8]) -> Result<(), String> {
     let text = String::from_utf8_lossy(schema);
     let doc = json::parse(&text)?;
     let v = validator::Validator::new(&doc)?;
-    check_metaschema(&doc, v.draft())?;
+    checked_metaschema(schema, || check_metaschema(&doc, v.draft()))?;
     match v.validate(vals) {
         Ok(()) => Ok(()),
         Err(causes) => Err(format!("{}\n", validator::render(&causes))),

@@ -435,8 +435,18 @@ fn quote_meta(s: &str) -> String {
     out
 }
 
+/// Compiled patterns, shared by every function map of the process: charts use a handful of
+/// patterns, and compiling one costs more than most renders spend matching (`canon render`
+/// builds a function map per release).
+fn shared_cache() -> Cache {
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    CACHE
+        .get_or_init(|| Arc::new(Mutex::new(std::collections::HashMap::new())))
+        .clone()
+}
+
 pub(crate) fn register(r: &mut Reg, _env: &Env) {
-    let cache: Cache = Arc::new(Mutex::new(std::collections::HashMap::new()));
+    let cache = shared_cache();
     let c = cache.clone();
     r.f("regexMatch", vec![S, S], None, move |a| {
         Ok(Value::Bool(

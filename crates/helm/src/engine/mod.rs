@@ -11,6 +11,7 @@
 mod chart_value;
 mod errors;
 mod funcs;
+mod parse_cache;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -264,7 +265,14 @@ fn render_templates(
     tpls: &BTreeMap<String, Renderable<'_>>,
     opts: &EngineOptions,
 ) -> Result<BTreeMap<String, String>, RenderError> {
-    let mut t = Template::new("gotpl");
+    let keys = sort_templates(tpls.keys());
+    let texts: Vec<(&str, &[u8])> = keys.iter().map(|k| (k.as_str(), tpls[*k].text)).collect();
+    let key = parse_cache::key(&texts, opts.compat);
+    // A cached set shares its trees; this render's functions (its own `include` counters, Sprig
+    // seed, lint switches) replace the ones they were resolved against, by name.
+    let cached = parse_cache::get(&key);
+    let hit = cached.is_some();
+    let mut t = cached.unwrap_or_else(|| Template::new("gotpl"));
     t.option(if opts.strict {
         "missingkey=error"
     } else {
@@ -272,19 +280,19 @@ fn render_templates(
     })
     .map_err(|e| RenderError::Message(e.to_string()))?;
     t.funcs(funcs::func_map(opts));
-
-    let keys = sort_templates(tpls.keys());
-    let texts: Vec<(&str, &[u8])> = keys.iter().map(|k| (k.as_str(), tpls[*k].text)).collect();
-    for parsed in parse_all(&t, &texts, BIG_SET_BYTES) {
-        match parsed {
-            Ok(p) => t.add_parsed(p),
-            Err((name, e)) => {
-                return Err(RenderError::Message(cleanup_parse_error(
-                    name,
-                    &e.to_string(),
-                )));
+    if !hit {
+        for parsed in parse_all(&t, &texts, BIG_SET_BYTES) {
+            match parsed {
+                Ok(p) => t.add_parsed(p),
+                Err((name, e)) => {
+                    return Err(RenderError::Message(cleanup_parse_error(
+                        name,
+                        &e.to_string(),
+                    )));
+                }
             }
         }
+        parse_cache::put(key, &t);
     }
 
     let mut rendered = BTreeMap::new();
@@ -323,16 +331,10 @@ fn render_templates(
         };
         rendered.insert(name.clone(), text);
     }
-    let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
-    if bytes >= BIG_SET_BYTES {
-        // Freeing the trees of a big chart costs about half of parsing them; nothing waits for it.
-        std::thread::spawn(move || drop(t));
-    }
     Ok(rendered)
 }
 
-/// Template text size above which parsing is spread over threads and the parsed set is freed
-/// on a background thread.
+/// Template text size above which parsing is spread over threads.
 const BIG_SET_BYTES: usize = 256 * 1024;
 
 /// Parses every `(name, text)` against `t`'s functions, in order: each file's trees, or the

@@ -75,9 +75,13 @@ pub(crate) fn deep_copy(v: &Value) -> Value {
         Value::Map(m) if m.is_nil() => v.clone(),
         Value::List(l) if l.is_nil() => v.clone(),
         Value::Map(m) => {
-            let entries: BTreeMap<String, Value> = snapshot(m)
-                .into_iter()
-                .map(|(k, v)| (k, deep_copy(&v)))
+            // Copied under the read lock: values trees hold no cycles, so no lock is taken twice.
+            let entries: BTreeMap<String, Value> = m
+                .entries
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .map(|(k, v)| (k.clone(), deep_copy(v)))
                 .collect();
             let mut copy = Map::from_entries(m.elem.clone(), entries);
             copy.type_name = m.type_name.clone();
