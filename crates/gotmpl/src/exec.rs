@@ -318,9 +318,9 @@ impl<'t> State<'t> {
         if !decl.is_empty() {
             if r.pipe.is_assign {
                 if decl.len() > 1 {
-                    self.set_var(&decl[0].ident[0], index.clone())?;
+                    self.set_var(decl[0].path.first(), index.clone())?;
                 } else {
-                    self.set_var(&decl[0].ident[0], elem.clone())?;
+                    self.set_var(decl[0].path.first(), elem.clone())?;
                 }
             } else {
                 self.set_top_var(1, elem.clone());
@@ -328,7 +328,7 @@ impl<'t> State<'t> {
         }
         if decl.len() > 1 {
             if r.pipe.is_assign {
-                self.set_var(&decl[1].ident[0], elem.clone())?;
+                self.set_var(decl[1].path.first(), elem.clone())?;
             } else {
                 self.set_top_var(2, index);
             }
@@ -495,10 +495,10 @@ impl<'t> State<'t> {
         let value = value.unwrap_or_else(EV::nil);
         for var in &pipe.decl {
             if pipe.is_assign {
-                self.set_var(&var.ident[0], value.clone())?;
+                self.set_var(var.path.first(), value.clone())?;
             } else {
                 self.vars.push(Var {
-                    name: &var.ident[0],
+                    name: var.path.first(),
                     value: value.clone(),
                 });
             }
@@ -516,19 +516,26 @@ impl<'t> State<'t> {
     fn eval_command(&mut self, dot: &EV, cmd: &'t Command, fin: Option<EV>) -> R<EV> {
         let first = &cmd.args[0];
         match first {
-            Arg::Field { ident, .. } => {
+            Arg::Field { path, .. } => {
                 self.at(At::Arg(first));
                 return self.eval_field_chain(
                     dot,
                     dot,
                     At::Arg(first),
-                    ident,
+                    path.as_str(),
                     Some(&cmd.args),
                     fin,
                 );
             }
             Arg::Chain { node, field, .. } => {
-                return self.eval_chain_node(dot, first, node, field, Some(&cmd.args), fin);
+                return self.eval_chain_node(
+                    dot,
+                    first,
+                    node,
+                    field.as_str(),
+                    Some(&cmd.args),
+                    fin,
+                );
             }
             Arg::Identifier(id) => {
                 return self.eval_function(dot, id, first, At::Cmd(cmd), Some(&cmd.args), fin);
@@ -563,7 +570,7 @@ impl<'t> State<'t> {
         dot: &EV,
         chain: &'t Arg,
         node: &'t Arg,
-        field: &'t [Box<str>],
+        field: &'t str,
         args: Option<&'t [Arg]>,
         fin: Option<EV>,
     ) -> R<EV> {
@@ -586,16 +593,16 @@ impl<'t> State<'t> {
         fin: Option<EV>,
     ) -> R<EV> {
         self.at(At::Var(v));
-        let value = self.var_value(&v.ident[0])?;
-        if v.ident.len() == 1 {
+        let value = self.var_value(v.path.first())?;
+        let Some(rest) = v.path.rest() else {
             if let Some(a) = args {
                 self.not_a_function(a, &fin)?;
             } else if fin.is_some() {
                 return self.errf(format!("can't give argument to non-function {v}"));
             }
             return Ok(value);
-        }
-        self.eval_field_chain(dot, &value, At::Var(v), &v.ident[1..], args, fin)
+        };
+        self.eval_field_chain(dot, &value, At::Var(v), rest, args, fin)
     }
 
     fn eval_field_chain(
@@ -603,19 +610,22 @@ impl<'t> State<'t> {
         dot: &EV,
         receiver: &EV,
         node: At<'t>,
-        ident: &'t [Box<str>],
+        path: &'t str,
         args: Option<&'t [Arg]>,
         fin: Option<EV>,
     ) -> R<EV> {
-        let n = ident.len();
-        if n == 1 {
-            return self.eval_field(dot, &ident[0], node, args, fin, receiver);
+        // The names of `a.b.c`: every one but the last is evaluated without arguments.
+        let Some((first, rest)) = path.split_once('.') else {
+            return self.eval_field(dot, path, node, args, fin, receiver);
+        };
+        let mut cur = self.eval_field(dot, first, node, None, None, receiver)?;
+        let (middle, last) = rest.rsplit_once('.').map_or(("", rest), |(m, l)| (m, l));
+        if !middle.is_empty() {
+            for id in middle.split('.') {
+                cur = self.eval_field(dot, id, node, None, None, &cur)?;
+            }
         }
-        let mut cur = self.eval_field(dot, &ident[0], node, None, None, receiver)?;
-        for id in &ident[1..n - 1] {
-            cur = self.eval_field(dot, id, node, None, None, &cur)?;
-        }
-        self.eval_field(dot, &ident[n - 1], node, args, fin, &cur)
+        self.eval_field(dot, last, node, args, fin, &cur)
     }
 
     fn eval_function(
@@ -847,12 +857,12 @@ impl<'t> State<'t> {
                 }
                 return self.errf(format!("cannot assign nil to {t}"));
             }
-            Arg::Field { ident, .. } => {
+            Arg::Field { path, .. } => {
                 let v = self.eval_field_chain(
                     dot,
                     dot,
                     At::Arg(n),
-                    ident,
+                    path.as_str(),
                     Some(std::slice::from_ref(n)),
                     None,
                 )?;
@@ -871,7 +881,7 @@ impl<'t> State<'t> {
                 return self.validate_type(v, typ);
             }
             Arg::Chain { node, field, .. } => {
-                let v = self.eval_chain_node(dot, n, node, field, None, None)?;
+                let v = self.eval_chain_node(dot, n, node, field.as_str(), None, None)?;
                 return self.validate_type(v, typ);
             }
             _ => {}

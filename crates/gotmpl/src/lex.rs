@@ -180,6 +180,12 @@ fn find_delim(s: &str, delim: &str) -> Option<usize> {
     None
 }
 
+/// `b.starts_with(d)` for a delimiter: inline byte compares instead of a `memcmp` call, which
+/// cost more than the compare for two-byte delimiters checked at every token.
+fn starts_with_delim(b: &[u8], d: &[u8]) -> bool {
+    b.len() >= d.len() && b.iter().zip(d).all(|(x, y)| x == y)
+}
+
 fn right_trim_length(s: &str) -> usize {
     s.len() - s.trim_end_matches([' ', '\t', '\r', '\n']).len()
 }
@@ -403,13 +409,14 @@ impl<'a> Lexer<'a> {
     fn at_right_delim(&self) -> (bool, bool) {
         let b = self.input_bytes_from(self.pos);
         if has_right_trim_marker(b)
-            && self
-                .input_bytes_from(self.pos + TRIM_MARKER_LEN)
-                .starts_with(self.right_delim.as_bytes())
+            && starts_with_delim(
+                self.input_bytes_from(self.pos + TRIM_MARKER_LEN),
+                self.right_delim.as_bytes(),
+            )
         {
             return (true, true);
         }
-        if b.starts_with(self.right_delim.as_bytes()) {
+        if starts_with_delim(b, self.right_delim.as_bytes()) {
             return (true, false);
         }
         (false, false)
@@ -549,19 +556,23 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_space(&mut self) -> Option<State> {
-        let mut num_spaces = 0;
-        loop {
-            let r = self.peek();
-            if !is_space(r) {
-                break;
-            }
-            self.next();
-            num_spaces += 1;
-        }
+        // Spaces are ASCII: one byte each, so the run is scanned by bytes, counting newlines.
+        let run = self
+            .input_bytes_from(self.pos)
+            .iter()
+            .take_while(|&&b| is_space(i32::from(b)))
+            .count();
+        self.line += self.input.as_bytes()[self.pos..self.pos + run]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.pos += run;
+        let num_spaces = run;
         if has_right_trim_marker(self.input_bytes_from(self.pos - 1))
-            && self
-                .input_bytes_from(self.pos - 1 + TRIM_MARKER_LEN)
-                .starts_with(self.right_delim.as_bytes())
+            && starts_with_delim(
+                self.input_bytes_from(self.pos - 1 + TRIM_MARKER_LEN),
+                self.right_delim.as_bytes(),
+            )
         {
             self.backup();
             if num_spaces == 1 {
@@ -654,7 +665,7 @@ impl<'a> Lexer<'a> {
         {
             return true;
         }
-        self.rest().starts_with(self.right_delim.as_str())
+        starts_with_delim(self.rest().as_bytes(), self.right_delim.as_bytes())
     }
 
     fn lex_char(&mut self) -> Option<State> {
@@ -726,35 +737,37 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_quote(&mut self) -> Option<State> {
+        // Go's rune loop, by bytes: the bytes it stops at are ASCII, never inside a multi-byte
+        // character, and no newline is crossed (one ends the string with an error), so no line
+        // is counted. An escape skips one byte: the rest of an escaped multi-byte character is
+        // continuation bytes, which match nothing here.
+        let b = self.input.as_bytes();
+        let mut i = self.pos;
         loop {
-            let r = self.next();
-            if r == '\\' as i32 {
-                let r2 = self.next();
-                if r2 != EOF && r2 != '\n' as i32 {
-                    continue;
-                }
-                return self.errorf("unterminated quoted string".into());
-            }
-            if r == EOF || r == '\n' as i32 {
-                return self.errorf("unterminated quoted string".into());
-            }
-            if r == '"' as i32 {
-                break;
+            match b.get(i) {
+                None | Some(b'\n') => return self.errorf("unterminated quoted string".into()),
+                Some(b'\\') => match b.get(i + 1) {
+                    None | Some(b'\n') => {
+                        return self.errorf("unterminated quoted string".into());
+                    }
+                    Some(_) => i += 2,
+                },
+                Some(b'"') => break,
+                Some(_) => i += 1,
             }
         }
+        self.pos = i + 1;
         self.emit(ItemType::String)
     }
 
     fn lex_raw_quote(&mut self) -> Option<State> {
-        loop {
-            let r = self.next();
-            if r == EOF {
-                return self.errorf("unterminated raw quoted string".into());
-            }
-            if r == '`' as i32 {
-                break;
-            }
-        }
+        // Go's rune loop as a byte search (the backquote is ASCII), counting the newlines passed.
+        let rest = self.input_bytes_from(self.pos);
+        let Some(i) = rest.iter().position(|&b| b == b'`') else {
+            return self.errorf("unterminated raw quoted string".into());
+        };
+        self.line += rest[..i].iter().filter(|&&b| b == b'\n').count();
+        self.pos += i + 1;
         self.emit(ItemType::RawString)
     }
 }

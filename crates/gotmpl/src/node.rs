@@ -63,6 +63,64 @@ impl SrcStr {
     }
 }
 
+impl SrcStr {
+    /// The part from byte `from` on (`from` on a character boundary, as after an ASCII `.`).
+    pub fn from(&self, from: usize) -> SrcStr {
+        let start = (self.start as usize + from).min(self.end as usize);
+        SrcStr {
+            src: self.src.clone(),
+            start: start as u32,
+            end: self.end,
+        }
+    }
+
+    /// `a` then `b`: one slice when `b` follows `a` in the same text (the names of a chain
+    /// always do), a copy otherwise.
+    pub fn join(a: &SrcStr, b: &SrcStr) -> SrcStr {
+        if Arc::ptr_eq(&a.src, &b.src) && a.end == b.start {
+            return SrcStr {
+                src: a.src.clone(),
+                start: a.start,
+                end: b.end,
+            };
+        }
+        SrcStr::owned(&format!("{}{}", &**a, &**b))
+    }
+
+    /// A text of its own, for the rare name that is not a slice of the parsed source.
+    pub fn owned(s: &str) -> SrcStr {
+        SrcStr {
+            src: Arc::from(s),
+            start: 0,
+            end: u32::try_from(s.len()).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// A dotted name chain as one slice of the source, `Values.a.b` (a field chain, its leading
+/// dot dropped) or `$x.a.b`: the names of a chain are adjacent in the text, so one shared
+/// slice replaces a vector and an allocation per name.
+#[derive(Debug, Clone)]
+pub(crate) struct Path(pub SrcStr);
+
+impl Path {
+    /// The first name (the variable of `$x.a.b`).
+    pub fn first(&self) -> &str {
+        let s: &str = &self.0;
+        s.split_once('.').map_or(s, |(a, _)| a)
+    }
+
+    /// The names after the first one, dotted (`a.b` of `$x.a.b`), if any.
+    pub fn rest(&self) -> Option<&str> {
+        self.0.split_once('.').map(|(_, b)| b)
+    }
+
+    /// The whole dotted text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl std::ops::Deref for SrcStr {
     type Target = str;
     fn deref(&self) -> &str {
@@ -121,8 +179,8 @@ pub(crate) struct Pipe {
 #[derive(Debug)]
 pub(crate) struct Variable {
     pub pos: Pos,
-    /// Variable name then field names: `$x.a.b` is `["$x", "a", "b"]`.
-    pub ident: Vec<Box<str>>,
+    /// Variable name then field names: `$x.a.b`.
+    pub path: Path,
 }
 
 #[derive(Debug)]
@@ -134,7 +192,7 @@ pub(crate) struct Command {
 #[derive(Debug)]
 pub(crate) struct Number {
     pub pos: Pos,
-    pub text: Box<str>,
+    pub text: SrcStr,
     pub is_int: bool,
     pub is_uint: bool,
     pub is_float: bool,
@@ -152,7 +210,7 @@ pub(crate) struct Number {
 #[derive(Debug)]
 pub(crate) struct Ident {
     pub pos: Pos,
-    pub name: Box<str>,
+    pub name: SrcStr,
     /// Resolved at parse time; re-resolved at exec if the set's funcs changed since.
     pub func: Option<Func>,
 }
@@ -160,9 +218,10 @@ pub(crate) struct Ident {
 #[derive(Debug)]
 pub(crate) enum Arg {
     Identifier(Ident),
+    /// `.a.b`, its path `a.b`.
     Field {
         pos: Pos,
-        ident: Vec<Box<str>>,
+        path: Path,
     },
     Variable(Variable),
     Dot {
@@ -178,13 +237,14 @@ pub(crate) enum Arg {
     Number(Box<Number>),
     String {
         pos: Pos,
-        quoted: Box<str>,
+        quoted: SrcStr,
         val: Value,
     },
     Chain {
         pos: Pos,
         node: Box<Arg>,
-        field: Vec<Box<str>>,
+        /// The fields after the node, `a.b` of `(x).a.b`.
+        field: Path,
     },
     Pipe(Box<Pipe>),
 }
@@ -293,13 +353,7 @@ impl Display for Pipe {
 
 impl Display for Variable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, id) in self.ident.iter().enumerate() {
-            if i > 0 {
-                f.write_char('.')?;
-            }
-            f.write_str(id)?;
-        }
-        Ok(())
+        f.write_str(self.path.as_str())
     }
 }
 
@@ -323,12 +377,7 @@ impl Display for Arg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Arg::Identifier(i) => f.write_str(&i.name),
-            Arg::Field { ident, .. } => {
-                for id in ident {
-                    write!(f, ".{id}")?;
-                }
-                Ok(())
-            }
+            Arg::Field { path, .. } => write!(f, ".{}", path.as_str()),
             Arg::Variable(v) => write!(f, "{v}"),
             Arg::Dot { .. } => f.write_str("."),
             Arg::Nil { .. } => f.write_str("nil"),
@@ -341,10 +390,7 @@ impl Display for Arg {
                 } else {
                     write!(f, "{node}")?;
                 }
-                for id in field {
-                    write!(f, ".{id}")?;
-                }
-                Ok(())
+                write!(f, ".{}", field.as_str())
             }
             Arg::Pipe(p) => write!(f, "{p}"),
         }

@@ -1,6 +1,7 @@
 //! The parser: a port of Go's `text/template/parse/parse.go` (recursive descent over the lexer's
 //! items with Go's three-token lookahead), producing [`Tree`]s with Go's error texts.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ enum Parsed {
 struct TreeState<'a> {
     token: [Item<'a>; 3],
     peek_count: usize,
-    vars: Vec<String>,
+    vars: Vec<Cow<'a, str>>,
     action_line: usize,
     range_depth: usize,
     stack_depth: usize,
@@ -35,7 +36,7 @@ impl<'a> TreeState<'a> {
         TreeState {
             token: [eof.clone(), eof.clone(), eof],
             peek_count: 0,
-            vars: vec!["$".into()],
+            vars: vec![Cow::Borrowed("$")],
             action_line: 0,
             range_depth: 0,
             stack_depth: 0,
@@ -55,6 +56,13 @@ pub(crate) struct Parser<'a, 'f> {
     /// Go's treeSet, in insertion order of first definition.
     pub trees: Vec<Tree>,
     index: HashMap<String, usize>,
+    /// Stacks the lists being parsed grow on: a list's nodes, a pipeline's commands and a
+    /// command's arguments are pushed here and moved out into a vector of their exact size when
+    /// complete (lists nest, so each is on top when it ends). Growing a vector per list cost
+    /// reallocations, and their spare capacity was fresh memory for nothing.
+    nodes: Vec<Node>,
+    cmds: Vec<Command>,
+    args: Vec<Arg>,
 }
 
 type PResult<T> = Result<T, String>;
@@ -69,6 +77,8 @@ pub(crate) fn parse(
     funcs_gen: u64,
 ) -> Result<Vec<Tree>, String> {
     let shared: Arc<str> = Arc::from(text);
+    // The lexer runs over the shared copy, so its items are slices of the text the nodes keep.
+    let text: &str = &shared;
     let mut lex = Lexer::new(text, left, right);
     lex.break_ok = funcs("break").is_none();
     lex.continue_ok = funcs("continue").is_none();
@@ -81,6 +91,9 @@ pub(crate) fn parse(
         funcs_gen,
         trees: Vec::new(),
         index: HashMap::new(),
+        nodes: Vec::new(),
+        cmds: Vec::new(),
+        args: Vec::new(),
     };
     let root = p.parse_top()?;
     p.add(name.to_string(), root)?;
@@ -88,6 +101,19 @@ pub(crate) fn parse(
 }
 
 impl<'a, 'f> Parser<'a, 'f> {
+    /// A token's text as a slice of the shared source (a copy for a token that is not one,
+    /// which the lexer never makes for the tokens this is used on).
+    fn src(&self, t: &Item) -> PResult<SrcStr> {
+        let end = t.pos + t.val.len();
+        match self.text.get(t.pos..end) {
+            Some(s) if std::ptr::eq(s.as_ptr(), t.val.as_ptr()) => {
+                SrcStr::new(&self.text, t.pos, end)
+                    .ok_or_else(|| format!("template: {}: text too long", self.parse_name))
+            }
+            _ => Ok(SrcStr::owned(&t.val)),
+        }
+    }
+
     fn errorf<T>(&self, msg: impl std::fmt::Display) -> PResult<T> {
         Err(format!(
             "template: {}:{}: {}",
@@ -248,14 +274,15 @@ impl<'a, 'f> Parser<'a, 'f> {
     }
 
     fn item_list(&mut self) -> PResult<(List, Parsed)> {
-        let mut list = List {
-            pos: self.peek_non_space().pos,
-            nodes: vec![],
-        };
+        let pos = self.peek_non_space().pos;
+        let mark = self.nodes.len();
         while self.peek_non_space().typ != ItemType::Eof {
             match self.text_or_action()? {
-                Parsed::Node(n) => list.nodes.push(n),
-                end => return Ok((list, end)),
+                Parsed::Node(n) => self.nodes.push(n),
+                end => {
+                    let nodes = self.nodes.drain(mark..).collect();
+                    return Ok((List { pos, nodes }, end));
+                }
             }
         }
         self.errorf("unexpected EOF")
@@ -265,13 +292,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         let token = self.next_non_space();
         match token.typ {
             ItemType::Text => {
-                // A text item is the input from its position on; the fallback copy is for an
-                // item that is not (none the lexer makes today).
-                let end = token.pos + token.val.len();
-                let text = SrcStr::new(&self.text, token.pos, end)
-                    .filter(|s| **s == *token.val)
-                    .or_else(|| SrcStr::new(&Arc::from(&*token.val), 0, token.val.len()))
-                    .ok_or_else(|| format!("template: {}: text too long", self.parse_name))?;
+                let text = self.src(&token)?;
                 Ok(Parsed::Node(Node::Text {
                     pos: token.pos,
                     text,
@@ -341,6 +362,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             decl: vec![],
             cmds: vec![],
         };
+        let mark = self.cmds.len();
         'decls: loop {
             let v = self.peek_non_space();
             if v.typ == ItemType::Variable {
@@ -350,12 +372,12 @@ impl<'a, 'f> Parser<'a, 'f> {
                 if next.typ == ItemType::Assign || next.typ == ItemType::Declare {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
-                    pipe.decl.push(new_variable(v.pos, &v.val));
-                    self.st.vars.push(v.val.to_string());
+                    pipe.decl.push(self.new_variable(&v)?);
+                    self.st.vars.push(v.val.clone());
                 } else if next.typ == ItemType::Char && next.val == "," {
                     self.next_non_space();
-                    pipe.decl.push(new_variable(v.pos, &v.val));
-                    self.st.vars.push(v.val.to_string());
+                    pipe.decl.push(self.new_variable(&v)?);
+                    self.st.vars.push(v.val.clone());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {
                             ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
@@ -376,6 +398,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         loop {
             let token = self.next_non_space();
             if token.typ == end {
+                pipe.cmds = self.cmds.drain(mark..).collect();
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -394,7 +417,7 @@ impl<'a, 'f> Parser<'a, 'f> {
                 | ItemType::LeftParen => {
                     self.backup();
                     let c = self.command()?;
-                    pipe.cmds.push(c);
+                    self.cmds.push(c);
                 }
                 _ => return self.unexpected(&token, context),
             }
@@ -532,6 +555,14 @@ impl<'a, 'f> Parser<'a, 'f> {
         })
     }
 
+    /// A variable token (`$x`; the lexer never puts a `.` in one) as a node.
+    fn new_variable(&self, t: &Item) -> PResult<Variable> {
+        Ok(Variable {
+            pos: t.pos,
+            path: Path(self.src(t)?),
+        })
+    }
+
     fn parse_template_name(&self, token: &Item, context: &str) -> PResult<String> {
         match token.typ {
             ItemType::String | ItemType::RawString => match quote::unquote(&token.val) {
@@ -544,11 +575,11 @@ impl<'a, 'f> Parser<'a, 'f> {
 
     fn command(&mut self) -> PResult<Command> {
         let pos = self.peek_non_space().pos;
-        let mut cmd = Command { pos, args: vec![] };
+        let mark = self.args.len();
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
-                cmd.args.push(op);
+                self.args.push(op);
             }
             let token = self.next();
             match token.typ {
@@ -559,10 +590,11 @@ impl<'a, 'f> Parser<'a, 'f> {
             }
             break;
         }
-        if cmd.args.is_empty() {
+        if self.args.len() == mark {
             return self.errorf("empty command");
         }
-        Ok(cmd)
+        let args = self.args.drain(mark..).collect();
+        Ok(Command { pos, args })
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
@@ -571,18 +603,24 @@ impl<'a, 'f> Parser<'a, 'f> {
         };
         if self.peek_type() == ItemType::Field {
             let pos = self.peek().pos;
-            let mut fields: Vec<Box<str>> = vec![];
+            // `.a.b`: the field tokens, adjacent in the source.
+            let mut fields: Option<SrcStr> = None;
             while self.peek_type() == ItemType::Field {
-                let f = self.next().val;
-                fields.push(f[1..].into());
+                let f = self.next();
+                let f = self.src(&f)?;
+                fields = Some(match fields {
+                    None => f,
+                    Some(prev) => SrcStr::join(&prev, &f),
+                });
             }
+            let fields = fields.expect("the loop ran at least once");
             return Ok(Some(match node {
-                Arg::Field { mut ident, .. } => {
-                    ident.extend(fields);
-                    Arg::Field { pos, ident }
-                }
+                Arg::Field { path, .. } => Arg::Field {
+                    pos,
+                    path: Path(SrcStr::join(&path.0, &fields)),
+                },
                 Arg::Variable(mut v) => {
-                    v.ident.extend(fields);
+                    v.path = Path(SrcStr::join(&v.path.0, &fields));
                     v.pos = pos;
                     Arg::Variable(v)
                 }
@@ -599,7 +637,7 @@ impl<'a, 'f> Parser<'a, 'f> {
                 other => Arg::Chain {
                     pos,
                     node: Box::new(other),
-                    field: fields,
+                    field: Path(fields.from(1)),
                 },
             }));
         }
@@ -618,30 +656,32 @@ impl<'a, 'f> Parser<'a, 'f> {
                 }
                 Arg::Identifier(Ident {
                     pos,
-                    name: token.val.into(),
+                    name: self.src(&token)?,
                     func,
                 })
             }
             ItemType::Dot => Arg::Dot { pos },
             ItemType::Nil => Arg::Nil { pos },
             ItemType::Variable => {
-                let v = new_variable(pos, &token.val);
-                if !self.st.vars.iter().any(|n| **n == *v.ident[0]) {
-                    return self
-                        .errorf(format!("undefined variable {}", quote::quote(&v.ident[0])));
+                let v = self.new_variable(&token)?;
+                if !self.st.vars.iter().any(|n| **n == *v.path.first()) {
+                    return self.errorf(format!(
+                        "undefined variable {}",
+                        quote::quote(v.path.first())
+                    ));
                 }
                 Arg::Variable(v)
             }
             ItemType::Field => Arg::Field {
                 pos,
-                ident: token.val[1..].split('.').map(Box::from).collect(),
+                path: Path(self.src(&token)?.from(1)),
             },
             ItemType::Bool => Arg::Bool {
                 pos,
                 val: token.val == "true",
             },
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
-                match new_number(pos, &token.val, token.typ) {
+                match new_number(pos, self.src(&token)?, token.typ) {
                     Ok(n) => Arg::Number(Box::new(n)),
                     Err(e) => return self.errorf(e),
                 }
@@ -655,11 +695,11 @@ impl<'a, 'f> Parser<'a, 'f> {
                 self.st.stack_depth -= 1;
                 Arg::Pipe(Box::new(p?))
             }
-            ItemType::String | ItemType::RawString => match quote::unquote(&token.val) {
+            ItemType::String | ItemType::RawString => match quote::unquote_cow(&token.val) {
                 Ok(s) => Arg::String {
                     pos,
-                    quoted: token.val.into(),
-                    val: Value::String(Arc::from(s)),
+                    quoted: self.src(&token)?,
+                    val: Value::String(Arc::from(&*s)),
                 },
                 Err(e) => return self.errorf(e),
             },
@@ -671,18 +711,12 @@ impl<'a, 'f> Parser<'a, 'f> {
     }
 }
 
-fn new_variable(pos: Pos, ident: &str) -> Variable {
-    Variable {
-        pos,
-        ident: ident.split('.').map(Box::from).collect(),
-    }
-}
-
 /// Go's `Tree.newNumber` plus its `idealConstant`.
-fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<Number, String> {
+fn new_number(pos: Pos, src: SrcStr, typ: ItemType) -> Result<Number, String> {
+    let text: &str = &src.clone();
     let mut n = Number {
         pos,
-        text: text.into(),
+        text: src,
         is_int: false,
         is_uint: false,
         is_float: false,

@@ -173,6 +173,23 @@ pub(crate) fn unquote_char(s: &str, quote: u8) -> Result<(u32, bool, &str), &'st
 }
 
 /// `strconv.Unquote` for the double-quoted and raw strings the lexer produces.
+/// [`unquote`], borrowing the body of a quoted string that holds no escape (most of them).
+pub(crate) fn unquote_cow(s: &str) -> Result<std::borrow::Cow<'_, str>, &'static str> {
+    let b = s.as_bytes();
+    if b.len() >= 2 {
+        let body = &s[1..s.len() - 1];
+        let plain = match (b[0], b[b.len() - 1]) {
+            (b'"', b'"') => !body.contains(['\\', '"', '\n']),
+            (b'`', b'`') => !body.contains(['`', '\r']),
+            _ => false,
+        };
+        if plain {
+            return Ok(std::borrow::Cow::Borrowed(body));
+        }
+    }
+    unquote(s).map(std::borrow::Cow::Owned)
+}
+
 pub(crate) fn unquote(s: &str) -> Result<String, &'static str> {
     let b = s.as_bytes();
     if b.len() < 2 {
