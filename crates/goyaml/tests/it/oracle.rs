@@ -281,3 +281,79 @@ pub fn dump_node_v3(n: &goyaml::Node) -> String {
         other => dump_node(other),
     }
 }
+
+/// The yaml-oracle's yamlV3 dump with every `map[interface{}]interface{}` whose keys are all
+/// strings written as a `map[string]interface{}`: the form canon's dump gives it. yaml.v3 makes
+/// such a map when a key carries a local tag (`!k key: x`); `goyaml::Node` has one map kind, so
+/// this is a known gap (COMPATIBILITY.md), compared through this rewrite and shown, not failed.
+pub fn v3_general_maps_as_string_maps(dump: &str) -> Option<String> {
+    let b = dump.as_bytes();
+    let mut i = 0;
+    let out = dump_value(b, &mut i)?;
+    (i == b.len()).then_some(out)
+}
+
+/// One value of a dump at `*i` (see [`v3_general_maps_as_string_maps`]), rewritten.
+fn dump_value(b: &[u8], i: &mut usize) -> Option<String> {
+    if b[*i..].starts_with(b"map[") {
+        *i += 4;
+        dump_map(b, i, b']')
+    } else if b.get(*i) == Some(&b'{') {
+        *i += 1;
+        dump_map(b, i, b'}')
+    } else if b.get(*i) == Some(&b'[') {
+        *i += 1;
+        let mut items = Vec::new();
+        while b.get(*i) != Some(&b']') {
+            items.push(dump_value(b, i)?);
+            if b[*i..].starts_with(b", ") {
+                *i += 2;
+            }
+        }
+        *i += 1;
+        Some(format!("[{}]", items.join(", ")))
+    } else if b.get(*i) == Some(&b'"') {
+        let start = *i;
+        *i += 1;
+        while *b.get(*i)? != b'"' {
+            *i += if b[*i] == b'\\' { 2 } else { 1 };
+        }
+        *i += 1;
+        Some(String::from_utf8_lossy(&b[start..*i]).into_owned())
+    } else {
+        let start = *i;
+        while *i < b.len() && !matches!(b[*i], b',' | b']' | b'}') && !b[*i..].starts_with(b": ") {
+            *i += 1;
+        }
+        Some(String::from_utf8_lossy(&b[start..*i]).into_owned())
+    }
+}
+
+fn dump_map(b: &[u8], i: &mut usize, close: u8) -> Option<String> {
+    let mut entries: Vec<(String, String)> = Vec::new();
+    while *b.get(*i)? != close {
+        let k = dump_value(b, i)?;
+        if !b[*i..].starts_with(b": ") {
+            return None;
+        }
+        *i += 2;
+        let v = dump_value(b, i)?;
+        entries.push((k, v));
+        if b[*i..].starts_with(b", ") {
+            *i += 2;
+        }
+    }
+    *i += 1;
+    let all_strings = entries.iter().all(|(k, _)| k.starts_with('"'));
+    entries.sort();
+    let body = entries
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(if all_strings {
+        format!("{{{body}}}")
+    } else {
+        format!("map[{body}]")
+    })
+}
