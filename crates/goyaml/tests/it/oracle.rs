@@ -293,6 +293,18 @@ pub fn v3_general_maps_as_string_maps(dump: &str) -> Option<String> {
     (i == b.len()).then_some(out)
 }
 
+#[test]
+fn general_maps_rewrite_and_malformed_dumps_end() {
+    assert_eq!(
+        v3_general_maps_as_string_maps(r#"map["b": [int:1, "x"], "a": map[int:2: nil]]"#)
+            .as_deref(),
+        Some(r#"{"a": map[int:2: nil], "b": [int:1, "x"]}"#)
+    );
+    for bad in ["[a,b]", "[int:1", "map[\"a\": ", "\"open"] {
+        assert_eq!(v3_general_maps_as_string_maps(bad), None, "{bad}");
+    }
+}
+
 /// One value of a dump at `*i` (see [`v3_general_maps_as_string_maps`]), rewritten.
 fn dump_value(b: &[u8], i: &mut usize) -> Option<String> {
     if b[*i..].starts_with(b"map[") {
@@ -304,7 +316,7 @@ fn dump_value(b: &[u8], i: &mut usize) -> Option<String> {
     } else if b.get(*i) == Some(&b'[') {
         *i += 1;
         let mut items = Vec::new();
-        while b.get(*i) != Some(&b']') {
+        while *b.get(*i)? != b']' {
             items.push(dump_value(b, i)?);
             if b[*i..].starts_with(b", ") {
                 *i += 2;
@@ -325,7 +337,8 @@ fn dump_value(b: &[u8], i: &mut usize) -> Option<String> {
         while *i < b.len() && !matches!(b[*i], b',' | b']' | b'}') && !b[*i..].starts_with(b": ") {
             *i += 1;
         }
-        Some(String::from_utf8_lossy(&b[start..*i]).into_owned())
+        // An empty atom is not a dump this reads: stop rather than loop on it.
+        (*i > start).then(|| String::from_utf8_lossy(&b[start..*i]).into_owned())
     }
 }
 
