@@ -121,12 +121,12 @@ impl Agent {
         ))
     }
 
-    /// Every environment's client, connected once.
-    async fn clients(&self) -> Result<BTreeMap<String, kube::Client>> {
+    /// Every environment's cluster, connected once.
+    async fn clients(&self) -> Result<BTreeMap<String, cluster::Cluster>> {
         let mut out = BTreeMap::new();
         for (name, env) in &self.config.environments {
             let client = match self.clients.get(name) {
-                Some(c) => c.clone(),
+                Some(c) => cluster::Cluster::new(c.clone()),
                 None => connect(check_context(&self.config, name, &env.cluster)?)
                     .await
                     .map_err(|e| match e {
@@ -142,13 +142,17 @@ impl Agent {
     /// The hooks given, or the default [`AgentHooks`] (also returned, to flush their alerts).
     fn hooks(
         &self,
-        clients: &BTreeMap<String, kube::Client>,
+        clusters: &BTreeMap<String, cluster::Cluster>,
         metrics: metrics::Metrics,
     ) -> (Arc<dyn reconcile::Hooks>, Option<Arc<AgentHooks>>) {
         match &self.hooks {
             Some(h) => (h.clone(), None),
             None => {
-                let own = Arc::new(AgentHooks::new(&self.config, clients, metrics));
+                let clients = clusters
+                    .iter()
+                    .map(|(name, c)| (name.clone(), c.client()))
+                    .collect();
+                let own = Arc::new(AgentHooks::new(&self.config, &clients, metrics));
                 (own.clone(), Some(own))
             }
         }
@@ -156,13 +160,13 @@ impl Agent {
 
     fn contexts(
         &self,
-        clients: &BTreeMap<String, kube::Client>,
+        clients: &BTreeMap<String, cluster::Cluster>,
         hooks: &Arc<dyn reconcile::Hooks>,
         leader: &watch::Receiver<bool>,
     ) -> Vec<Arc<reconcile::EnvContext>> {
         let mut out = Vec::new();
         for (name, env) in &self.config.environments {
-            let Some(client) = clients.get(name) else {
+            let Some(cluster) = clients.get(name) else {
                 continue;
             };
             self.store.update_environment(name, |_| {});
@@ -170,7 +174,7 @@ impl Agent {
                 name: name.clone(),
                 config: env.clone(),
                 namespace: self.config.namespace.clone(),
-                cluster: cluster::Cluster::new(client.clone()),
+                cluster: cluster.clone(),
                 store: self.store.clone(),
                 hooks: hooks.clone(),
                 leader: leader.clone(),
@@ -194,10 +198,10 @@ impl Agent {
         let mut elector = None;
         let mut leader = self.leader.clone();
         if self.config.leader_election.enabled
-            && let Some(client) = clients.values().next()
+            && let Some(cluster) = clients.values().next()
         {
             let e = leader::LeaderElector::start(
-                client.clone(),
+                cluster.client(),
                 &self.config.namespace,
                 &self.config.leader_election,
                 leader::default_identity(),
@@ -468,8 +472,8 @@ fn check_context<'a>(
     })
 }
 
-/// Connects to an environment's cluster.
-pub async fn connect(c: &config::ClusterConfig) -> Result<kube::Client> {
+/// Connects to an environment's cluster (which knows its API server's URL, for errors).
+pub async fn connect(c: &config::ClusterConfig) -> Result<cluster::Cluster> {
     use kube::config::{KubeConfigOptions, Kubeconfig};
     let err = |what: &str, e: &dyn std::fmt::Display| Error::Other(format!("{what}: {e}"));
     let config = if c.in_cluster {
@@ -496,7 +500,9 @@ pub async fn connect(c: &config::ClusterConfig) -> Result<kube::Client> {
                 .map_err(|e| err("kubeconfig", &e))?,
         }
     };
-    kube::Client::try_from(config).map_err(|e| err("kube client", &e))
+    let server = config.cluster_url.to_string();
+    let client = kube::Client::try_from(config).map_err(|e| err("kube client", &e))?;
+    Ok(cluster::Cluster::new(client).with_server(server))
 }
 
 /// Fetches the state repo and, when the head moved from `last`, reads a snapshot.

@@ -67,8 +67,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Without RUST_LOG only errors are logged, less kube's per-request "failed with error"
+    // line: canon reports those failures itself, naming the app and the API server.
+    let filter = std::env::var_os("RUST_LOG").map_or_else(
+        || tracing_subscriber::EnvFilter::new("error,kube_client::client::builder=off"),
+        |_| tracing_subscriber::EnvFilter::from_default_env(),
+    );
     let logs = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Text => logs

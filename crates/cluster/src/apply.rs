@@ -30,7 +30,7 @@ use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{Cluster, Error, Manifest, ObjectRef, Result};
+use crate::{Cluster, Manifest, ObjectRef, Result};
 
 /// How many objects of one step are applied at once: enough to hide the API server's latency,
 /// few enough not to trip its max-in-flight limits (400 mutating by default).
@@ -214,10 +214,10 @@ fn sync_wave(object: &Value) -> std::result::Result<i64, String> {
 }
 
 /// The message of a failed API call: the server's own text when it sent a Status.
-fn api_message(e: &kube::Error) -> String {
+fn api_message(cluster: &Cluster, e: &kube::Error) -> String {
     match e {
         kube::Error::Api(status) if !status.message.is_empty() => status.message.clone(),
-        other => other.to_string(),
+        other => crate::error::api_text(other, cluster.server()),
     }
 }
 
@@ -277,12 +277,12 @@ async fn apply_one(
     let api = api_for(cluster, &resource, id);
     let prior = match api.get_opt(&id.name).await {
         Ok(p) => p,
-        Err(e) => return (ApplyAction::Failed(api_message(&e)), None),
+        Err(e) => return (ApplyAction::Failed(api_message(cluster, &e)), None),
     };
     let pp = patch_params(opts.force, opts.dry_run);
     let applied = match api.patch(&id.name, &pp, &Patch::Apply(object)).await {
         Ok(a) => a,
-        Err(e) => return (ApplyAction::Failed(api_message(&e)), None),
+        Err(e) => return (ApplyAction::Failed(api_message(cluster, &e)), None),
     };
     let action = match &prior {
         None => ApplyAction::Created,
@@ -350,7 +350,7 @@ async fn wait_crd(
     let api: Api<CustomResourceDefinition> = Api::all(cluster.client());
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        let crd = api.get(name).await.map_err(|e| api_message(&e))?;
+        let crd = api.get(name).await.map_err(|e| api_message(cluster, &e))?;
         let conditions = crd
             .status
             .as_ref()
@@ -387,7 +387,7 @@ async fn wait_namespace(
     let api: Api<Namespace> = Api::all(cluster.client());
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        let ns = api.get(name).await.map_err(|e| api_message(&e))?;
+        let ns = api.get(name).await.map_err(|e| api_message(cluster, &e))?;
         let phase = ns.status.as_ref().and_then(|s| s.phase.clone());
         match phase.as_deref() {
             Some("Active") => return Ok(()),
@@ -617,7 +617,11 @@ async fn ensure_namespace(
     opts: &ApplyOptions,
 ) -> std::result::Result<(), String> {
     let api: Api<Namespace> = Api::all(cluster.client());
-    if let Some(ns) = api.get_opt(name).await.map_err(|e| api_message(&e))? {
+    if let Some(ns) = api
+        .get_opt(name)
+        .await
+        .map_err(|e| api_message(cluster, &e))?
+    {
         return match ns.status.and_then(|s| s.phase).as_deref() {
             Some("Terminating") => Err("namespace is terminating".to_string()),
             _ => Ok(()),
@@ -639,7 +643,7 @@ async fn ensure_namespace(
             &Patch::Apply(&bare),
         )
         .await
-        .map_err(|e| api_message(&e))?;
+        .map_err(|e| api_message(cluster, &e))?;
     if opts.dry_run {
         return Ok(());
     }
@@ -653,10 +657,7 @@ pub async fn dry_run(cluster: &Cluster, id: &ObjectRef, object: &Value) -> Resul
     let result = api
         .patch(&id.name, &patch_params(true, true), &Patch::Apply(object))
         .await
-        .map_err(|e| Error::Api {
-            what: format!("dry-run apply of {id}"),
-            source: Box::new(e),
-        })?;
+        .map_err(|e| cluster.api_error(format!("dry-run apply of {id}"), e))?;
     Ok(to_value(&result))
 }
 

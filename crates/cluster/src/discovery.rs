@@ -36,6 +36,8 @@ struct Cache {
 #[derive(Clone)]
 pub struct Cluster {
     client: kube::Client,
+    /// The API server's URL, for errors: kube's `Client` does not expose the one it talks to.
+    server: Option<Arc<str>>,
     cache: Arc<RwLock<Cache>>,
     refresh: Arc<Mutex<()>>,
 }
@@ -44,13 +46,34 @@ impl Cluster {
     pub fn new(client: kube::Client) -> Self {
         Cluster {
             client,
+            server: None,
             cache: Arc::default(),
             refresh: Arc::default(),
         }
     }
 
+    /// Names `server` (the URL the client was configured with) in errors of calls that never
+    /// reached it.
+    pub fn with_server(mut self, server: impl Into<Arc<str>>) -> Self {
+        self.server = Some(server.into());
+        self
+    }
+
     pub fn client(&self) -> kube::Client {
         self.client.clone()
+    }
+
+    pub fn server(&self) -> Option<&str> {
+        self.server.as_deref()
+    }
+
+    /// `e`, a failure of the call described by `what`, as this crate's error.
+    pub(crate) fn api_error(&self, what: impl Into<String>, e: kube::Error) -> Error {
+        Error::Api {
+            what: what.into(),
+            source: Box::new(e),
+            server: self.server.as_deref().map(str::to_string),
+        }
     }
 
     /// The API resource serving `id`'s group/version/kind.
@@ -104,10 +127,7 @@ impl Cluster {
                 Discovery::new(self.client.clone())
                     .run()
                     .await
-                    .map_err(|e| Error::Api {
-                        what: "discovery".to_string(),
-                        source: Box::new(e),
-                    })?
+                    .map_err(|e| self.api_error("discovery", e))?
             }
         };
         let mut cache = self.cache.write().await;

@@ -62,11 +62,8 @@ impl Inventory {
     }
 }
 
-fn api_error(what: String) -> impl FnOnce(kube::Error) -> Error {
-    move |e| Error::Api {
-        what,
-        source: Box::new(e),
-    }
+fn api_error(cluster: &Cluster, what: String) -> impl FnOnce(kube::Error) -> Error + '_ {
+    move |e| cluster.api_error(what, e)
 }
 
 /// Label values are at most 63 characters of `[A-Za-z0-9._-]`, alphanumeric at both ends; longer
@@ -113,7 +110,7 @@ pub async fn load(
     let cm = api
         .get_opt(&name)
         .await
-        .map_err(api_error(format!("ConfigMap/{namespace}/{name}")))?;
+        .map_err(api_error(cluster, format!("ConfigMap/{namespace}/{name}")))?;
     match cm {
         None => Ok(Inventory {
             environment: environment.to_string(),
@@ -180,7 +177,7 @@ pub async fn save(cluster: &Cluster, namespace: &str, inventory: &Inventory) -> 
         &Patch::Apply(&body),
     )
     .await
-    .map_err(api_error(format!("ConfigMap/{namespace}/{name}")))?;
+    .map_err(api_error(cluster, format!("ConfigMap/{namespace}/{name}")))?;
     Ok(())
 }
 
@@ -191,7 +188,7 @@ async fn ensure_namespace(cluster: &Cluster, namespace: &str) -> Result<()> {
     if api
         .get_opt(namespace)
         .await
-        .map_err(api_error(what.clone()))?
+        .map_err(api_error(cluster, what.clone()))?
         .is_some()
     {
         return Ok(());
@@ -205,7 +202,7 @@ async fn ensure_namespace(cluster: &Cluster, namespace: &str) -> Result<()> {
         &Patch::Apply(&body),
     )
     .await
-    .map_err(api_error(what))?;
+    .map_err(api_error(cluster, what))?;
     Ok(())
 }
 
@@ -215,7 +212,7 @@ pub async fn list(cluster: &Cluster, namespace: &str) -> Result<Vec<Inventory>> 
     let cms = api
         .list(&ListParams::default().labels(&format!("{LABEL_INVENTORY}=true")))
         .await
-        .map_err(api_error(format!("ConfigMaps in {namespace}")))?;
+        .map_err(api_error(cluster, format!("ConfigMaps in {namespace}")))?;
     let mut out = cms
         .items
         .iter()
@@ -263,7 +260,7 @@ pub async fn prune(
         let live = api
             .get_opt(&id.name)
             .await
-            .map_err(api_error(format!("get {id}")))?;
+            .map_err(api_error(cluster, format!("get {id}")))?;
         let Some(live) = live else {
             pruned.push(id.clone());
             continue;
@@ -288,7 +285,7 @@ pub async fn prune(
         match api.delete(&id.name, &dp).await {
             Ok(_) => pruned.push(id.clone()),
             Err(kube::Error::Api(s)) if s.code == 404 => pruned.push(id.clone()),
-            Err(e) => return Err(api_error(format!("delete {id}"))(e)),
+            Err(e) => return Err(api_error(cluster, format!("delete {id}"))(e)),
         }
     }
     Ok(pruned)

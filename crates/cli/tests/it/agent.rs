@@ -540,11 +540,16 @@ async fn the_environments_context_selects_the_cluster() {
         stdout(&out),
         stderr(&out)
     );
+    let err = stderr(&out);
+    assert!(err.contains(&format!("Error: {}/web: ", w.env)), "{err}");
+    // The error says which API server was not reached and why (kube's own text stops at
+    // "client error (Connect)"), and kube's per-request error log does not repeat it.
     assert!(
-        stderr(&out).contains(&format!("Error: {}/web: ", w.env)),
-        "{}",
-        stderr(&out)
+        err.contains("cannot reach the API server https://127.0.0.1:1/: ")
+            && err.contains("Connection refused"),
+        "{err}"
     );
+    assert!(!err.contains("kube_client"), "{err}");
     assert_eq!(app_json(&json(&out), "web")["objects"], 0);
     assert!(!w.configmap_exists("ctx-web").await);
 
