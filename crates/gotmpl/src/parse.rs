@@ -279,7 +279,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             match self.text_or_action()? {
                 Parsed::Node(n) => self.nodes.push(n),
                 end => {
-                    let nodes = self.nodes.drain(mark..).collect();
+                    let nodes = self.nodes.split_off(mark);
                     return Ok((List { pos, nodes }, end));
                 }
             }
@@ -393,7 +393,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         loop {
             let token = self.next_non_space();
             if token.typ == end {
-                pipe.cmds = self.cmds.drain(mark..).collect();
+                pipe.cmds = self.cmds.split_off(mark);
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -588,7 +588,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         if self.args.len() == mark {
             return self.errorf("empty command");
         }
-        let args = self.args.drain(mark..).collect();
+        let args = self.args.split_off(mark);
         Ok(Command { pos, args })
     }
 
