@@ -259,7 +259,6 @@ impl<'t> State<'t> {
             }
             Node::Break { .. } => Err(Flow::Break),
             Node::Continue { .. } => Err(Flow::Continue),
-            Node::Comment { .. } => Ok(()),
         }
     }
 

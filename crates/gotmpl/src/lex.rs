@@ -1,9 +1,12 @@
-//! The template lexer: a line-by-line port of Go's `text/template/parse/lex.go` state machine.
+//! The template lexer: Go's `text/template/parse/lex.go`, token for token, as a byte scanner.
 //!
-//! Kept structurally identical to Go's (same states, same backup rules) because parse errors,
-//! trim-marker handling and line numbers all fall out of its exact token boundaries.
-
-use std::borrow::Cow;
+//! Go's lexer is a per-character state machine (`next`/`backup`/`peek` of runes). This one
+//! produces the same items at the same byte boundaries with the same errors, but scans text
+//! between actions with `memchr` for the left delimiter and each token of an action in one
+//! byte loop (every byte a token boundary depends on is ASCII; a non-ASCII character is decoded
+//! only where Go's rules look at it: identifier characters and error messages). Items are small
+//! `Copy` spans of the source; the line of an item, which only error messages need, is computed
+//! from its offset on demand ([`Lexer::line_of`]) the way Go's counter would have it.
 
 use crate::quote::{fmt_rune_u, quote_prec};
 
@@ -13,7 +16,6 @@ pub(crate) enum ItemType {
     Bool,
     Char,
     CharConstant,
-    Comment,
     Complex,
     Assign,
     Declare,
@@ -46,42 +48,34 @@ pub(crate) enum ItemType {
     With,
 }
 
-#[derive(Clone, Debug)]
-pub(crate) struct Item<'a> {
+/// One token: its type and its bytes `pos..end` in the source (an error's message is kept by
+/// the lexer, [`Lexer::error_message`]; its span is empty, at the offset Go reports it from).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Item {
     pub typ: ItemType,
     pub pos: usize,
-    pub val: Cow<'a, str>,
-    pub line: usize,
+    pub end: usize,
 }
 
-impl Item<'_> {
-    pub fn eof() -> Item<'static> {
+/// The offset of the tokens a fresh parse state starts with, whose line Go reports as 0.
+pub(crate) const NO_POS: usize = usize::MAX;
+
+impl Item {
+    pub fn eof() -> Item {
         Item {
             typ: ItemType::Eof,
-            pos: 0,
-            val: Cow::Borrowed(""),
-            line: 0,
+            pos: NO_POS,
+            end: NO_POS,
         }
     }
-}
 
-impl std::fmt::Display for Item<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.typ {
-            ItemType::Eof => f.write_str("EOF"),
-            ItemType::Error => f.write_str(&self.val),
-            t if t > ItemType::Keyword => write!(f, "<{}>", self.val),
-            _ if self.val.chars().count() > 10 => {
-                write!(f, "{}...", quote_prec(&self.val, 10))
-            }
-            _ => f.write_str(&crate::quote::quote(&self.val)),
-        }
+    fn new(typ: ItemType, pos: usize, end: usize) -> Item {
+        Item { typ, pos, end }
     }
 }
 
 fn keyword(word: &str) -> Option<ItemType> {
     Some(match word {
-        "." => ItemType::Dot,
         "block" => ItemType::Block,
         "break" => ItemType::Break,
         "continue" => ItemType::Continue,
@@ -97,87 +91,56 @@ fn keyword(word: &str) -> Option<ItemType> {
     })
 }
 
-const EOF: i32 = -1;
 const TRIM_MARKER_LEN: usize = 2;
-const LEFT_COMMENT: &str = "/*";
-const RIGHT_COMMENT: &str = "*/";
-
-#[derive(Clone, Copy)]
-enum State {
-    Text,
-    LeftDelim,
-    Comment,
-    RightDelim,
-    InsideAction,
-    Space,
-    Identifier,
-    Field,
-    Variable,
-    Char,
-    Number,
-    Quote,
-    RawQuote,
-}
 
 pub(crate) struct Lexer<'a> {
     input: &'a str,
     left_delim: String,
     right_delim: String,
     pos: usize,
-    start: usize,
-    at_eof: bool,
     paren_depth: i32,
-    line: usize,
-    start_line: usize,
-    item: Item<'a>,
     inside_action: bool,
     pub break_ok: bool,
     pub continue_ok: bool,
     dead: bool,
+    err: String,
+    /// Newlines inside a left / right delimiter, which Go's line counter skips for delimiters
+    /// that open and close actions; `drift` records (offset, newlines skipped before it).
+    left_nl: usize,
+    right_nl: usize,
+    drift: Vec<(usize, usize)>,
 }
 
-fn is_space(r: i32) -> bool {
-    r == ' ' as i32 || r == '\t' as i32 || r == '\r' as i32 || r == '\n' as i32
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-pub(crate) fn is_alpha_numeric(r: i32) -> bool {
-    if r < 0 {
-        return false;
+fn is_word_byte(b: u8) -> bool {
+    WORD_BYTE[usize::from(b)]
+}
+
+/// The ASCII bytes of identifiers (`_`, letters, digits), as a table: a byte's class is one load.
+static WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = c == b'_' || c.is_ascii_alphanumeric();
+        i += 1;
     }
-    if r < 0x80 {
-        let b = r as u8;
-        return b == b'_' || b.is_ascii_alphanumeric();
+    t
+};
+
+/// Go's `isAlphaNumeric`.
+pub(crate) fn is_alpha_numeric(c: char) -> bool {
+    if c.is_ascii() {
+        return is_word_byte(c as u8);
     }
-    match char::from_u32(r as u32) {
-        Some(c) => c == '_' || c.is_alphabetic() || crate::quote::is_go_digit(c),
-        None => false,
-    }
+    c.is_alphabetic() || crate::quote::is_go_digit(c)
 }
 
 fn has_left_trim_marker(s: &[u8]) -> bool {
-    s.len() >= 2 && s[0] == b'-' && is_space(s[1] as i32)
-}
-
-fn has_right_trim_marker(s: &[u8]) -> bool {
-    s.len() >= 2 && is_space(s[0] as i32) && s[1] == b'-'
-}
-
-/// `s.find(delim)`, by a memchr for the delimiter's first byte: templates are mostly text
-/// between short delimiters, where building a substring searcher per call cost more than the search.
-fn find_delim(s: &str, delim: &str) -> Option<usize> {
-    let Some(&first) = delim.as_bytes().first() else {
-        return Some(0);
-    };
-    let bytes = s.as_bytes();
-    let mut from = 0;
-    while let Some(i) = bytes[from..].iter().position(|&b| b == first) {
-        let at = from + i;
-        if bytes[at..].starts_with(delim.as_bytes()) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
+    s.len() >= 2 && s[0] == b'-' && is_space(s[1])
 }
 
 /// `b.starts_with(d)` for a delimiter: inline byte compares instead of a `memcmp` call, which
@@ -186,598 +149,496 @@ fn starts_with_delim(b: &[u8], d: &[u8]) -> bool {
     b.len() >= d.len() && b.iter().zip(d).all(|(x, y)| x == y)
 }
 
-fn right_trim_length(s: &str) -> usize {
-    s.len() - s.trim_end_matches([' ', '\t', '\r', '\n']).len()
+fn right_trim_length(s: &[u8]) -> usize {
+    s.iter().rev().take_while(|&&b| is_space(b)).count()
 }
 
-fn left_trim_length(s: &str) -> usize {
-    s.len() - s.trim_start_matches([' ', '\t', '\r', '\n']).len()
+fn left_trim_length(s: &[u8]) -> usize {
+    s.iter().take_while(|&&b| is_space(b)).count()
+}
+
+fn tail(b: &[u8], from: usize) -> &[u8] {
+    b.get(from..).unwrap_or(&[])
 }
 
 impl<'a> Lexer<'a> {
     pub fn new(input: &'a str, left: &str, right: &str) -> Lexer<'a> {
+        let left_delim: String = if left.is_empty() { "{{" } else { left }.into();
+        let right_delim: String = if right.is_empty() { "}}" } else { right }.into();
         Lexer {
             input,
-            left_delim: if left.is_empty() {
-                "{{".into()
-            } else {
-                left.into()
-            },
-            right_delim: if right.is_empty() {
-                "}}".into()
-            } else {
-                right.into()
-            },
+            left_nl: left_delim.matches('\n').count(),
+            right_nl: right_delim.matches('\n').count(),
+            left_delim,
+            right_delim,
             pos: 0,
-            start: 0,
-            at_eof: false,
             paren_depth: 0,
-            line: 1,
-            start_line: 1,
-            item: Item::eof(),
             inside_action: false,
             break_ok: true,
             continue_ok: true,
             dead: false,
+            err: String::new(),
+            drift: Vec::new(),
         }
     }
 
-    fn rest(&self) -> &'a str {
-        &self.input[self.pos..]
+    /// The source text of an item (empty for an error: see [`Lexer::error_message`]).
+    pub fn val(&self, i: &Item) -> &'a str {
+        self.input.get(i.pos..i.end).unwrap_or("")
     }
 
-    fn next(&mut self) -> i32 {
-        if self.pos >= self.input.len() {
-            self.at_eof = true;
-            return EOF;
+    /// The message of the error item the lexer stopped at.
+    pub fn error_message(&self) -> &str {
+        &self.err
+    }
+
+    /// The line Go's lexer gives an item starting at `pos`: 1 + the newlines before it, less
+    /// those inside action delimiters (Go's counter does not see them).
+    pub fn line_of(&self, pos: usize) -> usize {
+        if pos == NO_POS {
+            return 0;
         }
-        let b = self.input.as_bytes()[self.pos];
-        if b < 0x80 {
-            self.pos += 1;
-            if b == b'\n' {
-                self.line += 1;
-            }
-            return i32::from(b);
-        }
-        let c = self.input[self.pos..].chars().next().expect("pos < len");
-        self.pos += c.len_utf8();
-        c as i32
+        let pos = pos.min(self.input.len());
+        let nl = memchr::memchr_iter(b'\n', &self.input.as_bytes()[..pos]).count();
+        let skipped = self
+            .drift
+            .iter()
+            .take_while(|(at, _)| *at <= pos)
+            .last()
+            .map_or(0, |(_, n)| *n);
+        1 + nl - skipped
     }
 
-    fn peek(&mut self) -> i32 {
-        let r = self.next();
-        self.backup();
-        r
-    }
-
-    fn backup(&mut self) {
-        if !self.at_eof && self.pos > 0 {
-            let b = self.input.as_bytes()[self.pos - 1];
-            if b < 0x80 {
-                self.pos -= 1;
-                if b == b'\n' {
-                    self.line -= 1;
-                }
-                return;
-            }
-            let c = self.input[..self.pos].chars().next_back().expect("pos > 0");
-            self.pos -= c.len_utf8();
-            if c == '\n' {
-                self.line -= 1;
-            }
+    /// Go's `item.String()`, as parse errors print a token.
+    pub fn describe(&self, i: &Item) -> String {
+        let val = self.val(i);
+        match i.typ {
+            ItemType::Eof => "EOF".into(),
+            ItemType::Error => self.err.clone(),
+            t if t > ItemType::Keyword => format!("<{val}>"),
+            _ if val.len() > 10 => format!("{}...", quote_prec(val, 10)),
+            _ => crate::quote::quote(val),
         }
     }
 
-    fn this_item(&mut self, t: ItemType) -> Item<'a> {
-        let i = Item {
-            typ: t,
-            pos: self.start,
-            val: Cow::Borrowed(&self.input[self.start..self.pos]),
-            line: self.start_line,
-        };
-        self.start = self.pos;
-        self.start_line = self.line;
-        i
-    }
-
-    fn emit(&mut self, t: ItemType) -> Option<State> {
-        let i = self.this_item(t);
-        self.emit_item(i)
-    }
-
-    fn emit_item(&mut self, i: Item<'a>) -> Option<State> {
-        self.item = i;
-        None
-    }
-
-    fn ignore(&mut self) {
-        self.line += self.input[self.start..self.pos].matches('\n').count();
-        self.start = self.pos;
-        self.start_line = self.line;
-    }
-
-    fn accept(&mut self, valid: &str) -> bool {
-        let r = self.next();
-        if r >= 0 && valid.contains(char::from_u32(r as u32).unwrap_or('\u{0}')) && r != 0 {
-            return true;
+    fn skip_delim_newlines(&mut self, at: usize, n: usize) {
+        if n > 0 {
+            let before = self.drift.last().map_or(0, |(_, k)| *k);
+            self.drift.push((at, before + n));
         }
-        self.backup();
-        false
     }
 
-    fn accept_run(&mut self, valid: &str) {
-        loop {
-            let r = self.next();
-            if !(r > 0 && valid.contains(char::from_u32(r as u32).unwrap_or('\u{0}'))) {
-                break;
-            }
-        }
-        self.backup();
-    }
-
-    fn errorf(&mut self, msg: String) -> Option<State> {
-        self.item = Item {
-            typ: ItemType::Error,
-            pos: self.start,
-            val: Cow::Owned(msg),
-            line: self.start_line,
-        };
-        self.start = 0;
-        self.pos = 0;
+    fn error(&mut self, msg: String, at: usize) -> Item {
+        self.err = msg;
         self.dead = true;
-        None
+        self.pos = 0;
+        Item::new(ItemType::Error, at, at)
     }
 
-    pub fn next_item(&mut self) -> Item<'a> {
-        self.item = Item {
-            typ: ItemType::Eof,
-            pos: self.pos,
-            val: "EOF".into(),
-            line: self.start_line,
-        };
+    pub fn next_item(&mut self) -> Item {
         if self.dead {
-            self.item.pos = 0;
-            return self.item.clone();
+            return Item::new(ItemType::Eof, 0, 0);
         }
-        let mut state = if self.inside_action {
-            State::InsideAction
+        if self.inside_action {
+            self.lex_inside_action()
         } else {
-            State::Text
-        };
+            self.lex_text()
+        }
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.input.as_bytes()
+    }
+
+    /// The offset of the next left delimiter at or after `from`.
+    fn find_left_delim(&self, from: usize) -> Option<usize> {
+        let b = self.bytes();
+        let d = self.left_delim.as_bytes();
+        let mut at = from;
         loop {
-            let next = match state {
-                State::Text => self.lex_text(),
-                State::LeftDelim => self.lex_left_delim(),
-                State::Comment => self.lex_comment(),
-                State::RightDelim => self.lex_right_delim(),
-                State::InsideAction => self.lex_inside_action(),
-                State::Space => self.lex_space(),
-                State::Identifier => self.lex_identifier(),
-                State::Field => self.lex_field_or_variable(ItemType::Field),
-                State::Variable => self.lex_variable(),
-                State::Char => self.lex_char(),
-                State::Number => self.lex_number(),
-                State::Quote => self.lex_quote(),
-                State::RawQuote => self.lex_raw_quote(),
+            let i = memchr::memchr(d[0], tail(b, at))?;
+            at += i;
+            if starts_with_delim(&b[at..], d) {
+                return Some(at);
+            }
+            at += 1;
+        }
+    }
+
+    /// Go's `lexText`, `lexLeftDelim` and `lexComment`: the text up to the next action, then
+    /// the action's left delimiter (comments are skipped whole).
+    fn lex_text(&mut self) -> Item {
+        let b = self.bytes();
+        loop {
+            let start = self.pos;
+            let Some(delim) = self.find_left_delim(start) else {
+                let end = b.len();
+                self.pos = end;
+                if end > start {
+                    return Item::new(ItemType::Text, start, end);
+                }
+                return Item::new(ItemType::Eof, end, end);
             };
-            match next {
-                Some(s) => state = s,
-                None => return std::mem::replace(&mut self.item, Item::eof()),
-            }
-        }
-    }
-
-    fn input_bytes_from(&self, p: usize) -> &'a [u8] {
-        if p >= self.input.len() {
-            &[]
-        } else {
-            &self.input.as_bytes()[p..]
-        }
-    }
-
-    fn lex_text(&mut self) -> Option<State> {
-        if self.dead {
-            return self.emit(ItemType::Eof);
-        }
-        if let Some(x) = find_delim(self.rest(), &self.left_delim) {
-            if x > 0 {
-                self.pos += x;
-                let mut trim_length = 0;
-                let delim_end = self.pos + self.left_delim.len();
-                if has_left_trim_marker(self.input_bytes_from(delim_end)) {
-                    trim_length = right_trim_length(&self.input[self.start..self.pos]);
+            let delim_end = delim + self.left_delim.len();
+            let trim = has_left_trim_marker(tail(b, delim_end));
+            if delim > start {
+                let mut text_end = delim;
+                if trim {
+                    text_end -= right_trim_length(&b[start..delim]);
                 }
-                self.pos -= trim_length;
-                self.line += self.input[self.start..self.pos].matches('\n').count();
-                let i = self.this_item(ItemType::Text);
-                self.pos += trim_length;
-                self.ignore();
-                if !i.val.is_empty() {
-                    return self.emit_item(i);
+                if text_end > start {
+                    self.pos = delim;
+                    return Item::new(ItemType::Text, start, text_end);
                 }
             }
-            return Some(State::LeftDelim);
-        }
-        self.pos = self.input.len();
-        if self.pos > self.start {
-            self.line += self.input[self.start..self.pos].matches('\n').count();
-            return self.emit(ItemType::Text);
-        }
-        self.emit(ItemType::Eof)
-    }
-
-    fn at_right_delim(&self) -> (bool, bool) {
-        let b = self.input_bytes_from(self.pos);
-        if has_right_trim_marker(b)
-            && starts_with_delim(
-                self.input_bytes_from(self.pos + TRIM_MARKER_LEN),
-                self.right_delim.as_bytes(),
-            )
-        {
-            return (true, true);
-        }
-        if starts_with_delim(b, self.right_delim.as_bytes()) {
-            return (true, false);
-        }
-        (false, false)
-    }
-
-    fn lex_left_delim(&mut self) -> Option<State> {
-        self.pos += self.left_delim.len();
-        let trim_space = has_left_trim_marker(self.input_bytes_from(self.pos));
-        let after_marker = if trim_space { TRIM_MARKER_LEN } else { 0 };
-        if self
-            .input_bytes_from(self.pos + after_marker)
-            .starts_with(LEFT_COMMENT.as_bytes())
-        {
-            self.pos += after_marker;
-            self.ignore();
-            return Some(State::Comment);
-        }
-        let i = self.this_item(ItemType::LeftDelim);
-        self.inside_action = true;
-        self.pos += after_marker;
-        self.ignore();
-        self.paren_depth = 0;
-        self.emit_item(i)
-    }
-
-    fn lex_comment(&mut self) -> Option<State> {
-        self.pos += LEFT_COMMENT.len();
-        let Some(x) = self.rest().find(RIGHT_COMMENT) else {
-            return self.errorf("unclosed comment".into());
-        };
-        self.pos += x + RIGHT_COMMENT.len();
-        let (delim, trim_space) = self.at_right_delim();
-        if !delim {
-            return self.errorf("comment ends before closing delimiter".into());
-        }
-        self.line += self.input[self.start..self.pos].matches('\n').count();
-        let _comment = self.this_item(ItemType::Comment);
-        if trim_space {
-            self.pos += TRIM_MARKER_LEN;
-        }
-        self.pos += self.right_delim.len();
-        if trim_space {
-            self.pos += left_trim_length(self.rest());
-        }
-        self.ignore();
-        Some(State::Text)
-    }
-
-    fn lex_right_delim(&mut self) -> Option<State> {
-        let (_, trim_space) = self.at_right_delim();
-        if trim_space {
-            self.pos += TRIM_MARKER_LEN;
-            self.ignore();
-        }
-        self.pos += self.right_delim.len();
-        let i = self.this_item(ItemType::RightDelim);
-        if trim_space {
-            self.pos += left_trim_length(self.rest());
-            self.ignore();
-        }
-        self.inside_action = false;
-        self.emit_item(i)
-    }
-
-    fn lex_inside_action(&mut self) -> Option<State> {
-        let (delim, _) = self.at_right_delim();
-        if delim {
-            if self.paren_depth == 0 {
-                return Some(State::RightDelim);
-            }
-            return self.errorf("unclosed left paren".into());
-        }
-        let r = self.next();
-        let c = if r >= 0 {
-            char::from_u32(r as u32).unwrap_or('\u{FFFD}')
-        } else {
-            '\u{0}'
-        };
-        if r == EOF {
-            return self.errorf("unclosed action".into());
-        }
-        if is_space(r) {
-            self.backup();
-            return Some(State::Space);
-        }
-        match c {
-            '=' => return self.emit(ItemType::Assign),
-            ':' => {
-                if self.next() != '=' as i32 {
-                    return self.errorf("expected :=".into());
+            let after_marker = delim_end + if trim { TRIM_MARKER_LEN } else { 0 };
+            if tail(b, after_marker).starts_with(b"/*") {
+                let body = after_marker + 2;
+                let Some(x) = memchr::memmem::find(tail(b, body), b"*/") else {
+                    return self.error("unclosed comment".into(), after_marker);
+                };
+                let mut p = body + x + 2;
+                let Some(trim_right) = self.at_right_delim(p) else {
+                    return self
+                        .error("comment ends before closing delimiter".into(), after_marker);
+                };
+                if trim_right {
+                    p += TRIM_MARKER_LEN;
                 }
-                return self.emit(ItemType::Declare);
-            }
-            '|' => return self.emit(ItemType::Pipe),
-            '"' => return Some(State::Quote),
-            '`' => return Some(State::RawQuote),
-            '$' => return Some(State::Variable),
-            '\'' => return Some(State::Char),
-            '.' => {
-                if self.pos < self.input.len() {
-                    let b = self.input.as_bytes()[self.pos];
-                    if !b.is_ascii_digit() {
-                        return Some(State::Field);
-                    }
+                p += self.right_delim.len();
+                if trim_right {
+                    p += left_trim_length(tail(b, p));
                 }
-                self.backup();
-                return Some(State::Number);
-            }
-            '+' | '-' | '0'..='9' => {
-                self.backup();
-                return Some(State::Number);
-            }
-            _ => {}
-        }
-        if is_alpha_numeric(r) {
-            self.backup();
-            return Some(State::Identifier);
-        }
-        match c {
-            '(' => {
-                self.paren_depth += 1;
-                self.emit(ItemType::LeftParen)
-            }
-            ')' => {
-                self.paren_depth -= 1;
-                if self.paren_depth < 0 {
-                    return self.errorf("unexpected right paren".into());
-                }
-                self.emit(ItemType::RightParen)
-            }
-            c if (c as u32) < 0x7f && (c as u32) >= 0x20 => self.emit(ItemType::Char),
-            c => self.errorf(format!(
-                "unrecognized character in action: {}",
-                fmt_rune_u(c)
-            )),
-        }
-    }
-
-    fn lex_space(&mut self) -> Option<State> {
-        // Spaces are ASCII: one byte each, so the run is scanned by bytes, counting newlines.
-        let run = self
-            .input_bytes_from(self.pos)
-            .iter()
-            .take_while(|&&b| is_space(i32::from(b)))
-            .count();
-        self.line += self.input.as_bytes()[self.pos..self.pos + run]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.pos += run;
-        let num_spaces = run;
-        if has_right_trim_marker(self.input_bytes_from(self.pos - 1))
-            && starts_with_delim(
-                self.input_bytes_from(self.pos - 1 + TRIM_MARKER_LEN),
-                self.right_delim.as_bytes(),
-            )
-        {
-            self.backup();
-            if num_spaces == 1 {
-                return Some(State::RightDelim);
-            }
-        }
-        self.emit(ItemType::Space)
-    }
-
-    fn lex_identifier(&mut self) -> Option<State> {
-        // The ASCII run of the word at once (no newline in it, so no line to count), then Go's
-        // rune loop for the rest, as in lex_field_or_variable.
-        let run = self.input.as_bytes()[self.pos.min(self.input.len())..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-            .count();
-        self.pos += run;
-        loop {
-            let r = self.next();
-            if is_alpha_numeric(r) {
+                self.pos = p;
                 continue;
             }
-            self.backup();
-            let word = &self.input[self.start..self.pos];
-            if !self.at_terminator() {
-                return self.errorf(format!("bad character {}", rune_u(r)));
+            self.inside_action = true;
+            self.paren_depth = 0;
+            self.pos = after_marker;
+            self.skip_delim_newlines(delim_end, self.left_nl);
+            return Item::new(ItemType::LeftDelim, delim, delim_end);
+        }
+    }
+
+    /// Go's `atRightDelim` at `p`: `None` when no right delimiter is there, else whether a
+    /// trim marker precedes it.
+    fn at_right_delim(&self, p: usize) -> Option<bool> {
+        let b = tail(self.bytes(), p);
+        let r = self.right_delim.as_bytes();
+        if b.len() >= 2 && is_space(b[0]) && b[1] == b'-' && starts_with_delim(&b[2..], r) {
+            return Some(true);
+        }
+        if starts_with_delim(b, r) {
+            return Some(false);
+        }
+        None
+    }
+
+    /// Go's `lexRightDelim` for a delimiter (with its trim marker when `trim`) at `at`.
+    fn lex_right_delim(&mut self, at: usize, trim: bool) -> Item {
+        let d = at + if trim { TRIM_MARKER_LEN } else { 0 };
+        let end = d + self.right_delim.len();
+        let mut p = end;
+        if trim {
+            p += left_trim_length(tail(self.bytes(), p));
+        }
+        self.pos = p;
+        self.inside_action = false;
+        self.skip_delim_newlines(end, self.right_nl);
+        Item::new(ItemType::RightDelim, d, end)
+    }
+
+    /// Go's `lexInsideAction` and the states it leads to, one token.
+    fn lex_inside_action(&mut self) -> Item {
+        let b = self.bytes();
+        let start = self.pos;
+        if let Some(trim) = self.at_right_delim(start) {
+            if self.paren_depth == 0 {
+                return self.lex_right_delim(start, trim);
             }
-            if let Some(k) = keyword(word).filter(|k| *k > ItemType::Keyword) {
-                if (k == ItemType::Break && !self.break_ok)
-                    || (k == ItemType::Continue && !self.continue_ok)
-                {
-                    return self.emit(ItemType::Identifier);
+            return self.error("unclosed left paren".into(), start);
+        }
+        let Some(&c) = b.get(start) else {
+            return self.error("unclosed action".into(), start);
+        };
+        let one = |l: &mut Lexer<'a>, t: ItemType| {
+            l.pos = start + 1;
+            Item::new(t, start, start + 1)
+        };
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => self.lex_space(start),
+            b'=' => one(self, ItemType::Assign),
+            b':' => {
+                if b.get(start + 1) != Some(&b'=') {
+                    return self.error("expected :=".into(), start);
                 }
-                return self.emit(k);
+                self.pos = start + 2;
+                Item::new(ItemType::Declare, start, start + 2)
             }
-            if word.starts_with('.') {
-                return self.emit(ItemType::Field);
+            b'|' => one(self, ItemType::Pipe),
+            b'"' => self.lex_quote(start, b'"', ItemType::String, "unterminated quoted string"),
+            b'`' => self.lex_raw_quote(start),
+            b'$' => {
+                if self.at_terminator(start + 1) {
+                    self.pos = start + 1;
+                    return Item::new(ItemType::Variable, start, start + 1);
+                }
+                self.lex_field_or_variable(start, ItemType::Variable)
             }
-            if word == "true" || word == "false" {
-                return self.emit(ItemType::Bool);
+            b'\'' => self.lex_quote(
+                start,
+                b'\'',
+                ItemType::CharConstant,
+                "unterminated character constant",
+            ),
+            b'.' if b.get(start + 1).is_some_and(|n| !n.is_ascii_digit()) => {
+                self.lex_field_or_variable(start, ItemType::Field)
             }
-            return self.emit(ItemType::Identifier);
+            b'.' | b'+' | b'-' | b'0'..=b'9' => self.lex_number(start),
+            b'(' => {
+                self.paren_depth += 1;
+                one(self, ItemType::LeftParen)
+            }
+            b')' => {
+                self.paren_depth -= 1;
+                if self.paren_depth < 0 {
+                    return self.error("unexpected right paren".into(), start);
+                }
+                one(self, ItemType::RightParen)
+            }
+            c if is_word_byte(c) => self.lex_identifier(start),
+            0x20..=0x7e => one(self, ItemType::Char),
+            _ => {
+                let ch = self.char_at(start).unwrap_or('\u{FFFD}');
+                if is_alpha_numeric(ch) {
+                    return self.lex_identifier(start);
+                }
+                self.error(
+                    format!("unrecognized character in action: {}", fmt_rune_u(ch)),
+                    start,
+                )
+            }
         }
     }
 
-    fn lex_variable(&mut self) -> Option<State> {
-        if self.at_terminator() {
-            return self.emit(ItemType::Variable);
-        }
-        self.lex_field_or_variable(ItemType::Variable)
+    fn char_at(&self, p: usize) -> Option<char> {
+        self.input.get(p..)?.chars().next()
     }
 
-    fn lex_field_or_variable(&mut self, typ: ItemType) -> Option<State> {
-        if self.at_terminator() {
-            if typ == ItemType::Variable {
-                return self.emit(ItemType::Variable);
-            }
-            return self.emit(ItemType::Dot);
-        }
-        // The ASCII run of the name at once, then Go's rune loop for the rest.
-        let run = self.input.as_bytes()[self.pos.min(self.input.len())..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-            .count();
-        self.pos += run;
-        let mut r;
-        loop {
-            r = self.next();
-            if !is_alpha_numeric(r) {
-                self.backup();
-                break;
-            }
-        }
-        if !self.at_terminator() {
-            return self.errorf(format!("bad character {}", rune_u(r)));
-        }
-        self.emit(typ)
-    }
-
-    fn at_terminator(&mut self) -> bool {
-        let r = self.peek();
-        if is_space(r) {
-            return true;
-        }
-        if r == EOF {
-            return true;
-        }
-        if let Some(c) = char::from_u32(r as u32)
-            && matches!(c, '.' | ',' | '|' | ':' | ')' | '(')
+    /// Go's `lexSpace`: a run of spaces, less the one before a ` -}}` trim marker.
+    fn lex_space(&mut self, start: usize) -> Item {
+        let b = self.bytes();
+        let mut p = start + left_trim_length(&b[start..]);
+        let num_spaces = p - start;
+        if b.get(p) == Some(&b'-') && starts_with_delim(tail(b, p + 1), self.right_delim.as_bytes())
         {
-            return true;
+            p -= 1;
+            if num_spaces == 1 {
+                return self.lex_right_delim(start, true);
+            }
         }
-        starts_with_delim(self.rest().as_bytes(), self.right_delim.as_bytes())
+        self.pos = p;
+        Item::new(ItemType::Space, start, p)
     }
 
-    fn lex_char(&mut self) -> Option<State> {
+    /// The end of the run of identifier characters from `p`.
+    fn word_end(&self, mut p: usize) -> usize {
+        let b = self.bytes();
         loop {
-            let r = self.next();
-            if r == '\\' as i32 {
-                let r2 = self.next();
-                if r2 != EOF && r2 != '\n' as i32 {
+            p += tail(b, p)
+                .iter()
+                .position(|&c| !WORD_BYTE[usize::from(c)])
+                .unwrap_or(b.len() - p.min(b.len()));
+            if p < b.len() && b[p] >= 0x80 {
+                let ch = self.char_at(p).unwrap_or('\u{FFFD}');
+                if is_alpha_numeric(ch) {
+                    p += ch.len_utf8();
                     continue;
                 }
-                return self.errorf("unterminated character constant".into());
             }
-            if r == EOF || r == '\n' as i32 {
-                return self.errorf("unterminated character constant".into());
-            }
-            if r == '\'' as i32 {
-                break;
-            }
+            return p;
         }
-        self.emit(ItemType::CharConstant)
     }
 
-    fn lex_number(&mut self) -> Option<State> {
-        if !self.scan_number() {
-            let s = self.input[self.start..self.pos].to_string();
-            return self.errorf(format!("bad number syntax: {}", crate::quote::quote(&s)));
-        }
-        let sign = self.peek();
-        if sign == '+' as i32 || sign == '-' as i32 {
-            if !self.scan_number() || self.input.as_bytes()[self.pos - 1] != b'i' {
-                let s = self.input[self.start..self.pos].to_string();
-                return self.errorf(format!("bad number syntax: {}", crate::quote::quote(&s)));
-            }
-            return self.emit(ItemType::Complex);
-        }
-        self.emit(ItemType::Number)
-    }
-
-    fn scan_number(&mut self) -> bool {
-        self.accept("+-");
-        let mut digits = "0123456789_";
-        if self.accept("0") {
-            if self.accept("xX") {
-                digits = "0123456789abcdefABCDEF_";
-            } else if self.accept("oO") {
-                digits = "01234567_";
-            } else if self.accept("bB") {
-                digits = "01_";
+    /// Go's `atTerminator` at `p`.
+    fn at_terminator(&self, p: usize) -> bool {
+        let b = tail(self.bytes(), p);
+        match b.first() {
+            None => true,
+            Some(&c) => {
+                is_space(c)
+                    || matches!(c, b'.' | b',' | b'|' | b':' | b')' | b'(')
+                    || starts_with_delim(b, self.right_delim.as_bytes())
             }
         }
-        self.accept_run(digits);
-        if self.accept(".") {
-            self.accept_run(digits);
-        }
-        if digits.len() == 11 && self.accept("eE") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
-        }
-        if digits.len() == 23 && self.accept("pP") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
-        }
-        self.accept("i");
-        if is_alpha_numeric(self.peek()) {
-            self.next();
-            return false;
-        }
-        true
     }
 
-    fn lex_quote(&mut self) -> Option<State> {
-        // Go's rune loop, by bytes: the bytes it stops at are ASCII, never inside a multi-byte
-        // character, and no newline is crossed (one ends the string with an error), so no line
-        // is counted. An escape skips one byte: the rest of an escaped multi-byte character is
-        // continuation bytes, which match nothing here.
-        let b = self.input.as_bytes();
-        let mut i = self.pos;
+    fn bad_character(&mut self, start: usize, p: usize) -> Item {
+        let r = rune_u(self.char_at(p));
+        self.error(format!("bad character {r}"), start)
+    }
+
+    fn lex_identifier(&mut self, start: usize) -> Item {
+        let p = self.word_end(start);
+        if !self.at_terminator(p) {
+            return self.bad_character(start, p);
+        }
+        self.pos = p;
+        let word = &self.input[start..p];
+        let typ = match keyword(word) {
+            Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
+            Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
+            Some(k) => k,
+            None if word == "true" || word == "false" => ItemType::Bool,
+            None => ItemType::Identifier,
+        };
+        Item::new(typ, start, p)
+    }
+
+    /// Go's `lexFieldOrVariable` for the `.` or `$` at `start`.
+    fn lex_field_or_variable(&mut self, start: usize, typ: ItemType) -> Item {
+        if self.at_terminator(start + 1) {
+            self.pos = start + 1;
+            let t = if typ == ItemType::Variable {
+                ItemType::Variable
+            } else {
+                ItemType::Dot
+            };
+            return Item::new(t, start, start + 1);
+        }
+        let p = self.word_end(start + 1);
+        if !self.at_terminator(p) {
+            return self.bad_character(start, p);
+        }
+        self.pos = p;
+        Item::new(typ, start, p)
+    }
+
+    /// Go's `lexQuote` and `lexChar`: the bytes they stop at are ASCII, never inside a
+    /// multi-byte character, and an escape skips one byte (the rest of an escaped multi-byte
+    /// character is continuation bytes, which match nothing here).
+    fn lex_quote(&mut self, start: usize, quote: u8, typ: ItemType, unterminated: &str) -> Item {
+        let b = self.bytes();
+        let mut i = start + 1;
         loop {
             match b.get(i) {
-                None | Some(b'\n') => return self.errorf("unterminated quoted string".into()),
+                None | Some(b'\n') => return self.error(unterminated.into(), start),
                 Some(b'\\') => match b.get(i + 1) {
-                    None | Some(b'\n') => {
-                        return self.errorf("unterminated quoted string".into());
-                    }
+                    None | Some(b'\n') => return self.error(unterminated.into(), start),
                     Some(_) => i += 2,
                 },
-                Some(b'"') => break,
+                Some(&c) if c == quote => break,
                 Some(_) => i += 1,
             }
         }
         self.pos = i + 1;
-        self.emit(ItemType::String)
+        Item::new(typ, start, i + 1)
     }
 
-    fn lex_raw_quote(&mut self) -> Option<State> {
-        // Go's rune loop as a byte search (the backquote is ASCII), counting the newlines passed.
-        let rest = self.input_bytes_from(self.pos);
-        let Some(i) = rest.iter().position(|&b| b == b'`') else {
-            return self.errorf("unterminated raw quoted string".into());
+    fn lex_raw_quote(&mut self, start: usize) -> Item {
+        let Some(i) = memchr::memchr(b'`', tail(self.bytes(), start + 1)) else {
+            return self.error("unterminated raw quoted string".into(), start);
         };
-        self.line += rest[..i].iter().filter(|&&b| b == b'\n').count();
-        self.pos += i + 1;
-        self.emit(ItemType::RawString)
+        self.pos = start + 1 + i + 1;
+        Item::new(ItemType::RawString, start, self.pos)
+    }
+
+    fn lex_number(&mut self, start: usize) -> Item {
+        let (ok, p) = self.scan_number(start);
+        if !ok {
+            return self.bad_number(start, p);
+        }
+        if matches!(self.bytes().get(p), Some(b'+' | b'-')) {
+            let (ok, q) = self.scan_number(p);
+            if !ok || self.bytes()[q - 1] != b'i' {
+                return self.bad_number(start, q);
+            }
+            self.pos = q;
+            return Item::new(ItemType::Complex, start, q);
+        }
+        self.pos = p;
+        Item::new(ItemType::Number, start, p)
+    }
+
+    fn bad_number(&mut self, start: usize, end: usize) -> Item {
+        let s = crate::quote::quote(&self.input[start..end]);
+        self.error(format!("bad number syntax: {s}"), start)
+    }
+
+    /// Go's `scanNumber` from `p`: whether it is a number, and where it (or the bad character
+    /// that ended it, included) ends.
+    fn scan_number(&self, mut p: usize) -> (bool, usize) {
+        let b = self.bytes();
+        let accept = |p: &mut usize, valid: &[u8]| -> bool {
+            match b.get(*p) {
+                Some(c) if valid.contains(c) => {
+                    *p += 1;
+                    true
+                }
+                _ => false,
+            }
+        };
+        let accept_run = |p: &mut usize, valid: fn(u8) -> bool| {
+            while b.get(*p).is_some_and(|&c| valid(c)) {
+                *p += 1;
+            }
+        };
+        fn dec(c: u8) -> bool {
+            c.is_ascii_digit() || c == b'_'
+        }
+        fn hex(c: u8) -> bool {
+            c.is_ascii_hexdigit() || c == b'_'
+        }
+        fn oct(c: u8) -> bool {
+            matches!(c, b'0'..=b'7' | b'_')
+        }
+        fn bin(c: u8) -> bool {
+            matches!(c, b'0' | b'1' | b'_')
+        }
+        accept(&mut p, b"+-");
+        let mut digits: fn(u8) -> bool = dec;
+        let mut base = 10;
+        if accept(&mut p, b"0") {
+            if accept(&mut p, b"xX") {
+                digits = hex;
+                base = 16;
+            } else if accept(&mut p, b"oO") {
+                digits = oct;
+                base = 8;
+            } else if accept(&mut p, b"bB") {
+                digits = bin;
+                base = 2;
+            }
+        }
+        accept_run(&mut p, digits);
+        if accept(&mut p, b".") {
+            accept_run(&mut p, digits);
+        }
+        if base == 10 && accept(&mut p, b"eE") {
+            accept(&mut p, b"+-");
+            accept_run(&mut p, dec);
+        }
+        if base == 16 && accept(&mut p, b"pP") {
+            accept(&mut p, b"+-");
+            accept_run(&mut p, dec);
+        }
+        accept(&mut p, b"i");
+        if let Some(c) = self.char_at(p)
+            && is_alpha_numeric(c)
+        {
+            return (false, p + c.len_utf8());
+        }
+        (true, p)
     }
 }
 
-fn rune_u(r: i32) -> String {
-    if r < 0 {
+/// Go's `%#U` of the rune at a position (`eof`, -1, when there is none).
+fn rune_u(r: Option<char>) -> String {
+    match r {
         // Go prints eof (-1) with %#U as "U+FFFFFFFFFFFFFFFF".
-        return "U+FFFFFFFFFFFFFFFF".into();
+        None => "U+FFFFFFFFFFFFFFFF".into(),
+        Some(c) => fmt_rune_u(c),
     }
-    fmt_rune_u(char::from_u32(r as u32).unwrap_or('\u{FFFD}'))
 }
 
 #[cfg(test)]
@@ -790,7 +651,12 @@ mod tests {
         loop {
             let i = l.next_item();
             let done = matches!(i.typ, ItemType::Eof | ItemType::Error);
-            out.push((i.typ, i.val.into_owned()));
+            let v = if i.typ == ItemType::Error {
+                l.error_message().to_string()
+            } else {
+                l.val(&i).to_string()
+            };
+            out.push((i.typ, v));
             if done {
                 return out;
             }
@@ -815,6 +681,32 @@ mod tests {
         assert_eq!(
             items.last().map(|i| i.1.clone()),
             Some("unclosed action".into())
+        );
+    }
+
+    #[test]
+    fn lines_skip_action_delimiter_newlines() {
+        // Go's counter skips the newline inside "<\n" / "\n>" around actions, not in comments.
+        let src = "a\n<\n.x\n>b\n<\n/* c\n */\n>z";
+        let mut l = Lexer::new(src, "<\n", "\n>");
+        let mut lines = vec![];
+        loop {
+            let i = l.next_item();
+            if i.typ == ItemType::Eof {
+                break;
+            }
+            lines.push((l.val(&i).to_string(), l.line_of(i.pos)));
+        }
+        assert_eq!(
+            lines,
+            vec![
+                ("a\n".into(), 1),
+                ("<\n".into(), 2),
+                (".x".into(), 2),
+                ("\n>".into(), 2),
+                ("b\n".into(), 2),
+                ("z".into(), 6),
+            ]
         );
     }
 }

@@ -154,10 +154,6 @@ pub(crate) enum Node {
     Continue {
         pos: Pos,
     },
-    Comment {
-        pos: Pos,
-        text: Box<str>,
-    },
 }
 
 #[derive(Debug)]
@@ -273,8 +269,7 @@ impl Node {
             | Node::Action { pos, .. }
             | Node::Template { pos, .. }
             | Node::Break { pos }
-            | Node::Continue { pos }
-            | Node::Comment { pos, .. } => *pos,
+            | Node::Continue { pos } => *pos,
             Node::If(b) | Node::Range(b) | Node::With(b) => b.pos,
         }
     }
@@ -283,7 +278,6 @@ impl Node {
 /// Go's `IsEmptyTree`.
 pub(crate) fn is_empty_list(l: &List) -> bool {
     l.nodes.iter().all(|n| match n {
-        Node::Comment { .. } => true,
         Node::Text { text, .. } => text.trim_matches(|c: char| c.is_whitespace()).is_empty(),
         _ => false,
     })
@@ -315,7 +309,6 @@ impl Display for Node {
             }
             Node::Break { .. } => f.write_str("{{break}}"),
             Node::Continue { .. } => f.write_str("{{continue}}"),
-            Node::Comment { text, .. } => write!(f, "{{{{{text}}}}}"),
         }
     }
 }

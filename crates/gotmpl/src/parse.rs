@@ -1,12 +1,11 @@
 //! The parser: a port of Go's `text/template/parse/parse.go` (recursive descent over the lexer's
 //! items with Go's three-token lookahead), producing [`Tree`]s with Go's error texts.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::funcs::Func;
-use crate::lex::{Item, ItemType, Lexer};
+use crate::lex::{Item, ItemType, Lexer, NO_POS};
 use crate::node::*;
 use crate::quote;
 use crate::value::{FloatKind, IntKind, Value};
@@ -22,10 +21,11 @@ enum Parsed {
 
 /// Per-tree parse state (Go keeps it in each `Tree`; `define` and `block` start a fresh one).
 struct TreeState<'a> {
-    token: [Item<'a>; 3],
+    token: [Item; 3],
     peek_count: usize,
-    vars: Vec<Cow<'a, str>>,
-    action_line: usize,
+    vars: Vec<&'a str>,
+    /// Where the action being parsed starts (its line is Go's `actionLine`), or `NO_POS`.
+    action_pos: usize,
     range_depth: usize,
     stack_depth: usize,
 }
@@ -34,10 +34,10 @@ impl<'a> TreeState<'a> {
     fn new() -> TreeState<'a> {
         let eof = Item::eof();
         TreeState {
-            token: [eof.clone(), eof.clone(), eof],
+            token: [eof; 3],
             peek_count: 0,
-            vars: vec![Cow::Borrowed("$")],
-            action_line: 0,
+            vars: vec!["$"],
+            action_pos: NO_POS,
             range_depth: 0,
             stack_depth: 0,
         }
@@ -101,57 +101,57 @@ pub(crate) fn parse(
 }
 
 impl<'a, 'f> Parser<'a, 'f> {
-    /// A token's text as a slice of the shared source (a copy for a token that is not one,
-    /// which the lexer never makes for the tokens this is used on).
+    /// A token's text as a slice of the shared source.
     fn src(&self, t: &Item) -> PResult<SrcStr> {
-        let end = t.pos + t.val.len();
-        match self.text.get(t.pos..end) {
-            Some(s) if std::ptr::eq(s.as_ptr(), t.val.as_ptr()) => {
-                SrcStr::new(&self.text, t.pos, end)
-                    .ok_or_else(|| format!("template: {}: text too long", self.parse_name))
-            }
-            _ => Ok(SrcStr::owned(&t.val)),
-        }
+        SrcStr::new(&self.text, t.pos, t.end)
+            .ok_or_else(|| format!("template: {}: text too long", self.parse_name))
+    }
+
+    /// A token's text.
+    fn val(&self, t: &Item) -> &'a str {
+        self.lex.val(t)
     }
 
     fn errorf<T>(&self, msg: impl std::fmt::Display) -> PResult<T> {
         Err(format!(
             "template: {}:{}: {}",
-            self.parse_name, self.st.token[0].line, msg
+            self.parse_name,
+            self.lex.line_of(self.st.token[0].pos),
+            msg
         ))
     }
 
-    fn next(&mut self) -> Item<'a> {
+    fn next(&mut self) -> Item {
         if self.st.peek_count > 0 {
             self.st.peek_count -= 1;
         } else {
             self.st.token[0] = self.lex.next_item();
         }
-        self.st.token[self.st.peek_count].clone()
+        self.st.token[self.st.peek_count]
     }
 
     fn backup(&mut self) {
         self.st.peek_count += 1;
     }
 
-    fn backup2(&mut self, t1: Item<'a>) {
+    fn backup2(&mut self, t1: Item) {
         self.st.token[1] = t1;
         self.st.peek_count = 2;
     }
 
-    fn backup3(&mut self, t2: Item<'a>, t1: Item<'a>) {
+    fn backup3(&mut self, t2: Item, t1: Item) {
         self.st.token[1] = t1;
         self.st.token[2] = t2;
         self.st.peek_count = 3;
     }
 
-    fn peek(&mut self) -> Item<'a> {
+    fn peek(&mut self) -> Item {
         if self.st.peek_count > 0 {
-            return self.st.token[self.st.peek_count - 1].clone();
+            return self.st.token[self.st.peek_count - 1];
         }
         self.st.peek_count = 1;
         self.st.token[0] = self.lex.next_item();
-        self.st.token[0].clone()
+        self.st.token[0]
     }
 
     fn peek_type(&mut self) -> ItemType {
@@ -161,7 +161,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         self.peek().typ
     }
 
-    fn next_non_space(&mut self) -> Item<'a> {
+    fn next_non_space(&mut self) -> Item {
         loop {
             let t = self.next();
             if t.typ != ItemType::Space {
@@ -170,13 +170,13 @@ impl<'a, 'f> Parser<'a, 'f> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item<'a> {
+    fn peek_non_space(&mut self) -> Item {
         let t = self.next_non_space();
         self.backup();
         t
     }
 
-    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item<'a>> {
+    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item> {
         let t = self.next_non_space();
         if t.typ != expected {
             return self.unexpected(&t, context);
@@ -185,20 +185,19 @@ impl<'a, 'f> Parser<'a, 'f> {
     }
 
     fn unexpected<T>(&self, token: &Item, context: &str) -> PResult<T> {
+        let shown = self.lex.describe(token);
         if token.typ == ItemType::Error {
             let mut extra = String::new();
-            if self.st.action_line != 0 && self.st.action_line != token.line {
-                extra = format!(
-                    " in action started at {}:{}",
-                    self.parse_name, self.st.action_line
-                );
-                if token.val.ends_with(" action") {
+            let action_line = self.lex.line_of(self.st.action_pos);
+            if action_line != 0 && action_line != self.lex.line_of(token.pos) {
+                extra = format!(" in action started at {}:{}", self.parse_name, action_line);
+                if self.lex.error_message().ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
             }
-            return self.errorf(format!("{token}{extra}"));
+            return self.errorf(format!("{shown}{extra}"));
         }
-        self.errorf(format!("unexpected {token} in {context}"))
+        self.errorf(format!("unexpected {shown} in {context}"))
     }
 
     /// Go's `Tree.add` into the tree set.
@@ -261,7 +260,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         if name.typ != ItemType::String && name.typ != ItemType::RawString {
             return self.unexpected(&name, context);
         }
-        let tname = match quote::unquote(&name.val) {
+        let tname = match quote::unquote(self.val(&name)) {
             Ok(s) => s,
             Err(e) => return self.errorf(e),
         };
@@ -280,7 +279,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             match self.text_or_action()? {
                 Parsed::Node(n) => self.nodes.push(n),
                 end => {
-                    let nodes = self.nodes.drain(mark..).collect();
+                    let nodes = self.nodes.split_off(mark);
                     return Ok((List { pos, nodes }, end));
                 }
             }
@@ -299,15 +298,11 @@ impl<'a, 'f> Parser<'a, 'f> {
                 }))
             }
             ItemType::LeftDelim => {
-                self.st.action_line = token.line;
+                self.st.action_pos = token.pos;
                 let r = self.action();
-                self.st.action_line = 0;
+                self.st.action_pos = NO_POS;
                 r
             }
-            ItemType::Comment => Ok(Parsed::Node(Node::Comment {
-                pos: token.pos,
-                text: token.val.into(),
-            })),
             _ => self.unexpected(&token, "input"),
         }
     }
@@ -373,11 +368,11 @@ impl<'a, 'f> Parser<'a, 'f> {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
                     pipe.decl.push(self.new_variable(&v)?);
-                    self.st.vars.push(v.val.clone());
-                } else if next.typ == ItemType::Char && next.val == "," {
+                    self.st.vars.push(self.val(&v));
+                } else if next.typ == ItemType::Char && self.val(&next) == "," {
                     self.next_non_space();
                     pipe.decl.push(self.new_variable(&v)?);
-                    self.st.vars.push(v.val.clone());
+                    self.st.vars.push(self.val(&v));
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {
                             ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
@@ -398,7 +393,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         loop {
             let token = self.next_non_space();
             if token.typ == end {
-                pipe.cmds = self.cmds.drain(mark..).collect();
+                pipe.cmds = self.cmds.split_off(mark);
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -521,7 +516,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             Ok((root, Parsed::Else(_))) => {
                 drop(root);
                 // Go reports this through the outer tree, whose token[0] is stale.
-                let line = saved.token[0].line;
+                let line = self.lex.line_of(saved.token[0].pos);
                 Err(format!(
                     "template: {}:{}: unexpected {{{{else}}}} in {context}",
                     self.parse_name, line
@@ -565,7 +560,7 @@ impl<'a, 'f> Parser<'a, 'f> {
 
     fn parse_template_name(&self, token: &Item, context: &str) -> PResult<String> {
         match token.typ {
-            ItemType::String | ItemType::RawString => match quote::unquote(&token.val) {
+            ItemType::String | ItemType::RawString => match quote::unquote(self.val(token)) {
                 Ok(s) => Ok(s),
                 Err(e) => self.errorf(e),
             },
@@ -593,7 +588,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         if self.args.len() == mark {
             return self.errorf("empty command");
         }
-        let args = self.args.drain(mark..).collect();
+        let args = self.args.split_off(mark);
         Ok(Command { pos, args })
     }
 
@@ -649,10 +644,10 @@ impl<'a, 'f> Parser<'a, 'f> {
         let pos = token.pos;
         Ok(Some(match token.typ {
             ItemType::Identifier => {
-                let func = (self.funcs)(&token.val);
+                let name = self.val(&token);
+                let func = (self.funcs)(name);
                 if func.is_none() {
-                    return self
-                        .errorf(format!("function {} not defined", quote::quote(&token.val)));
+                    return self.errorf(format!("function {} not defined", quote::quote(name)));
                 }
                 Arg::Identifier(Ident {
                     pos,
@@ -678,7 +673,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             },
             ItemType::Bool => Arg::Bool {
                 pos,
-                val: token.val == "true",
+                val: self.val(&token) == "true",
             },
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
                 match new_number(pos, self.src(&token)?, token.typ) {
@@ -695,7 +690,7 @@ impl<'a, 'f> Parser<'a, 'f> {
                 self.st.stack_depth -= 1;
                 Arg::Pipe(Box::new(p?))
             }
-            ItemType::String | ItemType::RawString => match quote::unquote_cow(&token.val) {
+            ItemType::String | ItemType::RawString => match quote::unquote_cow(self.val(&token)) {
                 Ok(s) => Arg::String {
                     pos,
                     quoted: self.src(&token)?,

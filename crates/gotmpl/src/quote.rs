@@ -179,8 +179,10 @@ pub(crate) fn unquote_cow(s: &str) -> Result<std::borrow::Cow<'_, str>, &'static
     if b.len() >= 2 {
         let body = &s[1..s.len() - 1];
         let plain = match (b[0], b[b.len() - 1]) {
-            (b'"', b'"') => !body.contains(['\\', '"', '\n']),
-            (b'`', b'`') => !body.contains(['`', '\r']),
+            // Byte searches: the characters looked for are ASCII, and a `char` pattern
+            // decoded every character of long strings.
+            (b'"', b'"') => memchr::memchr3(b'\\', b'"', b'\n', body.as_bytes()).is_none(),
+            (b'`', b'`') => memchr::memchr2(b'`', b'\r', body.as_bytes()).is_none(),
             _ => false,
         };
         if plain {
