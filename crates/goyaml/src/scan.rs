@@ -357,6 +357,24 @@ impl<'a> Scanner<'a> {
         self.pos += 1;
     }
 
+    /// Skips characters up to a line break or the end (a comment's text). Within the plain-byte
+    /// region a break is `\r` or `\n` only, found in one search; the rest goes one by one.
+    fn skip_to_breakz(&mut self) {
+        if self.pos < self.fast_len {
+            let rest = &self.bytes[self.pos..self.fast_len];
+            let n = rest
+                .iter()
+                .position(|&b| b == b'\n' || b == b'\r')
+                .unwrap_or(rest.len());
+            self.pos += n;
+            self.mark.index += n;
+            self.mark.column += n;
+        }
+        while !is_breakz(self.ch(0)) {
+            self.skip();
+        }
+    }
+
     fn skip_line(&mut self) {
         if self.ch(0) == '\r' && self.ch(1) == '\n' {
             self.mark.index += 2;
@@ -1566,9 +1584,7 @@ impl<'a> Scanner<'a> {
                 self.skip();
             }
             if self.ch(0) == '#' {
-                while !is_breakz(self.ch(0)) {
-                    self.skip();
-                }
+                self.skip_to_breakz();
             }
             if is_break(self.ch(0)) {
                 self.cache(2);
@@ -1580,5 +1596,25 @@ impl<'a> Scanner<'a> {
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_wise_forbidden_search_finds_the_first_bad_byte() {
+        // Every ASCII byte at every offset of a word, against the byte-by-byte definition.
+        for bad in 0u8..0x80 {
+            for at in 0..20 {
+                let mut text = vec![b'a'; 24];
+                text[at] = bad;
+                let want = text.iter().position(|&b| forbidden_ascii(b));
+                assert_eq!(first_forbidden_ascii(&text), want, "byte {bad:#x} at {at}");
+            }
+        }
+        assert_eq!(first_forbidden_ascii(b"key: value\r\n\t- x ~\x7e"), None);
+        assert_eq!(first_forbidden_ascii(b""), None);
     }
 }

@@ -466,6 +466,54 @@ mod tests {
     }
 
     #[test]
+    fn fast_matchers_agree_with_filepath_match() {
+        let rules = [
+            "OWNERS", "*.swp", "*~", "*/x.txt", "a-b]c", ".git", "*.tgz", "a/b",
+        ];
+        let names = [
+            "OWNERS",
+            "OWNERS2",
+            "x.swp",
+            ".swp",
+            "a/x.swp",
+            "x.swpx",
+            "~",
+            "a~",
+            "a/b~",
+            "d/x.txt",
+            "d/e/x.txt",
+            "x.txt",
+            "/x.txt",
+            "a-b]c",
+            ".git",
+            "a/b",
+            "a/bc",
+            "",
+            "k.tgz",
+        ];
+        for rule in rules {
+            let p = Pattern {
+                rule: rule.to_string(),
+                matcher: Matcher::of(rule),
+                kind: Kind::Structural,
+                negate: false,
+                must_dir: false,
+            };
+            assert!(
+                !matches!(p.matcher, Matcher::Glob),
+                "{rule} takes a fast path"
+            );
+            for name in names {
+                assert_eq!(
+                    p.matches(name, name),
+                    filepath_match(rule, name).expect("valid pattern"),
+                    "Match({rule:?}, {name:?})"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn helm_rules() {
         // From helm's pkg/ignore rules_test.go (testdata tree).
         let dirs = [
