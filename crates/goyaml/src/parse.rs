@@ -800,7 +800,9 @@ impl Decoder<'_> {
 
     fn decode(&mut self, id: usize) -> R<Node> {
         self.count()?;
-        match &self.nodes[id] {
+        // The node list outlives `self`'s borrow: children are walked without copying them.
+        let nodes = self.nodes;
+        match &nodes[id] {
             Raw::Alias(name, target) => {
                 if self.active_aliases.contains(&id) {
                     return Err(fail(format!("anchor '{name}' value contains itself")));
@@ -823,9 +825,8 @@ impl Decoder<'_> {
                 ..
             } => self.scalar(value, tag, *implicit),
             Raw::Seq(items) => {
-                let items = items.clone();
                 let mut out = Vec::with_capacity(items.len());
-                for i in items {
+                for &i in items {
                     out.push(self.decode(i)?);
                 }
                 Ok(Node::Seq(out))
@@ -836,8 +837,8 @@ impl Decoder<'_> {
                 self.mapping_v3(id, &mut entries, &mut index, None, None)?;
                 Ok(Node::Map(entries))
             }
-            Raw::Map(_) => {
-                let mut entries = Vec::new();
+            Raw::Map(children) => {
+                let mut entries = Vec::with_capacity(children.len() / 2);
                 let mut index = KeyIndex::default();
                 self.mapping_into(id, &mut entries, &mut index)?;
                 Ok(Node::Map(entries))
@@ -1171,10 +1172,10 @@ impl Decoder<'_> {
         entries: &mut Vec<(Node, Node)>,
         index: &mut KeyIndex,
     ) -> R<()> {
-        let Raw::Map(children) = &self.nodes[id] else {
+        let nodes = self.nodes;
+        let Raw::Map(children) = &nodes[id] else {
             return Ok(());
         };
-        let children = children.clone();
         let mut i = 0;
         while i + 1 < children.len() {
             let (k, v) = (children[i], children[i + 1]);

@@ -132,6 +132,11 @@ enum Buf<'a> {
 
 pub struct Scanner<'a> {
     buf: Buf<'a>,
+    /// The input's bytes when it is ASCII (empty otherwise), read directly by [`Scanner::ch`].
+    bytes: &'a [u8],
+    /// Below this character index a read is a plain byte load: the input is ASCII and the index
+    /// is before any chunk holding a forbidden character (0 for a non-ASCII input).
+    fast_len: usize,
     /// The number of characters in `buf`; reading past it gives '\0'.
     len: usize,
     pos: usize,
@@ -164,6 +169,41 @@ fn reader_error() -> YamlError {
         problem_mark: Mark::default(),
         context_mark: Mark::default(),
     }
+}
+
+/// Whether a byte of an ASCII input is one YAML forbids (a control character other than tab and
+/// line breaks, or DEL).
+fn forbidden_ascii(b: u8) -> bool {
+    !(matches!(b, b'\t' | b'\n' | b'\r') || (0x20..=0x7E).contains(&b))
+}
+
+/// The index of the first forbidden byte of an ASCII input. Eight bytes at a time: a word
+/// without a byte below 0x20 or equal to 0x7F needs no closer look (every input is scanned
+/// once in full before parsing, so this loop is on the hot path).
+fn first_forbidden_ascii(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("chunks of eight"));
+        // High bit set in a byte of `low` for bytes < 0x20 (all bytes are ASCII, < 0x80).
+        let low = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        // ... and in `del` for bytes equal to 0x7F.
+        let x = w ^ (ONES * 0x7F);
+        let del = x.wrapping_sub(ONES) & !x & HIGH;
+        if low | del != 0
+            && let Some(i) = c.iter().position(|&b| forbidden_ascii(b))
+        {
+            return Some(at + i);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| forbidden_ascii(b))
+        .map(|i| at + i)
 }
 
 fn is_alpha(c: char) -> bool {
@@ -210,8 +250,14 @@ impl<'a> Scanner<'a> {
             Buf::Ascii(t) => t.len(),
             Buf::Chars(c) => c.len(),
         };
+        let (bytes, fast_len) = match &buf {
+            Buf::Ascii(t) => (t.as_bytes(), bad_at.unwrap_or(len)),
+            Buf::Chars(_) => (&[][..], 0),
+        };
         Ok(Scanner {
             buf,
+            bytes,
+            fast_len,
             len,
             pos: 0,
             mark: Mark::default(),
@@ -236,12 +282,9 @@ impl<'a> Scanner<'a> {
     /// beyond the input (the character buffer took four bytes per character). Also the first
     /// character of the reader chunk holding a forbidden character, if any.
     fn ascii_buf(input: &'a str) -> (Buf<'a>, Option<usize>) {
-        let bytes = input.as_bytes();
         // Without a BOM (which is not ASCII) byte and character indexes coincide, so the chunk
         // of a character is its index / 512.
-        let bad = bytes
-            .iter()
-            .position(|&b| !(matches!(b, b'\t' | b'\n' | b'\r') || (0x20..=0x7E).contains(&b)));
+        let bad = first_forbidden_ascii(input.as_bytes());
         (Buf::Ascii(input), bad.map(|i| i / 512 * 512))
     }
 
@@ -279,7 +322,17 @@ impl<'a> Scanner<'a> {
         (Buf::Chars(buf), bad_at)
     }
 
+    #[inline]
     fn ch(&self, k: usize) -> char {
+        let i = self.pos + k;
+        if i < self.fast_len {
+            return self.bytes[i] as char;
+        }
+        self.ch_slow(k)
+    }
+
+    #[inline(never)]
+    fn ch_slow(&self, k: usize) -> char {
         if let Some(limit) = self.reader_limit
             && self.pos + k >= limit
         {
@@ -302,6 +355,24 @@ impl<'a> Scanner<'a> {
         self.mark.index += 1;
         self.mark.column += 1;
         self.pos += 1;
+    }
+
+    /// Skips characters up to a line break or the end (a comment's text). Within the plain-byte
+    /// region a break is `\r` or `\n` only, found in one search; the rest goes one by one.
+    fn skip_to_breakz(&mut self) {
+        if self.pos < self.fast_len {
+            let rest = &self.bytes[self.pos..self.fast_len];
+            let n = rest
+                .iter()
+                .position(|&b| b == b'\n' || b == b'\r')
+                .unwrap_or(rest.len());
+            self.pos += n;
+            self.mark.index += n;
+            self.mark.column += n;
+        }
+        while !is_breakz(self.ch(0)) {
+            self.skip();
+        }
     }
 
     fn skip_line(&mut self) {
@@ -1513,9 +1584,7 @@ impl<'a> Scanner<'a> {
                 self.skip();
             }
             if self.ch(0) == '#' {
-                while !is_breakz(self.ch(0)) {
-                    self.skip();
-                }
+                self.skip_to_breakz();
             }
             if is_break(self.ch(0)) {
                 self.cache(2);
@@ -1527,5 +1596,25 @@ impl<'a> Scanner<'a> {
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_wise_forbidden_search_finds_the_first_bad_byte() {
+        // Every ASCII byte at every offset of a word, against the byte-by-byte definition.
+        for bad in 0u8..0x80 {
+            for at in 0..20 {
+                let mut text = vec![b'a'; 24];
+                text[at] = bad;
+                let want = text.iter().position(|&b| forbidden_ascii(b));
+                assert_eq!(first_forbidden_ascii(&text), want, "byte {bad:#x} at {at}");
+            }
+        }
+        assert_eq!(first_forbidden_ascii(b"key: value\r\n\t- x ~\x7e"), None);
+        assert_eq!(first_forbidden_ascii(b""), None);
     }
 }

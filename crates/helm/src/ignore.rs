@@ -37,22 +37,57 @@ enum Kind {
     Base,
 }
 
+/// How a rule is matched: most rules are a literal name or `*` and a literal suffix, which are
+/// answered with a comparison instead of the general `filepath.Match` (the loader asks every
+/// rule about every file of a chart).
+#[derive(Clone, Debug)]
+enum Matcher {
+    /// No metacharacter: `Match` is byte equality.
+    Literal,
+    /// `*` followed by a literal: the name ends with the literal and the star's part holds no
+    /// `/`.
+    StarSuffix(String),
+    /// Anything else: `filepath_match`.
+    Glob,
+}
+
+impl Matcher {
+    fn of(rule: &str) -> Matcher {
+        let meta = |s: &str| s.bytes().any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'));
+        if !meta(rule) {
+            return Matcher::Literal;
+        }
+        match rule.strip_prefix('*') {
+            Some(rest) if !rest.is_empty() && !meta(rest) => Matcher::StarSuffix(rest.to_string()),
+            _ => Matcher::Glob,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Pattern {
     rule: String,
+    matcher: Matcher,
     kind: Kind,
     negate: bool,
     must_dir: bool,
 }
 
 impl Pattern {
-    fn matches(&self, path: &str) -> bool {
+    fn matches(&self, path: &str, base_name: &str) -> bool {
         let name = match self.kind {
             Kind::Rooted | Kind::Structural => path,
-            Kind::Base => base(path),
+            Kind::Base => base_name,
         };
-        // helm logs and treats a pattern error as no match; patterns were checked at parse time.
-        filepath_match(&self.rule, name).unwrap_or(false)
+        match &self.matcher {
+            Matcher::Literal => name == self.rule,
+            Matcher::StarSuffix(suffix) => name
+                .strip_suffix(suffix.as_str())
+                .is_some_and(|head| !head.contains('/')),
+            // helm logs and treats a pattern error as no match; patterns were checked at parse
+            // time.
+            Matcher::Glob => filepath_match(&self.rule, name).unwrap_or(false),
+        }
     }
 }
 
@@ -102,13 +137,14 @@ impl Rules {
         if path.is_empty() || path == "." || path == "./" {
             return false;
         }
+        let base_name = base(path);
         for p in &self.patterns {
             if p.negate {
                 // helm's negation: anything the rule does not match is ignored.
                 if p.must_dir && !is_dir {
                     return true;
                 }
-                if !p.matches(path) {
+                if !p.matches(path, base_name) {
                     return true;
                 }
                 continue;
@@ -116,7 +152,7 @@ impl Rules {
             if p.must_dir && !is_dir {
                 continue;
             }
-            if p.matches(path) {
+            if p.matches(path, base_name) {
                 return true;
             }
         }
@@ -157,6 +193,7 @@ impl Rules {
             (Kind::Base, r)
         };
         self.patterns.push(Pattern {
+            matcher: Matcher::of(r),
             rule: r.to_string(),
             kind,
             negate,
@@ -425,6 +462,54 @@ mod tests {
         ];
         for (p, s, want) in cases {
             assert_eq!(filepath_match(p, s), *want, "Match({p:?}, {s:?})");
+        }
+    }
+
+    #[test]
+    fn fast_matchers_agree_with_filepath_match() {
+        let rules = [
+            "OWNERS", "*.swp", "*~", "*/x.txt", "a-b]c", ".git", "*.tgz", "a/b",
+        ];
+        let names = [
+            "OWNERS",
+            "OWNERS2",
+            "x.swp",
+            ".swp",
+            "a/x.swp",
+            "x.swpx",
+            "~",
+            "a~",
+            "a/b~",
+            "d/x.txt",
+            "d/e/x.txt",
+            "x.txt",
+            "/x.txt",
+            "a-b]c",
+            ".git",
+            "a/b",
+            "a/bc",
+            "",
+            "k.tgz",
+        ];
+        for rule in rules {
+            let p = Pattern {
+                rule: rule.to_string(),
+                matcher: Matcher::of(rule),
+                kind: Kind::Structural,
+                negate: false,
+                must_dir: false,
+            };
+            assert!(
+                !matches!(p.matcher, Matcher::Glob),
+                "{rule} takes a fast path"
+            );
+            for name in names {
+                assert_eq!(
+                    p.matches(name, name),
+                    filepath_match(rule, name).expect("valid pattern"),
+                    "Match({rule:?}, {name:?})"
+                );
+            }
         }
     }
 
