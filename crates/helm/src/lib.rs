@@ -38,3 +38,10 @@ pub enum Error {
     #[error(transparent)]
     Action(#[from] action::ActionError),
 }
+
+/// `std::thread::available_parallelism()`, asked once per process: on Linux every call reads
+/// three cgroup files, and a helmfile render asks twice per release.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}

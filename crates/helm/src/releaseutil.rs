@@ -331,7 +331,7 @@ const METADATA_TYPE: &str = "struct { Name string \"json:\\\"name\\\"\"; Annotat
 fn parse_heads(docs: &[(&String, String)], v: HelmVersion) -> Vec<Result<SimpleHead, String>> {
     const PARALLEL_BYTES: usize = 64 * 1024;
     let total: usize = docs.iter().map(|(_, d)| d.len()).sum();
-    let parallel = std::thread::available_parallelism().map_or(1, usize::from) > 1;
+    let parallel = crate::cores() > 1;
     if !parallel || total < PARALLEL_BYTES {
         return docs.iter().map(|(_, d)| parse_head(d, v)).collect();
     }

@@ -363,10 +363,7 @@ fn parse_all<'n>(
         out
     };
     let total: usize = texts.iter().map(|(_, t)| t.len()).sum();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
+    let threads = crate::cores().min(8);
     if total < min_parallel || threads < 2 {
         return parse_range(texts);
     }
