@@ -6,12 +6,128 @@ use std::sync::Arc;
 use gotmpl::Value;
 
 /// A file of a chart: its path relative to the chart root (`/`-separated) and its bytes.
-/// The bytes are shared: `raw`, a subchart's own lists and `.Files` all hold the one copy read
-/// from disk (a chart like kube-prometheus-stack carries megabytes of CRDs).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct File {
     pub name: String,
-    pub data: Arc<[u8]>,
+    pub data: Data,
+}
+
+/// A chart file's bytes, shared: `raw`, a subchart's own lists and `.Files` all hold the one
+/// copy. A file of a chart directory that no template is made of (CRDs, dashboards, READMEs)
+/// may be read from disk only when first used: most renders never look at most of them, and
+/// a chart like kube-prometheus-stack carries megabytes of CRDs that `helm template` without
+/// `--include-crds` never prints. Reading them cost a quarter of that chart's render, most of
+/// it the kernel handing out fresh memory.
+#[derive(Clone, Default)]
+pub struct Data(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Bytes(Arc<[u8]>),
+    Deferred(Arc<Deferred>),
+}
+
+impl Default for Repr {
+    fn default() -> Repr {
+        Repr::Bytes(Arc::from(&b""[..]))
+    }
+}
+
+/// A file read on first use: where it is, and its bytes once read.
+struct Deferred {
+    path: std::path::PathBuf,
+    len: u64,
+    bytes: std::sync::OnceLock<Arc<[u8]>>,
+}
+
+impl Data {
+    /// A file of `len` bytes (as `lstat` saw it) at `path`, read (BOM stripped) on first use.
+    pub(crate) fn deferred(path: std::path::PathBuf, len: u64) -> Data {
+        Data(Repr::Deferred(Arc::new(Deferred {
+            path,
+            len,
+            bytes: std::sync::OnceLock::new(),
+        })))
+    }
+
+    /// The bytes as a shared buffer (reading a deferred file now).
+    pub fn shared(&self) -> Arc<[u8]> {
+        match &self.0 {
+            Repr::Bytes(b) => b.clone(),
+            Repr::Deferred(d) => d.get().clone(),
+        }
+    }
+}
+
+impl Deferred {
+    fn get(&self) -> &Arc<[u8]> {
+        self.bytes.get_or_init(|| {
+            // The loader opened the file when it listed it, so only a file removed or made
+            // unreadable since fails here; the template then sees it empty, as a file that
+            // vanished would be, and the failure is logged.
+            crate::loader::read_shared(&self.path, self.len).unwrap_or_else(|e| {
+                tracing::error!(path = %self.path.display(), error = %e, "cannot read a chart file");
+                Arc::from(&b""[..])
+            })
+        })
+    }
+}
+
+impl std::ops::Deref for Data {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Bytes(b) => b,
+            Repr::Deferred(d) => d.get(),
+        }
+    }
+}
+
+impl AsRef<[u8]> for Data {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl PartialEq for Data {
+    fn eq(&self, other: &Data) -> bool {
+        let same_buffer = match (&self.0, &other.0) {
+            (Repr::Bytes(a), Repr::Bytes(b)) => Arc::ptr_eq(a, b),
+            (Repr::Deferred(a), Repr::Deferred(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        same_buffer || **self == **other
+    }
+}
+
+impl Eq for Data {}
+
+impl std::fmt::Debug for Data {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Repr::Bytes(b) => write!(f, "Data({} bytes)", b.len()),
+            Repr::Deferred(d) => write!(f, "Data({}, {} bytes)", d.path.display(), d.len),
+        }
+    }
+}
+
+impl From<Arc<[u8]>> for Data {
+    fn from(b: Arc<[u8]>) -> Data {
+        Data(Repr::Bytes(b))
+    }
+}
+
+impl From<Vec<u8>> for Data {
+    fn from(b: Vec<u8>) -> Data {
+        Data(Repr::Bytes(Arc::from(b)))
+    }
+}
+
+impl From<&[u8]> for Data {
+    fn from(b: &[u8]) -> Data {
+        Data(Repr::Bytes(Arc::from(b)))
+    }
 }
 
 /// A loaded chart and, nested, its dependencies (helm's `chart.Chart`).

@@ -19,9 +19,9 @@ use base64::Engine as _;
 use gotmpl::{ArgType, ElemType, Func, Object, Value};
 
 use crate::HelmVersion;
-use crate::chart::File;
+use crate::chart::{Data, File};
 
-type FileMap = BTreeMap<String, Arc<[u8]>>;
+type FileMap = BTreeMap<String, Data>;
 
 /// `.Files` of one chart as a template value, as helm v4 has it.
 pub fn files_value(files: &[File]) -> Value {
@@ -70,7 +70,7 @@ impl Files {
     fn get_bytes(&self, name: &str) -> Arc<[u8]> {
         self.0
             .get(name)
-            .cloned()
+            .map(Data::shared)
             .unwrap_or_else(|| Arc::from(&b""[..]))
     }
 
@@ -168,7 +168,7 @@ impl Object for Files {
         let v = Value::map(
             self.0
                 .iter()
-                .map(|(k, v)| (k.clone(), Value::Bytes(v.clone()))),
+                .map(|(k, v)| (k.clone(), Value::Bytes(v.shared()))),
         );
         goyaml::to_json(&v).ok()
     }
@@ -176,7 +176,7 @@ impl Object for Files {
         Some(
             self.0
                 .iter()
-                .map(|(k, v)| (k.clone(), Value::Bytes(v.clone())))
+                .map(|(k, v)| (k.clone(), Value::Bytes(v.shared())))
                 .collect(),
         )
     }

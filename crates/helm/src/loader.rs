@@ -20,7 +20,7 @@ use gotmpl::Value;
 
 use crate::HelmVersion;
 use crate::capabilities::KubeVersion;
-use crate::chart::{Chart, File, Metadata};
+use crate::chart::{Chart, Data, File, Metadata};
 use crate::ignore::{HELM_IGNORE, Rules};
 
 /// A chart that cannot be loaded, with helm's message.
@@ -68,7 +68,7 @@ pub fn load_archive(data: &[u8], compat: HelmVersion) -> Result<Chart, LoadError
 
 struct Buffered {
     name: String,
-    data: Arc<[u8]>,
+    data: Data,
 }
 
 fn load_dir(dir: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
@@ -148,11 +148,37 @@ fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<Buffered>) -> Resu
                 go_quote(&name)
             )));
         }
-        let data = read_shared(&path, meta.len())
-            .map_err(|e| format!("error reading {n}: {}", go_path_error("open", &path, &e)))?;
+        let read_error = |e| format!("error reading {n}: {}", go_path_error("open", &path, &e));
+        let data = if read_at_load(&n) {
+            read_shared(&path, meta.len()).map_err(read_error)?.into()
+        } else {
+            // Opened now, so that a file helm could not read fails the load as in helm.
+            std::fs::File::open(&path).map_err(read_error)?;
+            Data::deferred(path, meta.len())
+        };
         files.push(Buffered { name: n, data });
     }
     Ok(())
+}
+
+/// Whether the loader needs a file's bytes (a chart's metadata, values, schema, templates, a
+/// subchart archive) rather than only `.Files`, which reads it when a template asks
+/// ([`Data`]). `name` is relative to the top chart, so a subchart's files are under
+/// `charts/NAME/`; a name that only looks special is read at load, which is merely early.
+fn read_at_load(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    matches!(
+        base,
+        "Chart.yaml"
+            | "Chart.lock"
+            | "requirements.yaml"
+            | "requirements.lock"
+            | "values.yaml"
+            | "values.schema.json"
+            | HELM_IGNORE
+    ) || base.ends_with(".tgz")
+        || name.starts_with("templates/")
+        || name.contains("/templates/")
 }
 
 /// The error of Go's `filepath.EvalSymlinks` for a link that does not resolve: the `lstat` of
@@ -199,7 +225,7 @@ fn strip_bom(data: Vec<u8>) -> Arc<[u8]> {
 /// `os.ReadFile` with the BOM stripped, read straight into the shared buffer the chart keeps
 /// (no second copy of every file: fresh memory is most of a big chart's load time). `len` is
 /// the size `lstat` saw; a file that changed size since is read again the plain way.
-fn read_shared(path: &Path, len: u64) -> std::io::Result<Arc<[u8]>> {
+pub(crate) fn read_shared(path: &Path, len: u64) -> std::io::Result<Arc<[u8]>> {
     let mut f = std::fs::File::open(path)?;
     let Ok(len) = usize::try_from(len) else {
         return std::fs::read(path).map(strip_bom);
@@ -454,7 +480,7 @@ fn load_archive_files(data: &[u8], compat: HelmVersion) -> Result<Vec<Buffered>,
         }
         files.push(Buffered {
             name: n,
-            data: strip_bom(buf),
+            data: strip_bom(buf).into(),
         });
     }
     if files.is_empty() {
@@ -1059,6 +1085,43 @@ mod tests {
         ] {
             assert_eq!(yaml_documents(text), split_yaml_documents(text), "{text:?}");
         }
+    }
+
+    #[test]
+    fn only_files_no_template_is_made_of_wait_for_their_first_use() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |name: &str, text: &[u8]| {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().expect("has a parent")).expect("mkdir");
+            std::fs::write(p, text).expect("write");
+        };
+        write("Chart.yaml", b"apiVersion: v2\nname: c\nversion: 1.0.0\n");
+        write("templates/cm.yaml", b"a");
+        write("crds/x.yaml", b"\xEF\xBB\xBFkind: X\n");
+        write(
+            "charts/sub/Chart.yaml",
+            b"apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+        );
+        write("charts/sub/templates/t.yaml", b"b");
+        write("charts/sub/README.md", b"old");
+        let c = load_dir(dir.path(), HelmVersion::V4).expect("loads");
+        // Rewritten after the load: templates keep what was read, the others show the new
+        // bytes (BOM stripped), read when first asked for.
+        write("templates/cm.yaml", b"changed");
+        write("crds/x.yaml", b"\xEF\xBB\xBFkind: Y\n");
+        write("charts/sub/README.md", b"new");
+        assert_eq!(&*c.templates[0].data, b"a");
+        let crd = c
+            .files
+            .iter()
+            .find(|f| f.name == "crds/x.yaml")
+            .expect("crd");
+        assert_eq!(&*crd.data, b"kind: Y\n");
+        let sub = &c.dependencies[0];
+        assert_eq!(&*sub.templates[0].data, b"b");
+        assert_eq!(&*sub.files[0].data, b"new");
+        assert!(read_at_load("charts/sub/values.yaml") && read_at_load("charts/x-1.0.0.tgz"));
+        assert!(!read_at_load("files/templates.txt") && !read_at_load("crds/a.yaml"));
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub fn render(
 
 /// A template to parse and, unless a partial, execute (helm's `renderable`).
 struct Renderable<'c> {
-    text: &'c [u8],
+    text: &'c crate::chart::Data,
     /// The chart's scope map, shared by all its templates (Go's `next`).
     scope: Arc<Map>,
     base_path: String,
@@ -266,8 +266,14 @@ fn render_templates(
     opts: &EngineOptions,
 ) -> Result<BTreeMap<String, String>, RenderError> {
     let keys = sort_templates(tpls.keys());
-    let texts: Vec<(&str, &[u8])> = keys.iter().map(|k| (k.as_str(), tpls[*k].text)).collect();
-    let key = parse_cache::key(&texts, opts.compat);
+    let key = parse_cache::key(
+        keys.iter().map(|k| (k.as_str(), tpls[*k].text)),
+        opts.compat,
+    );
+    let texts: Vec<(&str, &[u8])> = keys
+        .iter()
+        .map(|k| (k.as_str(), &**tpls[*k].text))
+        .collect();
     // A cached set shares its trees; this render's functions (its own `include` counters, Sprig
     // seed, lint switches) replace the ones they were resolved against, by name.
     let cached = parse_cache::get(&key);

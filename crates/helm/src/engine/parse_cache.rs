@@ -13,41 +13,40 @@ use std::sync::Mutex;
 use gotmpl::Template;
 
 use crate::HelmVersion;
+use crate::chart::Data;
 
 /// How many sets are kept; the oldest goes first. A helmfile seldom uses more charts than this,
 /// and a long-running process does not grow without bound.
 const CAPACITY: usize = 16;
 
-static CACHE: Mutex<Vec<(Vec<u8>, Template)>> = Mutex::new(Vec::new());
+static CACHE: Mutex<Vec<(Key, Template)>> = Mutex::new(Vec::new());
 
-/// The exact identity of a parse: the mode, then every `(name, text)` in parse order.
-pub(super) fn key(texts: &[(&str, &[u8])], compat: HelmVersion) -> Vec<u8> {
-    let len: usize = texts.iter().map(|(n, t)| n.len() + t.len() + 16).sum();
-    let mut k = Vec::with_capacity(len + 1);
-    k.push(match compat {
-        HelmVersion::V3 => 3,
-        _ => 4,
-    });
-    for (name, text) in texts {
-        k.extend_from_slice(&(name.len() as u64).to_le_bytes());
-        k.extend_from_slice(name.as_bytes());
-        k.extend_from_slice(&(text.len() as u64).to_le_bytes());
-        k.extend_from_slice(text);
+/// The exact identity of a parse: the mode, then every `(name, text)` in parse order. The
+/// texts are the chart's own shared buffers, not copies: a big chart has megabytes of them.
+#[derive(PartialEq, Eq)]
+pub(super) struct Key {
+    compat: HelmVersion,
+    texts: Vec<(String, Data)>,
+}
+
+pub(super) fn key<'a>(
+    texts: impl Iterator<Item = (&'a str, &'a Data)>,
+    compat: HelmVersion,
+) -> Key {
+    Key {
+        compat,
+        texts: texts.map(|(n, t)| (n.to_string(), t.clone())).collect(),
     }
-    k
 }
 
 /// A clone (shared trees) of the set parsed for `key`, if any.
-pub(super) fn get(key: &[u8]) -> Option<Template> {
+pub(super) fn get(key: &Key) -> Option<Template> {
     let cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    cache
-        .iter()
-        .find(|(k, _)| k.as_slice() == key)
-        .map(|(_, t)| t.clone())
+    cache.iter().find(|(k, _)| k == key).map(|(_, t)| t.clone())
 }
 
 /// Keeps `set` (every template of `key` parsed into it) for later renders.
-pub(super) fn put(key: Vec<u8>, set: &Template) {
+pub(super) fn put(key: Key, set: &Template) {
     let evicted = {
         let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
         if cache.iter().any(|(k, _)| *k == key) {
@@ -67,10 +66,12 @@ mod tests {
 
     #[test]
     fn keys_separate_names_from_texts() {
-        let a = key(&[("ab", b"c")], HelmVersion::V4);
-        let b = key(&[("a", b"bc")], HelmVersion::V4);
-        assert_ne!(a, b);
-        assert_ne!(a, key(&[("ab", b"c")], HelmVersion::V3));
-        assert_eq!(a, key(&[("ab", b"c")], HelmVersion::V4));
+        let (c, bc, ab): (Data, Data, Data) = (b"c"[..].into(), b"bc"[..].into(), b"ab"[..].into());
+        let a = key([("ab", &c)].into_iter(), HelmVersion::V4);
+        assert!(a != key([("a", &bc)].into_iter(), HelmVersion::V4));
+        assert!(a != key([("ab", &c)].into_iter(), HelmVersion::V3));
+        assert!(a != key([("ab", &ab)].into_iter(), HelmVersion::V4));
+        let copy: Data = b"c"[..].into();
+        assert!(a == key([("ab", &copy)].into_iter(), HelmVersion::V4));
     }
 }
