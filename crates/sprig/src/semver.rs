@@ -18,29 +18,29 @@ const CV_RE: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0
 const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
 const WS: &str = r"[\t\n\f\r ]";
 
-struct Res {
-    version: Regex,
-    constraint: Regex,
-    range: Regex,
-    find: Regex,
-    valid: Regex,
+/// Masterminds' regexes, each compiled on first use: a chart load parses one version, and
+/// compiling the constraint regexes it does not need cost more than the rest of the load's
+/// metadata checks.
+macro_rules! lazy_regex {
+    ($name:ident, $pattern:expr) => {
+        fn $name() -> &'static Regex {
+            static R: OnceLock<Regex> = OnceLock::new();
+            R.get_or_init(|| Regex::new(&$pattern).expect("Masterminds' regexes compile"))
+        }
+    };
 }
 
-fn res() -> &'static Res {
-    static R: OnceLock<Res> = OnceLock::new();
-    R.get_or_init(|| {
-        let re = |s: String| Regex::new(&s).expect("Masterminds' regexes compile");
-        Res {
-            version: re(format!("^{SEMVER_RE}$")),
-            constraint: re(format!(r"^{WS}*({OPS}){WS}*({CV_RE}){WS}*$")),
-            range: re(format!(r"{WS}*({CV_RE}){WS}+-{WS}+({CV_RE}){WS}*")),
-            find: re(format!(r"({OPS}){WS}*({CV_RE})")),
-            valid: re(format!(
-                r"^({WS}*({OPS}){WS}*({CV_RE}){WS}*)((?:{WS}+|,{WS}*)({OPS}){WS}*({CV_RE}){WS}*)*$"
-            )),
-        }
-    })
-}
+lazy_regex!(version_re, format!("^{SEMVER_RE}$"));
+lazy_regex!(constraint_re, format!(r"^{WS}*({OPS}){WS}*({CV_RE}){WS}*$"));
+lazy_regex!(
+    range_re,
+    format!(r"{WS}*({CV_RE}){WS}+-{WS}+({CV_RE}){WS}*")
+);
+lazy_regex!(find_re, format!(r"({OPS}){WS}*({CV_RE})"));
+lazy_regex!(
+    valid_re,
+    format!(r"^({WS}*({OPS}){WS}*({CV_RE}){WS}*)((?:{WS}+|,{WS}*)({OPS}){WS}*({CV_RE}){WS}*)*$")
+);
 
 /// A Masterminds `*semver.Version`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ fn seg(s: &str) -> Result<u64, String> {
 impl Version {
     /// `semver.NewVersion`.
     pub fn parse(v: &str) -> Result<Version, String> {
-        let Some(m) = res().version.captures(v) else {
+        let Some(m) = version_re().captures(v) else {
             return Err("Invalid Semantic Version".into());
         };
         let g = |i: usize| m.get(i).map_or("", |x| x.as_str());
@@ -232,7 +232,7 @@ fn parse_constraint(c: &str) -> Result<Constraint, String> {
             patch_dirty: false,
         });
     }
-    let Some(m) = res().constraint.captures(c) else {
+    let Some(m) = constraint_re().captures(c) else {
         return Err(format!("improper constraint: {c}"));
     };
     let g = |i: usize| m.get(i).map_or("", |x| x.as_str());
@@ -385,7 +385,7 @@ fn caret(v: &Version, c: &Constraint) -> bool {
 /// Masterminds' `rewriteRange`: `1 - 2` becomes `>= 1, <= 2 `.
 fn rewrite_range(i: &str) -> String {
     let mut o = i.to_string();
-    for m in res().range.captures_iter(i) {
+    for m in range_re().captures_iter(i) {
         let whole = m.get(0).map_or("", |x| x.as_str());
         let t = format!(
             ">= {}, <= {} ",
@@ -402,10 +402,10 @@ fn new_constraints(c: &str) -> Result<Vec<Vec<Constraint>>, String> {
     let c = rewrite_range(c);
     let mut out = Vec::new();
     for v in c.split("||") {
-        if !res().valid.is_match(v) {
+        if !valid_re().is_match(v) {
             return Err(format!("improper constraint: {v}"));
         }
-        let found: Vec<&str> = crate::regex::find_all(&res().find, v, -1)
+        let found: Vec<&str> = crate::regex::find_all(find_re(), v, -1)
             .into_iter()
             .map(|(a, b)| &v[a..b])
             .collect();
