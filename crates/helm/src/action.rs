@@ -159,8 +159,12 @@ fn print_release(
     out: &mut String,
 ) -> Result<(), Error> {
     let v = opts.compat;
-    let mut manifests = String::new();
-    manifests.push_str(rel.manifest.trim());
+    let mut manifests = rel.manifest;
+    // Trimmed in place: the manifest text is most of the output.
+    let end = manifests.trim_end().len();
+    manifests.truncate(end);
+    let start = manifests.len() - manifests.trim_start().len();
+    manifests.drain(..start);
     manifests.push('\n');
     if !opts.no_hooks {
         let mut written: BTreeMap<String, bool> = BTreeMap::new();
@@ -184,7 +188,11 @@ fn print_release(
         }
     }
     if opts.show_only.is_empty() {
-        out.push_str(&manifests);
+        if out.is_empty() {
+            *out = manifests;
+        } else {
+            out.push_str(&manifests);
+        }
         return match install_err {
             Some(e) => Err(e),
             None => Ok(()),
@@ -560,7 +568,15 @@ fn finish_release(
         }
     };
 
-    let mut b = String::new();
+    // The manifest text is built once at its final size: growing it by doubling left a trail
+    // of freed buffers, each fresh memory (which this output's size makes count).
+    let mut b = String::with_capacity(match &opts.output_dir {
+        None => manifests
+            .iter()
+            .map(|m| m.name.len() + m.content.len() + "---\n# Source: \n\n".len())
+            .sum(),
+        Some(_) => 0,
+    });
     let mut written: BTreeMap<String, bool> = BTreeMap::new();
     let io_err = |e: Error, b: &str| with_rel(b.to_string(), e);
     if opts.include_crds {
@@ -578,7 +594,11 @@ fn finish_release(
     }
     for m in &manifests {
         match &opts.output_dir {
-            None => b.push_str(&format!("---\n# Source: {}\n{}\n", m.name, m.content)),
+            None => {
+                for part in ["---\n# Source: ", &m.name, "\n", &m.content, "\n"] {
+                    b.push_str(part);
+                }
+            }
             Some(dir) => {
                 let dir = if opts.use_release_name {
                     go_path_join(&dir.to_string_lossy(), release_name)

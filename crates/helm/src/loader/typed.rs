@@ -338,7 +338,7 @@ pub(crate) fn unmarshal(
     st: &'static StructTy,
     pkg: &str,
 ) -> Result<Option<Fields>, String> {
-    let text = String::from_utf8_lossy(text);
+    let text = super::lossy(text);
     let node = goyaml::parse_yaml_v2(&text)
         .map_err(|e| format!("error converting YAML to JSON: {}", e.message))?;
     let j = match node {
