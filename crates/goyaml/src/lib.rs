@@ -41,6 +41,7 @@ pub use error::Error;
 use gotmpl::Value;
 pub use manifest::{HelmVersion, split_manifests};
 pub use node::Node;
+pub use parse::pruned::Keep;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -132,6 +133,19 @@ pub fn parse_yaml_v2(text: &str) -> Result<Option<Node>, Error> {
             column,
         }
     })
+}
+
+/// [`parse_yaml_v2`] for a reader that needs only some entries near the top of the document
+/// (helm's manifest heads): `keep` is asked about each entry of the root mapping (depth 0) and of
+/// the mappings it says to descend into; other entries are walked without building them. `None`
+/// when only the full parse can tell the answer (errors, anchors, aliases, tags, merge keys,
+/// non-scalar keys, non-finite floats, a root that is not a mapping): the caller then calls
+/// [`parse_yaml_v2`]. Otherwise the result equals the full parse with the skipped entries removed.
+pub fn parse_yaml_v2_pruned(
+    text: &str,
+    keep: &dyn Fn(usize, &Node) -> Keep,
+) -> Option<Option<Node>> {
+    parse::pruned::parse_first_pruned(text, keep)
 }
 
 /// yaml.v3 reading (helmfile reads its state files and `fromYaml` with yaml.v3).

@@ -8,6 +8,8 @@ use crate::node::Node;
 use crate::resolve::{self, Tag};
 use crate::scan::{Mark, R, ScalarStyle, Scanner, Stage, Tok, YamlError};
 
+pub mod pruned;
+
 const LONG: &str = "tag:yaml.org,2002:";
 
 enum Raw {
@@ -297,6 +299,15 @@ impl Parser<'_> {
     }
 
     fn document(&mut self) -> R<Option<usize>> {
+        self.document_with(&mut |p| p.node(true, false))
+    }
+
+    /// yaml.v2's document states, with `read_root` reading the document's node (the full tree, or
+    /// [`pruned`]'s partial one).
+    fn document_with(
+        &mut self,
+        read_root: &mut dyn FnMut(&mut Self) -> R<usize>,
+    ) -> R<Option<usize>> {
         let (tok, _, _) = self.peek()?;
         if tok == Tok::StreamStart {
             self.skip();
@@ -326,12 +337,12 @@ impl Parser<'_> {
                         let _ = m;
                         empty_scalar(&mut self.nodes)
                     }
-                    _ => self.node(true, false)?,
+                    _ => read_root(self)?,
                 }
             }
             _ => {
                 self.process_directives()?;
-                self.node(true, false)?
+                read_root(self)?
             }
         };
         // DOCUMENT-END: peeks (and so scans) the next token, which may fail.

@@ -160,6 +160,9 @@ pub struct Scanner<'a> {
     /// yaml.v3's scanner keeps two more tokens of lookahead (for its comment handling), so
     /// some scanner errors surface where yaml.v2 never scans.
     pub v3: bool,
+    /// A scalar text handed back by a reader that only looked at it ([`Scanner::recycle`]),
+    /// reused for the next scalar so that walking a document allocates no text per scalar.
+    spare: String,
 }
 
 fn reader_error() -> YamlError {
@@ -275,6 +278,7 @@ impl<'a> Scanner<'a> {
             reader_limit: bad_at,
             reader_hit: std::cell::Cell::new(false),
             v3: false,
+            spare: String::new(),
         })
     }
 
@@ -469,6 +473,18 @@ impl<'a> Scanner<'a> {
             .tokens
             .front_mut()
             .expect("fetch_more_tokens leaves a token"))
+    }
+
+    /// Takes back a scalar's text the reader is done with: the next scalar is read into it.
+    pub fn recycle(&mut self, s: String) {
+        self.spare = s;
+    }
+
+    /// An empty text for the next scalar: the recycled one, if any.
+    fn scalar_buf(&mut self) -> String {
+        let mut s = std::mem::take(&mut self.spare);
+        s.clear();
+        s
     }
 
     /// Consumes the token `peek` returned.
@@ -1236,7 +1252,7 @@ impl<'a> Scanner<'a> {
                 increment
             };
         }
-        let mut s = String::new();
+        let mut s = self.scalar_buf();
         let mut leading_break = String::new();
         let mut trailing_breaks = String::new();
         self.block_scalar_breaks(&mut indent, &mut trailing_breaks, start, &mut end)?;
@@ -1334,7 +1350,7 @@ impl<'a> Scanner<'a> {
         self.simple_key_allowed = false;
         let start = self.mark;
         self.skip();
-        let mut s = String::new();
+        let mut s = self.scalar_buf();
         let mut leading_break = String::new();
         let mut trailing_breaks = String::new();
         let mut whitespaces = String::new();
@@ -1484,7 +1500,7 @@ impl<'a> Scanner<'a> {
     fn fetch_plain_scalar(&mut self) -> R<()> {
         self.save_simple_key()?;
         self.simple_key_allowed = false;
-        let mut s = String::new();
+        let mut s = self.scalar_buf();
         let mut leading_break = String::new();
         let mut trailing_breaks = String::new();
         let mut whitespaces = String::new();

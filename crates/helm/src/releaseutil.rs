@@ -362,9 +362,51 @@ fn parse_heads(docs: &[(&String, String)], v: HelmVersion) -> Vec<Result<SimpleH
 }
 
 /// `sigs.k8s.io/yaml.Unmarshal(doc, &SimpleHead{})`, with Go's error text.
+///
+/// Most of a manifest is not in its head: the document is read with
+/// [`goyaml::parse_yaml_v2_pruned`], which builds only the root entries that select a
+/// `SimpleHead` field (and, under `metadata`, those selecting `name` and `annotations`) and
+/// walks past the rest; on anything the walk cannot vouch for, the full parse decides
+/// ([`parse_head_full`], the reference the walk is tested against).
 pub fn parse_head(doc: &str, v: HelmVersion) -> Result<SimpleHead, String> {
+    parse_head_pruned(doc, v).unwrap_or_else(|| parse_head_full(doc, v))
+}
+
+/// [`parse_head`]'s fast path alone: `None` when it leaves the answer to the full parse.
+#[doc(hidden)]
+pub fn parse_head_pruned(doc: &str, v: HelmVersion) -> Option<Result<SimpleHead, String>> {
+    goyaml::parse_yaml_v2_pruned(doc, &head_keep).map(|node| head_of(node, v))
+}
+
+/// Which entries the head needs: the ones json's field matching gives to a `SimpleHead` or
+/// metadata field (exact name or ASCII case-insensitive); others are ignored by the decoding,
+/// as are keys without a string form.
+fn head_keep(depth: usize, key: &Node) -> goyaml::Keep {
+    let target = if depth == 0 {
+        HeadTarget::Head
+    } else {
+        HeadTarget::Metadata
+    };
+    let Some(k) = key_string(key) else {
+        return goyaml::Keep::Skip;
+    };
+    match field_of(&k, target) {
+        Some("metadata") if depth == 0 => goyaml::Keep::Descend,
+        Some(_) => goyaml::Keep::Build,
+        None => goyaml::Keep::Skip,
+    }
+}
+
+/// [`parse_head`] over the whole parsed document.
+#[doc(hidden)]
+pub fn parse_head_full(doc: &str, v: HelmVersion) -> Result<SimpleHead, String> {
     let node = goyaml::parse_yaml_v2(doc)
         .map_err(|e| format!("error converting YAML to JSON: {}", e.message))?;
+    head_of(node, v)
+}
+
+/// The head of a parsed document (`None`: an empty one), or json's error.
+fn head_of(node: Option<Node>, v: HelmVersion) -> Result<SimpleHead, String> {
     let Some(node) = node else {
         return Ok(SimpleHead::default());
     };

@@ -752,3 +752,83 @@ fn differential() {
     );
     assert_eq!(mismatches, 0, "seed {seed}");
 }
+
+/// The keep rule of [`pruned_parse_matches_the_full_parse`]: a fixed pseudo-random choice per
+/// key and depth, so every mix of skipped, built and descended entries occurs.
+fn fuzz_keep(depth: usize, key: &goyaml::Node) -> goyaml::Keep {
+    let h = format!("{key:?}").bytes().fold(depth as u64 + 7, |h, b| {
+        h.wrapping_mul(31).wrapping_add(b as u64)
+    });
+    match h % 3 {
+        0 => goyaml::Keep::Skip,
+        1 => goyaml::Keep::Build,
+        _ => goyaml::Keep::Descend,
+    }
+}
+
+/// The full parse's tree with the entries [`fuzz_keep`] skips removed.
+fn keep_only(n: &goyaml::Node, depth: usize) -> goyaml::Node {
+    let goyaml::Node::Map(entries) = n else {
+        return n.clone();
+    };
+    goyaml::Node::Map(
+        entries
+            .iter()
+            .filter_map(|(k, v)| match fuzz_keep(depth, k) {
+                goyaml::Keep::Skip => None,
+                goyaml::Keep::Build => Some((k.clone(), v.clone())),
+                goyaml::Keep::Descend => Some((k.clone(), keep_only(v, depth + 1))),
+            })
+            .collect(),
+    )
+}
+
+/// `parse_yaml_v2_pruned` against `parse_yaml_v2` on generated documents (anchors, merges,
+/// tags, flow and block notation, mangled texts, nasty scalars): whenever the walk answers,
+/// the full parse succeeds with the same tree minus the skipped entries. No oracle needed:
+/// the full parse is checked against Go by `differential`.
+#[test]
+fn pruned_parse_matches_the_full_parse() {
+    let cases: usize = std::env::var("CANON_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50_000);
+    let seed: u64 = std::env::var("CANON_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_f1ea);
+    println!("pruned fuzz: {cases} cases, CANON_FUZZ_SEED={seed}");
+    let mut r = Rng(seed | 1);
+    let (mut walked, mut failures) = (0, Vec::new());
+    for _ in 0..cases {
+        let text = rand_yaml(&mut r);
+        let Some(pruned) = goyaml::parse_yaml_v2_pruned(&text, &fuzz_keep) else {
+            continue;
+        };
+        walked += 1;
+        let want = match goyaml::parse_yaml_v2(&text) {
+            Ok(n) => n.map(|n| keep_only(&n, 0)),
+            Err(e) => {
+                failures.push(format!("{text:?}: walk {pruned:?}, full error {e}"));
+                continue;
+            }
+        };
+        // NaN never equals itself: compare the debug texts.
+        if format!("{pruned:?}") != format!("{want:?}") {
+            failures.push(format!("{text:?}:\n  walk {pruned:?}\n  full {want:?}"));
+        }
+    }
+    println!("pruned fuzz: {walked} of {cases} answered by the walk");
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(walked * 10 > cases, "only {walked} of {cases} walked");
+}

@@ -286,3 +286,195 @@ fn broken_documents_fail_like_helm() {
         failures.join("\n")
     );
 }
+
+/// Documents that exercise every reason the head walk leaves a document to the full parse, and
+/// the shapes it handles itself: errors inside and outside the head, empty and comment-only
+/// documents, flow style, duplicate and case-folded keys, scalars coerced to strings.
+const HEAD_EDGE_CASES: &[&str] = &[
+    "",
+    "# only a comment\n",
+    "---\n",
+    "--- \n...\n",
+    "---\n# comment\n...\n",
+    "apiVersion: v1\nkind: A\nmetadata:\n  name: x\n  labels: {a: b}\n  annotations:\n    a: b\n    \"helm.sh/hook\": test\n",
+    "kind: A\nspec:\n  x: .nan\n",
+    "kind: A\nspec: [.inf, -.Inf]\n",
+    "apiVersion: .nan\n",
+    "metadata:\n  name: .inf\n",
+    "metadata:\n  annotations:\n    a: .NaN\n",
+    "zz: -.inf\naa: .nan\nkind: .INF\n",
+    ".nan: 1\nkind: A\n",
+    "kind: A\nspec:\n  x: 1e999\n  y: 1.5e3\n  z: -.5\n",
+    "kind: A\nspec:\n  x: +.inf\n",
+    "kind: &k A\nx: *k\n",
+    "spec: &s {name: a}\nmetadata: *s\n",
+    "kind: A\nspec: *missing\n",
+    "spec: &s\n  a: 1\nother: *s\n",
+    "base: &b {name: x}\nmetadata:\n  <<: *b\n",
+    "kind: A\nspec:\n  <<: {a: 1}\n",
+    "metadata:\n  <<: [1]\n",
+    "kind: A\nspec:\n  a: <<\n",
+    "kind: !!int x\n",
+    "kind: A\nspec:\n  a: !!binary \"@@\"\n",
+    "kind: A\nspec: !foo 1\n",
+    "%TAG ! tag:x,2000:\n---\nkind: !a b\n",
+    "kind: !!str 5\n",
+    "%YAML 1.1\n---\nkind: A\n",
+    "kind: A\nkind: B\n",
+    "metadata:\n  name: a\n  name: b\n",
+    "metadata: {name: a}\nmetadata: {labels: {}}\n",
+    "Kind: A\nkind: B\nKIND: C\n",
+    "metadata:\n  NAME: a\n  name: b\n  Annotations: {x: y}\n",
+    "? [a]\n: b\nkind: A\n",
+    "kind: A\nspec:\n  ? {a: 1}\n  : b\n",
+    "[a]: b\n",
+    "kind: [a\n",
+    "metadata:\n  name: a\n   b: c\n",
+    "kind: A\nspec:\n  a: 'unterminated\n",
+    "kind: A\nspec:\n  - a\n  b: c\n",
+    "kind: A\n\tspec: x\n",
+    "kind: A\nspec: {a: 1,, b}\n",
+    "a: b: c\n",
+    "kind: A\nspec:\n  x: \u{1}\n",
+    "kind: A\nspec: [a, b\n",
+    "kind: A\nspec: }\n",
+    "kind: [a]\n",
+    "metadata: 5\n",
+    "metadata:\n  annotations: [a]\n",
+    "metadata:\n  annotations:\n    a: {b: c}\n",
+    "metadata:\n  name: [x]\n",
+    "- a\n- b\n",
+    "just a string\n",
+    "metadata: null\n",
+    "metadata:\n  name: null\n  annotations: ~\n",
+    "{apiVersion: v1, kind: A, metadata: {name: x, labels: {a: b}}, spec: [1, {a: b}]}\n",
+    "{\"kind\": \"A\", \"metadata\": {\"name\": \"n\"}, \"spec\": {\"x\": [1, 2]}}",
+    "{kind}\n",
+    "{kind: A, }\n",
+    "{a: [b: c, d], kind: A}\n",
+    "{kind: A, spec: [: c]}\n",
+    ": a\nkind: A\n",
+    "kind: A\nspec:\n  : a\n",
+    "{: a}\n",
+    "kind: 5\napiVersion: 1.5\nmetadata:\n  name: yes\n",
+    "metadata:\n  annotations:\n    1: 2\n    true: false\n    1.5: 0x10\n    ~: x\n",
+    "---\nkind: A\n...\n",
+    "kind: A\n---\nkind: B\n",
+    "kind: A\nspec:\n- a\n- b: c\n  d: e\nmetadata:\n  name: n\n",
+    "kind: A\nspec: |\n  text\n  more\ndata:\n  x: >-\n    folded\n    text\n",
+    "kind: A\nspec:\n  a: 99999999999999999999\n  b: 2001-12-14\n  c: 0b101\n",
+    "kind: A\nspec:\n  \"quoted key\": 'v'\n  'k': \"\\u00e9\"\n",
+    "kind: A\nmetadata:\n  name: n\n  labels:\n    ? explicit\n    : value\n",
+    "kind: A\nspec:\n  list:\n  - [1, 2, {a: b}]\n  - {x: [y]}\n",
+    "kind: A\nspec:\n  a: b\n  # comment\n  c: d # trailing\n",
+    "kind: A\nspec: x\n  bad: indent\n",
+    "kind: A\nspec:\n  a:\n  - b\n - c\n",
+];
+
+/// Why the head walk may hand a corpus document to the full parse: its text holds an anchor,
+/// alias, tag, merge key, non-finite float, explicit or empty key (or the full parse fails, or
+/// the root is not a mapping, which the caller checks).
+fn may_fall_back(doc: &str) -> bool {
+    let lower = doc.to_ascii_lowercase();
+    [
+        "&", "*", "!", "<<", ".nan", ".inf", "?", "\n:", "{:", "[:", ", :",
+    ]
+    .iter()
+    .any(|t| lower.contains(t))
+}
+
+/// The head walk (`parse_head_pruned`) against the full parse (`parse_head_full`) on every
+/// document of the helm goldens, of every corpus chart as rendered with its default and `ci/`
+/// values in both modes, and of the edge cases above: whenever the walk answers, the answer
+/// (head or error text) is the full parse's.
+#[test]
+fn head_walk_matches_the_full_parse() {
+    let corpus = testenv::corpus_dir().expect("the shared corpus");
+    let mut streams: Vec<(String, HelmVersion, String)> = Vec::new();
+    for (dir, v) in [("v4", HelmVersion::V4), ("v3", HelmVersion::V3)] {
+        let out = corpus.join("helm-golden").join(dir).join("testdata/output");
+        let mut files: Vec<_> = std::fs::read_dir(&out)
+            .expect("golden outputs")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).expect("golden text");
+            streams.push((f.display().to_string(), v, text));
+        }
+    }
+    let mut charts: Vec<_> = std::fs::read_dir(corpus.join("charts"))
+        .expect("corpus charts")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    charts.sort();
+    for chart in &charts {
+        let mut sets = vec![None];
+        if let Ok(rd) = std::fs::read_dir(chart.join("ci")) {
+            let mut ci: Vec<String> = rd
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with("values.yaml"))
+                .collect();
+            ci.sort();
+            sets.extend(ci.into_iter().map(|n| Some(format!("ci/{n}"))));
+        }
+        for values in &sets {
+            let mut args: Vec<String> = [".", "--kube-version", "1.33.0", "-n", "default"]
+                .map(String::from)
+                .to_vec();
+            if let Some(f) = values {
+                args.extend(["-f".to_string(), f.clone()]);
+            }
+            for v in [HelmVersion::V4, HelmVersion::V3] {
+                let opts = crate::support::parse_template_args(&args, chart, v);
+                let text = crate::support::printed(&opts);
+                streams.push((format!("{} {values:?} {v:?}", chart.display()), v, text));
+            }
+        }
+    }
+    let mut docs: Vec<(String, HelmVersion, String)> = Vec::new();
+    for (name, v, text) in &streams {
+        for d in goyaml::split_manifests(text, *v) {
+            docs.push((name.clone(), *v, d));
+        }
+    }
+    let corpus_docs = docs.len();
+    for d in HEAD_EDGE_CASES {
+        for v in [HelmVersion::V4, HelmVersion::V3] {
+            docs.push(("edge case".into(), v, d.to_string()));
+        }
+    }
+    let (mut walked, mut failures) = (0, Vec::new());
+    for (i, (name, v, doc)) in docs.iter().enumerate() {
+        let full = releaseutil::parse_head_full(doc, *v);
+        match releaseutil::parse_head_pruned(doc, *v) {
+            Some(fast) => {
+                walked += 1;
+                if fast != full {
+                    failures.push(format!("{name}: {doc:?}\n  walk {fast:?}\n  full {full:?}"));
+                }
+            }
+            None if i < corpus_docs
+                && full.is_ok()
+                && doc.trim_start().chars().next().is_some_and(|c| c != '-')
+                && !may_fall_back(doc) =>
+            {
+                failures.push(format!(
+                    "{name}: a plain document left the fast path: {doc:?}"
+                ));
+            }
+            None => {}
+        }
+        assert_eq!(releaseutil::parse_head(doc, *v), full, "{name}: {doc:?}");
+    }
+    println!(
+        "head walk: {walked} of {} documents ({corpus_docs} from the corpus) answered without the full parse",
+        docs.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        walked * 10 > corpus_docs * 9,
+        "only {walked} of {corpus_docs} corpus documents took the fast path"
+    );
+}
