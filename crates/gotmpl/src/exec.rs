@@ -637,17 +637,15 @@ impl<'t> State<'t> {
         fin: Option<EV>,
     ) -> R<EV> {
         self.at(At::Arg(id_arg));
-        let func = if self.tree.funcs_gen == self.tmpl.funcs_gen() {
-            id.func.clone()
-        } else {
-            None
-        };
-        let func = match func {
+        // The function the parser resolved, unless the set's functions changed since.
+        if self.tree.funcs_gen == self.tmpl.funcs_gen()
+            && let Some(f) = &id.func
+        {
+            return self.eval_call(dot, f, node, &id.name, args, fin);
+        }
+        let func = match self.tmpl.find_func(&id.name) {
             Some(f) => f,
-            None => match self.tmpl.find_func(&id.name) {
-                Some(f) => f,
-                None => return self.errf(format!("{} is not a defined function", quote(&id.name))),
-            },
+            None => return self.errf(format!("{} is not a defined function", quote(&id.name))),
         };
         self.eval_call(dot, &func, node, &id.name, args, fin)
     }
@@ -764,17 +762,28 @@ impl<'t> State<'t> {
             }
             return Ok(v);
         }
-        let mut argv: Vec<EV> = Vec::with_capacity(num_in);
+        // A host function takes plain values: they are collected as such, saving a second
+        // vector per call; builtins look at the static types too.
+        let host = matches!(sig.imp, Imp::Host(_));
+        let mut argv: Vec<EV> = Vec::with_capacity(if host { 0 } else { num_in });
+        let mut hargs: Vec<Value> = Vec::with_capacity(if host { num_in } else { 0 });
+        let mut push = |a: EV| {
+            if host {
+                hargs.push(a.v);
+            } else {
+                argv.push(a);
+            }
+        };
         let mut i = 0;
         while i < num_fixed && i < args.len() {
             let a = self.eval_arg(dot, Some(&sig.params[i]), &args[i])?;
-            argv.push(a);
+            push(a);
             i += 1;
         }
         if let Some(vt) = &sig.variadic {
             while i < args.len() {
                 let a = self.eval_arg(dot, Some(vt), &args[i])?;
-                argv.push(a);
+                push(a);
                 i += 1;
             }
         }
@@ -790,7 +799,7 @@ impl<'t> State<'t> {
                 None => &sig.params[sig.params.len() - 1],
             };
             let f = self.validate_type(f, Some(t))?;
-            argv.push(f);
+            push(f);
         }
         let result = match &sig.imp {
             Imp::Builtin(b) => self.call_builtin(*b, args, argv),
@@ -799,9 +808,8 @@ impl<'t> State<'t> {
                     tmpl: self.tmpl,
                     depth: self.depth,
                 };
-                let args: Vec<Value> = argv.into_iter().map(|e| e.v).collect();
                 // Go's safeCall turns a panicking function into an error; so do we.
-                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&ctx, args))) {
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&ctx, hargs))) {
                     Ok(r) => r.map(EV::of),
                     Err(p) => Err(panic_message(p.as_ref())),
                 }

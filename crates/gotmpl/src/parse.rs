@@ -1,10 +1,9 @@
 //! The parser: a port of Go's `text/template/parse/parse.go` (recursive descent over the lexer's
 //! items with Go's three-token lookahead), producing [`Tree`]s with Go's error texts.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::funcs::Func;
+use crate::funcs::{FastMap, Func};
 use crate::lex::{Item, ItemType, Lexer, NO_POS};
 use crate::node::*;
 use crate::quote;
@@ -55,7 +54,7 @@ pub(crate) struct Parser<'a, 'f> {
     funcs_gen: u64,
     /// Go's treeSet, in insertion order of first definition.
     pub trees: Vec<Tree>,
-    index: HashMap<String, usize>,
+    index: FastMap<String, usize>,
     /// Stacks the lists being parsed grow on: a list's nodes, a pipeline's commands and a
     /// command's arguments are pushed here and moved out into a vector of their exact size when
     /// complete (lists nest, so each is on top when it ends). Growing a vector per list cost
@@ -90,7 +89,7 @@ pub(crate) fn parse(
         funcs,
         funcs_gen,
         trees: Vec::new(),
-        index: HashMap::new(),
+        index: FastMap::default(),
         nodes: Vec::new(),
         cmds: Vec::new(),
         args: Vec::new(),
