@@ -107,12 +107,16 @@ impl Path {
     /// The first name (the variable of `$x.a.b`).
     pub fn first(&self) -> &str {
         let s: &str = &self.0;
-        s.split_once('.').map_or(s, |(a, _)| a)
+        match memchr::memchr(b'.', s.as_bytes()) {
+            Some(i) => &s[..i],
+            None => s,
+        }
     }
 
     /// The names after the first one, dotted (`a.b` of `$x.a.b`), if any.
     pub fn rest(&self) -> Option<&str> {
-        self.0.split_once('.').map(|(_, b)| b)
+        let s: &str = &self.0;
+        memchr::memchr(b'.', s.as_bytes()).map(|i| &s[i + 1..])
     }
 
     /// The whole dotted text.
@@ -164,12 +168,20 @@ pub(crate) struct Branch {
     pub else_list: Option<List>,
 }
 
+/// A pipeline's commands: most pipelines have one (`{{.Values.x}}`, `{{if .a}}`), kept inline
+/// rather than in an allocation of its own.
+pub(crate) type Cmds = smallvec::SmallVec<[Command; 1]>;
+
+/// A command's arguments: most commands have one or two (`.Values.x`, `quote`, `nindent 4`),
+/// kept inline rather than in an allocation of their own.
+pub(crate) type Args = smallvec::SmallVec<[Arg; 2]>;
+
 #[derive(Debug)]
 pub(crate) struct Pipe {
     pub pos: Pos,
     pub is_assign: bool,
     pub decl: Vec<Variable>,
-    pub cmds: Vec<Command>,
+    pub cmds: Cmds,
 }
 
 #[derive(Debug)]
@@ -182,7 +194,7 @@ pub(crate) struct Variable {
 #[derive(Debug)]
 pub(crate) struct Command {
     pub pos: Pos,
-    pub args: Vec<Arg>,
+    pub args: Args,
 }
 
 #[derive(Debug)]

@@ -56,8 +56,9 @@ pub(crate) struct Parser<'a, 'f> {
     pub trees: Vec<Tree>,
     index: FastMap<String, usize>,
     /// Stacks the lists being parsed grow on: a list's nodes, a pipeline's commands and a
-    /// command's arguments are pushed here and moved out into a vector of their exact size when
-    /// complete (lists nest, so each is on top when it ends). Growing a vector per list cost
+    /// command's arguments are pushed here and moved out when complete, into a vector of their
+    /// exact size or (commands, arguments) inline storage (lists nest, so each is on top when
+    /// it ends). Growing a vector per list cost
     /// reallocations, and their spare capacity was fresh memory for nothing.
     nodes: Vec<Node>,
     cmds: Vec<Command>,
@@ -354,7 +355,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             pos: token.pos,
             is_assign: false,
             decl: vec![],
-            cmds: vec![],
+            cmds: Cmds::new(),
         };
         let mark = self.cmds.len();
         'decls: loop {
@@ -392,7 +393,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         loop {
             let token = self.next_non_space();
             if token.typ == end {
-                pipe.cmds = self.cmds.split_off(mark);
+                pipe.cmds = self.cmds.drain(mark..).collect();
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -587,7 +588,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         if self.args.len() == mark {
             return self.errorf("empty command");
         }
-        let args = self.args.split_off(mark);
+        let args = self.args.drain(mark..).collect();
         Ok(Command { pos, args })
     }
 
