@@ -172,9 +172,23 @@ pub(crate) struct Branch {
 /// rather than in an allocation of its own.
 pub(crate) type Cmds = smallvec::SmallVec<[Command; 1]>;
 
-/// A command's arguments: most commands have one or two (`.Values.x`, `quote`, `nindent 4`),
-/// kept inline rather than in an allocation of their own.
-pub(crate) type Args = smallvec::SmallVec<[Arg; 2]>;
+/// A command's arguments: many commands have one (`.Values.x`, `quote`), kept inline rather
+/// than in an allocation of their own. (Two inline made every command bigger to move and cost
+/// more than the allocations it saved.)
+pub(crate) type Args = smallvec::SmallVec<[Arg; 1]>;
+
+/// The items of `stack` from `mark` on, moved out: inline when there is one, else the vector
+/// `split_off` makes (SmallVec's generic `collect` moved them one by one with checks).
+pub(crate) fn take_tail<T>(stack: &mut Vec<T>, mark: usize) -> smallvec::SmallVec<[T; 1]> {
+    if stack.len() == mark + 1
+        && let Some(one) = stack.pop()
+    {
+        let mut v = smallvec::SmallVec::new();
+        v.push(one);
+        return v;
+    }
+    smallvec::SmallVec::from_vec(stack.split_off(mark))
+}
 
 #[derive(Debug)]
 pub(crate) struct Pipe {

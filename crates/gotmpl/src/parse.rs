@@ -393,7 +393,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         loop {
             let token = self.next_non_space();
             if token.typ == end {
-                pipe.cmds = self.cmds.drain(mark..).collect();
+                pipe.cmds = take_tail(&mut self.cmds, mark);
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -588,7 +588,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         if self.args.len() == mark {
             return self.errorf("empty command");
         }
-        let args = self.args.drain(mark..).collect();
+        let args = take_tail(&mut self.args, mark);
         Ok(Command { pos, args })
     }
 
