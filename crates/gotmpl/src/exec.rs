@@ -83,11 +83,18 @@ struct Var<'t> {
     value: EV,
 }
 
+/// The variables in scope: a template rarely has more than a few (`$` and a range's `$k, $v`),
+/// kept inline so that running a template (each `include`) allocates no vector for them.
+type Vars<'t> = smallvec::SmallVec<[Var<'t>; 4]>;
+
+/// A builtin's evaluated arguments, inline: `eq`, `not`, `index`, `len` take one to three.
+type Argv = smallvec::SmallVec<[EV; 3]>;
+
 pub(crate) struct State<'t> {
     tmpl: &'t Template,
     tree: &'t Tree,
     node: At<'t>,
-    vars: Vec<Var<'t>>,
+    vars: Vars<'t>,
     depth: usize,
     dollar: &'t str,
 }
@@ -151,7 +158,7 @@ impl<'t> State<'t> {
             tmpl,
             tree,
             node: At::None,
-            vars: vec![Var {
+            vars: smallvec::smallvec![Var {
                 name: "$",
                 value: EV::of(data.clone()),
             }],
@@ -409,10 +416,19 @@ impl<'t> State<'t> {
             Value::Map(m) => {
                 let iface = m.elem == ElemType::Interface;
                 // A snapshot, so the body may mutate the map (Sprig's set) without deadlock.
+                // The keys are values only if a variable takes them.
+                let keys = r.pipe.decl.len() > 1;
                 let entries: Vec<(Value, Value)> = match m.entries.read() {
                     Ok(e) => e
                         .iter()
-                        .map(|(k, v)| (Value::String(Arc::from(k.as_str())), v.clone()))
+                        .map(|(k, v)| {
+                            let k = if keys {
+                                Value::String(Arc::from(k.as_str()))
+                            } else {
+                                Value::Nil
+                            };
+                            (k, v.clone())
+                        })
                         .collect(),
                     Err(_) => vec![],
                 };
@@ -470,7 +486,7 @@ impl<'t> State<'t> {
         };
         let saved_vars = std::mem::replace(
             &mut self.vars,
-            vec![Var {
+            smallvec::smallvec![Var {
                 name: self.dollar,
                 value: dot.clone(),
             }],
@@ -522,7 +538,7 @@ impl<'t> State<'t> {
                     dot,
                     At::Arg(first),
                     path.as_str(),
-                    Some(&cmd.args),
+                    Some(&cmd.args[..]),
                     fin,
                 );
             }
@@ -532,18 +548,18 @@ impl<'t> State<'t> {
                     first,
                     node,
                     field.as_str(),
-                    Some(&cmd.args),
+                    Some(&cmd.args[..]),
                     fin,
                 );
             }
             Arg::Identifier(id) => {
-                return self.eval_function(dot, id, first, At::Cmd(cmd), Some(&cmd.args), fin);
+                return self.eval_function(dot, id, first, At::Cmd(cmd), Some(&cmd.args[..]), fin);
             }
             Arg::Pipe(p) => {
                 self.not_a_function(&cmd.args, &fin)?;
                 return stacker_grow(|| self.eval_pipeline(dot, p));
             }
-            Arg::Variable(v) => return self.eval_variable_node(dot, v, Some(&cmd.args), fin),
+            Arg::Variable(v) => return self.eval_variable_node(dot, v, Some(&cmd.args[..]), fin),
             _ => {}
         }
         self.at(At::Arg(first));
@@ -614,17 +630,16 @@ impl<'t> State<'t> {
         fin: Option<EV>,
     ) -> R<EV> {
         // The names of `a.b.c`: every one but the last is evaluated without arguments.
-        let Some((first, rest)) = path.split_once('.') else {
+        let Some(i) = memchr::memchr(b'.', path.as_bytes()) else {
             return self.eval_field(dot, path, node, args, fin, receiver);
         };
-        let mut cur = self.eval_field(dot, first, node, None, None, receiver)?;
-        let (middle, last) = rest.rsplit_once('.').map_or(("", rest), |(m, l)| (m, l));
-        if !middle.is_empty() {
-            for id in middle.split('.') {
-                cur = self.eval_field(dot, id, node, None, None, &cur)?;
-            }
+        let mut cur = self.eval_field(dot, &path[..i], node, None, None, receiver)?;
+        let mut rest = &path[i + 1..];
+        while let Some(j) = memchr::memchr(b'.', rest.as_bytes()) {
+            cur = self.eval_field(dot, &rest[..j], node, None, None, &cur)?;
+            rest = &rest[j + 1..];
         }
-        self.eval_field(dot, last, node, args, fin, &cur)
+        self.eval_field(dot, rest, node, args, fin, &cur)
     }
 
     fn eval_function(
@@ -637,17 +652,15 @@ impl<'t> State<'t> {
         fin: Option<EV>,
     ) -> R<EV> {
         self.at(At::Arg(id_arg));
-        let func = if self.tree.funcs_gen == self.tmpl.funcs_gen() {
-            id.func.clone()
-        } else {
-            None
-        };
-        let func = match func {
+        // The function the parser resolved, unless the set's functions changed since.
+        if self.tree.funcs_gen == self.tmpl.funcs_gen()
+            && let Some(f) = &id.func
+        {
+            return self.eval_call(dot, f, node, &id.name, args, fin);
+        }
+        let func = match self.tmpl.find_func(&id.name) {
             Some(f) => f,
-            None => match self.tmpl.find_func(&id.name) {
-                Some(f) => f,
-                None => return self.errf(format!("{} is not a defined function", quote(&id.name))),
-            },
+            None => return self.errf(format!("{} is not a defined function", quote(&id.name))),
         };
         self.eval_call(dot, &func, node, &id.name, args, fin)
     }
@@ -764,17 +777,28 @@ impl<'t> State<'t> {
             }
             return Ok(v);
         }
-        let mut argv: Vec<EV> = Vec::with_capacity(num_in);
+        // A host function takes plain values: they are collected as such, saving a second
+        // vector per call; builtins look at the static types too.
+        let host = matches!(sig.imp, Imp::Host(_));
+        let mut argv = Argv::new();
+        let mut hargs: Vec<Value> = Vec::with_capacity(if host { num_in } else { 0 });
+        let mut push = |a: EV| {
+            if host {
+                hargs.push(a.v);
+            } else {
+                argv.push(a);
+            }
+        };
         let mut i = 0;
         while i < num_fixed && i < args.len() {
             let a = self.eval_arg(dot, Some(&sig.params[i]), &args[i])?;
-            argv.push(a);
+            push(a);
             i += 1;
         }
         if let Some(vt) = &sig.variadic {
             while i < args.len() {
                 let a = self.eval_arg(dot, Some(vt), &args[i])?;
-                argv.push(a);
+                push(a);
                 i += 1;
             }
         }
@@ -790,7 +814,7 @@ impl<'t> State<'t> {
                 None => &sig.params[sig.params.len() - 1],
             };
             let f = self.validate_type(f, Some(t))?;
-            argv.push(f);
+            push(f);
         }
         let result = match &sig.imp {
             Imp::Builtin(b) => self.call_builtin(*b, args, argv),
@@ -799,9 +823,8 @@ impl<'t> State<'t> {
                     tmpl: self.tmpl,
                     depth: self.depth,
                 };
-                let args: Vec<Value> = argv.into_iter().map(|e| e.v).collect();
                 // Go's safeCall turns a panicking function into an error; so do we.
-                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&ctx, args))) {
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&ctx, hargs))) {
                     Ok(r) => r.map(EV::of),
                     Err(p) => Err(panic_message(p.as_ref())),
                 }
@@ -935,7 +958,7 @@ impl<'t> State<'t> {
         }
     }
 
-    fn call_builtin(&mut self, b: Builtin, args: &'t [Arg], argv: Vec<EV>) -> Result<EV, String> {
+    fn call_builtin(&mut self, b: Builtin, args: &'t [Arg], argv: Argv) -> Result<EV, String> {
         match b {
             Builtin::Not => Ok(EV::of(Value::Bool(!is_true(&argv[0].v)))),
             Builtin::Len => builtin_len(&argv[0]),
@@ -1002,7 +1025,7 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-fn values(argv: Vec<EV>) -> Vec<Value> {
+fn values(argv: Argv) -> Vec<Value> {
     argv.into_iter().map(|e| e.v).collect()
 }
 
@@ -1025,7 +1048,7 @@ fn truncate_uint(u: u64, k: UintKind) -> u64 {
 }
 
 /// Go's `evalArgs` for the escapers.
-fn eval_args(argv: Vec<EV>) -> String {
+fn eval_args(argv: Argv) -> String {
     if argv.len() == 1
         && let Value::String(s) = &argv[0].v
     {

@@ -305,6 +305,11 @@ impl Func {
 /// Name to function, as Go's `template.FuncMap`.
 pub type FuncMap = HashMap<String, Func>;
 
+/// A hash map for the engine's own name lookups (functions, templates): foldhash's fixed-seed
+/// hasher instead of SipHash, whose per-lookup cost showed in every parsed identifier. Names come
+/// from chart authors, not from an attacker who could pick colliding keys against a live process.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 /// What a running function can reach: the executing template set, to run another named template
 /// (`include`) or parse text into a clone of the set and run it (`tpl`).
 pub struct Ctx<'a> {
@@ -340,12 +345,12 @@ impl<'a> Ctx<'a> {
 }
 
 /// Go's builtin function table with its reflect signatures.
-pub(crate) fn builtins() -> &'static HashMap<&'static str, Func> {
-    static B: OnceLock<HashMap<&'static str, Func>> = OnceLock::new();
+pub(crate) fn builtins() -> &'static FastMap<&'static str, Func> {
+    static B: OnceLock<FastMap<&'static str, Func>> = OnceLock::new();
     B.get_or_init(|| {
         use ArgType::{Any, Reflect};
         let r = || vec![Reflect];
-        let mut m = HashMap::new();
+        let mut m = FastMap::default();
         m.insert("and", Func::builtin(Builtin::And, r(), Some(Reflect)));
         m.insert("or", Func::builtin(Builtin::Or, r(), Some(Reflect)));
         m.insert("call", Func::builtin(Builtin::Call, r(), Some(Reflect)));

@@ -95,8 +95,8 @@ const TRIM_MARKER_LEN: usize = 2;
 
 pub(crate) struct Lexer<'a> {
     input: &'a str,
-    left_delim: String,
-    right_delim: String,
+    left_delim: &'a str,
+    right_delim: &'a str,
     pos: usize,
     paren_depth: i32,
     inside_action: bool,
@@ -162,9 +162,9 @@ fn tail(b: &[u8], from: usize) -> &[u8] {
 }
 
 impl<'a> Lexer<'a> {
-    pub fn new(input: &'a str, left: &str, right: &str) -> Lexer<'a> {
-        let left_delim: String = if left.is_empty() { "{{" } else { left }.into();
-        let right_delim: String = if right.is_empty() { "}}" } else { right }.into();
+    pub fn new(input: &'a str, left: &'a str, right: &'a str) -> Lexer<'a> {
+        let left_delim = if left.is_empty() { "{{" } else { left };
+        let right_delim = if right.is_empty() { "}}" } else { right };
         Lexer {
             input,
             left_nl: left_delim.matches('\n').count(),

@@ -107,12 +107,16 @@ impl Path {
     /// The first name (the variable of `$x.a.b`).
     pub fn first(&self) -> &str {
         let s: &str = &self.0;
-        s.split_once('.').map_or(s, |(a, _)| a)
+        match memchr::memchr(b'.', s.as_bytes()) {
+            Some(i) => &s[..i],
+            None => s,
+        }
     }
 
     /// The names after the first one, dotted (`a.b` of `$x.a.b`), if any.
     pub fn rest(&self) -> Option<&str> {
-        self.0.split_once('.').map(|(_, b)| b)
+        let s: &str = &self.0;
+        memchr::memchr(b'.', s.as_bytes()).map(|i| &s[i + 1..])
     }
 
     /// The whole dotted text.
@@ -164,12 +168,34 @@ pub(crate) struct Branch {
     pub else_list: Option<List>,
 }
 
+/// A pipeline's commands: most pipelines have one (`{{.Values.x}}`, `{{if .a}}`), kept inline
+/// rather than in an allocation of its own.
+pub(crate) type Cmds = smallvec::SmallVec<[Command; 1]>;
+
+/// A command's arguments: many commands have one (`.Values.x`, `quote`), kept inline rather
+/// than in an allocation of their own. (Two inline made every command bigger to move and cost
+/// more than the allocations it saved.)
+pub(crate) type Args = smallvec::SmallVec<[Arg; 1]>;
+
+/// The items of `stack` from `mark` on, moved out: inline when there is one, else the vector
+/// `split_off` makes (SmallVec's generic `collect` moved them one by one with checks).
+pub(crate) fn take_tail<T>(stack: &mut Vec<T>, mark: usize) -> smallvec::SmallVec<[T; 1]> {
+    if stack.len() == mark + 1
+        && let Some(one) = stack.pop()
+    {
+        let mut v = smallvec::SmallVec::new();
+        v.push(one);
+        return v;
+    }
+    smallvec::SmallVec::from_vec(stack.split_off(mark))
+}
+
 #[derive(Debug)]
 pub(crate) struct Pipe {
     pub pos: Pos,
     pub is_assign: bool,
     pub decl: Vec<Variable>,
-    pub cmds: Vec<Command>,
+    pub cmds: Cmds,
 }
 
 #[derive(Debug)]
@@ -182,7 +208,7 @@ pub(crate) struct Variable {
 #[derive(Debug)]
 pub(crate) struct Command {
     pub pos: Pos,
-    pub args: Vec<Arg>,
+    pub args: Args,
 }
 
 #[derive(Debug)]

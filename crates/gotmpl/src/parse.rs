@@ -1,10 +1,9 @@
 //! The parser: a port of Go's `text/template/parse/parse.go` (recursive descent over the lexer's
 //! items with Go's three-token lookahead), producing [`Tree`]s with Go's error texts.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::funcs::Func;
+use crate::funcs::{FastMap, Func};
 use crate::lex::{Item, ItemType, Lexer, NO_POS};
 use crate::node::*;
 use crate::quote;
@@ -55,10 +54,11 @@ pub(crate) struct Parser<'a, 'f> {
     funcs_gen: u64,
     /// Go's treeSet, in insertion order of first definition.
     pub trees: Vec<Tree>,
-    index: HashMap<String, usize>,
+    index: FastMap<String, usize>,
     /// Stacks the lists being parsed grow on: a list's nodes, a pipeline's commands and a
-    /// command's arguments are pushed here and moved out into a vector of their exact size when
-    /// complete (lists nest, so each is on top when it ends). Growing a vector per list cost
+    /// command's arguments are pushed here and moved out when complete, into a vector of their
+    /// exact size or (commands, arguments) inline storage (lists nest, so each is on top when
+    /// it ends). Growing a vector per list cost
     /// reallocations, and their spare capacity was fresh memory for nothing.
     nodes: Vec<Node>,
     cmds: Vec<Command>,
@@ -90,7 +90,7 @@ pub(crate) fn parse(
         funcs,
         funcs_gen,
         trees: Vec::new(),
-        index: HashMap::new(),
+        index: FastMap::default(),
         nodes: Vec::new(),
         cmds: Vec::new(),
         args: Vec::new(),
@@ -355,7 +355,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             pos: token.pos,
             is_assign: false,
             decl: vec![],
-            cmds: vec![],
+            cmds: Cmds::new(),
         };
         let mark = self.cmds.len();
         'decls: loop {
@@ -393,7 +393,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         loop {
             let token = self.next_non_space();
             if token.typ == end {
-                pipe.cmds = self.cmds.split_off(mark);
+                pipe.cmds = take_tail(&mut self.cmds, mark);
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -588,7 +588,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         if self.args.len() == mark {
             return self.errorf("empty command");
         }
-        let args = self.args.split_off(mark);
+        let args = take_tail(&mut self.args, mark);
         Ok(Command { pos, args })
     }
 

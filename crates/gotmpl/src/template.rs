@@ -1,13 +1,12 @@
 //! The template set API, like Go's `*template.Template`: named templates sharing functions,
 //! options and delimiters; parse once, execute many times, from many threads.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::Error;
 use crate::exec::State;
-use crate::funcs::{Func, FuncMap, builtins};
+use crate::funcs::{FastMap, Func, FuncMap, builtins};
 use crate::node::{Tree, is_empty_list};
 use crate::quote::quote;
 use crate::value::Value;
@@ -35,15 +34,60 @@ impl std::fmt::Debug for Parsed {
     }
 }
 
+/// The named trees of a set: a shared map plus the trees added since it was shared.
+///
+/// Helm's `tpl` clones the executing set (hundreds of templates) to parse one text into it;
+/// copying the whole name map for that was a hashed copy of every name per call. The map is
+/// shared instead, and a clone's additions go to a small map of its own; a set whose map is
+/// not shared (the one being built) adds to it directly.
+#[derive(Clone, Default)]
+struct Trees {
+    base: Arc<FastMap<String, Arc<Tree>>>,
+    added: FastMap<String, Arc<Tree>>,
+}
+
+impl Trees {
+    fn get(&self, name: &str) -> Option<&Arc<Tree>> {
+        if !self.added.is_empty()
+            && let Some(t) = self.added.get(name)
+        {
+            return Some(t);
+        }
+        self.base.get(name)
+    }
+
+    fn insert(&mut self, name: String, tree: Arc<Tree>) {
+        if let Some(base) = Arc::get_mut(&mut self.base) {
+            base.extend(self.added.drain());
+            base.insert(name, tree);
+        } else {
+            self.added.insert(name, tree);
+        }
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Every name once.
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        self.added.keys().chain(
+            self.base
+                .keys()
+                .filter(|k| self.added.is_empty() || !self.added.contains_key(*k)),
+        )
+    }
+}
+
 /// A set of named templates sharing functions and options, like Go's `*template.Template`.
 ///
 /// Cloning is cheap (shared trees) and gives an independent set: parsing more text into the
 /// clone leaves the original untouched (Helm's `tpl`).
 #[derive(Clone)]
 pub struct Template {
-    name: String,
-    trees: HashMap<String, Arc<Tree>>,
-    funcs: Arc<FuncMap>,
+    name: Arc<str>,
+    trees: Trees,
+    funcs: Arc<FastMap<String, Func>>,
     funcs_gen: u64,
     missing_key: MissingKey,
     left: String,
@@ -65,9 +109,9 @@ impl Template {
     /// A new empty set whose main template is `name`.
     pub fn new(name: &str) -> Template {
         Template {
-            name: name.to_string(),
-            trees: HashMap::new(),
-            funcs: Arc::new(FuncMap::new()),
+            name: Arc::from(name),
+            trees: Trees::default(),
+            funcs: Arc::new(FastMap::default()),
             funcs_gen: 0,
             missing_key: MissingKey::Invalid,
             left: String::new(),
@@ -141,8 +185,8 @@ impl Template {
     /// set, so many texts can be parsed in parallel and added in order, which is exactly
     /// [`Template::parse_named`] in that order.
     pub fn parse_detached(&self, name: &str, text: &str) -> Result<Parsed, Error> {
-        let funcs = self.funcs.clone();
-        let lookup = move |n: &str| funcs.get(n).cloned().or_else(|| builtins().get(n).cloned());
+        let funcs = &self.funcs;
+        let lookup = move |n: &str| funcs.get(n).or_else(|| builtins().get(n)).cloned();
         crate::parse::parse(name, text, &self.left, &self.right, &lookup, self.funcs_gen)
             .map(Parsed)
             .map_err(Error::Parse)
@@ -221,8 +265,8 @@ impl Template {
     pub(crate) fn find_func(&self, name: &str) -> Option<Func> {
         self.funcs
             .get(name)
+            .or_else(|| builtins().get(name))
             .cloned()
-            .or_else(|| builtins().get(name).cloned())
     }
 
     pub(crate) fn funcs_gen(&self) -> u64 {
@@ -235,11 +279,11 @@ impl Template {
 }
 
 trait MakeMut {
-    fn make_mut_funcs(this: &mut Arc<FuncMap>) -> &mut FuncMap;
+    fn make_mut_funcs(this: &mut Self) -> &mut FastMap<String, Func>;
 }
 
-impl MakeMut for Arc<FuncMap> {
-    fn make_mut_funcs(this: &mut Arc<FuncMap>) -> &mut FuncMap {
+impl MakeMut for Arc<FastMap<String, Func>> {
+    fn make_mut_funcs(this: &mut Self) -> &mut FastMap<String, Func> {
         if Arc::get_mut(this).is_none() {
             *this = Arc::new((**this).clone());
         }
