@@ -11,7 +11,7 @@ use helm::HelmVersion;
 /// test fails if one of them starts to match, so the list cannot go stale.
 const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[];
 
-use crate::support::{helm_printed, parse_template_args, printed};
+use crate::support::{corpus_args, corpus_cases, helm_printed, parse_template_args, printed};
 
 /// `None` when identical outside the masked lines, else the first difference.
 fn compare(h1: &str, h2: &str, canon: &str) -> Option<String> {
@@ -41,58 +41,38 @@ fn compare(h1: &str, h2: &str, canon: &str) -> Option<String> {
 #[ignore = "runs helm v4 and v3 on the corpus charts (scripts/testenv)"]
 fn corpus_charts_render_like_helm() {
     let corpus = testenv::corpus_dir().expect("the shared corpus");
-    let mut charts: Vec<_> = std::fs::read_dir(corpus.join("charts"))
-        .expect("corpus charts")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    charts.sort();
     let mut rows = Vec::new();
     let mut failed = 0;
-    for chart in &charts {
-        let mut sets = vec![None];
-        if let Ok(rd) = std::fs::read_dir(chart.join("ci")) {
-            let mut ci: Vec<String> = rd
-                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with("values.yaml"))
-                .collect();
-            ci.sort();
-            sets.extend(ci.into_iter().map(|n| Some(format!("ci/{n}"))));
-        }
-        for values in &sets {
-            let mut args: Vec<String> = vec![".".into(), "--kube-version".into(), "1.33.0".into()];
-            args.extend(["-n".into(), "default".into()]);
-            if let Some(v) = values {
-                args.extend(["-f".into(), v.clone()]);
-            }
-            for v in [HelmVersion::V4, HelmVersion::V3] {
-                let h1 = helm_printed(v, chart, &args);
-                let h2 = helm_printed(v, chart, &args);
-                let opts = parse_template_args(&args, chart, v);
-                let got = printed(&opts);
-                let name = chart.file_name().map(|n| n.to_string_lossy().into_owned());
-                let known = KNOWN_DIFFERENCES.iter().find(|(c, vals, _)| {
-                    name.as_deref() == Some(*c) && values.as_deref() == Some(*vals)
-                });
-                let result = match (compare(&h1, &h2, &got), known) {
-                    (None, None) => "identical".to_string(),
-                    (Some(d), Some((_, _, why))) => format!("known difference ({why}): {d}"),
-                    (None, Some(_)) => {
-                        failed += 1;
-                        "identical, but listed as a known difference: remove it".to_string()
-                    }
-                    (Some(d), None) => {
-                        failed += 1;
-                        d
-                    }
-                };
-                rows.push(format!(
-                    "{:<24} {:<50} {:?} {result}",
-                    name.unwrap_or_default(),
-                    values.as_deref().unwrap_or("(default)"),
-                    v
-                ));
-            }
+    for (chart, values) in corpus_cases(&corpus) {
+        let chart = &chart;
+        let args = corpus_args(values.as_deref());
+        for v in [HelmVersion::V4, HelmVersion::V3] {
+            let h1 = helm_printed(v, chart, &args);
+            let h2 = helm_printed(v, chart, &args);
+            let opts = parse_template_args(&args, chart, v);
+            let got = printed(&opts);
+            let name = chart.file_name().map(|n| n.to_string_lossy().into_owned());
+            let known = KNOWN_DIFFERENCES.iter().find(|(c, vals, _)| {
+                name.as_deref() == Some(*c) && values.as_deref() == Some(*vals)
+            });
+            let result = match (compare(&h1, &h2, &got), known) {
+                (None, None) => "identical".to_string(),
+                (Some(d), Some((_, _, why))) => format!("known difference ({why}): {d}"),
+                (None, Some(_)) => {
+                    failed += 1;
+                    "identical, but listed as a known difference: remove it".to_string()
+                }
+                (Some(d), None) => {
+                    failed += 1;
+                    d
+                }
+            };
+            rows.push(format!(
+                "{:<24} {:<50} {:?} {result}",
+                name.unwrap_or_default(),
+                values.as_deref().unwrap_or("(default)"),
+                v
+            ));
         }
     }
     eprintln!("{}", rows.join("\n"));

@@ -403,34 +403,13 @@ fn head_walk_matches_the_full_parse() {
             streams.push((f.display().to_string(), v, text));
         }
     }
-    let mut charts: Vec<_> = std::fs::read_dir(corpus.join("charts"))
-        .expect("corpus charts")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    charts.sort();
-    for chart in &charts {
-        let mut sets = vec![None];
-        if let Ok(rd) = std::fs::read_dir(chart.join("ci")) {
-            let mut ci: Vec<String> = rd
-                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with("values.yaml"))
-                .collect();
-            ci.sort();
-            sets.extend(ci.into_iter().map(|n| Some(format!("ci/{n}"))));
-        }
-        for values in &sets {
-            let mut args: Vec<String> = [".", "--kube-version", "1.33.0", "-n", "default"]
-                .map(String::from)
-                .to_vec();
-            if let Some(f) = values {
-                args.extend(["-f".to_string(), f.clone()]);
-            }
-            for v in [HelmVersion::V4, HelmVersion::V3] {
-                let opts = crate::support::parse_template_args(&args, chart, v);
-                let text = crate::support::printed(&opts);
-                streams.push((format!("{} {values:?} {v:?}", chart.display()), v, text));
-            }
+    for (chart, values) in crate::support::corpus_cases(&corpus) {
+        let chart = &chart;
+        let args = crate::support::corpus_args(values.as_deref());
+        for v in [HelmVersion::V4, HelmVersion::V3] {
+            let opts = crate::support::parse_template_args(&args, chart, v);
+            let text = crate::support::printed(&opts);
+            streams.push((format!("{} {values:?} {v:?}", chart.display()), v, text));
         }
     }
     let mut docs: Vec<(String, HelmVersion, String)> = Vec::new();

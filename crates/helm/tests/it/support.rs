@@ -1,5 +1,6 @@
 //! Shared helpers of the integration tests: helm-style argument parsing into `TemplateOptions`,
-//! shell-word splitting, and what a run prints (stdout, then `Error: ...` as helm's stderr).
+//! shell-word splitting, what a run prints (stdout, then `Error: ...` as helm's stderr), and the
+//! corpus cases (each chart with its default values and with each `ci/*values.yaml`).
 
 use std::path::{Path, PathBuf};
 
@@ -231,4 +232,44 @@ pub fn helm_printed(v: HelmVersion, cwd: &Path, args: &[String]) -> String {
     let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
     s.push_str(&strip_logs(&String::from_utf8_lossy(&out.stderr)));
     s
+}
+
+/// Every corpus case, in order: each chart directory of `corpus/charts` with its default values
+/// (`None`), then with each of its `ci/*values.yaml` files (`Some("ci/NAME")`).
+pub fn corpus_cases(corpus: &Path) -> Vec<(PathBuf, Option<String>)> {
+    let mut charts: Vec<_> = std::fs::read_dir(corpus.join("charts"))
+        .expect("corpus charts")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    charts.sort();
+    let mut cases = Vec::new();
+    for chart in charts {
+        let mut ci: Vec<String> = match std::fs::read_dir(chart.join("ci")) {
+            Ok(rd) => rd
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with("values.yaml"))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        ci.sort();
+        cases.push((chart.clone(), None));
+        cases.extend(
+            ci.into_iter()
+                .map(|n| (chart.clone(), Some(format!("ci/{n}")))),
+        );
+    }
+    cases
+}
+
+/// The `helm template` arguments of a corpus case: `. --kube-version 1.33.0 -n default`, and
+/// `-f FILE` for a values file.
+pub fn corpus_args(values: Option<&str>) -> Vec<String> {
+    let mut args: Vec<String> = [".", "--kube-version", "1.33.0", "-n", "default"]
+        .map(String::from)
+        .to_vec();
+    if let Some(f) = values {
+        args.extend(["-f".to_string(), f.to_string()]);
+    }
+    args
 }
