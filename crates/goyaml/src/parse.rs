@@ -56,30 +56,27 @@ struct Parser<'a> {
     cols: Vec<usize>,
 }
 
+impl Parser<'_> {
+    fn new(sc: Scanner<'_>) -> Parser<'_> {
+        Parser {
+            sc,
+            nodes: Vec::new(),
+            anchors: HashMap::new(),
+            tag_directives: Vec::new(),
+            lines: Vec::new(),
+            cols: Vec::new(),
+        }
+    }
+}
+
 /// Parses the first document of `input` the way `yaml.Unmarshal(input, &v)` with `v interface{}`
 /// does; `None` when the stream holds no document.
 pub fn parse_first(input: &str) -> R<Option<Node>> {
-    let mut p = Parser {
-        sc: Scanner::new(input)?,
-        nodes: Vec::new(),
-        anchors: HashMap::new(),
-        tag_directives: Vec::new(),
-        lines: Vec::new(),
-        cols: Vec::new(),
-    };
+    let mut p = Parser::new(Scanner::new(input)?);
     let Some(root) = p.document()? else {
         return Ok(None);
     };
-    let mut d = Decoder {
-        nodes: &p.nodes,
-        active_aliases: Vec::new(),
-        // The document node counts as yaml.v2's first unmarshal call.
-        decode_count: 1,
-        alias_count: 0,
-        v3: false,
-        terrors: Vec::new(),
-        lines: &p.lines,
-    };
+    let mut d = Decoder::new(&p, false);
     Ok(Some(d.decode(root)?))
 }
 
@@ -89,26 +86,11 @@ pub fn parse_first(input: &str) -> R<Option<Node>> {
 pub fn parse_first_v3(input: &str) -> R<Result<Option<Node>, String>> {
     let mut sc = Scanner::new(input)?;
     sc.v3 = true;
-    let mut p = Parser {
-        sc,
-        nodes: Vec::new(),
-        anchors: HashMap::new(),
-        tag_directives: Vec::new(),
-        lines: Vec::new(),
-        cols: Vec::new(),
-    };
+    let mut p = Parser::new(sc);
     let Some(root) = p.document()? else {
         return Ok(Ok(None));
     };
-    let mut d = Decoder {
-        nodes: &p.nodes,
-        active_aliases: Vec::new(),
-        decode_count: 1,
-        alias_count: 0,
-        v3: true,
-        terrors: Vec::new(),
-        lines: &p.lines,
-    };
+    let mut d = Decoder::new(&p, true);
     let node = d.decode(root)?;
     if !d.terrors.is_empty() {
         return Ok(Err(format!(
@@ -159,14 +141,7 @@ pub struct SpannedDoc {
 pub fn parse_all_v3_spanned(input: &str) -> R<Vec<SpannedDoc>> {
     let mut sc = Scanner::new(input)?;
     sc.v3 = true;
-    let mut p = Parser {
-        sc,
-        nodes: Vec::new(),
-        anchors: HashMap::new(),
-        tag_directives: Vec::new(),
-        lines: Vec::new(),
-        cols: Vec::new(),
-    };
+    let mut p = Parser::new(sc);
     let mut docs = Vec::new();
     loop {
         let first = p.nodes.len();
@@ -174,15 +149,7 @@ pub fn parse_all_v3_spanned(input: &str) -> R<Vec<SpannedDoc>> {
         let Some(root) = p.document()? else {
             return Ok(docs);
         };
-        let mut d = Decoder {
-            nodes: &p.nodes,
-            active_aliases: Vec::new(),
-            decode_count: 1,
-            alias_count: 0,
-            v3: true,
-            terrors: Vec::new(),
-            lines: &p.lines,
-        };
+        let mut d = Decoder::new(&p, true);
         let node = d.decode(root)?;
         let value = if d.terrors.is_empty() {
             Ok(node)
@@ -717,6 +684,22 @@ struct Decoder<'a> {
     /// yaml.v3's collected type errors (duplicate keys).
     terrors: Vec<String>,
     lines: &'a [usize],
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder of `p`'s nodes with yaml.v3's rules or yaml.v2's. The document node counts as
+    /// yaml.v2's first unmarshal call.
+    fn new(p: &'a Parser<'_>, v3: bool) -> Decoder<'a> {
+        Decoder {
+            nodes: &p.nodes,
+            active_aliases: Vec::new(),
+            decode_count: 1,
+            alias_count: 0,
+            v3,
+            terrors: Vec::new(),
+            lines: &p.lines,
+        }
+    }
 }
 
 /// yaml.v2's `allowedAliasRatio`: how much of a document may come from aliases (billion laughs).

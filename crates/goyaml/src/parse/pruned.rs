@@ -32,27 +32,12 @@ pub type KeepFn<'a> = dyn Fn(usize, &Node) -> Keep + 'a;
 /// entries `keep` asks for: `Some(None)` for an empty stream, `None` when only the full parse can
 /// tell the answer (see the module doc), including every input the full parse rejects.
 pub fn parse_first_pruned(input: &str, keep: &KeepFn<'_>) -> Option<Option<Node>> {
-    let mut p = Parser {
-        sc: Scanner::new(input).ok()?,
-        nodes: Vec::new(),
-        anchors: std::collections::HashMap::new(),
-        tag_directives: Vec::new(),
-        lines: Vec::new(),
-        cols: Vec::new(),
-    };
+    let mut p = Parser::new(Scanner::new(input).ok()?);
     let root = p.document_with(&mut |p| p.pruned_root(keep)).ok()?;
     let Some(root) = root else {
         return Some(None);
     };
-    let mut d = Decoder {
-        nodes: &p.nodes,
-        active_aliases: Vec::new(),
-        decode_count: 1,
-        alias_count: 0,
-        v3: false,
-        terrors: Vec::new(),
-        lines: &p.lines,
-    };
+    let mut d = Decoder::new(&p, false);
     d.decode(root).ok().map(Some)
 }
 
