@@ -342,20 +342,7 @@ impl Parser<'_> {
                 }
                 if tok == Tok::Key {
                     // A single-pair mapping.
-                    self.skip();
-                    let (t, _, _) = self.peek()?;
-                    if matches!(t, Tok::Value | Tok::FlowEntry | Tok::FlowSequenceEnd) {
-                        return Err(give_up());
-                    }
-                    self.skip_key()?;
-                    let (t, _, _) = self.peek()?;
-                    if t == Tok::Value {
-                        self.skip();
-                        let (t2, _, _) = self.peek()?;
-                        if t2 != Tok::FlowEntry && t2 != Tok::FlowSequenceEnd {
-                            self.skip_node(false, false)?;
-                        }
-                    }
+                    self.skip_flow_pair(Tok::FlowSequenceEnd)?;
                     first = false;
                     continue;
                 } else if tok != Tok::FlowSequenceEnd {
@@ -367,6 +354,26 @@ impl Parser<'_> {
             self.skip();
             return Ok(());
         }
+    }
+
+    /// A `? key : value` pair inside a flow collection that ends with `end`, from its `Key`
+    /// token; the value may be absent.
+    fn skip_flow_pair(&mut self, end: Tok) -> R<()> {
+        self.skip();
+        let (t, _, _) = self.peek()?;
+        if t == Tok::Value || t == Tok::FlowEntry || t == end {
+            return Err(give_up());
+        }
+        self.skip_key()?;
+        let (t, _, _) = self.peek()?;
+        if t == Tok::Value {
+            self.skip();
+            let (t2, _, _) = self.peek()?;
+            if t2 != Tok::FlowEntry && t2 != end {
+                self.skip_node(false, false)?;
+            }
+        }
+        Ok(())
     }
 
     fn skip_flow_mapping(&mut self) -> R<()> {
@@ -384,20 +391,7 @@ impl Parser<'_> {
                 }
                 first = false;
                 if tok == Tok::Key {
-                    self.skip();
-                    let (t, _, _) = self.peek()?;
-                    if matches!(t, Tok::Value | Tok::FlowEntry | Tok::FlowMappingEnd) {
-                        return Err(give_up());
-                    }
-                    self.skip_key()?;
-                    let (t, _, _) = self.peek()?;
-                    if t == Tok::Value {
-                        self.skip();
-                        let (t2, _, _) = self.peek()?;
-                        if t2 != Tok::FlowEntry && t2 != Tok::FlowMappingEnd {
-                            self.skip_node(false, false)?;
-                        }
-                    }
+                    self.skip_flow_pair(Tok::FlowMappingEnd)?;
                     continue;
                 } else if tok != Tok::FlowMappingEnd {
                     self.skip_key()?;
