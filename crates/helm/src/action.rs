@@ -121,7 +121,10 @@ fn run_into(opts: &TemplateOptions, out: &mut String) -> Result<(), Error> {
         .map_err(|e| msg(e.0))?;
     // Writes to --output-dir print "wrote ..." on stdout as they happen.
     let installed = install(opts, caps, out);
-    print_installed(opts, installed, out)
+    crate::phase("release assembled");
+    let r = print_installed(opts, installed, out);
+    crate::phase("printed");
+    r
 }
 
 /// The template command's handling of the install's result: `--debug`, hooks, `--show-only`.
@@ -413,6 +416,7 @@ fn install(
 ) -> Result<Rendered, (Option<Rendered>, Error)> {
     let v = opts.compat;
     let early = |e: Error| (None, e);
+    crate::phase("start");
     let (name, chart_ref) = name_and_chart(opts).map_err(early)?;
     let chart_path = locate_chart(&chart_ref).map_err(early)?;
     let vals = crate::values::merge_values(&opts.values, v).map_err(|e| early(e.into()))?;
@@ -420,6 +424,7 @@ fn install(
         Some(c) => Chart::clone(c),
         None => crate::loader::load_for(&chart_path, v).map_err(|e| early(e.into()))?,
     };
+    crate::phase("chart loaded");
     if !matches!(chart.metadata.chart_type.as_str(), "" | "application") {
         return Err(early(msg(format!(
             "{} charts are not installable",
@@ -438,12 +443,14 @@ fn install(
     }
     crate::dependencies::process_dependencies(&mut chart, &vals, v).map_err(|e| early(e.into()))?;
 
+    crate::phase("dependencies processed");
     let coalesced =
         crate::values::coalesce_values(&chart, &vals, v).map_err(|e| early(e.into()))?;
     if !opts.skip_schema_validation {
         crate::schema::validate(&chart, &coalesced, v).map_err(|e| early(e.into()))?;
     }
 
+    crate::phase("values coalesced and validated");
     let release = ReleaseInfo {
         name: name.clone(),
         namespace: opts.namespace.clone(),
@@ -554,8 +561,12 @@ fn finish_release(
     // NOTES.txt is rendered (its errors count) but not part of the output.
     files.retain(|k, _| !k.ends_with(NOTES_SUFFIX));
 
+    crate::phase("templates executed");
     let (hooks, manifests) = match releaseutil::sort_manifests(&files, v) {
-        Ok(x) => x,
+        Ok(x) => {
+            crate::phase("manifests sorted");
+            x
+        }
         Err(e) => {
             let mut b = String::new();
             for (name, content) in &files {

@@ -94,6 +94,7 @@ fn load_dir(dir: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
     rules.add_defaults();
     let mut files = Vec::new();
     walk(&topdir, "", &rules, &mut files)?;
+    crate::phase("chart files read");
     Ok(load_files(files, compat)?)
 }
 

@@ -300,6 +300,7 @@ fn render_templates(
         }
         parse_cache::put(key, &t);
     }
+    crate::phase("templates parsed");
 
     let mut rendered = BTreeMap::new();
     let mut buf = String::new();
