@@ -93,7 +93,7 @@ pub(crate) fn gen_prime<R: RngCore + ?Sized>(rng: &mut R, bits: usize) -> BigUin
                 if candidate.bits() != bits {
                     continue 'start;
                 }
-                if fermat_base2(&candidate) && probably_prime(&candidate, 4) {
+                if fermat_base2(&candidate) && full_test(&candidate) {
                     return candidate;
                 }
             }
@@ -194,6 +194,239 @@ fn mont_square_fixed<const N: usize>(x: &mut [u64; N], m: &[u64; N], m_inv: u64)
     // The result is below 2m: one conditional subtraction reduces it.
     if t_hi != 0 || !less_than(x, m) {
         sub_in_place(x, m);
+    }
+}
+
+/// `num_bigint_dig::prime::probably_prime(n, 4)` for a candidate of the search (odd, above 2^64,
+/// no prime below 2^16 divides it, so the crate's small-number and small-divisor checks pass):
+/// Miller-Rabin with the crate's four pseudo-random bases (seeded from n's low limb) and base 2,
+/// then its "almost extra strong" Lucas test, the same steps in the same order, on the
+/// fixed-size Montgomery arithmetic for 1024- and 2048-bit n (the crate's generic `modpow` and
+/// `%` made this final test a third of a render that makes keys). Other sizes use the crate.
+fn full_test(n: &BigUint) -> bool {
+    match n.bits().div_ceil(64) {
+        16 => Mont::<16>::new(n).probably_prime(n),
+        32 => Mont::<32>::new(n).probably_prime(n),
+        _ => probably_prime(n, 4),
+    }
+}
+
+/// Arithmetic modulo an odd N-limb m in Montgomery form (x·R mod m, R = 2^(64N)).
+struct Mont<const N: usize> {
+    m: [u64; N],
+    m_inv: u64,
+    /// 1 in Montgomery form (R mod m).
+    one: [u64; N],
+}
+
+impl<const N: usize> Mont<N> {
+    fn new(n: &BigUint) -> Self {
+        let m = Self::fixed(n);
+        Mont {
+            m,
+            m_inv: neg_inverse(m[0]),
+            one: Self::fixed(&((BigUint::from(1u32) << (64 * N)) % n)),
+        }
+    }
+
+    fn fixed(v: &BigUint) -> [u64; N] {
+        limbs(v, N).try_into().expect("limbs pads to N")
+    }
+
+    /// v (below m) into Montgomery form.
+    fn mont(&self, v: &BigUint) -> [u64; N] {
+        let m = BigUint::from_slice(&Self::u32_digits(&self.m));
+        Self::fixed(&((v << (64 * N)) % m))
+    }
+
+    /// Out of Montgomery form.
+    fn plain(&self, x: &[u64; N]) -> BigUint {
+        let mut unit = [0u64; N];
+        unit[0] = 1;
+        BigUint::from_slice(&Self::u32_digits(&self.mul(x, &unit)))
+    }
+
+    fn u32_digits(x: &[u64; N]) -> Vec<u32> {
+        x.iter()
+            .flat_map(|&l| [l as u32, (l >> 32) as u32])
+            .collect()
+    }
+
+    /// a·b·R⁻¹ mod m (CIOS, as [`mont_square_fixed`] with two operands).
+    fn mul(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+        let m = &self.m;
+        let mut t = [0u64; N];
+        let mut t_hi: u64 = 0;
+        for &ai in a {
+            let ai = u128::from(ai);
+            let mut c: u128 = 0;
+            for (tj, &bj) in t.iter_mut().zip(b) {
+                let s = u128::from(*tj) + u128::from(bj) * ai + c;
+                *tj = s as u64;
+                c = s >> 64;
+            }
+            let s = u128::from(t_hi) + c;
+            t_hi = s as u64;
+            let t_top = (s >> 64) as u64;
+            let mu = u128::from(t[0].wrapping_mul(self.m_inv));
+            let mut c = (u128::from(t[0]) + mu * u128::from(m[0])) >> 64;
+            for j in 1..N {
+                let s = u128::from(t[j]) + mu * u128::from(m[j]) + c;
+                t[j - 1] = s as u64;
+                c = s >> 64;
+            }
+            let s = u128::from(t_hi) + c;
+            t[N - 1] = s as u64;
+            t_hi = t_top + (s >> 64) as u64;
+        }
+        if t_hi != 0 || !less_than(&t, m) {
+            sub_in_place(&mut t, m);
+        }
+        t
+    }
+
+    fn square(&self, a: &[u64; N]) -> [u64; N] {
+        let mut x = *a;
+        mont_square_fixed(&mut x, &self.m, self.m_inv);
+        x
+    }
+
+    /// a - b mod m, for a, b below m.
+    fn sub(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+        let mut x = *a;
+        if less_than(a, b) {
+            // a + m - b: add m first (the sum may carry out; the subtraction brings it back).
+            let mut carry = 0u64;
+            for (v, &mj) in x.iter_mut().zip(&self.m) {
+                let (s1, c1) = v.overflowing_add(mj);
+                let (s2, c2) = s1.overflowing_add(carry);
+                *v = s2;
+                carry = u64::from(c1 || c2);
+            }
+        }
+        sub_in_place(&mut x, b);
+        x
+    }
+
+    /// base^e (base in Montgomery form), left to right.
+    fn pow(&self, base: &[u64; N], e: &BigUint) -> [u64; N] {
+        let mut x = self.one;
+        let el = limbs(e, e.bits().div_ceil(64));
+        for i in (0..e.bits()).rev() {
+            x = self.square(&x);
+            if (el[i / 64] >> (i % 64)) & 1 == 1 {
+                x = self.mul(&x, base);
+            }
+        }
+        x
+    }
+
+    /// The crate's `probably_prime_miller_rabin(n, 5, true) && probably_prime_lucas(n)`.
+    fn probably_prime(&self, n: &BigUint) -> bool {
+        self.miller_rabin(n) && self.lucas(n)
+    }
+
+    fn miller_rabin(&self, n: &BigUint) -> bool {
+        use num_bigint_dig::RandBigInt;
+        const REPS: usize = 5;
+        let one = BigUint::from(1u32);
+        let two = BigUint::from(2u32);
+        let nm1 = n - &one;
+        let k = nm1.trailing_zeros().expect("n - 1 is not zero");
+        let q = &nm1 >> k;
+        let nm3 = n - &two;
+        let minus_one = self.sub(&[0u64; N], &self.one);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(n.get_limb(0));
+        'next: for i in 0..REPS {
+            let x = if i == REPS - 1 {
+                two.clone()
+            } else {
+                rng.gen_biguint_below(&nm3) + &two
+            };
+            let mut y = self.pow(&self.mont(&x), &q);
+            if y == self.one || y == minus_one {
+                continue;
+            }
+            for _ in 1..k {
+                y = self.square(&y);
+                if y == minus_one {
+                    continue 'next;
+                }
+                if y == self.one {
+                    return false;
+                }
+            }
+            return false;
+        }
+        true
+    }
+
+    fn lucas(&self, n: &BigUint) -> bool {
+        use num_bigint_dig::{BigInt, Sign};
+        let n_int = BigInt::from_biguint(Sign::Plus, n.clone());
+        let mut p = 3u64;
+        loop {
+            if p > 10000 {
+                // The crate panics here ("widely believed to be impossible"); it is its answer.
+                return probably_prime(n, 4);
+            }
+            let j = num_bigint_dig::algorithms::jacobi(&BigInt::from(p * p - 4), &n_int);
+            if j == -1 {
+                break;
+            }
+            if j == 0 {
+                return n_int == BigInt::from(p + 2);
+            }
+            if p == 40 {
+                let t = n.sqrt();
+                if &(&t * &t) == n {
+                    return false;
+                }
+            }
+            p += 1;
+        }
+        let mut s = n + BigUint::from(1u32);
+        let r = s.trailing_zeros().expect("n + 1 is not zero");
+        s = &s >> r;
+        // V(0) = 2, V(1) = P; V(2k) = V(k)² - 2, V(2k+1) = V(k)·V(k+1) - P.
+        let two_m = self.mont(&BigUint::from(2u32));
+        let p_m = self.mont(&BigUint::from(p));
+        let (mut vk, mut vk1) = (two_m, p_m);
+        let sl = limbs(&s, s.bits().div_ceil(64));
+        for i in (0..s.bits()).rev() {
+            if (sl[i / 64] >> (i % 64)) & 1 == 1 {
+                vk = self.sub(&self.mul(&vk, &vk1), &p_m);
+                vk1 = self.sub(&self.square(&vk1), &two_m);
+            } else {
+                vk1 = self.sub(&self.mul(&vk, &vk1), &p_m);
+                vk = self.sub(&self.square(&vk), &two_m);
+            }
+        }
+        // The rest as the crate does it, on plain numbers: a few steps once per test.
+        let (mut vk, vk1) = (self.plain(&vk), self.plain(&vk1));
+        let big2 = BigUint::from(2u32);
+        let nm2 = n - &big2;
+        if vk == big2 || vk == nm2 {
+            let mut t1 = &vk * p;
+            let mut t2 = &vk1 << 1;
+            if t1 < t2 {
+                std::mem::swap(&mut t1, &mut t2);
+            }
+            t1 -= t2;
+            if (t1 % n) == BigUint::from(0u32) {
+                return true;
+            }
+        }
+        for _ in 0..r - 1 {
+            if vk == BigUint::from(0u32) {
+                return true;
+            }
+            if vk == big2 {
+                return false;
+            }
+            vk = (&vk * &vk - &big2) % n;
+        }
+        false
     }
 }
 
@@ -427,6 +660,60 @@ mod tests {
             let a = gen_prime(&mut rand_chacha::ChaCha20Rng::seed_from_u64(seed), bits);
             let b = gen_prime_stepwise(&mut rand_chacha::ChaCha20Rng::seed_from_u64(seed), bits);
             assert_eq!(a, b, "seed {seed}, {bits} bits");
+        }
+    }
+
+    #[test]
+    fn montgomery_tests_agree_with_the_crate_on_small_numbers() {
+        use num_bigint_dig::prime::{probably_prime_lucas, probably_prime_miller_rabin};
+        // Every odd number in the range, through one- and two-limb moduli: each step (Miller-
+        // Rabin with the crate's bases, the Lucas test, and both as the search runs them)
+        // against the crate. The range holds strong pseudoprimes to base 2 (2047, 3277, 4033,
+        // 4681, 8321, ...) and almost-extra-strong Lucas pseudoprimes (989, 3239, 5777, 10877, ...).
+        let (mut primes, mut lucas_liars) = (0, 0);
+        for v in (65u32..30_000).step_by(2) {
+            let n = BigUint::from(v);
+            let (one, two) = (Mont::<1>::new(&n), Mont::<2>::new(&n));
+            let mr = probably_prime_miller_rabin(&n, 5, true);
+            assert_eq!(one.miller_rabin(&n), mr, "{v}");
+            assert_eq!(two.miller_rabin(&n), mr, "{v}");
+            let lucas = probably_prime_lucas(&n);
+            assert_eq!(one.lucas(&n), lucas, "{v}");
+            assert_eq!(two.lucas(&n), lucas, "{v}");
+            let small_divisor = [3u32, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53]
+                .iter()
+                .any(|p| v % p == 0);
+            if !small_divisor {
+                assert_eq!(one.probably_prime(&n), probably_prime(&n, 4), "{v}");
+            }
+            primes += usize::from(mr && lucas);
+            lucas_liars += usize::from(lucas && !mr);
+        }
+        assert!(primes > 3000, "{primes} primes");
+        assert!(lucas_liars > 0, "the range held Lucas pseudoprimes");
+    }
+
+    #[test]
+    fn the_full_test_agrees_with_the_crate_at_key_sizes() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(13);
+        for bits in [1024, 2048] {
+            let p = num_bigint_dig::RandPrime::gen_prime(&mut rng, bits);
+            assert!(full_test(&p), "a prime of {bits} bits passes");
+            for _ in 0..30 {
+                let mut bytes = vec![0u8; bits / 8];
+                rng.fill_bytes(&mut bytes);
+                bytes[0] |= 0x80;
+                bytes[bits / 8 - 1] |= 1;
+                let n = BigUint::from_bytes_be(&bytes);
+                assert_eq!(full_test(&n), probably_prime(&n, 4), "{n}");
+            }
+            // A product of two primes of half the size: Miller-Rabin must reject it.
+            let q = num_bigint_dig::RandPrime::gen_prime(&mut rng, bits / 2);
+            let r = num_bigint_dig::RandPrime::gen_prime(&mut rng, bits / 2);
+            let n = &q * &r;
+            if n.bits() == bits {
+                assert!(!full_test(&n));
+            }
         }
     }
 
