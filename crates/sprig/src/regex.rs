@@ -269,13 +269,21 @@ fn must(cache: &Cache, p: &str) -> Result<Regex, String> {
 /// Go's `FindAllIndex` loop: at most `n` (all if negative) non-overlapping matches, an empty
 /// match right after the previous match skipped.
 pub(crate) fn find_all(re: &Regex, s: &str, n: i64) -> Vec<(usize, usize)> {
+    find_all_with(|at| re.find_at(s, at).map(|m| (m.start(), m.end())), s, n)
+}
+
+/// [`find_all`] over any matcher: `find_at(pos)` is the leftmost match at or after `pos`.
+pub(crate) fn find_all_with(
+    find_at: impl Fn(usize) -> Option<(usize, usize)>,
+    s: &str,
+    n: i64,
+) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let n = if n < 0 { s.len() as i64 + 1 } else { n };
     let mut pos = 0;
     let mut prev_end: Option<usize> = None;
     while (out.len() as i64) < n && pos <= s.len() {
-        let Some(m) = re.find_at(s, pos) else { break };
-        let (a, b) = (m.start(), m.end());
+        let Some((a, b)) = find_at(pos) else { break };
         let mut accept = true;
         if b == pos {
             if prev_end == Some(a) {

@@ -4,43 +4,15 @@
 //! The `semver` crate implements Cargo's rules, which differ, so this is written out.
 
 use std::cmp::Ordering;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use gotmpl::{ArgType, Func, Object, UintKind, Value};
-use regex::Regex;
 
 use crate::conv::{as_str, parse_uint};
 use crate::t::*;
 use crate::{Env, Reg};
 
-const SEMVER_RE: &str = r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
-const CV_RE: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
-const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
-const WS: &str = r"[\t\n\f\r ]";
-
-/// Masterminds' regexes, each compiled on first use: a chart load parses one version, and
-/// compiling the constraint regexes it does not need cost more than the rest of the load's
-/// metadata checks.
-macro_rules! lazy_regex {
-    ($name:ident, $pattern:expr) => {
-        fn $name() -> &'static Regex {
-            static R: OnceLock<Regex> = OnceLock::new();
-            R.get_or_init(|| Regex::new(&$pattern).expect("Masterminds' regexes compile"))
-        }
-    };
-}
-
-lazy_regex!(version_re, format!("^{SEMVER_RE}$"));
-lazy_regex!(constraint_re, format!(r"^{WS}*({OPS}){WS}*({CV_RE}){WS}*$"));
-lazy_regex!(
-    range_re,
-    format!(r"{WS}*({CV_RE}){WS}+-{WS}+({CV_RE}){WS}*")
-);
-lazy_regex!(find_re, format!(r"({OPS}){WS}*({CV_RE})"));
-lazy_regex!(
-    valid_re,
-    format!(r"^({WS}*({OPS}){WS}*({CV_RE}){WS}*)((?:{WS}+|,{WS}*)({OPS}){WS}*({CV_RE}){WS}*)*$")
-);
+mod grammar;
 
 /// A Masterminds `*semver.Version`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,23 +45,25 @@ fn seg(s: &str) -> Result<u64, String> {
 impl Version {
     /// `semver.NewVersion`.
     pub fn parse(v: &str) -> Result<Version, String> {
-        let Some(m) = version_re().captures(v) else {
+        let Some(m) = grammar::version(v) else {
             return Err("Invalid Semantic Version".into());
         };
-        let g = |i: usize| m.get(i).map_or("", |x| x.as_str());
+        let g = |(a, b): (usize, usize)| &v[a..b];
+        // The prerelease and metadata without their `-` and `+` (groups 5 and 8).
+        let tail = |r: (usize, usize)| g(r).get(1..).unwrap_or("");
         let mut sv = Version {
-            major: seg(g(1))?,
+            major: seg(g(m.major))?,
             minor: 0,
             patch: 0,
-            pre: g(5).to_string(),
-            metadata: g(8).to_string(),
+            pre: tail(m.pre).to_string(),
+            metadata: tail(m.meta).to_string(),
             original: v.to_string(),
         };
-        if !g(2).is_empty() {
-            sv.minor = seg(&g(2)[1..])?;
+        if !g(m.minor).is_empty() {
+            sv.minor = seg(&g(m.minor)[1..])?;
         }
-        if !g(3).is_empty() {
-            sv.patch = seg(&g(3)[1..])?;
+        if !g(m.patch).is_empty() {
+            sv.patch = seg(&g(m.patch)[1..])?;
         }
         if !sv.pre.is_empty() {
             for p in sv.pre.split('.') {
@@ -232,28 +206,31 @@ fn parse_constraint(c: &str) -> Result<Constraint, String> {
             patch_dirty: false,
         });
     }
-    let Some(m) = constraint_re().captures(c) else {
+    let Some((op, m)) = grammar::constraint(c) else {
         return Err(format!("improper constraint: {c}"));
     };
-    let g = |i: usize| m.get(i).map_or("", |x| x.as_str());
+    // Masterminds' capture groups: 1 the operator, 2 the version, 3-5 its segments (minor and
+    // patch with their dots), 6 the prerelease with its dash.
+    let g = |(a, b): (usize, usize)| &c[a..b];
+    let (major, minor, patch, pre) = (g(m.major), g(m.minor), g(m.patch), g(m.pre));
     let (mut minor_dirty, mut patch_dirty, mut dirty) = (false, false, false);
-    let mut ver = g(2).to_string();
-    if is_x(g(3)) || g(3).is_empty() {
-        ver = format!("0.0.0{}", g(6));
+    let mut ver = g((m.start, m.end)).to_string();
+    if is_x(major) || major.is_empty() {
+        ver = format!("0.0.0{pre}");
         dirty = true;
-    } else if is_x(g(4).trim_start_matches('.')) || g(4).is_empty() {
+    } else if is_x(minor.trim_start_matches('.')) || minor.is_empty() {
         minor_dirty = true;
         dirty = true;
-        ver = format!("{}.0.0{}", g(3), g(6));
-    } else if is_x(g(5).strip_prefix('.').unwrap_or(g(5))) || g(5).is_empty() {
+        ver = format!("{major}.0.0{pre}");
+    } else if is_x(patch.strip_prefix('.').unwrap_or(patch)) || patch.is_empty() {
         dirty = true;
         patch_dirty = true;
-        ver = format!("{}{}.0{}", g(3), g(4), g(6));
+        ver = format!("{major}{minor}.0{pre}");
     }
     let con = Version::parse(&ver).map_err(|_| "constraint Parser Error".to_string())?;
     Ok(Constraint {
         con,
-        op: g(1).to_string(),
+        op: g(op).to_string(),
         minor_dirty,
         dirty,
         patch_dirty,
@@ -385,14 +362,9 @@ fn caret(v: &Version, c: &Constraint) -> bool {
 /// Masterminds' `rewriteRange`: `1 - 2` becomes `>= 1, <= 2 `.
 fn rewrite_range(i: &str) -> String {
     let mut o = i.to_string();
-    for m in range_re().captures_iter(i) {
-        let whole = m.get(0).map_or("", |x| x.as_str());
-        let t = format!(
-            ">= {}, <= {} ",
-            m.get(1).map_or("", |x| x.as_str()),
-            m.get(11).map_or("", |x| x.as_str())
-        );
-        o = o.replacen(whole, &t, 1);
+    for ((a, b), lo, hi) in grammar::ranges(i) {
+        let t = format!(">= {}, <= {} ", &i[lo.start..lo.end], &i[hi.start..hi.end]);
+        o = o.replacen(&i[a..b], &t, 1);
     }
     o
 }
@@ -402,10 +374,10 @@ fn new_constraints(c: &str) -> Result<Vec<Vec<Constraint>>, String> {
     let c = rewrite_range(c);
     let mut out = Vec::new();
     for v in c.split("||") {
-        if !valid_re().is_match(v) {
+        if !grammar::valid(v) {
             return Err(format!("improper constraint: {v}"));
         }
-        let found: Vec<&str> = crate::regex::find_all(find_re(), v, -1)
+        let found: Vec<&str> = crate::regex::find_all_with(|at| grammar::find_at(v, at), v, -1)
             .into_iter()
             .map(|(a, b)| &v[a..b])
             .collect();
