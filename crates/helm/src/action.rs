@@ -532,7 +532,7 @@ fn render_resources(
     let sorted = releaseutil::sort_split(
         split
             .iter_mut()
-            .map(|(path, (_, docs))| (&*path, std::mem::take(docs))),
+            .map(|(path, (_, docs))| (path, std::mem::take(docs))),
         v,
     );
     finish_sorted(

@@ -280,7 +280,7 @@ pub fn sort_split<'p>(
 
 /// One valid document into the hooks or the plain manifests (or nowhere: unknown hook events).
 fn sort_doc(
-    path: &String,
+    path: &str,
     doc: String,
     head: SimpleHead,
     hooks: &mut Vec<Hook>,
@@ -293,7 +293,7 @@ fn sort_doc(
         .filter(|a| !a.is_empty());
     let Some(hook_types) = annotations.and_then(|a| a.get(HOOK_ANNOTATION)) else {
         generic.push(Manifest {
-            name: path.clone(),
+            name: path.to_string(),
             content: doc,
             head,
         });
@@ -321,7 +321,7 @@ fn sort_doc(
             .map(|m| m.name.clone())
             .unwrap_or_default(),
         kind: head.kind.clone(),
-        path: path.clone(),
+        path: path.to_string(),
         weight: annotations
             .get(HOOK_WEIGHT_ANNOTATION)
             .and_then(|w| go_atoi(w))
