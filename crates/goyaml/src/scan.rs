@@ -163,6 +163,27 @@ pub struct Scanner<'a> {
     /// A scalar text handed back by a reader that only looked at it ([`Scanner::recycle`]),
     /// reused for the next scalar so that walking a document allocates no text per scalar.
     spare: String,
+    /// The line-break and blank runs a scalar scanner keeps between the pieces of a scalar,
+    /// reused across scalars: nearly every plain scalar reads its line break into one, which
+    /// allocated per scalar.
+    scratch: Scratch,
+}
+
+/// [`Scanner::scratch`]: taken by a scalar scanner, given back (cleared) when it is done.
+#[derive(Default)]
+struct Scratch {
+    leading_break: String,
+    trailing_breaks: String,
+    whitespaces: String,
+}
+
+impl Scratch {
+    fn cleared(mut self) -> Scratch {
+        self.leading_break.clear();
+        self.trailing_breaks.clear();
+        self.whitespaces.clear();
+        self
+    }
 }
 
 fn reader_error() -> YamlError {
@@ -279,6 +300,7 @@ impl<'a> Scanner<'a> {
             reader_hit: std::cell::Cell::new(false),
             v3: false,
             spare: String::new(),
+            scratch: Scratch::default(),
         })
     }
 
@@ -1253,8 +1275,11 @@ impl<'a> Scanner<'a> {
             };
         }
         let mut s = self.scalar_buf();
-        let mut leading_break = String::new();
-        let mut trailing_breaks = String::new();
+        let Scratch {
+            mut leading_break,
+            mut trailing_breaks,
+            whitespaces,
+        } = std::mem::take(&mut self.scratch).cleared();
         self.block_scalar_breaks(&mut indent, &mut trailing_breaks, start, &mut end)?;
         let mut leading_blank = false;
         while self.mark.column as i64 == indent && !self.at_end() {
@@ -1287,6 +1312,11 @@ impl<'a> Scanner<'a> {
             ScalarStyle::Literal
         } else {
             ScalarStyle::Folded
+        };
+        self.scratch = Scratch {
+            leading_break,
+            trailing_breaks,
+            whitespaces,
         };
         self.push(Tok::Scalar(s, style), start, end);
         Ok(())
@@ -1351,9 +1381,11 @@ impl<'a> Scanner<'a> {
         let start = self.mark;
         self.skip();
         let mut s = self.scalar_buf();
-        let mut leading_break = String::new();
-        let mut trailing_breaks = String::new();
-        let mut whitespaces = String::new();
+        let Scratch {
+            mut leading_break,
+            mut trailing_breaks,
+            mut whitespaces,
+        } = std::mem::take(&mut self.scratch).cleared();
         loop {
             self.cache(4);
             if self.doc_indicator_here() {
@@ -1493,6 +1525,11 @@ impl<'a> Scanner<'a> {
         } else {
             ScalarStyle::Double
         };
+        self.scratch = Scratch {
+            leading_break,
+            trailing_breaks,
+            whitespaces,
+        };
         self.push(Tok::Scalar(s, style), start, end);
         Ok(())
     }
@@ -1501,9 +1538,11 @@ impl<'a> Scanner<'a> {
         self.save_simple_key()?;
         self.simple_key_allowed = false;
         let mut s = self.scalar_buf();
-        let mut leading_break = String::new();
-        let mut trailing_breaks = String::new();
-        let mut whitespaces = String::new();
+        let Scratch {
+            mut leading_break,
+            mut trailing_breaks,
+            mut whitespaces,
+        } = std::mem::take(&mut self.scratch).cleared();
         let mut leading_blanks = false;
         let indent = self.indent + 1;
         let start = self.mark;
@@ -1583,6 +1622,11 @@ impl<'a> Scanner<'a> {
                 break;
             }
         }
+        self.scratch = Scratch {
+            leading_break,
+            trailing_breaks,
+            whitespaces,
+        };
         self.push(Tok::Scalar(s, ScalarStyle::Plain), start, end);
         if leading_blanks {
             self.simple_key_allowed = true;

@@ -518,9 +518,43 @@ fn render_resources(
         lint_mode: false,
         sprig: opts.sprig.clone(),
     };
-    let files = crate::engine::render(chart, input, &engine_opts)
-        .map_err(|e| with_rel(String::new(), e.into()))?;
-    finish_release(opts, chart, files, release_name, out)
+    // Each rendered file is split and its documents' heads read while the next templates
+    // execute (on a second core, if there is one); NOTES.txt is rendered (its errors count) but
+    // not part of the output. A render error wins over any error of the split files.
+    let ((), mut split) = releaseutil::split_while(v, crate::cores() > 1, |sink| {
+        crate::engine::render_each(chart, input, &engine_opts, &mut |name, text| {
+            if !name.ends_with(NOTES_SUFFIX) {
+                sink(name, text);
+            }
+        })
+    })
+    .map_err(|e| with_rel(String::new(), e.into()))?;
+    let sorted = releaseutil::sort_split(
+        split
+            .iter_mut()
+            .map(|(path, (_, docs))| (path, std::mem::take(docs))),
+        v,
+    );
+    finish_sorted(
+        opts,
+        chart,
+        sorted,
+        || failed_manifest(split.iter().map(|(p, (t, _))| (p, t))),
+        release_name,
+        out,
+    )
+}
+
+/// The manifest text helm keeps when sorting fails: every non-blank file, in path order.
+fn failed_manifest<'a>(files: impl Iterator<Item = (&'a String, &'a String)>) -> String {
+    let mut b = String::new();
+    for (name, content) in files {
+        if content.trim().is_empty() {
+            continue;
+        }
+        b.push_str(&format!("---\n# Source: {name}\n{content}\n"));
+    }
+    b
 }
 
 /// What `helm template` prints for already rendered templates (`path → text`, as
@@ -547,7 +581,30 @@ fn finish_release(
     release_name: &str,
     out: &mut String,
 ) -> Result<Rendered, (Option<Rendered>, Error)> {
-    let v = opts.compat;
+    // NOTES.txt is rendered (its errors count) but not part of the output.
+    files.retain(|k, _| !k.ends_with(NOTES_SUFFIX));
+    crate::phase("templates executed");
+    let sorted = releaseutil::sort_manifests(&files, opts.compat);
+    finish_sorted(
+        opts,
+        chart,
+        sorted,
+        || failed_manifest(files.iter()),
+        release_name,
+        out,
+    )
+}
+
+/// The end of `renderResources` after the sort (`failed` gives the manifest text helm keeps when
+/// the sort failed): CRDs, manifests into the manifest text or the output directory.
+fn finish_sorted(
+    opts: &TemplateOptions,
+    chart: &Chart,
+    sorted: Result<(Vec<Hook>, Vec<releaseutil::Manifest>), releaseutil::ManifestError>,
+    failed: impl FnOnce() -> String,
+    release_name: &str,
+    out: &mut String,
+) -> Result<Rendered, (Option<Rendered>, Error)> {
     let with_rel = |manifest: String, e: Error| {
         (
             Some(Rendered {
@@ -558,25 +615,12 @@ fn finish_release(
             e,
         )
     };
-    // NOTES.txt is rendered (its errors count) but not part of the output.
-    files.retain(|k, _| !k.ends_with(NOTES_SUFFIX));
-
-    crate::phase("templates executed");
-    let (hooks, manifests) = match releaseutil::sort_manifests(&files, v) {
+    let (hooks, manifests) = match sorted {
         Ok(x) => {
             crate::phase("manifests sorted");
             x
         }
-        Err(e) => {
-            let mut b = String::new();
-            for (name, content) in &files {
-                if content.trim().is_empty() {
-                    continue;
-                }
-                b.push_str(&format!("---\n# Source: {name}\n{content}\n"));
-            }
-            return Err(with_rel(b, Error::Action(e.into())));
-        }
+        Err(e) => return Err(with_rel(failed(), Error::Action(e.into()))),
     };
 
     // The manifest text is built once at its final size: growing it by doubling left a trail

@@ -43,7 +43,24 @@ pub enum Error {
 /// three cgroup files, and a helmfile render asks twice per release.
 pub fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    if let Some(n) = CORES_OVERRIDE.get() {
+        return n;
+    }
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+thread_local! {
+    static CORES_OVERRIDE: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with [`cores`] answering `n` on this thread (where the decisions to use threads are
+/// taken): tests check that the output does not depend on how many cores there are.
+#[doc(hidden)]
+pub fn with_cores<R>(n: usize, f: impl FnOnce() -> R) -> R {
+    let before = CORES_OVERRIDE.replace(Some(n));
+    let r = f();
+    CORES_OVERRIDE.set(before);
+    r
 }
 
 /// Marks the end of a phase of `helm template` (load, dependencies, parse, execution, sort…) as

@@ -221,6 +221,30 @@ fn sort_by_kind<T>(items: &mut [T], kind: impl Fn(&T) -> &str, order: &[&str]) {
     });
 }
 
+/// One rendered file cut into its documents, each with its head as [`parse_head`] reads it.
+/// Partials and blank files have no documents; a file's documents stop at the first head that
+/// fails to parse (helm reports that one; nothing after it in the file is looked at).
+pub type SplitDocs = Vec<(String, Result<SimpleHead, String>)>;
+
+/// [`SplitDocs`] of one rendered file (`path` is its template path, `text` its rendered text).
+/// Depends on nothing but the text, so files are split as soon as they are rendered.
+pub fn split_file(path: &str, text: &str, v: HelmVersion) -> SplitDocs {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    if base.starts_with('_') || text.trim().is_empty() {
+        return Vec::new();
+    }
+    let mut docs = Vec::new();
+    for doc in goyaml::split_manifests(text, v) {
+        let head = parse_head(&doc, v);
+        let failed = head.is_err();
+        docs.push((doc, head));
+        if failed {
+            break;
+        }
+    }
+    docs
+}
+
 /// helm's `SortManifests(files, nil, InstallOrder)`: files in path order (partials `_*` and blank
 /// files skipped), each split into documents; documents with a known `helm.sh/hook` become hooks,
 /// documents with unknown hook events are dropped, the rest are manifests. Both lists are then
@@ -229,81 +253,213 @@ pub fn sort_manifests(
     files: &BTreeMap<String, String>,
     v: HelmVersion,
 ) -> Result<(Vec<Hook>, Vec<Manifest>), ManifestError> {
+    sort_split(split_all(files, v), v)
+}
+
+/// [`sort_manifests`] of files already split by [`split_file`], given in path order.
+pub fn sort_split<'p>(
+    files: impl IntoIterator<Item = (&'p String, SplitDocs)>,
+    v: HelmVersion,
+) -> Result<(Vec<Hook>, Vec<Manifest>), ManifestError> {
     let mut hooks = Vec::new();
     let mut generic = Vec::new();
-    let mut docs = Vec::new();
-    for (path, content) in files {
-        let base = path.rsplit('/').next().unwrap_or(path);
-        if base.starts_with('_') || content.trim().is_empty() {
-            continue;
+    for (path, docs) in files {
+        for (doc, head) in docs {
+            let head = head.map_err(|message| ManifestError {
+                path: path.clone(),
+                message,
+            })?;
+            sort_doc(path, doc, head, &mut hooks, &mut generic);
         }
-        for doc in goyaml::split_manifests(content, v) {
-            docs.push((path, doc));
-        }
-    }
-    let heads = parse_heads(&docs, v);
-    for ((path, doc), head) in docs.into_iter().zip(heads) {
-        let head = head.map_err(|message| ManifestError {
-            path: path.clone(),
-            message,
-        })?;
-        let annotations = head
-            .metadata
-            .as_ref()
-            .and_then(|m| m.annotations.as_ref())
-            .filter(|a| !a.is_empty());
-        let Some(hook_types) = annotations.and_then(|a| a.get(HOOK_ANNOTATION)) else {
-            generic.push(Manifest {
-                name: path.clone(),
-                content: doc,
-                head,
-            });
-            continue;
-        };
-        let annotations = annotations.expect("a hook annotation implies annotations");
-        let mut events = Vec::new();
-        let mut unknown = false;
-        for t in hook_types.split(',') {
-            match HookEvent::parse(&t.trim().to_lowercase()) {
-                Some(e) => events.push(e),
-                None => {
-                    unknown = true;
-                    break;
-                }
-            }
-        }
-        if unknown {
-            // helm logs "skipping unknown hooks" (v3 on stderr) and drops the document.
-            continue;
-        }
-        let policies = |key: &str| -> Vec<String> {
-            annotations
-                .get(key)
-                .map(|s| s.split(',').map(|p| p.trim().to_lowercase()).collect())
-                .unwrap_or_default()
-        };
-        hooks.push(Hook {
-            name: head
-                .metadata
-                .as_ref()
-                .map(|m| m.name.clone())
-                .unwrap_or_default(),
-            kind: head.kind.clone(),
-            path: path.clone(),
-            weight: annotations
-                .get(HOOK_WEIGHT_ANNOTATION)
-                .and_then(|w| go_atoi(w))
-                .unwrap_or(0),
-            delete_policies: policies(HOOK_DELETE_ANNOTATION),
-            output_log_policies: policies(HOOK_OUTPUT_LOG_ANNOTATION),
-            manifest: doc,
-            events,
-        });
     }
     let order = install_order(v);
     sort_by_kind(&mut hooks, |h| &h.kind, order);
     sort_by_kind(&mut generic, |m| &m.head.kind, order);
     Ok((hooks, generic))
+}
+
+/// One valid document into the hooks or the plain manifests (or nowhere: unknown hook events).
+fn sort_doc(
+    path: &str,
+    doc: String,
+    head: SimpleHead,
+    hooks: &mut Vec<Hook>,
+    generic: &mut Vec<Manifest>,
+) {
+    let annotations = head
+        .metadata
+        .as_ref()
+        .and_then(|m| m.annotations.as_ref())
+        .filter(|a| !a.is_empty());
+    let Some(hook_types) = annotations.and_then(|a| a.get(HOOK_ANNOTATION)) else {
+        generic.push(Manifest {
+            name: path.to_string(),
+            content: doc,
+            head,
+        });
+        return;
+    };
+    let annotations = annotations.expect("a hook annotation implies annotations");
+    let mut events = Vec::new();
+    for t in hook_types.split(',') {
+        match HookEvent::parse(&t.trim().to_lowercase()) {
+            Some(e) => events.push(e),
+            // helm logs "skipping unknown hooks" (v3 on stderr) and drops the document.
+            None => return,
+        }
+    }
+    let policies = |key: &str| -> Vec<String> {
+        annotations
+            .get(key)
+            .map(|s| s.split(',').map(|p| p.trim().to_lowercase()).collect())
+            .unwrap_or_default()
+    };
+    hooks.push(Hook {
+        name: head
+            .metadata
+            .as_ref()
+            .map(|m| m.name.clone())
+            .unwrap_or_default(),
+        kind: head.kind.clone(),
+        path: path.to_string(),
+        weight: annotations
+            .get(HOOK_WEIGHT_ANNOTATION)
+            .and_then(|w| go_atoi(w))
+            .unwrap_or(0),
+        delete_policies: policies(HOOK_DELETE_ANNOTATION),
+        output_log_policies: policies(HOOK_OUTPUT_LOG_ANNOTATION),
+        manifest: doc,
+        events,
+    });
+}
+
+/// [`split_file`] of every file, in path order. Splitting is a full YAML parse of every
+/// rendered manifest (a tenth of a large chart's render), so many bytes are split in two halves
+/// by size on two threads; [`sort_split`] still reports the first error in order.
+fn split_all(files: &BTreeMap<String, String>, v: HelmVersion) -> Vec<(&String, SplitDocs)> {
+    const PARALLEL_BYTES: usize = 64 * 1024;
+    let files: Vec<(&String, &String)> = files.iter().collect();
+    let total: usize = files.iter().map(|(_, t)| t.len()).sum();
+    let split = |range: &[(&'_ String, &String)]| -> Vec<SplitDocs> {
+        range.iter().map(|(p, t)| split_file(p, t, v)).collect()
+    };
+    let docs = if crate::cores() < 2 || total < PARALLEL_BYTES {
+        split(&files)
+    } else {
+        let mut acc = 0;
+        let mid = files
+            .iter()
+            .position(|(_, t)| {
+                acc += t.len();
+                acc * 2 >= total
+            })
+            .map_or(files.len(), |i| i + 1);
+        let (first, second) = files.split_at(mid);
+        std::thread::scope(|s| {
+            let later = s.spawn(|| split(second));
+            let mut docs = split(first);
+            docs.extend(later.join().expect("splitting a manifest does not panic"));
+            docs
+        })
+    };
+    files.into_iter().map(|(p, _)| p).zip(docs).collect()
+}
+
+/// Rendered files with their [`SplitDocs`], by path: what [`sort_split`] and the output need.
+pub type SplitFiles = BTreeMap<String, (String, SplitDocs)>;
+
+/// Runs `produce`, which hands rendered files (`path`, text) to its sink, and splits each file
+/// ([`split_file`]) as soon as it arrives: with `parallel`, on a worker thread while `produce`
+/// goes on (this thread helps with what is left once `produce` returns). Splitting depends only
+/// on each file's text, so the result is the same either way. When `produce` fails its error is
+/// returned and the splits are dropped (the worker stops at the next file).
+pub fn split_while<T, E>(
+    v: HelmVersion,
+    parallel: bool,
+    produce: impl FnOnce(&mut dyn FnMut(&str, String)) -> Result<T, E>,
+) -> Result<(T, SplitFiles), E> {
+    let mut done = SplitFiles::new();
+    if !parallel {
+        let t = produce(&mut |path, text| {
+            let docs = split_file(path, &text, v);
+            done.insert(path.to_string(), (text, docs));
+        })?;
+        crate::phase("templates executed");
+        return Ok((t, done));
+    }
+    let queue = SplitQueue::default();
+    std::thread::scope(|s| {
+        let worker = s.spawn(|| {
+            let mut done = Vec::new();
+            while let Some((path, text)) = queue.next(true) {
+                let docs = split_file(&path, &text, v);
+                done.push((path, (text, docs)));
+            }
+            done
+        });
+        let produced = produce(&mut |path, text| queue.push(path.to_string(), text));
+        queue.close(produced.is_err());
+        let t = produced?;
+        crate::phase("templates executed");
+        while let Some((path, text)) = queue.next(false) {
+            let docs = split_file(&path, &text, v);
+            done.insert(path, (text, docs));
+        }
+        done.extend(worker.join().expect("splitting a manifest does not panic"));
+        Ok((t, done))
+    })
+}
+
+/// The files waiting for [`split_while`]'s worker.
+#[derive(Default)]
+struct SplitQueue {
+    state: std::sync::Mutex<QueueState>,
+    ready: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    files: std::collections::VecDeque<(String, String)>,
+    /// No more files will come.
+    closed: bool,
+    /// The files are not wanted any more.
+    cancelled: bool,
+}
+
+impl SplitQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn push(&self, path: String, text: String) {
+        self.lock().files.push_back((path, text));
+        self.ready.notify_one();
+    }
+
+    fn close(&self, cancel: bool) {
+        let mut st = self.lock();
+        st.closed = true;
+        st.cancelled = cancel;
+        drop(st);
+        self.ready.notify_all();
+    }
+
+    /// The next file; with `wait`, blocks until one comes or the queue is closed.
+    fn next(&self, wait: bool) -> Option<(String, String)> {
+        let mut st = self.lock();
+        loop {
+            if st.cancelled {
+                return None;
+            }
+            if let Some(f) = st.files.pop_front() {
+                return Some(f);
+            }
+            if st.closed || !wait {
+                return None;
+            }
+            st = self.ready.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
 }
 
 /// Go's `strconv.Atoi` (64-bit `int`): optional sign, decimal digits, no spaces.
@@ -324,42 +480,6 @@ fn head_type(v: HelmVersion) -> &'static str {
 }
 
 const METADATA_TYPE: &str = "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }";
-
-/// [`parse_head`] of every document, in order. Parsing the heads is a full YAML parse of every
-/// rendered manifest (a tenth of a large chart's render), so a long list is split in two by size
-/// and the halves are parsed on two threads; the caller still reports the first error in order.
-fn parse_heads(docs: &[(&String, String)], v: HelmVersion) -> Vec<Result<SimpleHead, String>> {
-    const PARALLEL_BYTES: usize = 64 * 1024;
-    let total: usize = docs.iter().map(|(_, d)| d.len()).sum();
-    let parallel = crate::cores() > 1;
-    if !parallel || total < PARALLEL_BYTES {
-        return docs.iter().map(|(_, d)| parse_head(d, v)).collect();
-    }
-    let mut acc = 0;
-    let mid = docs
-        .iter()
-        .position(|(_, d)| {
-            acc += d.len();
-            acc * 2 >= total
-        })
-        .map_or(docs.len(), |i| i + 1);
-    let (first, second) = docs.split_at(mid);
-    std::thread::scope(|s| {
-        let later = s.spawn(|| {
-            second
-                .iter()
-                .map(|(_, d)| parse_head(d, v))
-                .collect::<Vec<_>>()
-        });
-        let mut heads: Vec<_> = first.iter().map(|(_, d)| parse_head(d, v)).collect();
-        heads.extend(
-            later
-                .join()
-                .expect("parsing a manifest head does not panic"),
-        );
-        heads
-    })
-}
 
 /// `sigs.k8s.io/yaml.Unmarshal(doc, &SimpleHead{})`, with Go's error text.
 ///
@@ -683,6 +803,47 @@ mod tests {
         let mut v3 = vec!["ValidatingWebhookConfiguration", "Aardvark"];
         sort_by_kind(&mut v3, |k| k, install_order(HelmVersion::V3));
         assert_eq!(v3, ["Aardvark", "ValidatingWebhookConfiguration"]);
+    }
+
+    /// The worker's splits are the sequential ones; a failing producer's error comes back
+    /// whatever was split before it.
+    #[test]
+    fn split_while_matches_sequential_and_keeps_the_producer_error() {
+        let files: Vec<(String, String)> = (0..50)
+            .map(|i| {
+                let text = match i % 7 {
+                    0 => "kind: [\n".to_string(),
+                    1 => "  \n".to_string(),
+                    _ => format!("kind: K{i}\n---\nmetadata:\n  name: n{i}\n"),
+                };
+                (format!("c/templates/f{i:02}.yaml"), text)
+            })
+            .collect();
+        let run = |parallel: bool, fail_at: Option<usize>| {
+            split_while(HelmVersion::V4, parallel, |sink| {
+                for (i, (p, t)) in files.iter().enumerate().rev() {
+                    if fail_at == Some(i) {
+                        return Err(format!("render failed at {i}"));
+                    }
+                    sink(p, t.clone());
+                }
+                Ok(7)
+            })
+        };
+        let seq = run(false, None).expect("no failure");
+        assert_eq!(seq.0, 7);
+        assert_eq!(seq.1.len(), 50);
+        assert_eq!(seq.1["c/templates/f01.yaml"].1, Vec::new());
+        assert!(seq.1["c/templates/f00.yaml"].1[0].1.is_err());
+        assert_eq!(seq.1["c/templates/f02.yaml"].1.len(), 2);
+        let par = run(true, None).expect("no failure");
+        assert_eq!(par, seq);
+        for parallel in [false, true] {
+            assert_eq!(
+                run(parallel, Some(3)).expect_err("fails"),
+                "render failed at 3"
+            );
+        }
     }
 
     #[test]

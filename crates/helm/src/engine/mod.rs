@@ -71,6 +71,23 @@ pub fn render(
     input: &RenderInput,
     opts: &EngineOptions,
 ) -> Result<BTreeMap<String, String>, RenderError> {
+    let mut rendered = BTreeMap::new();
+    render_each(chart, input, opts, &mut |name, text| {
+        rendered.insert(name.to_string(), text);
+    })?;
+    Ok(rendered)
+}
+
+/// [`render`], handing each rendered template (`path`, text with `<no value>` removed) to
+/// `sink` as soon as it is executed, in execution order (helm's: deepest paths first), so that
+/// work on the output can overlap the execution of the rest. After an error nothing more is
+/// handed over, but what was handed over stays valid output of templates helm also executed.
+pub fn render_each(
+    chart: &Chart,
+    input: &RenderInput,
+    opts: &EngineOptions,
+    sink: &mut dyn FnMut(&str, String),
+) -> Result<(), RenderError> {
     let release = release_value(&input.release);
     let capabilities = input.capabilities.to_value();
     let mut tpls: BTreeMap<String, Renderable<'_>> = BTreeMap::new();
@@ -84,7 +101,7 @@ pub fn render(
         compat: opts.compat,
     };
     rec_all_tpls(chart, None, &root_values, &common, &mut tpls);
-    render_templates(&tpls, opts)
+    render_templates(&tpls, opts, sink)
 }
 
 /// A template to parse and, unless a partial, execute (helm's `renderable`).
@@ -260,11 +277,12 @@ fn sort_templates<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a String
     keys
 }
 
-/// helm's `render`: one set, parse everything, execute the non-partials.
+/// helm's `render`: one set, parse everything, execute the non-partials (each result to `sink`).
 fn render_templates(
     tpls: &BTreeMap<String, Renderable<'_>>,
     opts: &EngineOptions,
-) -> Result<BTreeMap<String, String>, RenderError> {
+    sink: &mut dyn FnMut(&str, String),
+) -> Result<(), RenderError> {
     let keys = sort_templates(tpls.keys());
     let key = parse_cache::key(
         keys.iter().map(|k| (k.as_str(), tpls[*k].text)),
@@ -302,7 +320,6 @@ fn render_templates(
     }
     crate::phase("templates parsed");
 
-    let mut rendered = BTreeMap::new();
     let mut buf = String::new();
     for name in keys {
         if base_name(name).starts_with('_') {
@@ -336,9 +353,9 @@ fn render_templates(
         } else {
             std::mem::take(&mut buf)
         };
-        rendered.insert(name.clone(), text);
+        sink(name, text);
     }
-    Ok(rendered)
+    Ok(())
 }
 
 /// Template text size above which parsing is spread over threads.

@@ -30,6 +30,38 @@ type Broken = (
 fn broken_charts() -> Vec<Broken> {
     vec![
         (
+            // z.yaml executes first (helm's reverse order), a.yaml after it fails to execute:
+            // the execution error wins over z's broken YAML, split while a.yaml executed.
+            "execution error after a file that is not YAML",
+            vec![
+                ("Chart.yaml", CHART),
+                ("templates/z.yaml", "kind: [\n"),
+                (
+                    "templates/a.yaml",
+                    "kind: ConfigMap\nx: {{ .Values.a.b.c }}\n",
+                ),
+            ],
+            vec![],
+        ),
+        (
+            // Both files are broken; a.yaml's second document comes first in path order,
+            // although z.yaml (and the subchart) executed first.
+            "the first broken document in path order",
+            vec![
+                ("Chart.yaml", CHART),
+                ("templates/z.yaml", "kind: {\n"),
+                ("templates/a.yaml", "kind: A\n---\nkind: [\n---\nkind: {\n"),
+                ("templates/_h.tpl", "kind: [\n"),
+                ("templates/NOTES.txt", "kind: [\n"),
+                (
+                    "charts/s/Chart.yaml",
+                    "apiVersion: v2\nname: s\nversion: 0.1.0\n",
+                ),
+                ("charts/s/templates/s.yaml", "kind: S\n"),
+            ],
+            vec![],
+        ),
+        (
             "template error",
             vec![
                 ("Chart.yaml", CHART),
@@ -261,4 +293,65 @@ fn release_options_render_like_helm() {
         "differences from helm:\n{}",
         failures.join("\n")
     );
+}
+
+/// The output (and the error) is the same whether rendered files are split on a second thread
+/// while the next templates execute or after all of them, on one thread.
+#[test]
+fn output_does_not_depend_on_cores() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut charts = broken_charts();
+    charts.push((
+        "hooks, NOTES.txt and many files",
+        vec![
+            ("Chart.yaml", CHART),
+            (
+                "templates/many.yaml",
+                "{{ range until 400 }}---\napiVersion: v1\nkind: {{ if eq (mod . 3) 0 }}Secret{{ else }}ConfigMap{{ end }}\nmetadata:\n  name: n{{ . }}\ndata:\n  x: {{ $.Values.x | quote }}\n{{ end }}",
+            ),
+            (
+                "templates/hook.yaml",
+                "kind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-install\n",
+            ),
+            ("templates/NOTES.txt", "kind: [\n"),
+            ("values.yaml", "x: \"some text to make the files bigger than one split\"\n"),
+        ],
+        vec![],
+    ));
+    for (i, (what, files, extra)) in charts.into_iter().enumerate() {
+        let dir = tmp.path().join(format!("c{i}"));
+        write(&dir, &files);
+        let mut args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        if args.first().is_some_and(|a| !a.starts_with('-')) {
+            args.insert(1, dir.to_string_lossy().into_owned());
+        } else {
+            args.insert(0, dir.to_string_lossy().into_owned());
+        }
+        for v in [HelmVersion::V4, HelmVersion::V3] {
+            let opts = parse_template_args(&args, tmp.path(), v);
+            let one = helm::with_cores(1, || printed(&opts));
+            let two = helm::with_cores(2, || printed(&opts));
+            if let Some(d) = first_difference(&one, &two) {
+                panic!("{what} {v:?}: 1 core vs 2 cores: {d}");
+            }
+            match what {
+                "execution error after a file that is not YAML" => assert!(
+                    one.contains("executing \"c/templates/a.yaml\" at <.Values.a.b.c>")
+                        && !one.contains("YAML parse error"),
+                    "{what} {v:?}: {one}"
+                ),
+                "the first broken document in path order" => assert!(
+                    one.contains("YAML parse error on c/templates/a.yaml"),
+                    "{what} {v:?}: {one}"
+                ),
+                "hooks, NOTES.txt and many files" => assert!(
+                    one.matches("kind: ConfigMap").count() == 266
+                        && one.contains("helm.sh/hook: pre-install")
+                        && !one.contains("Error"),
+                    "{what} {v:?}: {one}"
+                ),
+                _ => {}
+            }
+        }
+    }
 }
