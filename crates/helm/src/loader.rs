@@ -52,12 +52,37 @@ pub fn load(path: &Path) -> Result<Chart, LoadError> {
 /// Loads the chart at `path` as the given helm does (they differ in how `values.yaml` is read
 /// and in some error texts).
 pub fn load_for(path: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
+    load_observed(path, compat, &mut |_, _| {})
+}
+
+/// [`load_for`], showing `seen` every file of a chart directory read at load as it is read
+/// (its path from the top chart's directory, and its bytes), in helm's walk order: the render
+/// can start on the templates while the rest loads ([`crate::engine::Speculation`]).
+pub(crate) fn load_observed(
+    path: &Path,
+    compat: HelmVersion,
+    seen: &mut dyn FnMut(&str, &Data),
+) -> Result<Chart, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| go_path_error("stat", path, &e))?;
     if meta.is_dir() {
-        load_dir(path, compat)
+        load_dir(path, compat, seen)
     } else {
         load_file(path, compat)
     }
+}
+
+/// The name a chart whose `Chart.yaml` is `chart_yaml` gets once loaded, if that file decodes;
+/// a guess for work started early (the load itself validates the metadata).
+pub(crate) fn chart_name(chart_yaml: &[u8], compat: HelmVersion) -> Option<String> {
+    let pkg = match compat {
+        HelmVersion::V4 => "v2",
+        HelmVersion::V3 => "chart",
+    };
+    let fields = typed::unmarshal(chart_yaml, &typed::CHART_NAME, pkg).ok()??;
+    fields.into_iter().find_map(|(name, d)| match (name, d) {
+        ("name", typed::Decoded::Str(s)) => Some(sanitize(&s)),
+        _ => None,
+    })
 }
 
 /// helm's `LoadArchive`: a chart from the bytes of a `.tgz`.
@@ -71,7 +96,11 @@ struct Buffered {
     data: Data,
 }
 
-fn load_dir(dir: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
+fn load_dir(
+    dir: &Path,
+    compat: HelmVersion,
+    seen: &mut dyn FnMut(&str, &Data),
+) -> Result<Chart, LoadError> {
     let topdir = absolute(dir);
     if compat == HelmVersion::V4 {
         // v4's version-dispatching loader reads `Chart.yaml` first, for its apiVersion.
@@ -93,13 +122,19 @@ fn load_dir(dir: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
     }
     rules.add_defaults();
     let mut files = Vec::new();
-    walk(&topdir, "", &rules, &mut files)?;
+    walk(&topdir, "", &rules, &mut files, seen)?;
     crate::phase("chart files read");
     Ok(load_files(files, compat)?)
 }
 
 /// One directory level of helm's `sympath.Walk` with its loader's callback.
-fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<Buffered>) -> Result<(), LoadError> {
+fn walk(
+    dir: &Path,
+    rel: &str,
+    rules: &Rules,
+    files: &mut Vec<Buffered>,
+    seen: &mut dyn FnMut(&str, &Data),
+) -> Result<(), LoadError> {
     let mut names = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|e| go_path_error("open", dir, &e))?;
     for e in entries {
@@ -131,7 +166,7 @@ fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<Buffered>) -> Resu
             if rules.ignore(&n, true) {
                 continue;
             }
-            walk(&path, &n, rules, files)?;
+            walk(&path, &n, rules, files, seen)?;
             continue;
         }
         if rules.ignore(&n, false) {
@@ -151,7 +186,9 @@ fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<Buffered>) -> Resu
         }
         let read_error = |e| format!("error reading {n}: {}", go_path_error("open", &path, &e));
         let data = if read_at_load(&n) {
-            read_shared(&path, meta.len()).map_err(read_error)?.into()
+            let data: Data = read_shared(&path, meta.len()).map_err(read_error)?.into();
+            seen(&n, &data);
+            data
         } else {
             // Opened now, so that a file helm could not read fails the load as in helm.
             std::fs::File::open(&path).map_err(read_error)?;
@@ -1113,7 +1150,7 @@ mod tests {
         );
         write("charts/sub/templates/t.yaml", b"b");
         write("charts/sub/README.md", b"old");
-        let c = load_dir(dir.path(), HelmVersion::V4).expect("loads");
+        let c = load_dir(dir.path(), HelmVersion::V4, &mut |_, _| {}).expect("loads");
         // Rewritten after the load: templates keep what was read, the others show the new
         // bytes (BOM stripped), read when first asked for.
         write("templates/cm.yaml", b"changed");
