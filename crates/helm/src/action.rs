@@ -427,7 +427,11 @@ fn install(
     let mut chart = match &opts.chart {
         Some(c) => Chart::clone(c),
         None => {
-            spec = crate::engine::Speculation::new(&engine_opts);
+            spec = crate::engine::Speculation::new(
+                &engine_opts,
+                !opts.skip_schema_validation,
+                chart_path.clone(),
+            );
             let mut seen = |rel: &str, data: &crate::chart::Data| {
                 if let Some(s) = spec.as_mut() {
                     s.offer(rel, data);
@@ -459,6 +463,9 @@ fn install(
     let coalesced =
         crate::values::coalesce_values(&chart, &vals, v).map_err(|e| early(e.into()))?;
     if !opts.skip_schema_validation {
+        if let Some(s) = &spec {
+            s.prepare_schemas();
+        }
         crate::schema::validate(&chart, &coalesced, v).map_err(|e| early(e.into()))?;
     }
 

@@ -74,6 +74,9 @@ pub(crate) fn load_observed(
 /// The name a chart whose `Chart.yaml` is `chart_yaml` gets once loaded, if that file decodes;
 /// a guess for work started early (the load itself validates the metadata).
 pub(crate) fn chart_name(chart_yaml: &[u8], compat: HelmVersion) -> Option<String> {
+    if let Some(name) = plain_chart_name(chart_yaml) {
+        return Some(name.to_string());
+    }
     let pkg = match compat {
         HelmVersion::V4 => "v2",
         HelmVersion::V3 => "chart",
@@ -650,6 +653,37 @@ fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String
     Ok(c)
 }
 
+/// The name of the common `Chart.yaml`, without decoding it: the one top-level `name: NAME`
+/// line, NAME plain (letters, digits, `-`, `_`, `.`), optionally followed by a comment. Anything
+/// else (quotes, flow style, a second `name` line) is left to the real decoder.
+fn plain_chart_name(chart_yaml: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(chart_yaml).ok()?;
+    let mut found = None;
+    for line in text.split('\n') {
+        let Some(rest) = line.strip_prefix("name:") else {
+            if line.starts_with('{') || line.starts_with("\"name") || line.starts_with("'name") {
+                return None;
+            }
+            continue;
+        };
+        if found.is_some() {
+            return None;
+        }
+        let rest = rest.strip_suffix('\r').unwrap_or(rest);
+        let value = match rest.find(" #") {
+            Some(i) => &rest[..i],
+            None => rest,
+        };
+        let value = value.trim_matches(|c| c == ' ' || c == '\t');
+        let plain = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.');
+        if value.is_empty() || !value.bytes().all(plain) || !rest.starts_with([' ', '\t']) {
+            return None;
+        }
+        found = Some(value);
+    }
+    found
+}
+
 /// `filepath.Ext`.
 fn ext(name: &str) -> &str {
     let base_start = name.rfind('/').map_or(0, |i| i + 1);
@@ -1168,6 +1202,24 @@ mod tests {
         assert_eq!(&*sub.files[0].data, b"new");
         assert!(read_at_load("charts/sub/values.yaml") && read_at_load("charts/x-1.0.0.tgz"));
         assert!(!read_at_load("files/templates.txt") && !read_at_load("crds/a.yaml"));
+    }
+
+    #[test]
+    fn reads_plain_chart_names_and_leaves_the_rest_to_the_decoder() {
+        let name = |s: &str| chart_name(s.as_bytes(), HelmVersion::V4);
+        assert_eq!(
+            name("apiVersion: v2\nname: kps # c\nversion: 1\n").as_deref(),
+            Some("kps")
+        );
+        assert_eq!(name("name:\tkps.x_1\r\n").as_deref(), Some("kps.x_1"));
+        assert_eq!(plain_chart_name(b"name: \"q\"\n"), None);
+        assert_eq!(name("name: \"q\"\n").as_deref(), Some("q"));
+        assert_eq!(plain_chart_name(b"name: a\nname: b\n"), None);
+        assert_eq!(plain_chart_name(b"{name: a}\n"), None);
+        assert_eq!(plain_chart_name(b"name: a b\n"), None);
+        assert_eq!(name("name: a b\n").as_deref(), Some("a b"));
+        assert_eq!(plain_chart_name(b"version: 1\n"), None);
+        assert_eq!(plain_chart_name(b"name:x\n"), None);
     }
 
     #[test]

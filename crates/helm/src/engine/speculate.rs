@@ -14,8 +14,16 @@
 //!
 //! The worker parses against the very set the render then executes (its functions already
 //! installed), so the trees resolve their functions exactly as if the render had parsed them.
+//!
+//! The worker also prepares each `values.schema.json` (its parse and metaschema check, which do
+//! not depend on the values: [`crate::schema::prepared`]) ahead of the templates, as the
+//! schema is validated before anything is rendered: read from disk as soon as the chart's
+//! `Chart.yaml` is seen, long before the walk reaches it. The main thread, when it reaches the
+//! validation first, parses templates until the schemas are ready. What is prepared is keyed
+//! by the schema's bytes, so a file that changed or was ignored since is merely not used.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use gotmpl::{Parsed, Template};
@@ -27,6 +35,10 @@ use crate::chart::Data;
 /// main thread at the render than a new thread (and its fresh heap) would pay back.
 const SPAWN_BYTES: usize = 64 * 1024;
 
+/// How much more a schema byte costs to prepare than a template byte to parse (about 170 and
+/// 40 instructions).
+const SCHEMA_WEIGHT: usize = 4;
+
 /// A speculative parse of a chart's templates, fed by the loader (see the module doc).
 pub(crate) struct Speculation {
     shared: Arc<Shared>,
@@ -34,6 +46,12 @@ pub(crate) struct Speculation {
     /// (`top`, `top/charts/sub`), from each directory's `Chart.yaml`.
     charts: HashMap<String, String>,
     compat: crate::HelmVersion,
+    /// Whether the values will be validated against the schemas (no `--skip-schema-validation`).
+    schemas: bool,
+    /// The top chart's directory.
+    root: PathBuf,
+    /// Chart directories whose schema is queued.
+    schema_dirs: HashSet<String>,
     spawned: bool,
 }
 
@@ -49,20 +67,23 @@ struct Shared {
 struct State {
     jobs: Vec<Job>,
     by_name: HashMap<String, usize>,
-    /// Jobs in the order they are taken; `next` is the first not yet taken.
-    queue: Vec<usize>,
-    next: usize,
+    /// Jobs not yet taken, in the order they will be.
+    queue: VecDeque<usize>,
     /// Parses taken but not finished.
     running: usize,
     /// No more jobs will be queued: a worker with nothing left to take ends.
     closed: bool,
-    /// Text bytes queued so far.
+    /// Work queued so far, in template text bytes.
     bytes: usize,
+    /// Schema jobs queued or running.
+    schemas_pending: usize,
 }
 
 struct Job {
+    /// The template's name; empty for a schema.
     name: String,
     text: Data,
+    schema: bool,
     /// Not needed by the render: not parsed if not yet taken.
     dropped: bool,
     result: Option<Result<Parsed, gotmpl::Error>>,
@@ -71,7 +92,7 @@ struct Job {
 impl Speculation {
     /// A speculation for a render with `opts`; `None` if its set cannot be built (the render
     /// then reports why).
-    pub(crate) fn new(opts: &EngineOptions) -> Option<Speculation> {
+    pub(crate) fn new(opts: &EngineOptions, schemas: bool, root: PathBuf) -> Option<Speculation> {
         let set = super::new_set(opts).ok()?;
         Some(Speculation {
             shared: Arc::new(Shared {
@@ -81,6 +102,9 @@ impl Speculation {
             }),
             charts: HashMap::new(),
             compat: opts.compat,
+            schemas,
+            root,
+            schema_dirs: HashSet::new(),
             spawned: false,
         })
     }
@@ -95,6 +119,11 @@ impl Speculation {
         };
         if base == "Chart.yaml" {
             self.offer_chart(dir, data);
+        } else if base == "values.schema.json" {
+            if self.schemas && self.charts.contains_key(dir) && self.schema_dirs.insert(dir.into())
+            {
+                self.queue_schema(data.clone(), data.len());
+            }
         } else if let Some(name) = self.template_name(rel) {
             self.queue(name, data.clone());
         }
@@ -130,6 +159,16 @@ impl Speculation {
         };
         if let Some(full) = full {
             self.charts.insert(dir.to_string(), full);
+            if self.schemas {
+                let path = self.root.join(dir).join("values.schema.json");
+                if let Ok(meta) = std::fs::metadata(&path)
+                    && meta.is_file()
+                {
+                    self.schema_dirs.insert(dir.to_string());
+                    let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+                    self.queue_schema(Data::deferred(path, meta.len()), len);
+                }
+            }
         }
     }
 
@@ -143,7 +182,9 @@ impl Speculation {
             if at == 0 || rel.as_bytes()[at - 1] == b'/' {
                 let dir = &rel[..at];
                 if let Some(full) = self.charts.get(dir) {
-                    return Some(super::path_join(full, &rel[at..]));
+                    // The walk's names are clean (no `.`, `..` or empty parts), so this is
+                    // the render's cleaned `path.Join` without the cleaning.
+                    return Some(format!("{full}/{}", &rel[at..]));
                 }
             }
             from = at + 1;
@@ -162,10 +203,37 @@ impl Speculation {
         st.jobs.push(Job {
             name,
             text,
+            schema: false,
             dropped: false,
             result: None,
         });
-        st.queue.push(i);
+        st.queue.push_back(i);
+        let start = !self.spawned && st.bytes >= SPAWN_BYTES;
+        drop(st);
+        self.shared.changed.notify_all();
+        if start {
+            self.spawn();
+        }
+    }
+
+    /// Queues a schema's preparation ahead of the templates: it is needed first.
+    /// `len` is the file's size: a schema to read is not read here.
+    fn queue_schema(&mut self, text: Data, len: usize) {
+        let mut st = self.shared.lock();
+        if st.closed {
+            return;
+        }
+        st.bytes = st.bytes.saturating_add(len.saturating_mul(SCHEMA_WEIGHT));
+        st.schemas_pending += 1;
+        let i = st.jobs.len();
+        st.jobs.push(Job {
+            name: String::new(),
+            text,
+            schema: true,
+            dropped: false,
+            result: None,
+        });
+        st.queue.push_front(i);
         let start = !self.spawned && st.bytes >= SPAWN_BYTES;
         drop(st);
         self.shared.changed.notify_all();
@@ -183,9 +251,15 @@ impl Speculation {
         let shared = self.shared.clone();
         let started = std::thread::Builder::new()
             .name("helm-parse".into())
-            .spawn(move || shared.work(false));
+            .spawn(move || shared.work(Until::Closed));
         // Without a thread, the render parses everything itself.
         self.spawned = started.is_ok();
+    }
+
+    /// Waits until the schemas queued so far are prepared, parsing templates meanwhile: the
+    /// values are validated next.
+    pub(crate) fn prepare_schemas(&self) {
+        self.shared.work(Until::Schemas);
     }
 
     /// The render's parse: every `(name, text)` in helm's order (`big`: their total reaches the
@@ -211,10 +285,11 @@ impl Speculation {
                         st.jobs.push(Job {
                             name: name.to_string(),
                             text: (*text).clone(),
+                            schema: false,
                             dropped: false,
                             result: None,
                         });
-                        st.queue.push(i);
+                        st.queue.push_back(i);
                         needed.push(false);
                         i
                     }
@@ -225,14 +300,14 @@ impl Speculation {
             for (job, needed) in st.jobs.iter_mut().zip(needed) {
                 job.dropped = !needed;
             }
-            let left = st.next < st.queue.len();
+            let left = !st.queue.is_empty();
             drop(st);
             if left && big && !self.spawned {
                 self.spawn();
             }
         }
         self.shared.changed.notify_all();
-        self.shared.work(true);
+        self.shared.work(Until::Empty);
         let mut st = self.shared.lock();
         while st.running > 0 {
             st = self
@@ -260,7 +335,7 @@ impl Drop for Speculation {
     fn drop(&mut self) {
         let mut st = self.shared.lock();
         st.closed = true;
-        st.next = st.queue.len();
+        st.queue.clear();
         drop(st);
         self.shared.changed.notify_all();
     }
@@ -271,37 +346,55 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Parses queued jobs until there are none; the worker (`render` false) also waits for
-    /// more until the queue is closed.
-    fn work(&self, render: bool) {
+    /// Takes queued jobs until there are none (`Until::Empty`), until the queue is closed and
+    /// empty (the worker, which waits for more), or until no schema is pending.
+    fn work(&self, until: Until) {
         loop {
-            let (i, name, text) = {
+            let (i, name, text, schema) = {
                 let mut st = self.lock();
                 loop {
-                    if st.next < st.queue.len() {
-                        let i = st.queue[st.next];
-                        st.next += 1;
+                    if until == Until::Schemas && st.schemas_pending == 0 {
+                        return;
+                    }
+                    if let Some(i) = st.queue.pop_front() {
                         if st.jobs[i].dropped {
                             continue;
                         }
                         st.running += 1;
                         let job = &st.jobs[i];
-                        break (i, job.name.clone(), job.text.clone());
+                        break (i, job.name.clone(), job.text.clone(), job.schema);
                     }
-                    if st.closed || render {
-                        return;
+                    match until {
+                        Until::Empty => return,
+                        Until::Closed if st.closed => return,
+                        _ => {}
                     }
                     st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
                 }
             };
-            let result = super::parse_one(&self.set, &name, &text);
+            let result = if schema {
+                crate::schema::prepared(&text);
+                None
+            } else {
+                Some(super::parse_one(&self.set, &name, &text))
+            };
             let mut st = self.lock();
-            st.jobs[i].result = Some(result);
+            st.jobs[i].result = result;
             st.running -= 1;
+            if schema {
+                st.schemas_pending -= 1;
+            }
             drop(st);
             self.changed.notify_all();
         }
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Until {
+    Empty,
+    Closed,
+    Schemas,
 }
 
 #[cfg(test)]
@@ -309,7 +402,12 @@ mod tests {
     use super::*;
 
     fn spec() -> Speculation {
-        Speculation::new(&EngineOptions::default()).expect("default options build a set")
+        Speculation::new(
+            &EngineOptions::default(),
+            true,
+            PathBuf::from("/nonexistent"),
+        )
+        .expect("default options build a set")
     }
 
     #[test]
@@ -497,6 +595,47 @@ mod tests {
             let err = spec.expect_err("sub's bad.yaml does not parse");
             assert!(err.contains("top/charts/sub/templates/bad.yaml:1"), "{err}");
             assert_eq!(Err(err), plain, "big: {big}");
+        }
+    }
+
+    /// Schemas prepared on the worker validate as those prepared at the render: a violation,
+    /// a schema that is not JSON, and a schema the metaschema refuses fail alike, big or not.
+    #[test]
+    fn schemas_prepared_ahead_fail_alike() {
+        let schemas = [
+            (
+                "{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"string\"}}}",
+                "x",
+            ),
+            ("{\"type\":", "unexpected EOF"),
+            (
+                "{\"type\":\"object\",\"minProperties\":\"two\"}",
+                "metaschema",
+            ),
+        ];
+        for big in [false, true] {
+            for (i, (schema, what)) in schemas.iter().enumerate() {
+                let tmp = tempfile::tempdir().expect("tempdir");
+                // Padding in the schema itself: it is a big schema that starts the worker.
+                let pad = format!("{{\"$comment\":\"{}\",", "p".repeat(100_000));
+                let schema = if big {
+                    schema.replacen('{', &pad, 1)
+                } else {
+                    schema.to_string()
+                };
+                chart(
+                    tmp.path(),
+                    &[
+                        ("values.schema.json", &schema),
+                        ("charts/lib2/values.schema.json", &schema),
+                    ],
+                    big,
+                );
+                let (spec, plain) = both(tmp.path());
+                let err = spec.expect_err("the schema fails");
+                assert!(err.contains(what), "{i} {big}: {err}");
+                assert_eq!(Err(err), plain, "{i} big: {big}");
+            }
         }
     }
 }
