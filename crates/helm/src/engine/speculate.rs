@@ -316,16 +316,15 @@ impl Speculation {
                 .wait(st)
                 .unwrap_or_else(|p| p.into_inner());
         }
-        let results = slots
+        let results: Vec<_> = slots.iter().map(|&i| st.jobs[i].result.take()).collect();
+        drop(st);
+        let results = results
             .into_iter()
-            .map(|i| {
-                st.jobs[i]
-                    .result
-                    .take()
-                    .expect("every needed job was parsed before the queue ran dry")
+            .zip(texts)
+            .map(|(r, (name, text))| {
+                r.unwrap_or_else(|| super::parse_one(&self.shared.set, name, text))
             })
             .collect();
-        drop(st);
         (self.shared.set.clone(), results)
     }
 }
@@ -372,12 +371,18 @@ impl Shared {
                     st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
                 }
             };
-            let result = if schema {
-                crate::schema::prepared(&text);
-                None
-            } else {
-                Some(super::parse_one(&self.set, &name, &text))
-            };
+            // A job that panics (a bug) leaves no result, never a waiter that waits forever:
+            // the render parses a template without a result itself, and fails there as
+            // it would have without speculation.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if schema {
+                    crate::schema::prepared(&text);
+                    None
+                } else {
+                    Some(super::parse_one(&self.set, &name, &text))
+                }
+            }))
+            .unwrap_or(None);
             let mut st = self.lock();
             st.jobs[i].result = result;
             st.running -= 1;
