@@ -420,9 +420,25 @@ fn install(
     let (name, chart_ref) = name_and_chart(opts).map_err(early)?;
     let chart_path = locate_chart(&chart_ref).map_err(early)?;
     let vals = crate::values::merge_values(&opts.values, v).map_err(|e| early(e.into()))?;
+    let engine_opts = engine_options(opts);
+    // A chart read from disk has its templates parsed while it loads and the values are
+    // worked out; the render takes what was guessed right (see `Speculation`).
+    let mut spec = None;
     let mut chart = match &opts.chart {
         Some(c) => Chart::clone(c),
-        None => crate::loader::load_for(&chart_path, v).map_err(|e| early(e.into()))?,
+        None => {
+            spec = crate::engine::Speculation::new(
+                &engine_opts,
+                !opts.skip_schema_validation,
+                chart_path.clone(),
+            );
+            let mut seen = |rel: &str, data: &crate::chart::Data| {
+                if let Some(s) = spec.as_mut() {
+                    s.offer(rel, data);
+                }
+            };
+            crate::loader::load_observed(&chart_path, v, &mut seen).map_err(|e| early(e.into()))?
+        }
     };
     crate::phase("chart loaded");
     if !matches!(chart.metadata.chart_type.as_str(), "" | "application") {
@@ -447,6 +463,9 @@ fn install(
     let coalesced =
         crate::values::coalesce_values(&chart, &vals, v).map_err(|e| early(e.into()))?;
     if !opts.skip_schema_validation {
+        if let Some(s) = &spec {
+            s.prepare_schemas();
+        }
         crate::schema::validate(&chart, &coalesced, v).map_err(|e| early(e.into()))?;
     }
 
@@ -464,7 +483,17 @@ fn install(
         release,
         capabilities: caps,
     };
-    render_resources(opts, &chart, &input, &name, out)
+    render_resources(opts, &chart, &input, &name, spec, out)
+}
+
+/// The engine's switches for `helm template`.
+fn engine_options(opts: &TemplateOptions) -> EngineOptions {
+    EngineOptions {
+        compat: opts.compat,
+        strict: false,
+        lint_mode: false,
+        sprig: opts.sprig.clone(),
+    }
 }
 
 /// Go's `%q` for a release name (ASCII names are the common case; others are escaped as Go does
@@ -497,9 +526,9 @@ fn render_resources(
     chart: &Chart,
     input: &RenderInput,
     release_name: &str,
+    spec: Option<crate::engine::Speculation>,
     out: &mut String,
 ) -> Result<Rendered, (Option<Rendered>, Error)> {
-    let v = opts.compat;
     let with_rel = |manifest: String, e: Error| {
         (
             Some(Rendered {
@@ -512,17 +541,13 @@ fn render_resources(
     };
     crate::loader::check_kube_version(chart, &input.capabilities.kube_version)
         .map_err(|e| with_rel(String::new(), e.into()))?;
-    let engine_opts = EngineOptions {
-        compat: v,
-        strict: false,
-        lint_mode: false,
-        sprig: opts.sprig.clone(),
-    };
+    let v = opts.compat;
+    let engine_opts = engine_options(opts);
     // Each rendered file is split and its documents' heads read while the next templates
     // execute (on a second core, if there is one); NOTES.txt is rendered (its errors count) but
     // not part of the output. A render error wins over any error of the split files.
     let ((), mut split) = releaseutil::split_while(v, crate::cores() > 1, |sink| {
-        crate::engine::render_each(chart, input, &engine_opts, &mut |name, text| {
+        crate::engine::render_speculated(chart, input, &engine_opts, spec, &mut |name, text| {
             if !name.ends_with(NOTES_SUFFIX) {
                 sink(name, text);
             }

@@ -52,12 +52,40 @@ pub fn load(path: &Path) -> Result<Chart, LoadError> {
 /// Loads the chart at `path` as the given helm does (they differ in how `values.yaml` is read
 /// and in some error texts).
 pub fn load_for(path: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
+    load_observed(path, compat, &mut |_, _| {})
+}
+
+/// [`load_for`], showing `seen` every file of a chart directory read at load as it is read
+/// (its path from the top chart's directory, and its bytes), in helm's walk order: the render
+/// can start on the templates while the rest loads ([`crate::engine::Speculation`]).
+pub(crate) fn load_observed(
+    path: &Path,
+    compat: HelmVersion,
+    seen: &mut dyn FnMut(&str, &Data),
+) -> Result<Chart, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| go_path_error("stat", path, &e))?;
     if meta.is_dir() {
-        load_dir(path, compat)
+        load_dir(path, compat, seen)
     } else {
         load_file(path, compat)
     }
+}
+
+/// The name a chart whose `Chart.yaml` is `chart_yaml` gets once loaded, if that file decodes;
+/// a guess for work started early (the load itself validates the metadata).
+pub(crate) fn chart_name(chart_yaml: &[u8], compat: HelmVersion) -> Option<String> {
+    if let Some(name) = plain_chart_name(chart_yaml) {
+        return Some(name.to_string());
+    }
+    let pkg = match compat {
+        HelmVersion::V4 => "v2",
+        HelmVersion::V3 => "chart",
+    };
+    let fields = typed::unmarshal(chart_yaml, &typed::CHART_NAME, pkg).ok()??;
+    fields.into_iter().find_map(|(name, d)| match (name, d) {
+        ("name", typed::Decoded::Str(s)) => Some(sanitize(&s)),
+        _ => None,
+    })
 }
 
 /// helm's `LoadArchive`: a chart from the bytes of a `.tgz`.
@@ -71,7 +99,11 @@ struct Buffered {
     data: Data,
 }
 
-fn load_dir(dir: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
+fn load_dir(
+    dir: &Path,
+    compat: HelmVersion,
+    seen: &mut dyn FnMut(&str, &Data),
+) -> Result<Chart, LoadError> {
     let topdir = absolute(dir);
     if compat == HelmVersion::V4 {
         // v4's version-dispatching loader reads `Chart.yaml` first, for its apiVersion.
@@ -93,13 +125,19 @@ fn load_dir(dir: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
     }
     rules.add_defaults();
     let mut files = Vec::new();
-    walk(&topdir, "", &rules, &mut files)?;
+    walk(&topdir, "", &rules, &mut files, seen)?;
     crate::phase("chart files read");
     Ok(load_files(files, compat)?)
 }
 
 /// One directory level of helm's `sympath.Walk` with its loader's callback.
-fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<Buffered>) -> Result<(), LoadError> {
+fn walk(
+    dir: &Path,
+    rel: &str,
+    rules: &Rules,
+    files: &mut Vec<Buffered>,
+    seen: &mut dyn FnMut(&str, &Data),
+) -> Result<(), LoadError> {
     let mut names = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|e| go_path_error("open", dir, &e))?;
     for e in entries {
@@ -131,7 +169,7 @@ fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<Buffered>) -> Resu
             if rules.ignore(&n, true) {
                 continue;
             }
-            walk(&path, &n, rules, files)?;
+            walk(&path, &n, rules, files, seen)?;
             continue;
         }
         if rules.ignore(&n, false) {
@@ -151,7 +189,9 @@ fn walk(dir: &Path, rel: &str, rules: &Rules, files: &mut Vec<Buffered>) -> Resu
         }
         let read_error = |e| format!("error reading {n}: {}", go_path_error("open", &path, &e));
         let data = if read_at_load(&n) {
-            read_shared(&path, meta.len()).map_err(read_error)?.into()
+            let data: Data = read_shared(&path, meta.len()).map_err(read_error)?.into();
+            seen(&n, &data);
+            data
         } else {
             // Opened now, so that a file helm could not read fails the load as in helm.
             std::fs::File::open(&path).map_err(read_error)?;
@@ -611,6 +651,37 @@ fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String
         c.dependencies.push(sc);
     }
     Ok(c)
+}
+
+/// The name of the common `Chart.yaml`, without decoding it: the one top-level `name: NAME`
+/// line, NAME plain (letters, digits, `-`, `_`, `.`), optionally followed by a comment. Anything
+/// else (quotes, flow style, a second `name` line) is left to the real decoder.
+fn plain_chart_name(chart_yaml: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(chart_yaml).ok()?;
+    let mut found = None;
+    for line in text.split('\n') {
+        let Some(rest) = line.strip_prefix("name:") else {
+            if line.starts_with('{') || line.starts_with("\"name") || line.starts_with("'name") {
+                return None;
+            }
+            continue;
+        };
+        if found.is_some() {
+            return None;
+        }
+        let rest = rest.strip_suffix('\r').unwrap_or(rest);
+        let value = match rest.find(" #") {
+            Some(i) => &rest[..i],
+            None => rest,
+        };
+        let value = value.trim_matches(|c| c == ' ' || c == '\t');
+        let plain = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.');
+        if value.is_empty() || !value.bytes().all(plain) || !rest.starts_with([' ', '\t']) {
+            return None;
+        }
+        found = Some(value);
+    }
+    found
 }
 
 /// `filepath.Ext`.
@@ -1113,7 +1184,7 @@ mod tests {
         );
         write("charts/sub/templates/t.yaml", b"b");
         write("charts/sub/README.md", b"old");
-        let c = load_dir(dir.path(), HelmVersion::V4).expect("loads");
+        let c = load_dir(dir.path(), HelmVersion::V4, &mut |_, _| {}).expect("loads");
         // Rewritten after the load: templates keep what was read, the others show the new
         // bytes (BOM stripped), read when first asked for.
         write("templates/cm.yaml", b"changed");
@@ -1131,6 +1202,24 @@ mod tests {
         assert_eq!(&*sub.files[0].data, b"new");
         assert!(read_at_load("charts/sub/values.yaml") && read_at_load("charts/x-1.0.0.tgz"));
         assert!(!read_at_load("files/templates.txt") && !read_at_load("crds/a.yaml"));
+    }
+
+    #[test]
+    fn reads_plain_chart_names_and_leaves_the_rest_to_the_decoder() {
+        let name = |s: &str| chart_name(s.as_bytes(), HelmVersion::V4);
+        assert_eq!(
+            name("apiVersion: v2\nname: kps # c\nversion: 1\n").as_deref(),
+            Some("kps")
+        );
+        assert_eq!(name("name:\tkps.x_1\r\n").as_deref(), Some("kps.x_1"));
+        assert_eq!(plain_chart_name(b"name: \"q\"\n"), None);
+        assert_eq!(name("name: \"q\"\n").as_deref(), Some("q"));
+        assert_eq!(plain_chart_name(b"name: a\nname: b\n"), None);
+        assert_eq!(plain_chart_name(b"{name: a}\n"), None);
+        assert_eq!(plain_chart_name(b"name: a b\n"), None);
+        assert_eq!(name("name: a b\n").as_deref(), Some("a b"));
+        assert_eq!(plain_chart_name(b"version: 1\n"), None);
+        assert_eq!(plain_chart_name(b"name:x\n"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod chart_value;
 mod errors;
 mod funcs;
 mod parse_cache;
+mod speculate;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use crate::capabilities::Capabilities;
 use crate::chart::Chart;
 
 pub use errors::{cleanup_parse_error, reformat_exec_error};
+pub(crate) use speculate::Speculation;
 
 /// A template error, with helm's message (`template: NAME:LINE:COL: ...`).
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +90,18 @@ pub fn render_each(
     opts: &EngineOptions,
     sink: &mut dyn FnMut(&str, String),
 ) -> Result<(), RenderError> {
+    render_speculated(chart, input, opts, None, sink)
+}
+
+/// [`render_each`] with the templates the loader already started parsing (`spec`, made with the
+/// same `opts`; see [`Speculation`]).
+pub(crate) fn render_speculated(
+    chart: &Chart,
+    input: &RenderInput,
+    opts: &EngineOptions,
+    spec: Option<Speculation>,
+    sink: &mut dyn FnMut(&str, String),
+) -> Result<(), RenderError> {
     let release = release_value(&input.release);
     let capabilities = input.capabilities.to_value();
     let mut tpls: BTreeMap<String, Renderable<'_>> = BTreeMap::new();
@@ -101,7 +115,7 @@ pub fn render_each(
         compat: opts.compat,
     };
     rec_all_tpls(chart, None, &root_values, &common, &mut tpls);
-    render_templates(&tpls, opts, sink)
+    render_templates(&tpls, opts, spec, sink)
 }
 
 /// A template to parse and, unless a partial, execute (helm's `renderable`).
@@ -277,26 +291,9 @@ fn sort_templates<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a String
     keys
 }
 
-/// helm's `render`: one set, parse everything, execute the non-partials (each result to `sink`).
-fn render_templates(
-    tpls: &BTreeMap<String, Renderable<'_>>,
-    opts: &EngineOptions,
-    sink: &mut dyn FnMut(&str, String),
-) -> Result<(), RenderError> {
-    let keys = sort_templates(tpls.keys());
-    let key = parse_cache::key(
-        keys.iter().map(|k| (k.as_str(), tpls[*k].text)),
-        opts.compat,
-    );
-    let texts: Vec<(&str, &[u8])> = keys
-        .iter()
-        .map(|k| (k.as_str(), &**tpls[*k].text))
-        .collect();
-    // A cached set shares its trees; this render's functions (its own `include` counters, Sprig
-    // seed, lint switches) replace the ones they were resolved against, by name.
-    let cached = parse_cache::get(&key);
-    let hit = cached.is_some();
-    let mut t = cached.unwrap_or_else(|| Template::new("gotpl"));
+/// A set for a render with `opts`: helm's `missingkey` option and function map, no templates.
+fn new_set(opts: &EngineOptions) -> Result<Template, RenderError> {
+    let mut t = Template::new("gotpl");
     t.option(if opts.strict {
         "missingkey=error"
     } else {
@@ -304,20 +301,42 @@ fn render_templates(
     })
     .map_err(|e| RenderError::Message(e.to_string()))?;
     t.funcs(funcs::func_map(opts));
-    if !hit {
-        for parsed in parse_all(&t, &texts, BIG_SET_BYTES) {
-            match parsed {
-                Ok(p) => t.add_parsed(p),
-                Err((name, e)) => {
-                    return Err(RenderError::Message(cleanup_parse_error(
-                        name,
-                        &e.to_string(),
-                    )));
-                }
-            }
+    Ok(t)
+}
+
+/// helm's `render`: one set, parse everything, execute the non-partials (each result to `sink`).
+fn render_templates(
+    tpls: &BTreeMap<String, Renderable<'_>>,
+    opts: &EngineOptions,
+    spec: Option<Speculation>,
+    sink: &mut dyn FnMut(&str, String),
+) -> Result<(), RenderError> {
+    let keys = sort_templates(tpls.keys());
+    let key = parse_cache::key(
+        keys.iter().map(|k| (k.as_str(), tpls[*k].text)),
+        opts.compat,
+    );
+    // A cached set shares its trees; this render's functions (its own `include` counters, Sprig
+    // seed, lint switches) replace the ones they were resolved against, by name.
+    let t = match parse_cache::get(&key) {
+        Some(mut cached) => {
+            drop(spec);
+            cached
+                .option(if opts.strict {
+                    "missingkey=error"
+                } else {
+                    "missingkey=zero"
+                })
+                .map_err(|e| RenderError::Message(e.to_string()))?;
+            cached.funcs(funcs::func_map(opts));
+            cached
         }
-        parse_cache::put(key, &t);
-    }
+        None => {
+            let t = parse_set(&keys, tpls, opts, spec)?;
+            parse_cache::put(key, &t);
+            t
+        }
+    };
     crate::phase("templates parsed");
 
     let mut buf = String::new();
@@ -358,6 +377,51 @@ fn render_templates(
     Ok(())
 }
 
+/// Every template of `keys` parsed into one set in helm's order, or helm's first parse error
+/// in that order: from what `spec` parsed ahead where it guessed exactly, on this thread and
+/// its worker otherwise; without `spec`, on this thread and, for a big chart, more.
+fn parse_set(
+    keys: &[&String],
+    tpls: &BTreeMap<String, Renderable<'_>>,
+    opts: &EngineOptions,
+    spec: Option<Speculation>,
+) -> Result<Template, RenderError> {
+    let fail = |name: &str, e: gotmpl::Error| {
+        RenderError::Message(cleanup_parse_error(name, &e.to_string()))
+    };
+    if let Some(spec) = spec {
+        let texts: Vec<(&str, &crate::chart::Data)> =
+            keys.iter().map(|k| (k.as_str(), tpls[*k].text)).collect();
+        let total: usize = texts.iter().map(|(_, t)| t.len()).sum();
+        let (mut t, results) = spec.finish(&texts, total >= BIG_SET_BYTES);
+        for ((name, _), parsed) in texts.iter().zip(results) {
+            t.add_parsed(parsed.map_err(|e| fail(name, e))?);
+        }
+        return Ok(t);
+    }
+    let mut t = new_set(opts)?;
+    let texts: Vec<(&str, &[u8])> = keys
+        .iter()
+        .map(|k| (k.as_str(), &**tpls[*k].text))
+        .collect();
+    for parsed in parse_all(&t, &texts, BIG_SET_BYTES) {
+        match parsed {
+            Ok(p) => t.add_parsed(p),
+            Err((name, e)) => return Err(fail(name, e)),
+        }
+    }
+    Ok(t)
+}
+
+/// One template file parsed against `t`'s functions, as helm's `t.New(name).Parse(text)`.
+fn parse_one(t: &Template, name: &str, text: &[u8]) -> Result<gotmpl::Parsed, gotmpl::Error> {
+    // Valid UTF-8 (nearly always) is borrowed; lossy decoding walks the bytes slowly.
+    let text = std::str::from_utf8(text)
+        .map(std::borrow::Cow::Borrowed)
+        .unwrap_or_else(|_| String::from_utf8_lossy(text));
+    t.parse_detached(name, &text)
+}
+
 /// Template text size above which parsing is spread over threads.
 const BIG_SET_BYTES: usize = 256 * 1024;
 
@@ -373,11 +437,7 @@ fn parse_all<'n>(
     let parse_range = |range: &[(&'n str, &[u8])]| {
         let mut out = Vec::with_capacity(range.len());
         for (name, text) in range {
-            // Valid UTF-8 (nearly always) is borrowed; lossy decoding walks the bytes slowly.
-            let text = std::str::from_utf8(text)
-                .map(std::borrow::Cow::Borrowed)
-                .unwrap_or_else(|_| String::from_utf8_lossy(text));
-            let r = t.parse_detached(name, &text);
+            let r = parse_one(t, name, text);
             let failed = r.is_err();
             out.push(r.map_err(|e| (*name, e)));
             if failed {

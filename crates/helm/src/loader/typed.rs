@@ -407,6 +407,12 @@ pub(crate) static LOCK: StructTy = StructTy {
 };
 
 /// helm v4's `loader.chartBase`, read before anything else to pick the chart API version.
+/// Only a chart's name (see [`super::chart_name`]).
+pub(crate) static CHART_NAME: StructTy = StructTy {
+    name: "Metadata",
+    fields: &[("name", Ty::Str)],
+};
+
 pub(crate) static CHART_BASE: StructTy = StructTy {
     name: "chartBase",
     fields: &[("apiVersion", Ty::Str)],

@@ -355,3 +355,100 @@ fn output_does_not_depend_on_cores() {
         }
     }
 }
+
+/// The render parses templates while the chart loads (guessing names from the chart
+/// directories) and prepares schemas ahead: what it prints and the first error must stay
+/// helm's, for a small chart and one big enough to parse on two threads. The tree has a
+/// disabled subchart whose template does not parse, an aliased subchart (its templates are
+/// renamed), and, per case, parse errors in helm's order or a schema the values violate.
+#[test]
+#[ignore = "runs helm v4 and v3 (scripts/testenv)"]
+fn speculative_parse_like_helm() {
+    let top = "apiVersion: v2\nname: top\nversion: 0.1.0\ndependencies:\n- name: sub\n  version: 0.1.0\n  condition: sub.enabled\n- name: lib2\n  alias: renamed\n  version: 0.1.0\n";
+    let base: Vec<(&str, &str)> = vec![
+        ("Chart.yaml", top),
+        ("values.yaml", "sub:\n  enabled: false\nx: 1\n"),
+        (
+            "templates/a.yaml",
+            "a: {{ .Values.x }} {{ include \"h\" . }}\n",
+        ),
+        ("templates/_h.tpl", "{{ define \"h\" }}top-h{{ end }}"),
+        (
+            "charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
+        ("charts/sub/templates/bad.yaml", "{{ if }}\n"),
+        (
+            "charts/lib2/Chart.yaml",
+            "apiVersion: v2\nname: lib2\nversion: 0.1.0\n",
+        ),
+        (
+            "charts/lib2/templates/cm.yaml",
+            "name: {{ .Chart.Name }} {{ template \"h\" . }} {{ .Template.Name }}\n",
+        ),
+        (
+            "charts/lib2/templates/_g.tpl",
+            "{{ define \"g\" }}lib-g{{ end }}",
+        ),
+    ];
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("renders", vec![]),
+        (
+            "parse errors",
+            vec![
+                ("templates/a-bad.yaml", "{{ end }}\n"),
+                ("templates/b-bad.yaml", "ok\n{{ if }}\n"),
+            ],
+        ),
+        (
+            "enabled broken subchart",
+            vec![
+                ("values.yaml", "sub:\n  enabled: true\n"),
+                ("templates/b-bad.yaml", "{{ if }}\n"),
+            ],
+        ),
+        (
+            "schema",
+            vec![
+                (
+                    "values.schema.json",
+                    "{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"string\"}}}",
+                ),
+                ("charts/lib2/values.schema.json", "{\"type\":"),
+            ],
+        ),
+    ];
+    let pad = "# padding {{ \"x\" }}\n".repeat(400);
+    let pads: Vec<(String, &str)> = (0..40)
+        .map(|i| (format!("templates/pad{i:02}.yaml"), pad.as_str()))
+        .collect();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut failures = Vec::new();
+    for (n, (what, extra)) in cases.iter().enumerate() {
+        for big in [false, true] {
+            let dir = tmp.path().join(format!("c{n}-{big}"));
+            write(&dir, &base);
+            write(&dir, extra);
+            if big {
+                let p: Vec<(&str, &str)> = pads.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+                write(&dir, &p);
+            }
+            let args: Vec<String> = [dir.to_string_lossy().as_ref(), "--kube-version", "1.33.0"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            for v in [HelmVersion::V4, HelmVersion::V3] {
+                let want = helm_printed(v, tmp.path(), &args);
+                let got = printed(&parse_template_args(&args, tmp.path(), v));
+                if let Some(d) = first_difference(&want, &got) {
+                    failures.push(format!("{what} (big: {big}) {v:?}: {d}"));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "differences from helm:\n{}",
+        failures.join("\n")
+    );
+}
