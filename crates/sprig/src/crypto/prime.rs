@@ -60,22 +60,11 @@ pub(crate) fn gen_prime<R: RngCore + ?Sized>(rng: &mut R, bits: usize) -> BigUin
         return num_bigint_dig::RandPrime::gen_prime(rng, bits);
     }
     let primes = sieve_primes();
-    let len = bits.div_ceil(8);
-    let top = bits - (len - 1) * 8; // bits used in the first byte, 1..=8
-    let mut bytes = vec![0u8; len];
+    let mut bytes = vec![0u8; bits.div_ceil(8)];
     let mut residues = vec![0u32; primes.len()];
     let mut composite = vec![false; SIEVE_WINDOW];
     'start: loop {
-        rng.fill_bytes(&mut bytes);
-        bytes[0] &= u8::try_from((1u16 << top) - 1).expect("at most 8 bits");
-        if top >= 2 {
-            bytes[0] |= 3 << (top - 2);
-        } else {
-            bytes[0] |= 1;
-            bytes[1] |= 0x80;
-        }
-        bytes[len - 1] |= 1;
-        let base = BigUint::from_bytes_be(&bytes);
+        let base = random_start(rng, bits, &mut bytes);
         for (r, &p) in residues.iter_mut().zip(primes) {
             *r = (&base % p).to_u32().expect("a remainder below 2^16");
         }
@@ -100,6 +89,23 @@ pub(crate) fn gen_prime<R: RngCore + ?Sized>(rng: &mut R, bits: usize) -> BigUin
             window_start += 2 * SIEVE_WINDOW as u32;
         }
     }
+}
+
+/// A random odd start of exactly `bits` bits with its top two bits set, from `bytes.len()`
+/// (`bits` rounded up to bytes) random bytes.
+fn random_start<R: RngCore + ?Sized>(rng: &mut R, bits: usize, bytes: &mut [u8]) -> BigUint {
+    let len = bytes.len();
+    let top = bits - (len - 1) * 8; // bits used in the first byte, 1..=8
+    rng.fill_bytes(bytes);
+    bytes[0] &= u8::try_from((1u16 << top) - 1).expect("at most 8 bits");
+    if top >= 2 {
+        bytes[0] |= 3 << (top - 2);
+    } else {
+        bytes[0] |= 1;
+        bytes[1] |= 0x80;
+    }
+    bytes[len - 1] |= 1;
+    BigUint::from_bytes_be(bytes)
 }
 
 /// Candidates (odd steps) sieved at a time.
@@ -605,20 +611,9 @@ mod tests {
     /// and the crate's full test alone.
     fn gen_prime_stepwise(rng: &mut impl RngCore, bits: usize) -> BigUint {
         let primes = sieve_primes();
-        let len = bits.div_ceil(8);
-        let top = bits - (len - 1) * 8;
-        let mut bytes = vec![0u8; len];
+        let mut bytes = vec![0u8; bits.div_ceil(8)];
         loop {
-            rng.fill_bytes(&mut bytes);
-            bytes[0] &= u8::try_from((1u16 << top) - 1).expect("at most 8 bits");
-            if top >= 2 {
-                bytes[0] |= 3 << (top - 2);
-            } else {
-                bytes[0] |= 1;
-                bytes[1] |= 0x80;
-            }
-            bytes[len - 1] |= 1;
-            let base = BigUint::from_bytes_be(&bytes);
+            let base = random_start(rng, bits, &mut bytes);
             let residues: Vec<u32> = primes
                 .iter()
                 .map(|&p| (&base % p).to_u32().expect("below 2^16"))
