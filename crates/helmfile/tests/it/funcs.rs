@@ -293,7 +293,7 @@ fn part_templates_match_helmfile() {
         r#"{{ tpl "{{ .Release.Name }}" . }}"#,
         r#"{{ tpl "{{ if }}" . }}"#,
         r#"{{ include "greet" }}"#,
-        r#"{{ exec "sh" (list "-c" "exit 0") "input that is never read" }}|{{ exec "cat" (list) (repeat 100000 "x") | len }}"#,
+        r#"{{ exec "sh" (list "-c" "sleep 0.3") "input that is never read" }}|{{ exec "cat" (list) (repeat 100000 "x") | len }}"#,
         r#"{{ exec "sh" (list "-c" "printf 'a
 
 b
