@@ -131,6 +131,11 @@ fn load_dir(
 }
 
 /// One directory level of helm's `sympath.Walk` with its loader's callback.
+///
+/// A file's type comes from the directory listing (`d_type`) and the files the loader reads are
+/// read without asking their size first: on the VMs charts are rendered on, a system call costs
+/// microseconds and a big chart has hundreds of files, so `lstat` is left to symlinks and to the
+/// files that are only listed (whose size [`Data`] keeps).
 fn walk(
     dir: &Path,
     rel: &str,
@@ -142,30 +147,33 @@ fn walk(
     let entries = std::fs::read_dir(dir).map_err(|e| go_path_error("open", dir, &e))?;
     for e in entries {
         let e = e.map_err(|e| go_path_error("readdirent", dir, &e))?;
-        names.push(e.file_name().to_string_lossy().into_owned());
+        let path = e.path();
+        let kind = e
+            .file_type()
+            .map_err(|e| go_path_error("lstat", &path, &e))?;
+        names.push((e.file_name().to_string_lossy().into_owned(), path, kind));
     }
-    names.sort();
-    for name in names {
-        let path = dir.join(&name);
+    names.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, path, kind) in names {
         let n = if rel.is_empty() {
             name.clone()
         } else {
             format!("{rel}/{name}")
         };
-        let lmeta =
-            std::fs::symlink_metadata(&path).map_err(|e| go_path_error("lstat", &path, &e))?;
-        let meta = if lmeta.file_type().is_symlink() {
-            std::fs::metadata(&path).map_err(|_| {
+        // The type after following a symlink, and its metadata when that took a `stat`.
+        let (is_dir, is_file, mut meta) = if kind.is_symlink() {
+            let meta = std::fs::metadata(&path).map_err(|_| {
                 LoadError::Message(format!(
                     "error evaluating symlink {}: {}",
                     path.display(),
                     eval_symlinks_error(&path)
                 ))
-            })?
+            })?;
+            (meta.is_dir(), meta.is_file(), Some(meta))
         } else {
-            lmeta
+            (kind.is_dir(), kind.is_file(), None)
         };
-        if meta.is_dir() {
+        if is_dir {
             if rules.ignore(&n, true) {
                 continue;
             }
@@ -175,24 +183,42 @@ fn walk(
         if rules.ignore(&n, false) {
             continue;
         }
-        if !meta.is_file() {
+        if !is_file {
             return Err(LoadError::Message(format!(
                 "cannot load irregular file {} as it has file mode type bits set",
                 path.display()
             )));
         }
-        if meta.len() > MAX_DECOMPRESSED_FILE_SIZE {
-            return Err(LoadError::Message(format!(
+        let too_large = || {
+            LoadError::Message(format!(
                 "chart file {} is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}",
                 go_quote(&name)
-            )));
-        }
+            ))
+        };
         let read_error = |e| format!("error reading {n}: {}", go_path_error("open", &path, &e));
         let data = if read_at_load(&n) {
-            let data: Data = read_shared(&path, meta.len()).map_err(read_error)?.into();
+            let Some(bytes) = read_limited(&path, MAX_DECOMPRESSED_FILE_SIZE).map_err(|e| {
+                // helm checks the size it listed before it reads.
+                match std::fs::metadata(&path) {
+                    Ok(m) if m.len() > MAX_DECOMPRESSED_FILE_SIZE => too_large(),
+                    _ => LoadError::Message(read_error(e)),
+                }
+            })?
+            else {
+                return Err(too_large());
+            };
+            let data: Data = bytes.into();
             seen(&n, &data);
             data
         } else {
+            let meta = match meta.take() {
+                Some(m) => m,
+                None => std::fs::symlink_metadata(&path)
+                    .map_err(|e| go_path_error("lstat", &path, &e))?,
+            };
+            if meta.len() > MAX_DECOMPRESSED_FILE_SIZE {
+                return Err(too_large());
+            }
             // Opened now, so that a file helm could not read fails the load as in helm.
             std::fs::File::open(&path).map_err(read_error)?;
             Data::deferred(path, meta.len())
@@ -290,6 +316,43 @@ pub(crate) fn read_shared(path: &Path, len: u64) -> std::io::Result<Arc<[u8]>> {
         return Ok(Arc::from(&data[UTF8_BOM.len()..]));
     }
     Ok(data)
+}
+
+/// `os.ReadFile` with the BOM stripped, for a regular file whose size was not asked: `None`
+/// when it holds more than `limit` bytes. Read through a per-thread buffer, then copied once
+/// into the shared buffer the chart keeps (a copy costs less than the `lstat` it saves). Read
+/// until a read returns nothing, as Go does: a short read is not the end on every file system.
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<Option<Arc<[u8]>>> {
+    const FIRST: usize = 256 * 1024;
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut f = std::fs::File::open(path)?;
+    BUF.with_borrow_mut(|buf| {
+        if buf.is_empty() {
+            buf.resize(FIRST, 0);
+        }
+        let mut filled = 0;
+        loop {
+            if filled == buf.len() {
+                if filled as u64 > limit {
+                    return Ok(None);
+                }
+                buf.resize(buf.len() * 2, 0);
+            }
+            match f.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if filled as u64 > limit {
+            return Ok(None);
+        }
+        let data = &buf[..filled];
+        Ok(Some(Arc::from(data.strip_prefix(UTF8_BOM).unwrap_or(data))))
+    })
 }
 
 fn load_file(path: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {

@@ -420,11 +420,19 @@ struct SplitQueue {
 #[derive(Default)]
 struct QueueState {
     files: std::collections::VecDeque<(String, String)>,
+    /// The bytes of `files`.
+    bytes: usize,
+    /// The worker waits for files.
+    waiting: bool,
     /// No more files will come.
     closed: bool,
     /// The files are not wanted any more.
     cancelled: bool,
 }
+
+/// Queued bytes that wake a waiting worker: waking it costs system calls on both threads, so
+/// it takes a batch of files at a time (what is left at the end is split by both threads).
+const WAKE_BYTES: usize = 32 * 1024;
 
 impl SplitQueue {
     fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
@@ -432,32 +440,46 @@ impl SplitQueue {
     }
 
     fn push(&self, path: String, text: String) {
-        self.lock().files.push_back((path, text));
-        self.ready.notify_one();
+        let mut st = self.lock();
+        st.bytes += text.len();
+        st.files.push_back((path, text));
+        let wake = st.waiting && st.bytes >= WAKE_BYTES;
+        drop(st);
+        if wake {
+            self.ready.notify_one();
+        }
     }
 
     fn close(&self, cancel: bool) {
         let mut st = self.lock();
         st.closed = true;
         st.cancelled = cancel;
+        let wake = st.waiting;
         drop(st);
-        self.ready.notify_all();
+        if wake {
+            self.ready.notify_all();
+        }
     }
 
-    /// The next file; with `wait`, blocks until one comes or the queue is closed.
+    /// The next file; with `wait`, blocks until a batch comes or the queue is closed.
     fn next(&self, wait: bool) -> Option<(String, String)> {
         let mut st = self.lock();
         loop {
             if st.cancelled {
                 return None;
             }
-            if let Some(f) = st.files.pop_front() {
+            if (!wait || st.closed || st.bytes >= WAKE_BYTES)
+                && let Some(f) = st.files.pop_front()
+            {
+                st.bytes -= f.1.len();
                 return Some(f);
             }
             if st.closed || !wait {
                 return None;
             }
+            st.waiting = true;
             st = self.ready.wait(st).unwrap_or_else(|p| p.into_inner());
+            st.waiting = false;
         }
     }
 }

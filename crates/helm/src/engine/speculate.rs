@@ -77,7 +77,15 @@ struct State {
     bytes: usize,
     /// Schema jobs queued or running.
     schemas_pending: usize,
+    /// Threads waiting on `changed`.
+    waiting: usize,
+    /// Template text bytes queued and not yet taken.
+    unclaimed: usize,
 }
+
+/// Queued template bytes that wake a waiting worker: a wake-up costs system calls on both
+/// threads, so while the load outpaces it the worker takes templates in batches.
+const WAKE_BYTES: usize = 16 * 1024;
 
 struct Job {
     /// The template's name; empty for a schema.
@@ -197,7 +205,8 @@ impl Speculation {
         if st.closed || st.by_name.contains_key(&name) {
             return;
         }
-        st.bytes += text.len();
+        let len = text.len();
+        st.bytes += len;
         let i = st.jobs.len();
         st.by_name.insert(name.clone(), i);
         st.jobs.push(Job {
@@ -208,9 +217,13 @@ impl Speculation {
             result: None,
         });
         st.queue.push_back(i);
+        st.unclaimed += len;
         let start = !self.spawned && st.bytes >= SPAWN_BYTES;
-        drop(st);
-        self.shared.changed.notify_all();
+        if st.unclaimed >= WAKE_BYTES {
+            self.shared.wake(st);
+        } else {
+            drop(st);
+        }
         if start {
             self.spawn();
         }
@@ -235,8 +248,7 @@ impl Speculation {
         });
         st.queue.push_front(i);
         let start = !self.spawned && st.bytes >= SPAWN_BYTES;
-        drop(st);
-        self.shared.changed.notify_all();
+        self.shared.wake(st);
         if start {
             self.spawn();
         }
@@ -301,20 +313,15 @@ impl Speculation {
                 job.dropped = !needed;
             }
             let left = !st.queue.is_empty();
-            drop(st);
+            self.shared.wake(st);
             if left && big && !self.spawned {
                 self.spawn();
             }
         }
-        self.shared.changed.notify_all();
         self.shared.work(Until::Empty);
         let mut st = self.shared.lock();
         while st.running > 0 {
-            st = self
-                .shared
-                .changed
-                .wait(st)
-                .unwrap_or_else(|p| p.into_inner());
+            st = self.shared.wait(st);
         }
         let results: Vec<_> = slots.iter().map(|&i| st.jobs[i].result.take()).collect();
         drop(st);
@@ -335,14 +342,32 @@ impl Drop for Speculation {
         let mut st = self.shared.lock();
         st.closed = true;
         st.queue.clear();
-        drop(st);
-        self.shared.changed.notify_all();
+        self.shared.wake(st);
     }
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for a change, counted in `st.waiting` so that [`Shared::wake`] knows whether to
+    /// wake anyone: a condition variable's signal is a system call even with no waiter, and
+    /// there is one change per template.
+    fn wait<'a>(&'a self, mut st: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        st.waiting += 1;
+        let mut st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
+        st.waiting -= 1;
+        st
+    }
+
+    /// Releases `st` after a change and wakes whoever waits for one.
+    fn wake(&self, st: MutexGuard<'_, State>) {
+        let waiting = st.waiting > 0;
+        drop(st);
+        if waiting {
+            self.changed.notify_all();
+        }
     }
 
     /// Takes queued jobs until there are none (`Until::Empty`), until the queue is closed and
@@ -356,6 +381,7 @@ impl Shared {
                         return;
                     }
                     if let Some(i) = st.queue.pop_front() {
+                        st.unclaimed = st.unclaimed.saturating_sub(st.jobs[i].text.len());
                         if st.jobs[i].dropped {
                             continue;
                         }
@@ -368,7 +394,7 @@ impl Shared {
                         Until::Closed if st.closed => return,
                         _ => {}
                     }
-                    st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
+                    st = self.wait(st);
                 }
             };
             // A job that panics (a bug) leaves no result, never a waiter that waits forever:
@@ -389,8 +415,7 @@ impl Shared {
             if schema {
                 st.schemas_pending -= 1;
             }
-            drop(st);
-            self.changed.notify_all();
+            self.wake(st);
         }
     }
 }

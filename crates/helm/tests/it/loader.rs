@@ -728,6 +728,13 @@ fn symlinks_and_special_files_like_helm() {
     std::os::unix::fs::symlink(outside.join("file.txt"), base.join("linked-file.txt"))
         .expect("symlink");
     std::os::unix::fs::symlink("real/a.txt", base.join("relative-link.txt")).expect("symlink");
+    write(&outside, "tpl/linked.yaml", b"linked: {{ .Chart.Name }}\n");
+    std::os::unix::fs::symlink(outside.join("tpl"), base.join("templates/dir")).expect("symlink");
+    std::os::unix::fs::symlink(
+        outside.join("tpl/linked.yaml"),
+        base.join("templates/l.yaml"),
+    )
+    .expect("symlink");
     for v in BOTH {
         compare_with_helm(v, &base, &[]);
     }
@@ -764,6 +771,48 @@ fn symlinks_and_special_files_like_helm() {
                 write(d, "files/big.txt", &data);
             }),
         ),
+        // The files read at load (templates, values) are read without a size asked first;
+        // the limit and the errors must still be helm's.
+        (
+            "too-big-template",
+            Box::new(|d: &Path| write(d, "templates/big.yaml", &big_comment(5 * 1024 * 1024 + 1))),
+        ),
+        (
+            "just-big-enough-template",
+            Box::new(|d: &Path| write(d, "templates/big.yaml", &big_comment(5 * 1024 * 1024))),
+        ),
+        (
+            "too-big-values",
+            Box::new(|d: &Path| write(d, "values.yaml", &big_comment(5 * 1024 * 1024 + 1))),
+        ),
+        (
+            "big-linked-template",
+            Box::new(|d: &Path| {
+                write(d, "elsewhere/big.yaml", &big_comment(5 * 1024 * 1024 + 1));
+                std::os::unix::fs::symlink(
+                    d.join("elsewhere/big.yaml"),
+                    d.join("templates/l.yaml"),
+                )
+                .expect("symlink");
+            }),
+        ),
+        (
+            "fifo-template",
+            Box::new(|d: &Path| {
+                let ok = Command::new("mkfifo")
+                    .arg(d.join("templates/pipe.yaml"))
+                    .status()
+                    .expect("mkfifo runs");
+                assert!(ok.success(), "mkfifo");
+            }),
+        ),
+        (
+            "broken-template-link",
+            Box::new(|d: &Path| {
+                std::os::unix::fs::symlink(d.join("nowhere.yaml"), d.join("templates/b.yaml"))
+                    .expect("symlink")
+            }),
+        ),
     ];
     for (name, make) in cases {
         let dir = chart_dir(
@@ -776,6 +825,13 @@ fn symlinks_and_special_files_like_helm() {
             assert_same_error(v, &dir);
         }
     }
+}
+
+/// A YAML comment of exactly `len` bytes (a template or values file that renders to nothing).
+fn big_comment(len: usize) -> Vec<u8> {
+    let mut data = vec![b'x'; len];
+    data[0] = b'#';
+    data
 }
 
 /// A `.tgz` written entry by entry: `(header name, type, bytes)`.
