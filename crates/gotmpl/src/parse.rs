@@ -20,7 +20,9 @@ enum Parsed {
 
 /// Per-tree parse state (Go keeps it in each `Tree`; `define` and `block` start a fresh one).
 struct TreeState<'a> {
-    token: [Item; 3],
+    /// Go's three-token lookahead, in four slots so that an index masked to two bits needs
+    /// no bounds check (`peek_count` is at most 3; the fourth slot is never read).
+    token: [Item; 4],
     peek_count: usize,
     vars: Vec<&'a str>,
     /// Where the action being parsed starts (its line is Go's `actionLine`), or `NO_POS`.
@@ -33,7 +35,7 @@ impl<'a> TreeState<'a> {
     fn new() -> TreeState<'a> {
         let eof = Item::eof();
         TreeState {
-            token: [eof; 3],
+            token: [eof; 4],
             peek_count: 0,
             vars: vec!["$"],
             action_pos: NO_POS,
@@ -127,7 +129,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         } else {
             self.st.token[0] = self.lex.next_item();
         }
-        self.st.token[self.st.peek_count]
+        self.st.token[self.st.peek_count & 3]
     }
 
     fn backup(&mut self) {
@@ -147,7 +149,7 @@ impl<'a, 'f> Parser<'a, 'f> {
 
     fn peek(&mut self) -> Item {
         if self.st.peek_count > 0 {
-            return self.st.token[self.st.peek_count - 1];
+            return self.st.token[(self.st.peek_count - 1) & 3];
         }
         self.st.peek_count = 1;
         self.st.token[0] = self.lex.next_item();
@@ -156,7 +158,7 @@ impl<'a, 'f> Parser<'a, 'f> {
 
     fn peek_type(&mut self) -> ItemType {
         if self.st.peek_count > 0 {
-            return self.st.token[self.st.peek_count - 1].typ;
+            return self.st.token[(self.st.peek_count - 1) & 3].typ;
         }
         self.peek().typ
     }
@@ -597,18 +599,15 @@ impl<'a, 'f> Parser<'a, 'f> {
             return Ok(None);
         };
         if self.peek_type() == ItemType::Field {
-            let pos = self.peek().pos;
-            // `.a.b`: the field tokens, adjacent in the source.
-            let mut fields: Option<SrcStr> = None;
+            // `.a.b`: the field tokens, each starting where the one before it ends (a field
+            // token ends at a terminator, and the next token starts there), so one slice.
+            let first = self.next();
+            let pos = first.pos;
+            let mut end = first.end;
             while self.peek_type() == ItemType::Field {
-                let f = self.next();
-                let f = self.src(&f)?;
-                fields = Some(match fields {
-                    None => f,
-                    Some(prev) => SrcStr::join(&prev, &f),
-                });
+                end = self.next().end;
             }
-            let fields = fields.expect("the loop ran at least once");
+            let fields = self.src(&Item { end, ..first })?;
             return Ok(Some(match node {
                 Arg::Field { path, .. } => Arg::Field {
                     pos,
