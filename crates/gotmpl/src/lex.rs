@@ -274,7 +274,12 @@ impl<'a> Lexer<'a> {
     fn find_left_delim(&self, from: usize) -> Option<usize> {
         // A substring search, not a search for the first byte: JSON in text (Grafana
         // dashboards) has a lone `{` every few bytes, each a search of its own that way.
-        Some(from + self.left_finder.find(tail(self.bytes(), from))?)
+        let rest = tail(self.bytes(), from);
+        // After a text item the lexer stands at the delimiter that ended it.
+        if starts_with_delim(rest, self.left_delim.as_bytes()) {
+            return Some(from);
+        }
+        Some(from + self.left_finder.find(rest)?)
     }
 
     /// Go's `lexText`, `lexLeftDelim` and `lexComment`: the text up to the next action, then
@@ -458,6 +463,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The end of the run of identifier characters from `p`.
+    #[inline(always)]
     fn word_end(&self, mut p: usize) -> usize {
         let b = self.bytes();
         loop {
