@@ -256,6 +256,22 @@ impl<'a> Lexer<'a> {
     }
 
     pub fn next_item(&mut self) -> Item {
+        self.item()
+    }
+
+    /// The next item that is not a space: what the parser asks for most, the spaces skipped
+    /// here without a call and a return each.
+    pub fn next_non_space_item(&mut self) -> Item {
+        loop {
+            let i = self.item();
+            if i.typ != ItemType::Space {
+                return i;
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn item(&mut self) -> Item {
         if self.dead {
             return Item::new(ItemType::Eof, 0, 0);
         }

@@ -165,12 +165,16 @@ impl<'a, 'f> Parser<'a, 'f> {
     }
 
     fn next_non_space(&mut self) -> Item {
-        loop {
+        while self.st.peek_count > 0 {
             let t = self.next();
             if t.typ != ItemType::Space {
                 return t;
             }
         }
+        // What `next` would leave in the lookahead after the last space.
+        let t = self.lex.next_non_space_item();
+        self.st.token[0] = t;
+        t
     }
 
     fn peek_non_space(&mut self) -> Item {
@@ -707,9 +711,8 @@ impl<'a, 'f> Parser<'a, 'f> {
                     return self.errorf("max expression depth exceeded");
                 }
                 self.st.stack_depth += 1;
-                let p = grow(|| {
-                    self.pipeline_boxed("parenthesized pipeline", ItemType::RightParen)
-                });
+                let p =
+                    grow(|| self.pipeline_boxed("parenthesized pipeline", ItemType::RightParen));
                 self.st.stack_depth -= 1;
                 Arg::Pipe(p?)
             }
