@@ -145,7 +145,7 @@ fn word_bytes_mask(w: u64) -> u64 {
         (x + ONES * u64::from(0x80 - lo)) & !(x + ONES * u64::from(0x7f - hi)) & HIGH
     };
     let digit = in_range(x, b'0', b'9');
-    let letter = in_range(x | ONES * 0x20, b'a', b'z');
+    let letter = in_range(x | (ONES * 0x20), b'a', b'z');
     let under = in_range(x, b'_', b'_');
     (digit | letter | under) & ascii
 }

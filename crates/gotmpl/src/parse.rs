@@ -687,7 +687,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             ItemType::Variable => {
                 // The token is the variable's name alone: the lexer ends it at a `.`.
                 let name = self.val(&token);
-                if !self.st.vars.iter().any(|n| *n == name) {
+                if !self.st.vars.contains(&name) {
                     return self.errorf(format!("undefined variable {}", quote::quote(name)));
                 }
                 Arg::Variable(self.new_variable(&token)?)
