@@ -109,6 +109,7 @@ pub(crate) struct Lexer<'a> {
     left_nl: usize,
     right_nl: usize,
     drift: Vec<(usize, usize)>,
+    left_finder: memchr::memmem::Finder<'a>,
 }
 
 fn is_space(b: u8) -> bool {
@@ -130,6 +131,24 @@ static WORD_BYTE: [bool; 256] = {
     }
     t
 };
+
+/// The bytes of `w` that are ASCII identifier bytes (`_`, letters, digits), as a mask with the
+/// high bit of each such byte set (the other bits clear), computed on all eight at once.
+fn word_bytes_mask(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let ascii = !w & HIGH;
+    // With the high bits cleared no byte sum below carries into its neighbour; a byte is in
+    // lo..=hi when adding 0x80 - lo sets its high bit and adding 0x7f - hi does not.
+    let x = w & !HIGH;
+    let in_range = |x: u64, lo: u8, hi: u8| {
+        (x + ONES * u64::from(0x80 - lo)) & !(x + ONES * u64::from(0x7f - hi)) & HIGH
+    };
+    let digit = in_range(x, b'0', b'9');
+    let letter = in_range(x | (ONES * 0x20), b'a', b'z');
+    let under = in_range(x, b'_', b'_');
+    (digit | letter | under) & ascii
+}
 
 /// Go's `isAlphaNumeric`.
 pub(crate) fn is_alpha_numeric(c: char) -> bool {
@@ -179,6 +198,7 @@ impl<'a> Lexer<'a> {
             dead: false,
             err: String::new(),
             drift: Vec::new(),
+            left_finder: memchr::memmem::Finder::new(left_delim),
         }
     }
 
@@ -236,6 +256,22 @@ impl<'a> Lexer<'a> {
     }
 
     pub fn next_item(&mut self) -> Item {
+        self.item()
+    }
+
+    /// The next item that is not a space: what the parser asks for most, the spaces skipped
+    /// here without a call and a return each.
+    pub fn next_non_space_item(&mut self) -> Item {
+        loop {
+            let i = self.item();
+            if i.typ != ItemType::Space {
+                return i;
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn item(&mut self) -> Item {
         if self.dead {
             return Item::new(ItemType::Eof, 0, 0);
         }
@@ -252,17 +288,14 @@ impl<'a> Lexer<'a> {
 
     /// The offset of the next left delimiter at or after `from`.
     fn find_left_delim(&self, from: usize) -> Option<usize> {
-        let b = self.bytes();
-        let d = self.left_delim.as_bytes();
-        let mut at = from;
-        loop {
-            let i = memchr::memchr(d[0], tail(b, at))?;
-            at += i;
-            if starts_with_delim(&b[at..], d) {
-                return Some(at);
-            }
-            at += 1;
+        // A substring search, not a search for the first byte: JSON in text (Grafana
+        // dashboards) has a lone `{` every few bytes, each a search of its own that way.
+        let rest = tail(self.bytes(), from);
+        // After a text item the lexer stands at the delimiter that ended it.
+        if starts_with_delim(rest, self.left_delim.as_bytes()) {
+            return Some(from);
         }
+        Some(from + self.left_finder.find(rest)?)
     }
 
     /// Go's `lexText`, `lexLeftDelim` and `lexComment`: the text up to the next action, then
@@ -352,15 +385,19 @@ impl<'a> Lexer<'a> {
     fn lex_inside_action(&mut self) -> Item {
         let b = self.bytes();
         let start = self.pos;
-        if let Some(trim) = self.at_right_delim(start) {
+        let Some(&c) = b.get(start) else {
+            return self.error("unclosed action".into(), start);
+        };
+        // A right delimiter (or its trim marker) starts with its own first byte or a space:
+        // any other token skips the check.
+        if (self.right_delim.as_bytes().first() == Some(&c) || is_space(c))
+            && let Some(trim) = self.at_right_delim(start)
+        {
             if self.paren_depth == 0 {
                 return self.lex_right_delim(start, trim);
             }
             return self.error("unclosed left paren".into(), start);
         }
-        let Some(&c) = b.get(start) else {
-            return self.error("unclosed action".into(), start);
-        };
         let one = |l: &mut Lexer<'a>, t: ItemType| {
             l.pos = start + 1;
             Item::new(t, start, start + 1)
@@ -442,13 +479,24 @@ impl<'a> Lexer<'a> {
     }
 
     /// The end of the run of identifier characters from `p`.
+    #[inline(always)]
     fn word_end(&self, mut p: usize) -> usize {
         let b = self.bytes();
         loop {
-            p += tail(b, p)
-                .iter()
-                .position(|&c| !WORD_BYTE[usize::from(c)])
-                .unwrap_or(b.len() - p.min(b.len()));
+            // Eight bytes at a time while eight remain (names run to tens of bytes), then
+            // byte by byte.
+            while let Some(chunk) = b.get(p..p + 8) {
+                let w = u64::from_le_bytes(chunk.try_into().expect("an 8-byte slice"));
+                let not_word = !word_bytes_mask(w) & 0x8080_8080_8080_8080;
+                if not_word != 0 {
+                    p += (not_word.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                p += 8;
+            }
+            while p < b.len() && WORD_BYTE[usize::from(b[p])] {
+                p += 1;
+            }
             if p < b.len() && b[p] >= 0x80 {
                 let ch = self.char_at(p).unwrap_or('\u{FFFD}');
                 if is_alpha_numeric(ch) {
@@ -521,14 +569,18 @@ impl<'a> Lexer<'a> {
         let b = self.bytes();
         let mut i = start + 1;
         loop {
-            match b.get(i) {
-                None | Some(b'\n') => return self.error(unterminated.into(), start),
-                Some(b'\\') => match b.get(i + 1) {
+            // Only the quote, a backslash and a newline stop the scan: find the next of them.
+            let Some(k) = memchr::memchr3(quote, b'\\', b'\n', tail(b, i)) else {
+                return self.error(unterminated.into(), start);
+            };
+            i += k;
+            match b[i] {
+                b'\n' => return self.error(unterminated.into(), start),
+                b'\\' => match b.get(i + 1) {
                     None | Some(b'\n') => return self.error(unterminated.into(), start),
                     Some(_) => i += 2,
                 },
-                Some(&c) if c == quote => break,
-                Some(_) => i += 1,
+                _ => break,
             }
         }
         self.pos = i + 1;
@@ -673,6 +725,37 @@ mod tests {
                 .iter()
                 .any(|(t, v)| *t == ItemType::Number && v == "-3")
         );
+    }
+
+    #[test]
+    fn word_bytes_mask_matches_the_table() {
+        for c in 0..=255u8 {
+            for lane in 0..8 {
+                // The byte in one lane, identifier and non-identifier bytes around it.
+                for fill in [b'a', b' ', 0xC3] {
+                    let mut bytes = [fill; 8];
+                    bytes[lane] = c;
+                    let m = word_bytes_mask(u64::from_le_bytes(bytes));
+                    for (i, &b) in bytes.iter().enumerate() {
+                        assert_eq!(m >> (8 * i + 7) & 1 == 1, WORD_BYTE[usize::from(b)]);
+                    }
+                    assert_eq!(m & !0x8080_8080_8080_8080, 0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn words_end_where_go_ends_them() {
+        for (src, want) in [
+            ("{{.abcdefghij_KLMNOP0123.x}}", ".abcdefghij_KLMNOP0123"),
+            ("{{.abcdefgh}}", ".abcdefgh"),
+            ("{{.abcdefghé9ü x}}", ".abcdefghé9ü"),
+            ("{{.abcdefghijklmnopq", ".abcdefghijklmnopq"),
+        ] {
+            let items = collect(src);
+            assert_eq!(items[1], (ItemType::Field, want.into()), "{src}");
+        }
     }
 
     #[test]

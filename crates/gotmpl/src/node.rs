@@ -183,9 +183,7 @@ pub(crate) fn take_tail<T>(stack: &mut Vec<T>, mark: usize) -> smallvec::SmallVe
     if stack.len() == mark + 1
         && let Some(one) = stack.pop()
     {
-        let mut v = smallvec::SmallVec::new();
-        v.push(one);
-        return v;
+        return smallvec::SmallVec::from_buf([one]);
     }
     smallvec::SmallVec::from_vec(stack.split_off(mark))
 }

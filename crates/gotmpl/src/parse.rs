@@ -20,7 +20,9 @@ enum Parsed {
 
 /// Per-tree parse state (Go keeps it in each `Tree`; `define` and `block` start a fresh one).
 struct TreeState<'a> {
-    token: [Item; 3],
+    /// Go's three-token lookahead, in four slots so that an index masked to two bits needs
+    /// no bounds check (`peek_count` is at most 3; the fourth slot is never read).
+    token: [Item; 4],
     peek_count: usize,
     vars: Vec<&'a str>,
     /// Where the action being parsed starts (its line is Go's `actionLine`), or `NO_POS`.
@@ -33,7 +35,7 @@ impl<'a> TreeState<'a> {
     fn new() -> TreeState<'a> {
         let eof = Item::eof();
         TreeState {
-            token: [eof; 3],
+            token: [eof; 4],
             peek_count: 0,
             vars: vec!["$"],
             action_pos: NO_POS,
@@ -124,10 +126,11 @@ impl<'a, 'f> Parser<'a, 'f> {
     fn next(&mut self) -> Item {
         if self.st.peek_count > 0 {
             self.st.peek_count -= 1;
-        } else {
-            self.st.token[0] = self.lex.next_item();
+            return self.st.token[self.st.peek_count & 3];
         }
-        self.st.token[self.st.peek_count]
+        let t = self.lex.next_item();
+        self.st.token[0] = t;
+        t
     }
 
     fn backup(&mut self) {
@@ -147,7 +150,7 @@ impl<'a, 'f> Parser<'a, 'f> {
 
     fn peek(&mut self) -> Item {
         if self.st.peek_count > 0 {
-            return self.st.token[self.st.peek_count - 1];
+            return self.st.token[(self.st.peek_count - 1) & 3];
         }
         self.st.peek_count = 1;
         self.st.token[0] = self.lex.next_item();
@@ -156,18 +159,22 @@ impl<'a, 'f> Parser<'a, 'f> {
 
     fn peek_type(&mut self) -> ItemType {
         if self.st.peek_count > 0 {
-            return self.st.token[self.st.peek_count - 1].typ;
+            return self.st.token[(self.st.peek_count - 1) & 3].typ;
         }
         self.peek().typ
     }
 
     fn next_non_space(&mut self) -> Item {
-        loop {
+        while self.st.peek_count > 0 {
             let t = self.next();
             if t.typ != ItemType::Space {
                 return t;
             }
         }
+        // What `next` would leave in the lookahead after the last space.
+        let t = self.lex.next_non_space_item();
+        self.st.token[0] = t;
+        t
     }
 
     fn peek_non_space(&mut self) -> Item {
@@ -327,10 +334,10 @@ impl<'a, 'f> Parser<'a, 'f> {
         }
         self.backup();
         let token = self.peek();
-        let pipe = self.pipeline("command", ItemType::RightDelim)?;
+        let pipe = self.pipeline_boxed("command", ItemType::RightDelim)?;
         Ok(Parsed::Node(Node::Action {
             pos: token.pos,
-            pipe: Box::new(pipe),
+            pipe,
         }))
     }
 
@@ -350,13 +357,30 @@ impl<'a, 'f> Parser<'a, 'f> {
     }
 
     fn pipeline(&mut self, context: &str, end: ItemType) -> PResult<Pipe> {
+        let mut pipe = self.new_pipe();
+        self.fill_pipeline(&mut pipe, context, end)?;
+        Ok(pipe)
+    }
+
+    /// [`Parser::pipeline`] for the nodes that box it: built in its box, not moved there.
+    fn pipeline_boxed(&mut self, context: &str, end: ItemType) -> PResult<Box<Pipe>> {
+        let mut pipe = Box::new(self.new_pipe());
+        self.fill_pipeline(&mut pipe, context, end)?;
+        Ok(pipe)
+    }
+
+    fn new_pipe(&mut self) -> Pipe {
         let token = self.peek_non_space();
-        let mut pipe = Pipe {
+        Pipe {
             pos: token.pos,
             is_assign: false,
             decl: vec![],
             cmds: Cmds::new(),
-        };
+        }
+    }
+
+    /// Go's `pipeline` from its first token on.
+    fn fill_pipeline(&mut self, pipe: &mut Pipe, context: &str, end: ItemType) -> PResult<()> {
         let mark = self.cmds.len();
         'decls: loop {
             let v = self.peek_non_space();
@@ -394,8 +418,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             let token = self.next_non_space();
             if token.typ == end {
                 pipe.cmds = take_tail(&mut self.cmds, mark);
-                self.check_pipeline(&pipe, context)?;
-                return Ok(pipe);
+                return self.check_pipeline(pipe, context);
             }
             match token.typ {
                 ItemType::Bool
@@ -411,8 +434,7 @@ impl<'a, 'f> Parser<'a, 'f> {
                 | ItemType::Variable
                 | ItemType::LeftParen => {
                     self.backup();
-                    let c = self.command()?;
-                    self.cmds.push(c);
+                    self.command()?;
                 }
                 _ => return self.unexpected(&token, context),
             }
@@ -541,7 +563,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         let mut pipe = None;
         if self.next_non_space().typ != ItemType::RightDelim {
             self.backup();
-            pipe = Some(Box::new(self.pipeline(context, ItemType::RightDelim)?));
+            pipe = Some(self.pipeline_boxed(context, ItemType::RightDelim)?);
         }
         Ok(Node::Template {
             pos: token.pos,
@@ -568,13 +590,16 @@ impl<'a, 'f> Parser<'a, 'f> {
         }
     }
 
-    fn command(&mut self) -> PResult<Command> {
+    /// Go's `command`, onto the command stack (each node built where it is kept, not moved
+    /// there through return values).
+    fn command(&mut self) -> PResult<()> {
         let pos = self.peek_non_space().pos;
         let mark = self.args.len();
         loop {
-            self.peek_non_space();
-            if let Some(op) = self.operand()? {
-                self.args.push(op);
+            // A token that starts no term makes `term` back up and return nothing: skip
+            // the call (`peek_non_space` has consumed the spaces `term` would have).
+            if starts_term(self.peek_non_space().typ) {
+                self.operand()?;
             }
             let token = self.next();
             match token.typ {
@@ -589,27 +614,26 @@ impl<'a, 'f> Parser<'a, 'f> {
             return self.errorf("empty command");
         }
         let args = take_tail(&mut self.args, mark);
-        Ok(Command { pos, args })
+        self.cmds.push(Command { pos, args });
+        Ok(())
     }
 
-    fn operand(&mut self) -> PResult<Option<Arg>> {
+    /// Go's `operand`, onto the argument stack.
+    fn operand(&mut self) -> PResult<()> {
         let Some(node) = self.term()? else {
-            return Ok(None);
+            return Ok(());
         };
         if self.peek_type() == ItemType::Field {
-            let pos = self.peek().pos;
-            // `.a.b`: the field tokens, adjacent in the source.
-            let mut fields: Option<SrcStr> = None;
+            // `.a.b`: the field tokens, each starting where the one before it ends (a field
+            // token ends at a terminator, and the next token starts there), so one slice.
+            let first = self.next();
+            let pos = first.pos;
+            let mut end = first.end;
             while self.peek_type() == ItemType::Field {
-                let f = self.next();
-                let f = self.src(&f)?;
-                fields = Some(match fields {
-                    None => f,
-                    Some(prev) => SrcStr::join(&prev, &f),
-                });
+                end = self.next().end;
             }
-            let fields = fields.expect("the loop ran at least once");
-            return Ok(Some(match node {
+            let fields = self.src(&Item { end, ..first })?;
+            let arg = match node {
                 Arg::Field { path, .. } => Arg::Field {
                     pos,
                     path: Path(SrcStr::join(&path.0, &fields)),
@@ -634,9 +658,12 @@ impl<'a, 'f> Parser<'a, 'f> {
                     node: Box::new(other),
                     field: Path(fields.from(1)),
                 },
-            }));
+            };
+            self.args.push(arg);
+            return Ok(());
         }
-        Ok(Some(node))
+        self.args.push(node);
+        Ok(())
     }
 
     fn term(&mut self) -> PResult<Option<Arg>> {
@@ -658,14 +685,12 @@ impl<'a, 'f> Parser<'a, 'f> {
             ItemType::Dot => Arg::Dot { pos },
             ItemType::Nil => Arg::Nil { pos },
             ItemType::Variable => {
-                let v = self.new_variable(&token)?;
-                if !self.st.vars.iter().any(|n| **n == *v.path.first()) {
-                    return self.errorf(format!(
-                        "undefined variable {}",
-                        quote::quote(v.path.first())
-                    ));
+                // The token is the variable's name alone: the lexer ends it at a `.`.
+                let name = self.val(&token);
+                if !self.st.vars.contains(&name) {
+                    return self.errorf(format!("undefined variable {}", quote::quote(name)));
                 }
-                Arg::Variable(v)
+                Arg::Variable(self.new_variable(&token)?)
             }
             ItemType::Field => Arg::Field {
                 pos,
@@ -686,9 +711,10 @@ impl<'a, 'f> Parser<'a, 'f> {
                     return self.errorf("max expression depth exceeded");
                 }
                 self.st.stack_depth += 1;
-                let p = grow(|| self.pipeline("parenthesized pipeline", ItemType::RightParen));
+                let p =
+                    grow(|| self.pipeline_boxed("parenthesized pipeline", ItemType::RightParen));
                 self.st.stack_depth -= 1;
-                Arg::Pipe(Box::new(p?))
+                Arg::Pipe(p?)
             }
             ItemType::String | ItemType::RawString => match quote::unquote_cow(self.val(&token)) {
                 Ok(s) => Arg::String {
@@ -704,6 +730,25 @@ impl<'a, 'f> Parser<'a, 'f> {
             }
         }))
     }
+}
+
+/// Whether `term` makes a node of a token of type `t` (else it backs up and returns none).
+fn starts_term(t: ItemType) -> bool {
+    matches!(
+        t,
+        ItemType::Identifier
+            | ItemType::Dot
+            | ItemType::Nil
+            | ItemType::Variable
+            | ItemType::Field
+            | ItemType::Bool
+            | ItemType::CharConstant
+            | ItemType::Complex
+            | ItemType::Number
+            | ItemType::LeftParen
+            | ItemType::String
+            | ItemType::RawString
+    )
 }
 
 /// Go's `Tree.newNumber` plus its `idealConstant`.
