@@ -747,16 +747,7 @@ fn symlinks_and_special_files_like_helm() {
                 std::os::unix::fs::symlink(d.join("nowhere"), d.join("broken")).expect("symlink")
             }),
         ),
-        (
-            "fifo",
-            Box::new(|d: &Path| {
-                let ok = Command::new("mkfifo")
-                    .arg(d.join("pipe"))
-                    .status()
-                    .expect("mkfifo runs");
-                assert!(ok.success(), "mkfifo");
-            }),
-        ),
+        ("fifo", Box::new(|d: &Path| mkfifo(&d.join("pipe")))),
         (
             "too-big",
             Box::new(|d: &Path| {
@@ -798,13 +789,7 @@ fn symlinks_and_special_files_like_helm() {
         ),
         (
             "fifo-template",
-            Box::new(|d: &Path| {
-                let ok = Command::new("mkfifo")
-                    .arg(d.join("templates/pipe.yaml"))
-                    .status()
-                    .expect("mkfifo runs");
-                assert!(ok.success(), "mkfifo");
-            }),
+            Box::new(|d: &Path| mkfifo(&d.join("templates/pipe.yaml"))),
         ),
         (
             "broken-template-link",
@@ -825,6 +810,14 @@ fn symlinks_and_special_files_like_helm() {
             assert_same_error(v, &dir);
         }
     }
+}
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(ok.success(), "mkfifo {}", path.display());
 }
 
 /// A YAML comment of exactly `len` bytes (a template or values file that renders to nothing).
