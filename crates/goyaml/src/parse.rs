@@ -276,7 +276,7 @@ impl Parser<'_> {
         read_root: &mut dyn FnMut(&mut Self) -> R<usize>,
     ) -> R<Option<usize>> {
         let (tok, _, _) = self.peek()?;
-        if tok == Tok::StreamStart {
+        if matches!(tok, Tok::StreamStart) {
             self.skip();
         }
         let (tok, start, _) = self.peek()?;
@@ -285,7 +285,7 @@ impl Parser<'_> {
             Tok::VersionDirective(..) | Tok::TagDirective(..) | Tok::DocumentStart => {
                 self.process_directives()?;
                 let (tok, s, _) = self.peek()?;
-                if tok != Tok::DocumentStart {
+                if !matches!(tok, Tok::DocumentStart) {
                     return Err(parser_err(
                         "did not find expected <document start>",
                         s,
@@ -314,15 +314,15 @@ impl Parser<'_> {
         };
         // DOCUMENT-END: peeks (and so scans) the next token, which may fail.
         let (tok, _, _) = self.peek()?;
-        if tok == Tok::DocumentEnd {
+        if matches!(tok, Tok::DocumentEnd) {
             self.skip();
         }
         Ok(Some(root))
     }
 
     fn node(&mut self, block: bool, indentless: bool) -> R<usize> {
-        let (_, start, _) = self.peek()?;
-        let id = self.node_inner(block, indentless)?;
+        let (tok, start, _) = self.peek()?;
+        let id = self.node_inner(tok, start, block, indentless)?;
         if self.lines.len() <= id {
             self.lines.resize(id + 1, 0);
             self.cols.resize(id + 1, 0);
@@ -332,8 +332,8 @@ impl Parser<'_> {
         Ok(id)
     }
 
-    fn node_inner(&mut self, block: bool, indentless: bool) -> R<usize> {
-        let (tok, start, _) = self.peek()?;
+    /// A node from its first token `tok` (peeked, at `start`).
+    fn node_inner(&mut self, tok: Tok, start: Mark, block: bool, indentless: bool) -> R<usize> {
         if let Tok::Alias(name) = tok {
             let Some(&target) = self.anchors.get(&name) else {
                 return Err(fail(format!("unknown anchor '{name}' referenced")));
@@ -345,32 +345,32 @@ impl Parser<'_> {
         let start_mark = start;
         let mut anchor: Option<String> = None;
         let mut tag_tok: Option<(String, String, Mark)> = None;
-        let (mut tok, mut _cur_start, _) = (tok, start, ());
+        let (mut tok, mut cur_start, _) = (tok, start, ());
         if let Tok::Anchor(a) = &tok {
             anchor = Some(a.clone());
             self.skip();
             let (t, s, _) = self.peek()?;
             tok = t;
-            _cur_start = s;
+            cur_start = s;
             if let Tok::Tag(h, sfx) = &tok {
                 tag_tok = Some((h.clone(), sfx.clone(), s));
                 self.skip();
                 let (t, s, _) = self.peek()?;
                 tok = t;
-                _cur_start = s;
+                cur_start = s;
             }
         } else if let Tok::Tag(h, sfx) = &tok {
             tag_tok = Some((h.clone(), sfx.clone(), start));
             self.skip();
             let (t, s, _) = self.peek()?;
             tok = t;
-            _cur_start = s;
+            cur_start = s;
             if let Tok::Anchor(a) = &tok {
                 anchor = Some(a.clone());
                 self.skip();
                 let (t, s, _) = self.peek()?;
                 tok = t;
-                _cur_start = s;
+                cur_start = s;
             }
         }
         let mut tag = String::new();
@@ -390,7 +390,8 @@ impl Parser<'_> {
                 }
             }
         }
-        let (_, tok_start, _) = self.peek()?;
+        // The start of the token after any anchor and tag (no token was consumed since).
+        let tok_start = cur_start;
         // Reserve the node so an anchor names it before its children are read (yaml.v2 order).
         let reserve = |p: &mut Parser, anchor: &Option<String>| -> usize {
             p.nodes.push(Raw::Seq(Vec::new()));
@@ -400,7 +401,7 @@ impl Parser<'_> {
             }
             id
         };
-        if indentless && tok == Tok::BlockEntry {
+        if indentless && matches!(tok, Tok::BlockEntry) {
             let id = reserve(self, &anchor);
             let items = self.indentless_sequence()?;
             self.nodes[id] = Raw::Seq(items);
@@ -477,7 +478,7 @@ impl Parser<'_> {
                 Tok::BlockEntry => {
                     self.skip();
                     let (t, _, _) = self.peek()?;
-                    if t != Tok::BlockEntry && t != Tok::BlockEnd {
+                    if !matches!(t, Tok::BlockEntry) && !matches!(t, Tok::BlockEnd) {
                         items.push(self.node(true, false)?);
                     } else {
                         let _ = end;
@@ -503,7 +504,7 @@ impl Parser<'_> {
         let mut items = Vec::new();
         loop {
             let (tok, _, _) = self.peek()?;
-            if tok != Tok::BlockEntry {
+            if !matches!(tok, Tok::BlockEntry) {
                 return Ok(items);
             }
             self.skip();
@@ -542,7 +543,7 @@ impl Parser<'_> {
             }
             // The value.
             let (tok, _, _) = self.peek()?;
-            if tok == Tok::Value {
+            if matches!(tok, Tok::Value) {
                 self.skip();
                 let (t, _, _) = self.peek()?;
                 if !matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
@@ -563,9 +564,9 @@ impl Parser<'_> {
         let mut first = true;
         loop {
             let (mut tok, mut start, _) = self.peek()?;
-            if tok != Tok::FlowSequenceEnd {
+            if !matches!(tok, Tok::FlowSequenceEnd) {
                 if !first {
-                    if tok == Tok::FlowEntry {
+                    if matches!(tok, Tok::FlowEntry) {
                         self.skip();
                         (tok, start, _) = self.peek()?;
                     } else {
@@ -577,7 +578,7 @@ impl Parser<'_> {
                     }
                 }
                 let _ = start;
-                if tok == Tok::Key {
+                if matches!(tok, Tok::Key) {
                     // A single-pair mapping inside a flow sequence.
                     self.skip();
                     self.nodes.push(Raw::Map(Vec::new()));
@@ -591,10 +592,10 @@ impl Parser<'_> {
                         pair.push(empty_scalar(&mut self.nodes));
                     }
                     let (t, _, _) = self.peek()?;
-                    if t == Tok::Value {
+                    if matches!(t, Tok::Value) {
                         self.skip();
                         let (t2, _, _) = self.peek()?;
-                        if t2 != Tok::FlowEntry && t2 != Tok::FlowSequenceEnd {
+                        if !matches!(t2, Tok::FlowEntry) && !matches!(t2, Tok::FlowSequenceEnd) {
                             pair.push(self.node(false, false)?);
                         } else {
                             pair.push(empty_scalar(&mut self.nodes));
@@ -606,7 +607,7 @@ impl Parser<'_> {
                     items.push(id);
                     first = false;
                     continue;
-                } else if tok != Tok::FlowSequenceEnd {
+                } else if !matches!(tok, Tok::FlowSequenceEnd) {
                     items.push(self.node(false, false)?);
                     first = false;
                     continue;
@@ -624,9 +625,9 @@ impl Parser<'_> {
         let mut first = true;
         loop {
             let (mut tok, _, _) = self.peek()?;
-            if tok != Tok::FlowMappingEnd {
+            if !matches!(tok, Tok::FlowMappingEnd) {
                 if !first {
-                    if tok == Tok::FlowEntry {
+                    if matches!(tok, Tok::FlowEntry) {
                         self.skip();
                         (tok, _, _) = self.peek()?;
                     } else {
@@ -639,7 +640,7 @@ impl Parser<'_> {
                     }
                 }
                 first = false;
-                if tok == Tok::Key {
+                if matches!(tok, Tok::Key) {
                     self.skip();
                     let (t, _, _) = self.peek()?;
                     if !matches!(t, Tok::Value | Tok::FlowEntry | Tok::FlowMappingEnd) {
@@ -649,10 +650,10 @@ impl Parser<'_> {
                     }
                     // Value state.
                     let (t, _, _) = self.peek()?;
-                    if t == Tok::Value {
+                    if matches!(t, Tok::Value) {
                         self.skip();
                         let (t2, _, _) = self.peek()?;
-                        if t2 != Tok::FlowEntry && t2 != Tok::FlowMappingEnd {
+                        if !matches!(t2, Tok::FlowEntry) && !matches!(t2, Tok::FlowMappingEnd) {
                             items.push(self.node(false, false)?);
                         } else {
                             items.push(empty_scalar(&mut self.nodes));
@@ -661,7 +662,7 @@ impl Parser<'_> {
                         items.push(empty_scalar(&mut self.nodes));
                     }
                     continue;
-                } else if tok != Tok::FlowMappingEnd {
+                } else if !matches!(tok, Tok::FlowMappingEnd) {
                     items.push(self.node(false, false)?);
                     // Empty value state.
                     items.push(empty_scalar(&mut self.nodes));

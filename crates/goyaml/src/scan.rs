@@ -21,7 +21,7 @@ pub enum ScalarStyle {
     Folded,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Tok {
     StreamStart,
     StreamEnd,
@@ -44,6 +44,22 @@ pub enum Tok {
     Anchor(String),
     Tag(String, String),
     Scalar(String, ScalarStyle),
+}
+
+/// The derived comparison, inlined: the parser compares the peeked token with payload-less
+/// kinds at every step, which then is a check of the kind alone (the derived one was a call).
+impl PartialEq for Tok {
+    #[inline]
+    fn eq(&self, other: &Tok) -> bool {
+        use Tok::*;
+        match (self, other) {
+            (VersionDirective(a, b), VersionDirective(c, d)) => a == c && b == d,
+            (TagDirective(a, b), TagDirective(c, d)) | (Tag(a, b), Tag(c, d)) => a == c && b == d,
+            (Alias(a), Alias(b)) | (Anchor(a), Anchor(b)) => a == b,
+            (Scalar(a, s), Scalar(b, t)) => a == b && s == t,
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -135,7 +151,7 @@ pub struct Scanner<'a> {
     /// The input's bytes below the first chunk holding a forbidden character when it is ASCII
     /// (empty otherwise): a read there is a plain byte load ([`Scanner::ch`]) without reader
     /// effects, so it can also be searched in bulk.
-    fast: &'a [u8],
+    fast: &'a str,
     /// The number of characters in `buf`; reading past it gives '\0'.
     len: usize,
     pos: usize,
@@ -306,8 +322,9 @@ impl<'a> Scanner<'a> {
             Buf::Chars(c) => c.len(),
         };
         let fast = match &buf {
-            Buf::Ascii(t) => &t.as_bytes()[..bad_at.unwrap_or(len)],
-            Buf::Chars(_) => &[][..],
+            // ASCII: every byte index is a character boundary.
+            Buf::Ascii(t) => &t[..bad_at.unwrap_or(len)],
+            Buf::Chars(_) => "",
         };
         Ok(Scanner {
             buf,
@@ -370,7 +387,7 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     fn ch(&self, k: usize) -> char {
-        if let Some(&b) = self.fast.get(self.pos + k) {
+        if let Some(&b) = self.fast.as_bytes().get(self.pos + k) {
             return b as char;
         }
         self.ch_slow(k)
@@ -412,7 +429,7 @@ impl<'a> Scanner<'a> {
     /// The number of spaces from here on, at most `max`, counted within the plain-byte region
     /// (0 outside it): a run the caller may skip at once before going on one by one.
     fn fast_spaces(&self, max: usize) -> usize {
-        self.fast.get(self.pos..).map_or(0, |rest| {
+        self.fast.as_bytes().get(self.pos..).map_or(0, |rest| {
             rest.iter().take(max).take_while(|&&b| b == b' ').count()
         })
     }
@@ -420,7 +437,7 @@ impl<'a> Scanner<'a> {
     /// Skips characters up to a line break or the end (a comment's text). Within the plain-byte
     /// region a break is `\r` or `\n` only, found in one search; the rest goes one by one.
     fn skip_to_breakz(&mut self) {
-        if let Some(rest) = self.fast.get(self.pos..) {
+        if let Some(rest) = self.fast.as_bytes().get(self.pos..) {
             self.skip_n(find_break(rest));
         }
         while !is_breakz(self.ch(0)) {
@@ -475,10 +492,9 @@ impl<'a> Scanner<'a> {
     /// end, or the end of the plain-byte region; at least one.
     fn read_to_break(&mut self, s: &mut String) {
         if let Some(rest) = self.fast.get(self.pos..) {
-            let n = find_break(rest);
+            let n = find_break(rest.as_bytes());
             if n > 0 {
-                // The plain-byte region is ASCII: any byte index is a character boundary.
-                s.push_str(std::str::from_utf8(&rest[..n]).expect("ASCII"));
+                s.push_str(&rest[..n]);
                 self.skip_n(n);
                 return;
             }
@@ -556,7 +572,7 @@ impl<'a> Scanner<'a> {
         self.token_available = false;
         self.tokens_parsed += 1;
         if let Some(t) = self.tokens.pop_front() {
-            self.stream_end_produced = t.tok == Tok::StreamEnd;
+            self.stream_end_produced = matches!(t.tok, Tok::StreamEnd);
         }
     }
 
@@ -1644,6 +1660,14 @@ impl<'a> Scanner<'a> {
                 break;
             }
             while is_blank(self.ch(0)) || is_break(self.ch(0)) {
+                if leading_blanks {
+                    // The next line's indentation: spaces are skipped whatever the column.
+                    let n = self.fast_spaces(usize::MAX);
+                    if n > 0 {
+                        self.skip_n(n);
+                        continue;
+                    }
+                }
                 if is_blank(self.ch(0)) {
                     if leading_blanks && (self.mark.column as i64) < indent && self.ch(0) == '\t' {
                         return Err(scanner_err(

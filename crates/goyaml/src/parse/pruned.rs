@@ -103,7 +103,7 @@ impl Parser<'_> {
     /// states of `block_mapping` and `flow_mapping`, keys read by [`Parser::pruned_key`].
     fn pruned_mapping(&mut self, keep: &KeepFn<'_>, depth: usize) -> R<usize> {
         let (tok, context, _) = self.peek()?;
-        let block = tok == Tok::BlockMappingStart;
+        let block = matches!(tok, Tok::BlockMappingStart);
         self.nodes.push(super::Raw::Map(Vec::new()));
         let id = self.nodes.len() - 1;
         self.skip();
@@ -122,7 +122,7 @@ impl Parser<'_> {
                 return Ok(id);
             }
             if block {
-                if tok != Tok::Key {
+                if !matches!(tok, Tok::Key) {
                     return Err(super::parser_err(
                         "did not find expected key",
                         start,
@@ -131,17 +131,17 @@ impl Parser<'_> {
                 }
             } else {
                 if !first {
-                    if tok != Tok::FlowEntry {
+                    if !matches!(tok, Tok::FlowEntry) {
                         return Err(give_up());
                     }
                     self.skip();
                     (tok, _, _) = self.peek()?;
-                    if tok == Tok::FlowMappingEnd {
+                    if matches!(tok, Tok::FlowMappingEnd) {
                         continue;
                     }
                 }
                 first = false;
-                if tok != Tok::Key {
+                if !matches!(tok, Tok::Key) {
                     // A lone key (`{a}`): its value is empty.
                     let (k, key) = self.pruned_key()?;
                     if keep(depth, &key) != Keep::Skip {
@@ -154,12 +154,12 @@ impl Parser<'_> {
             // KEY: an empty key is left to the full parse.
             self.skip();
             let (t, _, _) = self.peek()?;
-            let stops_key: &[Tok] = if block {
-                &[Tok::Key, Tok::Value, Tok::BlockEnd]
+            let stops_key = if block {
+                matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd)
             } else {
-                &[Tok::Value, Tok::FlowEntry, Tok::FlowMappingEnd]
+                matches!(t, Tok::Value | Tok::FlowEntry | Tok::FlowMappingEnd)
             };
-            if stops_key.contains(&t) {
+            if stops_key {
                 return Err(give_up());
             }
             let (k, key) = self.pruned_key()?;
@@ -167,7 +167,7 @@ impl Parser<'_> {
             // VALUE.
             let (t, _, _) = self.peek()?;
             let mut value = None;
-            if t == Tok::Value {
+            if matches!(t, Tok::Value) {
                 self.skip();
                 let (t2, _, _) = self.peek()?;
                 let empty = if block {
@@ -206,7 +206,8 @@ impl Parser<'_> {
                 Ok(None)
             }
             Keep::Descend
-                if tok == Tok::FlowMappingStart || (block && tok == Tok::BlockMappingStart) =>
+                if matches!(tok, Tok::FlowMappingStart)
+                    || (block && matches!(tok, Tok::BlockMappingStart)) =>
             {
                 Ok(Some(self.pruned_mapping(keep, depth + 1)?))
             }
@@ -269,7 +270,7 @@ impl Parser<'_> {
                 Tok::BlockEntry => {
                     self.skip();
                     let (t, _, _) = self.peek()?;
-                    if t != Tok::BlockEntry && t != Tok::BlockEnd {
+                    if !matches!(t, Tok::BlockEntry) && !matches!(t, Tok::BlockEnd) {
                         self.skip_node(true, false)?;
                     }
                 }
@@ -285,7 +286,7 @@ impl Parser<'_> {
     fn skip_indentless_sequence(&mut self) -> R<()> {
         loop {
             let (tok, _, _) = self.peek()?;
-            if tok != Tok::BlockEntry {
+            if !matches!(tok, Tok::BlockEntry) {
                 return Ok(());
             }
             self.skip();
@@ -317,7 +318,7 @@ impl Parser<'_> {
                 _ => return Err(give_up()),
             }
             let (tok, _, _) = self.peek()?;
-            if tok == Tok::Value {
+            if matches!(tok, Tok::Value) {
                 self.skip();
                 let (t, _, _) = self.peek()?;
                 if !matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
@@ -332,20 +333,20 @@ impl Parser<'_> {
         let mut first = true;
         loop {
             let (mut tok, _, _) = self.peek()?;
-            if tok != Tok::FlowSequenceEnd {
+            if !matches!(tok, Tok::FlowSequenceEnd) {
                 if !first {
-                    if tok != Tok::FlowEntry {
+                    if !matches!(tok, Tok::FlowEntry) {
                         return Err(give_up());
                     }
                     self.skip();
                     (tok, _, _) = self.peek()?;
                 }
-                if tok == Tok::Key {
+                if matches!(tok, Tok::Key) {
                     // A single-pair mapping.
                     self.skip_flow_pair(Tok::FlowSequenceEnd)?;
                     first = false;
                     continue;
-                } else if tok != Tok::FlowSequenceEnd {
+                } else if !matches!(tok, Tok::FlowSequenceEnd) {
                     self.skip_node(false, false)?;
                     first = false;
                     continue;
@@ -361,15 +362,15 @@ impl Parser<'_> {
     fn skip_flow_pair(&mut self, end: Tok) -> R<()> {
         self.skip();
         let (t, _, _) = self.peek()?;
-        if t == Tok::Value || t == Tok::FlowEntry || t == end {
+        if matches!(t, Tok::Value) || matches!(t, Tok::FlowEntry) || t == end {
             return Err(give_up());
         }
         self.skip_key()?;
         let (t, _, _) = self.peek()?;
-        if t == Tok::Value {
+        if matches!(t, Tok::Value) {
             self.skip();
             let (t2, _, _) = self.peek()?;
-            if t2 != Tok::FlowEntry && t2 != end {
+            if !matches!(t2, Tok::FlowEntry) && t2 != end {
                 self.skip_node(false, false)?;
             }
         }
@@ -381,19 +382,19 @@ impl Parser<'_> {
         let mut first = true;
         loop {
             let (mut tok, _, _) = self.peek()?;
-            if tok != Tok::FlowMappingEnd {
+            if !matches!(tok, Tok::FlowMappingEnd) {
                 if !first {
-                    if tok != Tok::FlowEntry {
+                    if !matches!(tok, Tok::FlowEntry) {
                         return Err(give_up());
                     }
                     self.skip();
                     (tok, _, _) = self.peek()?;
                 }
                 first = false;
-                if tok == Tok::Key {
+                if matches!(tok, Tok::Key) {
                     self.skip_flow_pair(Tok::FlowMappingEnd)?;
                     continue;
-                } else if tok != Tok::FlowMappingEnd {
+                } else if !matches!(tok, Tok::FlowMappingEnd) {
                     self.skip_key()?;
                     continue;
                 }
