@@ -610,8 +610,16 @@ impl<'a> Scanner<'a> {
             .map(|(_, i)| *i)
     }
 
+    /// Drops the entry of `token_number` from [`Scanner::simple_keys_by_tok`], which holds at
+    /// most one per token number (and whose order does not matter).
     fn forget_simple_key(&mut self, token_number: usize) {
-        self.simple_keys_by_tok.retain(|(t, _)| *t != token_number);
+        if let Some(i) = self
+            .simple_keys_by_tok
+            .iter()
+            .position(|(t, _)| *t == token_number)
+        {
+            self.simple_keys_by_tok.swap_remove(i);
+        }
     }
 
     fn simple_key_is_valid(&mut self, idx: usize) -> R<bool> {
@@ -734,8 +742,7 @@ impl<'a> Scanner<'a> {
             self.remove_simple_key()?;
             let last = self.simple_keys.len() - 1;
             self.simple_keys[last] = k;
-            self.simple_keys_by_tok
-                .retain(|(t, _)| *t != k.token_number);
+            self.forget_simple_key(k.token_number);
             self.simple_keys_by_tok.push((k.token_number, last));
         }
         Ok(())
@@ -1541,6 +1548,24 @@ impl<'a> Scanner<'a> {
                     }
                 } else {
                     self.read(&mut s);
+                    // The characters after it that this loop would read one by one (in the
+                    // plain-byte region, where a read has no other effect; the `cache(2)`
+                    // below still looks as far as the last of them would).
+                    if let Some(rest) = self.fast.get(self.pos..) {
+                        let n = rest
+                            .bytes()
+                            .position(|b| {
+                                matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+                                    || if single {
+                                        b == b'\''
+                                    } else {
+                                        b == b'"' || b == b'\\'
+                                    }
+                            })
+                            .unwrap_or(rest.len());
+                        s.push_str(&rest[..n]);
+                        self.skip_n(n);
+                    }
                 }
                 self.cache(2);
             }
