@@ -209,6 +209,15 @@ impl Parser<'_> {
         Ok((tok, t.start, t.end))
     }
 
+    /// [`Parser::peek`] without the marks, for the many places that look at the kind alone.
+    fn peek_tok(&mut self) -> R<Tok> {
+        let t = self.sc.peek()?;
+        Ok(match &t.tok {
+            Tok::Scalar(_, style) => Tok::Scalar(String::new(), *style),
+            other => other.clone(),
+        })
+    }
+
     /// The text of the scalar token [`Parser::peek`] just returned, moved out of the scanner.
     fn take_scalar(&mut self) -> R<String> {
         Ok(match &mut self.sc.peek_mut()?.tok {
@@ -275,7 +284,7 @@ impl Parser<'_> {
         &mut self,
         read_root: &mut dyn FnMut(&mut Self) -> R<usize>,
     ) -> R<Option<usize>> {
-        let (tok, _, _) = self.peek()?;
+        let tok = self.peek_tok()?;
         if matches!(tok, Tok::StreamStart) {
             self.skip();
         }
@@ -313,7 +322,7 @@ impl Parser<'_> {
             }
         };
         // DOCUMENT-END: peeks (and so scans) the next token, which may fail.
-        let (tok, _, _) = self.peek()?;
+        let tok = self.peek_tok()?;
         if matches!(tok, Tok::DocumentEnd) {
             self.skip();
         }
@@ -477,7 +486,7 @@ impl Parser<'_> {
             match tok {
                 Tok::BlockEntry => {
                     self.skip();
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if !matches!(t, Tok::BlockEntry) && !matches!(t, Tok::BlockEnd) {
                         items.push(self.node(true, false)?);
                     } else {
@@ -503,12 +512,12 @@ impl Parser<'_> {
     fn indentless_sequence(&mut self) -> R<Vec<usize>> {
         let mut items = Vec::new();
         loop {
-            let (tok, _, _) = self.peek()?;
+            let tok = self.peek_tok()?;
             if !matches!(tok, Tok::BlockEntry) {
                 return Ok(items);
             }
             self.skip();
-            let (t, _, _) = self.peek()?;
+            let t = self.peek_tok()?;
             if !matches!(t, Tok::BlockEntry | Tok::Key | Tok::Value | Tok::BlockEnd) {
                 items.push(self.node(true, false)?);
             } else {
@@ -526,7 +535,7 @@ impl Parser<'_> {
             match tok {
                 Tok::Key => {
                     self.skip();
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if !matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
                         items.push(self.node(true, true)?);
                     } else {
@@ -542,10 +551,10 @@ impl Parser<'_> {
                 }
             }
             // The value.
-            let (tok, _, _) = self.peek()?;
+            let tok = self.peek_tok()?;
             if matches!(tok, Tok::Value) {
                 self.skip();
-                let (t, _, _) = self.peek()?;
+                let t = self.peek_tok()?;
                 if !matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
                     items.push(self.node(true, true)?);
                 } else {
@@ -584,17 +593,17 @@ impl Parser<'_> {
                     self.nodes.push(Raw::Map(Vec::new()));
                     let id = self.nodes.len() - 1;
                     let mut pair = Vec::new();
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if !matches!(t, Tok::Value | Tok::FlowEntry | Tok::FlowSequenceEnd) {
                         pair.push(self.node(false, false)?);
                     } else {
                         self.skip();
                         pair.push(empty_scalar(&mut self.nodes));
                     }
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if matches!(t, Tok::Value) {
                         self.skip();
-                        let (t2, _, _) = self.peek()?;
+                        let t2 = self.peek_tok()?;
                         if !matches!(t2, Tok::FlowEntry) && !matches!(t2, Tok::FlowSequenceEnd) {
                             pair.push(self.node(false, false)?);
                         } else {
@@ -629,7 +638,7 @@ impl Parser<'_> {
                 if !first {
                     if matches!(tok, Tok::FlowEntry) {
                         self.skip();
-                        (tok, _, _) = self.peek()?;
+                        tok = self.peek_tok()?;
                     } else {
                         let (_, start, _) = self.peek()?;
                         return Err(parser_err(
@@ -642,17 +651,17 @@ impl Parser<'_> {
                 first = false;
                 if matches!(tok, Tok::Key) {
                     self.skip();
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if !matches!(t, Tok::Value | Tok::FlowEntry | Tok::FlowMappingEnd) {
                         items.push(self.node(false, false)?);
                     } else {
                         items.push(empty_scalar(&mut self.nodes));
                     }
                     // Value state.
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if matches!(t, Tok::Value) {
                         self.skip();
-                        let (t2, _, _) = self.peek()?;
+                        let t2 = self.peek_tok()?;
                         if !matches!(t2, Tok::FlowEntry) && !matches!(t2, Tok::FlowMappingEnd) {
                             items.push(self.node(false, false)?);
                         } else {

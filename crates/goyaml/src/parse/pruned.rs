@@ -66,7 +66,7 @@ impl Parser<'_> {
     /// The document's root: a mapping read with [`Parser::pruned_mapping`]; any other root is
     /// left to the full parse.
     fn pruned_root(&mut self, keep: &KeepFn<'_>) -> R<usize> {
-        let (tok, _, _) = self.peek()?;
+        let tok = self.peek_tok()?;
         match tok {
             Tok::BlockMappingStart | Tok::FlowMappingStart => self.pruned_mapping(keep, 0),
             _ => Err(give_up()),
@@ -76,7 +76,7 @@ impl Parser<'_> {
     /// A key of a mapping being pruned: a scalar without anchor or tag, read as a node. Its
     /// decoded value is what `keep` decides on.
     fn pruned_key(&mut self) -> R<(usize, Node)> {
-        let (tok, _, _) = self.peek()?;
+        let tok = self.peek_tok()?;
         let Tok::Scalar(_, style) = tok else {
             return Err(give_up());
         };
@@ -135,7 +135,7 @@ impl Parser<'_> {
                         return Err(give_up());
                     }
                     self.skip();
-                    (tok, _, _) = self.peek()?;
+                    tok = self.peek_tok()?;
                     if matches!(tok, Tok::FlowMappingEnd) {
                         continue;
                     }
@@ -153,7 +153,7 @@ impl Parser<'_> {
             }
             // KEY: an empty key is left to the full parse.
             self.skip();
-            let (t, _, _) = self.peek()?;
+            let t = self.peek_tok()?;
             let stops_key = if block {
                 matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd)
             } else {
@@ -165,11 +165,11 @@ impl Parser<'_> {
             let (k, key) = self.pruned_key()?;
             let want = keep(depth, &key);
             // VALUE.
-            let (t, _, _) = self.peek()?;
+            let t = self.peek_tok()?;
             let mut value = None;
             if matches!(t, Tok::Value) {
                 self.skip();
-                let (t2, _, _) = self.peek()?;
+                let t2 = self.peek_tok()?;
                 let empty = if block {
                     matches!(t2, Tok::Key | Tok::Value | Tok::BlockEnd)
                 } else {
@@ -199,7 +199,7 @@ impl Parser<'_> {
         depth: usize,
         block: bool,
     ) -> R<Option<usize>> {
-        let (tok, _, _) = self.peek()?;
+        let tok = self.peek_tok()?;
         match want {
             Keep::Skip => {
                 self.skip_node(block, block)?;
@@ -241,7 +241,7 @@ impl Parser<'_> {
 
     /// A key being walked past: a scalar (no anchor, tag or alias), else the full parse decides.
     fn skip_key(&mut self) -> R<()> {
-        match self.peek()?.0 {
+        match self.peek_tok()? {
             Tok::Scalar(_, style) => self.skip_scalar(style),
             _ => Err(give_up()),
         }
@@ -249,7 +249,7 @@ impl Parser<'_> {
 
     /// `node_inner` without the node: the same tokens consumed in the same states.
     fn skip_node(&mut self, block: bool, indentless: bool) -> R<()> {
-        let (tok, _, _) = self.peek()?;
+        let tok = self.peek_tok()?;
         match tok {
             Tok::BlockEntry if indentless => self.skip_indentless_sequence(),
             Tok::Scalar(_, style) => self.skip_scalar(style),
@@ -265,11 +265,11 @@ impl Parser<'_> {
     fn skip_block_sequence(&mut self) -> R<()> {
         self.skip();
         loop {
-            let (tok, _, _) = self.peek()?;
+            let tok = self.peek_tok()?;
             match tok {
                 Tok::BlockEntry => {
                     self.skip();
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if !matches!(t, Tok::BlockEntry) && !matches!(t, Tok::BlockEnd) {
                         self.skip_node(true, false)?;
                     }
@@ -285,12 +285,12 @@ impl Parser<'_> {
 
     fn skip_indentless_sequence(&mut self) -> R<()> {
         loop {
-            let (tok, _, _) = self.peek()?;
+            let tok = self.peek_tok()?;
             if !matches!(tok, Tok::BlockEntry) {
                 return Ok(());
             }
             self.skip();
-            let (t, _, _) = self.peek()?;
+            let t = self.peek_tok()?;
             if !matches!(t, Tok::BlockEntry | Tok::Key | Tok::Value | Tok::BlockEnd) {
                 self.skip_node(true, false)?;
             }
@@ -300,11 +300,11 @@ impl Parser<'_> {
     fn skip_block_mapping(&mut self) -> R<()> {
         self.skip();
         loop {
-            let (tok, _, _) = self.peek()?;
+            let tok = self.peek_tok()?;
             match tok {
                 Tok::Key => {
                     self.skip();
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
                         // An empty key.
                         return Err(give_up());
@@ -317,10 +317,10 @@ impl Parser<'_> {
                 }
                 _ => return Err(give_up()),
             }
-            let (tok, _, _) = self.peek()?;
+            let tok = self.peek_tok()?;
             if matches!(tok, Tok::Value) {
                 self.skip();
-                let (t, _, _) = self.peek()?;
+                let t = self.peek_tok()?;
                 if !matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
                     self.skip_node(true, true)?;
                 }
@@ -339,7 +339,7 @@ impl Parser<'_> {
                         return Err(give_up());
                     }
                     self.skip();
-                    (tok, _, _) = self.peek()?;
+                    tok = self.peek_tok()?;
                 }
                 if matches!(tok, Tok::Key) {
                     // A single-pair mapping.
@@ -361,15 +361,15 @@ impl Parser<'_> {
     /// token; the value may be absent.
     fn skip_flow_pair(&mut self, end: Tok) -> R<()> {
         self.skip();
-        let (t, _, _) = self.peek()?;
+        let t = self.peek_tok()?;
         if matches!(t, Tok::Value) || matches!(t, Tok::FlowEntry) || t == end {
             return Err(give_up());
         }
         self.skip_key()?;
-        let (t, _, _) = self.peek()?;
+        let t = self.peek_tok()?;
         if matches!(t, Tok::Value) {
             self.skip();
-            let (t2, _, _) = self.peek()?;
+            let t2 = self.peek_tok()?;
             if !matches!(t2, Tok::FlowEntry) && t2 != end {
                 self.skip_node(false, false)?;
             }
@@ -388,7 +388,7 @@ impl Parser<'_> {
                         return Err(give_up());
                     }
                     self.skip();
-                    (tok, _, _) = self.peek()?;
+                    tok = self.peek_tok()?;
                 }
                 first = false;
                 if matches!(tok, Tok::Key) {
