@@ -22,16 +22,21 @@ fn separators(s: &str, v: HelmVersion) -> Vec<(usize, usize)> {
     let mut i = 0;
     match v {
         HelmVersion::V4 => {
+            // Only line starts can match: from one to the next with a line-break search (a
+            // match ends in '-', ' ' or '\t', so the next candidate follows a later '\n').
             while i < b.len() {
-                if (i == 0 || b[i - 1] == b'\n') && b[i..].starts_with(b"---") {
+                let mut from = i;
+                if b[i..].starts_with(b"---") {
                     let mut e = i + 3;
                     while e < b.len() && (b[e] == b' ' || b[e] == b'\t') {
                         e += 1;
                     }
                     out.push((i, e));
-                    i = e.max(i + 1);
-                } else {
-                    i += 1;
+                    from = e;
+                }
+                match s[from..].find('\n') {
+                    Some(n) => i = from + n + 1,
+                    None => break,
                 }
             }
         }
