@@ -210,7 +210,7 @@ pub fn sigs_unmarshal(text: &str, target: Target<'_>) -> Result<Value, Error> {
     let node = parse_yaml_v2(text).map_err(|e| e.wrap("error converting YAML to JSON: "))?;
     let v = match node {
         None => Value::Nil,
-        Some(n) => jsonable(&n, true).map_err(|e| e.wrap("error converting YAML to JSON: "))?,
+        Some(n) => jsonable(n, true).map_err(|e| e.wrap("error converting YAML to JSON: "))?,
     };
     let what = match &v {
         Value::Nil => None,
@@ -245,7 +245,7 @@ pub fn yaml_to_json(text: &str) -> Result<String, Error> {
     let node = parse_yaml_v2(text)?;
     let v = match node {
         None => Value::Nil,
-        Some(n) => jsonable(&n, false)?,
+        Some(n) => jsonable(n, false)?,
     };
     json::marshal(&v)
 }
@@ -306,8 +306,8 @@ fn go_plus_sharp_v(n: &Node) -> String {
 }
 
 /// sigs.k8s.io/yaml's `convertToJSONableObject` then `json.Marshal` (then, when `json_numbers`,
-/// `json.Unmarshal`'s float64 numbers).
-fn jsonable(n: &Node, json_numbers: bool) -> Result<Value, Error> {
+/// `json.Unmarshal`'s float64 numbers). The tree is consumed: map keys move into the result.
+fn jsonable(n: Node, json_numbers: bool) -> Result<Value, Error> {
     let mut bad_float: Option<f64> = None;
     let v = jsonable_rec(n, json_numbers, &mut bad_float)?;
     if bad_float.is_some() {
@@ -336,34 +336,34 @@ fn first_non_finite(v: &Value) -> Option<f64> {
     }
 }
 
-fn jsonable_rec(n: &Node, jn: bool, bad: &mut Option<f64>) -> Result<Value, Error> {
+fn jsonable_rec(n: Node, jn: bool, bad: &mut Option<f64>) -> Result<Value, Error> {
     Ok(match n {
         Node::Null => Value::Nil,
-        Node::Bool(b) => Value::Bool(*b),
+        Node::Bool(b) => Value::Bool(b),
         Node::Int(i) => {
             if jn {
-                Value::float(*i as f64)
+                Value::float(i as f64)
             } else {
-                Value::int(*i)
+                Value::int(i)
             }
         }
         Node::Uint(u) => {
             if jn {
-                Value::float(*u as f64)
+                Value::float(u as f64)
             } else {
-                Value::Uint(*u, gotmpl::UintKind::Uint64)
+                Value::Uint(u, gotmpl::UintKind::Uint64)
             }
         }
         Node::Float(f) => {
             if !f.is_finite() && bad.is_none() {
-                *bad = Some(*f);
+                *bad = Some(f);
             }
-            Value::float(*f)
+            Value::float(f)
         }
         Node::Str(s) => Value::String(Arc::from(s.as_str())),
         Node::Seq(items) => Value::list(
             items
-                .iter()
+                .into_iter()
                 .map(|i| jsonable_rec(i, jn, bad))
                 .collect::<Result<_, _>>()?,
         ),
@@ -371,9 +371,9 @@ fn jsonable_rec(n: &Node, jn: bool, bad: &mut Option<f64>) -> Result<Value, Erro
             let mut m = BTreeMap::new();
             for (k, v) in entries {
                 let key = match k {
-                    Node::Str(s) => s.clone(),
+                    Node::Str(s) => s,
                     Node::Int(i) => i.to_string(),
-                    Node::Float(f) => match gofloat::g32(*f).as_str() {
+                    Node::Float(f) => match gofloat::g32(f).as_str() {
                         "+Inf" => ".inf".to_string(),
                         "-Inf" => "-.inf".to_string(),
                         "NaN" => ".nan".to_string(),
@@ -383,9 +383,9 @@ fn jsonable_rec(n: &Node, jn: bool, bad: &mut Option<f64>) -> Result<Value, Erro
                     other => {
                         return Err(Error::msg(format!(
                             "unsupported map key of type: {}, key: {}, value: {}",
-                            go_type_name(other),
-                            go_plus_sharp_v(other),
-                            go_plus_sharp_v(v)
+                            go_type_name(&other),
+                            go_plus_sharp_v(&other),
+                            go_plus_sharp_v(&v)
                         )));
                     }
                 };

@@ -22,45 +22,56 @@ fn separators(s: &str, v: HelmVersion) -> Vec<(usize, usize)> {
     let mut i = 0;
     match v {
         HelmVersion::V4 => {
+            // Only line starts can match: from one to the next with a line-break search (a
+            // match ends in '-', ' ' or '\t', so the next candidate follows a later '\n').
             while i < b.len() {
-                if (i == 0 || b[i - 1] == b'\n') && b[i..].starts_with(b"---") {
+                let mut from = i;
+                if b[i..].starts_with(b"---") {
                     let mut e = i + 3;
                     while e < b.len() && (b[e] == b' ' || b[e] == b'\t') {
                         e += 1;
                     }
                     out.push((i, e));
-                    i = e.max(i + 1);
-                } else {
-                    i += 1;
+                    from = e;
+                }
+                match s[from..].find('\n') {
+                    Some(n) => i = from + n + 1,
+                    None => break,
                 }
             }
         }
         HelmVersion::V3 => {
-            while i < b.len() {
-                let m = if i == 0 && b.starts_with(b"---") {
-                    Some(3)
+            if b.starts_with(b"---") {
+                // `^---`: the first alternative wins at the start.
+                let mut e = 3;
+                while e < b.len() && is_re_space(b[e]) {
+                    e += 1;
+                }
+                out.push((0, e));
+                i = e;
+            }
+            // Elsewhere a match is a whitespace run that ends in '\n' right before "---", and
+            // starts where the run does (or where the search resumed): run by run, each found
+            // from the next line break.
+            while let Some(n) = s[i..].find('\n') {
+                let lf = i + n;
+                let mut start = lf;
+                while start > i && is_re_space(b[start - 1]) {
+                    start -= 1;
+                }
+                let mut end = lf + 1;
+                while end < b.len() && is_re_space(b[end]) {
+                    end += 1;
+                }
+                if b[end - 1] == b'\n' && b[end..].starts_with(b"---") {
+                    let mut e = end + 3;
+                    while e < b.len() && is_re_space(b[e]) {
+                        e += 1;
+                    }
+                    out.push((start, e));
+                    i = e;
                 } else {
-                    // \s*\n--- starting here: the whitespace run from i must end with '\n'
-                    // right before "---".
-                    let mut j = i;
-                    while j < b.len() && is_re_space(b[j]) {
-                        j += 1;
-                    }
-                    if j > i && b[j - 1] == b'\n' && b[j..].starts_with(b"---") {
-                        Some(j + 3)
-                    } else {
-                        None
-                    }
-                };
-                match m {
-                    Some(mut e) => {
-                        while e < b.len() && is_re_space(b[e]) {
-                            e += 1;
-                        }
-                        out.push((i, e));
-                        i = e.max(i + 1);
-                    }
-                    None => i += 1,
+                    i = end;
                 }
             }
         }

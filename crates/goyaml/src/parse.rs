@@ -209,6 +209,15 @@ impl Parser<'_> {
         Ok((tok, t.start, t.end))
     }
 
+    /// [`Parser::peek`] without the marks, for the many places that look at the kind alone.
+    fn peek_tok(&mut self) -> R<Tok> {
+        let t = self.sc.peek()?;
+        Ok(match &t.tok {
+            Tok::Scalar(_, style) => Tok::Scalar(String::new(), *style),
+            other => other.clone(),
+        })
+    }
+
     /// The text of the scalar token [`Parser::peek`] just returned, moved out of the scanner.
     fn take_scalar(&mut self) -> R<String> {
         Ok(match &mut self.sc.peek_mut()?.tok {
@@ -275,8 +284,8 @@ impl Parser<'_> {
         &mut self,
         read_root: &mut dyn FnMut(&mut Self) -> R<usize>,
     ) -> R<Option<usize>> {
-        let (tok, _, _) = self.peek()?;
-        if tok == Tok::StreamStart {
+        let tok = self.peek_tok()?;
+        if matches!(tok, Tok::StreamStart) {
             self.skip();
         }
         let (tok, start, _) = self.peek()?;
@@ -285,7 +294,7 @@ impl Parser<'_> {
             Tok::VersionDirective(..) | Tok::TagDirective(..) | Tok::DocumentStart => {
                 self.process_directives()?;
                 let (tok, s, _) = self.peek()?;
-                if tok != Tok::DocumentStart {
+                if !matches!(tok, Tok::DocumentStart) {
                     return Err(parser_err(
                         "did not find expected <document start>",
                         s,
@@ -313,16 +322,16 @@ impl Parser<'_> {
             }
         };
         // DOCUMENT-END: peeks (and so scans) the next token, which may fail.
-        let (tok, _, _) = self.peek()?;
-        if tok == Tok::DocumentEnd {
+        let tok = self.peek_tok()?;
+        if matches!(tok, Tok::DocumentEnd) {
             self.skip();
         }
         Ok(Some(root))
     }
 
     fn node(&mut self, block: bool, indentless: bool) -> R<usize> {
-        let (_, start, _) = self.peek()?;
-        let id = self.node_inner(block, indentless)?;
+        let (tok, start, _) = self.peek()?;
+        let id = self.node_inner(tok, start, block, indentless)?;
         if self.lines.len() <= id {
             self.lines.resize(id + 1, 0);
             self.cols.resize(id + 1, 0);
@@ -332,8 +341,8 @@ impl Parser<'_> {
         Ok(id)
     }
 
-    fn node_inner(&mut self, block: bool, indentless: bool) -> R<usize> {
-        let (tok, start, _) = self.peek()?;
+    /// A node from its first token `tok` (peeked, at `start`).
+    fn node_inner(&mut self, tok: Tok, start: Mark, block: bool, indentless: bool) -> R<usize> {
         if let Tok::Alias(name) = tok {
             let Some(&target) = self.anchors.get(&name) else {
                 return Err(fail(format!("unknown anchor '{name}' referenced")));
@@ -345,32 +354,32 @@ impl Parser<'_> {
         let start_mark = start;
         let mut anchor: Option<String> = None;
         let mut tag_tok: Option<(String, String, Mark)> = None;
-        let (mut tok, mut _cur_start, _) = (tok, start, ());
+        let (mut tok, mut cur_start, _) = (tok, start, ());
         if let Tok::Anchor(a) = &tok {
             anchor = Some(a.clone());
             self.skip();
             let (t, s, _) = self.peek()?;
             tok = t;
-            _cur_start = s;
+            cur_start = s;
             if let Tok::Tag(h, sfx) = &tok {
                 tag_tok = Some((h.clone(), sfx.clone(), s));
                 self.skip();
                 let (t, s, _) = self.peek()?;
                 tok = t;
-                _cur_start = s;
+                cur_start = s;
             }
         } else if let Tok::Tag(h, sfx) = &tok {
             tag_tok = Some((h.clone(), sfx.clone(), start));
             self.skip();
             let (t, s, _) = self.peek()?;
             tok = t;
-            _cur_start = s;
+            cur_start = s;
             if let Tok::Anchor(a) = &tok {
                 anchor = Some(a.clone());
                 self.skip();
                 let (t, s, _) = self.peek()?;
                 tok = t;
-                _cur_start = s;
+                cur_start = s;
             }
         }
         let mut tag = String::new();
@@ -390,7 +399,8 @@ impl Parser<'_> {
                 }
             }
         }
-        let (_, tok_start, _) = self.peek()?;
+        // The start of the token after any anchor and tag (no token was consumed since).
+        let tok_start = cur_start;
         // Reserve the node so an anchor names it before its children are read (yaml.v2 order).
         let reserve = |p: &mut Parser, anchor: &Option<String>| -> usize {
             p.nodes.push(Raw::Seq(Vec::new()));
@@ -400,7 +410,7 @@ impl Parser<'_> {
             }
             id
         };
-        if indentless && tok == Tok::BlockEntry {
+        if indentless && matches!(tok, Tok::BlockEntry) {
             let id = reserve(self, &anchor);
             let items = self.indentless_sequence()?;
             self.nodes[id] = Raw::Seq(items);
@@ -476,8 +486,8 @@ impl Parser<'_> {
             match tok {
                 Tok::BlockEntry => {
                     self.skip();
-                    let (t, _, _) = self.peek()?;
-                    if t != Tok::BlockEntry && t != Tok::BlockEnd {
+                    let t = self.peek_tok()?;
+                    if !matches!(t, Tok::BlockEntry) && !matches!(t, Tok::BlockEnd) {
                         items.push(self.node(true, false)?);
                     } else {
                         let _ = end;
@@ -502,12 +512,12 @@ impl Parser<'_> {
     fn indentless_sequence(&mut self) -> R<Vec<usize>> {
         let mut items = Vec::new();
         loop {
-            let (tok, _, _) = self.peek()?;
-            if tok != Tok::BlockEntry {
+            let tok = self.peek_tok()?;
+            if !matches!(tok, Tok::BlockEntry) {
                 return Ok(items);
             }
             self.skip();
-            let (t, _, _) = self.peek()?;
+            let t = self.peek_tok()?;
             if !matches!(t, Tok::BlockEntry | Tok::Key | Tok::Value | Tok::BlockEnd) {
                 items.push(self.node(true, false)?);
             } else {
@@ -525,7 +535,7 @@ impl Parser<'_> {
             match tok {
                 Tok::Key => {
                     self.skip();
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if !matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
                         items.push(self.node(true, true)?);
                     } else {
@@ -541,10 +551,10 @@ impl Parser<'_> {
                 }
             }
             // The value.
-            let (tok, _, _) = self.peek()?;
-            if tok == Tok::Value {
+            let tok = self.peek_tok()?;
+            if matches!(tok, Tok::Value) {
                 self.skip();
-                let (t, _, _) = self.peek()?;
+                let t = self.peek_tok()?;
                 if !matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
                     items.push(self.node(true, true)?);
                 } else {
@@ -563,9 +573,9 @@ impl Parser<'_> {
         let mut first = true;
         loop {
             let (mut tok, mut start, _) = self.peek()?;
-            if tok != Tok::FlowSequenceEnd {
+            if !matches!(tok, Tok::FlowSequenceEnd) {
                 if !first {
-                    if tok == Tok::FlowEntry {
+                    if matches!(tok, Tok::FlowEntry) {
                         self.skip();
                         (tok, start, _) = self.peek()?;
                     } else {
@@ -577,24 +587,24 @@ impl Parser<'_> {
                     }
                 }
                 let _ = start;
-                if tok == Tok::Key {
+                if matches!(tok, Tok::Key) {
                     // A single-pair mapping inside a flow sequence.
                     self.skip();
                     self.nodes.push(Raw::Map(Vec::new()));
                     let id = self.nodes.len() - 1;
                     let mut pair = Vec::new();
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if !matches!(t, Tok::Value | Tok::FlowEntry | Tok::FlowSequenceEnd) {
                         pair.push(self.node(false, false)?);
                     } else {
                         self.skip();
                         pair.push(empty_scalar(&mut self.nodes));
                     }
-                    let (t, _, _) = self.peek()?;
-                    if t == Tok::Value {
+                    let t = self.peek_tok()?;
+                    if matches!(t, Tok::Value) {
                         self.skip();
-                        let (t2, _, _) = self.peek()?;
-                        if t2 != Tok::FlowEntry && t2 != Tok::FlowSequenceEnd {
+                        let t2 = self.peek_tok()?;
+                        if !matches!(t2, Tok::FlowEntry) && !matches!(t2, Tok::FlowSequenceEnd) {
                             pair.push(self.node(false, false)?);
                         } else {
                             pair.push(empty_scalar(&mut self.nodes));
@@ -606,7 +616,7 @@ impl Parser<'_> {
                     items.push(id);
                     first = false;
                     continue;
-                } else if tok != Tok::FlowSequenceEnd {
+                } else if !matches!(tok, Tok::FlowSequenceEnd) {
                     items.push(self.node(false, false)?);
                     first = false;
                     continue;
@@ -624,11 +634,11 @@ impl Parser<'_> {
         let mut first = true;
         loop {
             let (mut tok, _, _) = self.peek()?;
-            if tok != Tok::FlowMappingEnd {
+            if !matches!(tok, Tok::FlowMappingEnd) {
                 if !first {
-                    if tok == Tok::FlowEntry {
+                    if matches!(tok, Tok::FlowEntry) {
                         self.skip();
-                        (tok, _, _) = self.peek()?;
+                        tok = self.peek_tok()?;
                     } else {
                         let (_, start, _) = self.peek()?;
                         return Err(parser_err(
@@ -639,20 +649,20 @@ impl Parser<'_> {
                     }
                 }
                 first = false;
-                if tok == Tok::Key {
+                if matches!(tok, Tok::Key) {
                     self.skip();
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if !matches!(t, Tok::Value | Tok::FlowEntry | Tok::FlowMappingEnd) {
                         items.push(self.node(false, false)?);
                     } else {
                         items.push(empty_scalar(&mut self.nodes));
                     }
                     // Value state.
-                    let (t, _, _) = self.peek()?;
-                    if t == Tok::Value {
+                    let t = self.peek_tok()?;
+                    if matches!(t, Tok::Value) {
                         self.skip();
-                        let (t2, _, _) = self.peek()?;
-                        if t2 != Tok::FlowEntry && t2 != Tok::FlowMappingEnd {
+                        let t2 = self.peek_tok()?;
+                        if !matches!(t2, Tok::FlowEntry) && !matches!(t2, Tok::FlowMappingEnd) {
                             items.push(self.node(false, false)?);
                         } else {
                             items.push(empty_scalar(&mut self.nodes));
@@ -661,7 +671,7 @@ impl Parser<'_> {
                         items.push(empty_scalar(&mut self.nodes));
                     }
                     continue;
-                } else if tok != Tok::FlowMappingEnd {
+                } else if !matches!(tok, Tok::FlowMappingEnd) {
                     items.push(self.node(false, false)?);
                     // Empty value state.
                     items.push(empty_scalar(&mut self.nodes));

@@ -21,7 +21,7 @@ pub enum ScalarStyle {
     Folded,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Tok {
     StreamStart,
     StreamEnd,
@@ -44,6 +44,22 @@ pub enum Tok {
     Anchor(String),
     Tag(String, String),
     Scalar(String, ScalarStyle),
+}
+
+/// The derived comparison, inlined: the parser compares the peeked token with payload-less
+/// kinds at every step, which then is a check of the kind alone (the derived one was a call).
+impl PartialEq for Tok {
+    #[inline]
+    fn eq(&self, other: &Tok) -> bool {
+        use Tok::*;
+        match (self, other) {
+            (VersionDirective(a, b), VersionDirective(c, d)) => a == c && b == d,
+            (TagDirective(a, b), TagDirective(c, d)) | (Tag(a, b), Tag(c, d)) => a == c && b == d,
+            (Alias(a), Alias(b)) | (Anchor(a), Anchor(b)) => a == b,
+            (Scalar(a, s), Scalar(b, t)) => a == b && s == t,
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -132,11 +148,10 @@ enum Buf<'a> {
 
 pub struct Scanner<'a> {
     buf: Buf<'a>,
-    /// The input's bytes when it is ASCII (empty otherwise), read directly by [`Scanner::ch`].
-    bytes: &'a [u8],
-    /// Below this character index a read is a plain byte load: the input is ASCII and the index
-    /// is before any chunk holding a forbidden character (0 for a non-ASCII input).
-    fast_len: usize,
+    /// The input's bytes below the first chunk holding a forbidden character when it is ASCII
+    /// (empty otherwise): a read there is a plain byte load ([`Scanner::ch`]) without reader
+    /// effects, so it can also be searched in bulk.
+    fast: &'a str,
     /// The number of characters in `buf`; reading past it gives '\0'.
     len: usize,
     pos: usize,
@@ -201,33 +216,79 @@ fn forbidden_ascii(b: u8) -> bool {
     !(matches!(b, b'\t' | b'\n' | b'\r') || (0x20..=0x7E).contains(&b))
 }
 
-/// The index of the first forbidden byte of an ASCII input. Eight bytes at a time: a word
-/// without a byte below 0x20 or equal to 0x7F needs no closer look (every input is scanned
-/// once in full before parsing, so this loop is on the hot path).
-fn first_forbidden_ascii(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// `None` for an input that is not ASCII; else the index of its first forbidden byte, if any.
+/// One pass, eight bytes at a time: a word without a byte below 0x20, equal to 0x7F or above
+/// 0x7F needs no closer look (every input is scanned once in full before parsing, so this loop
+/// is on the hot path).
+fn ascii_forbidden(bytes: &[u8]) -> Option<Option<usize>> {
     let mut chunks = bytes.chunks_exact(8);
     let mut at = 0;
     for c in &mut chunks {
         let w = u64::from_le_bytes(c.try_into().expect("chunks of eight"));
-        // High bit set in a byte of `low` for bytes < 0x20 (all bytes are ASCII, < 0x80).
-        let low = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        // High bit set in a byte of `low` for bytes < 0x20 (exact when all bytes are ASCII,
+        // which `w & HIGH` vouches for).
+        let low = w.wrapping_sub(ONES * 0x20) & !w;
         // ... and in `del` for bytes equal to 0x7F.
         let x = w ^ (ONES * 0x7F);
-        let del = x.wrapping_sub(ONES) & !x & HIGH;
-        if low | del != 0
-            && let Some(i) = c.iter().position(|&b| forbidden_ascii(b))
-        {
-            return Some(at + i);
+        let del = x.wrapping_sub(ONES) & !x;
+        if (low | del | w) & HIGH != 0 {
+            if w & HIGH != 0 {
+                return None;
+            }
+            // Mostly a tab or line break: told apart without a loop.
+            let bad = forbidden_in_word(w);
+            if bad != 0 {
+                let i = (bad.trailing_zeros() / 8) as usize;
+                return bytes[at..].is_ascii().then_some(Some(at + i));
+            }
         }
         at += 8;
     }
-    chunks
-        .remainder()
+    let rest = chunks.remainder();
+    rest.is_ascii().then(|| {
+        rest.iter()
+            .position(|&b| forbidden_ascii(b))
+            .map(|i| at + i)
+    })
+}
+
+/// The high bit of each forbidden byte of a word of eight ASCII bytes: exact, as no sum below
+/// carries out of its byte.
+fn forbidden_in_word(w: u64) -> u64 {
+    let below_space = !(w + ONES * 0x60) & HIGH;
+    let del = (w + ONES) & HIGH;
+    let is = |v: u8| {
+        let e = w ^ (ONES * u64::from(v));
+        !(e + ONES * 0x7F) & HIGH
+    };
+    (below_space & !(is(b'\t') | is(b'\n') | is(b'\r'))) | del
+}
+
+/// The index of the first `\n` or `\r` of ASCII bytes, or their length. Eight bytes at a time
+/// (comments and block scalar lines are read this way).
+fn find_break(bytes: &[u8]) -> usize {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("chunks of eight"));
+        let n = w ^ (ONES * u64::from(b'\n'));
+        let r = w ^ (ONES * u64::from(b'\r'));
+        // The high bit of each zero byte of `n` or `r`, and possibly of bytes above one; the
+        // lowest set bit is exact.
+        let hit = (n.wrapping_sub(ONES) & !n | r.wrapping_sub(ONES) & !r) & HIGH;
+        if hit != 0 {
+            return at + (hit.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let rest = chunks.remainder();
+    at + rest
         .iter()
-        .position(|&b| forbidden_ascii(b))
-        .map(|i| at + i)
+        .position(|&b| b == b'\n' || b == b'\r')
+        .unwrap_or(rest.len())
 }
 
 fn is_alpha(c: char) -> bool {
@@ -262,10 +323,11 @@ fn scanner_err(context_mark: Mark, problem_mark: Mark, problem: &str) -> YamlErr
 impl<'a> Scanner<'a> {
     /// A scanner over `input`; fails like yaml.v2's reader on characters YAML does not allow.
     pub fn new(input: &'a str) -> R<Scanner<'a>> {
-        let (buf, bad_at) = if input.is_ascii() {
-            Self::ascii_buf(input)
-        } else {
-            Self::char_buf(input)
+        let (buf, bad_at) = match ascii_forbidden(input.as_bytes()) {
+            // Without a BOM (which is not ASCII) byte and character indexes coincide, so the
+            // chunk of a character is its index / 512.
+            Some(bad) => (Buf::Ascii(input), bad.map(|i| i / 512 * 512)),
+            None => Self::char_buf(input),
         };
         if bad_at == Some(0) {
             return Err(reader_error());
@@ -274,14 +336,14 @@ impl<'a> Scanner<'a> {
             Buf::Ascii(t) => t.len(),
             Buf::Chars(c) => c.len(),
         };
-        let (bytes, fast_len) = match &buf {
-            Buf::Ascii(t) => (t.as_bytes(), bad_at.unwrap_or(len)),
-            Buf::Chars(_) => (&[][..], 0),
+        let fast = match &buf {
+            // ASCII: every byte index is a character boundary.
+            Buf::Ascii(t) => &t[..bad_at.unwrap_or(len)],
+            Buf::Chars(_) => "",
         };
         Ok(Scanner {
             buf,
-            bytes,
-            fast_len,
+            fast,
             len,
             pos: 0,
             mark: Mark::default(),
@@ -302,16 +364,6 @@ impl<'a> Scanner<'a> {
             spare: String::new(),
             scratch: Scratch::default(),
         })
-    }
-
-    /// An ASCII input is scanned in place, a byte per character: no copy, and no memory touched
-    /// beyond the input (the character buffer took four bytes per character). Also the first
-    /// character of the reader chunk holding a forbidden character, if any.
-    fn ascii_buf(input: &'a str) -> (Buf<'a>, Option<usize>) {
-        // Without a BOM (which is not ASCII) byte and character indexes coincide, so the chunk
-        // of a character is its index / 512.
-        let bad = first_forbidden_ascii(input.as_bytes());
-        (Buf::Ascii(input), bad.map(|i| i / 512 * 512))
     }
 
     fn char_buf(input: &str) -> (Buf<'a>, Option<usize>) {
@@ -350,9 +402,8 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     fn ch(&self, k: usize) -> char {
-        let i = self.pos + k;
-        if i < self.fast_len {
-            return self.bytes[i] as char;
+        if let Some(&b) = self.fast.as_bytes().get(self.pos + k) {
+            return b as char;
         }
         self.ch_slow(k)
     }
@@ -383,18 +434,26 @@ impl<'a> Scanner<'a> {
         self.pos += 1;
     }
 
+    /// `n` [`Scanner::skip`]s at once (of characters that are not line breaks).
+    fn skip_n(&mut self, n: usize) {
+        self.mark.index += n;
+        self.mark.column += n;
+        self.pos += n;
+    }
+
+    /// The number of spaces from here on, at most `max`, counted within the plain-byte region
+    /// (0 outside it): a run the caller may skip at once before going on one by one.
+    fn fast_spaces(&self, max: usize) -> usize {
+        self.fast.as_bytes().get(self.pos..).map_or(0, |rest| {
+            rest.iter().take(max).take_while(|&&b| b == b' ').count()
+        })
+    }
+
     /// Skips characters up to a line break or the end (a comment's text). Within the plain-byte
     /// region a break is `\r` or `\n` only, found in one search; the rest goes one by one.
     fn skip_to_breakz(&mut self) {
-        if self.pos < self.fast_len {
-            let rest = &self.bytes[self.pos..self.fast_len];
-            let n = rest
-                .iter()
-                .position(|&b| b == b'\n' || b == b'\r')
-                .unwrap_or(rest.len());
-            self.pos += n;
-            self.mark.index += n;
-            self.mark.column += n;
+        if let Some(rest) = self.fast.as_bytes().get(self.pos..) {
+            self.skip_n(find_break(rest));
         }
         while !is_breakz(self.ch(0)) {
             self.skip();
@@ -438,6 +497,20 @@ impl<'a> Scanner<'a> {
                 self.pos += n;
                 self.mark.index += n;
                 self.mark.column += n;
+                return;
+            }
+        }
+        self.read(s);
+    }
+
+    /// Reads, like repeated [`Scanner::read`], the characters from here up to a line break, the
+    /// end, or the end of the plain-byte region; at least one.
+    fn read_to_break(&mut self, s: &mut String) {
+        if let Some(rest) = self.fast.get(self.pos..) {
+            let n = find_break(rest.as_bytes());
+            if n > 0 {
+                s.push_str(&rest[..n]);
+                self.skip_n(n);
                 return;
             }
         }
@@ -514,7 +587,7 @@ impl<'a> Scanner<'a> {
         self.token_available = false;
         self.tokens_parsed += 1;
         if let Some(t) = self.tokens.pop_front() {
-            self.stream_end_produced = t.tok == Tok::StreamEnd;
+            self.stream_end_produced = matches!(t.tok, Tok::StreamEnd);
         }
     }
 
@@ -552,8 +625,16 @@ impl<'a> Scanner<'a> {
             .map(|(_, i)| *i)
     }
 
+    /// Drops the entry of `token_number` from [`Scanner::simple_keys_by_tok`], which holds at
+    /// most one per token number (and whose order does not matter).
     fn forget_simple_key(&mut self, token_number: usize) {
-        self.simple_keys_by_tok.retain(|(t, _)| *t != token_number);
+        if let Some(i) = self
+            .simple_keys_by_tok
+            .iter()
+            .position(|(t, _)| *t == token_number)
+        {
+            self.simple_keys_by_tok.swap_remove(i);
+        }
     }
 
     fn simple_key_is_valid(&mut self, idx: usize) -> R<bool> {
@@ -676,8 +757,7 @@ impl<'a> Scanner<'a> {
             self.remove_simple_key()?;
             let last = self.simple_keys.len() - 1;
             self.simple_keys[last] = k;
-            self.simple_keys_by_tok
-                .retain(|(t, _)| *t != k.token_number);
+            self.forget_simple_key(k.token_number);
             self.simple_keys_by_tok.push((k.token_number, last));
         }
         Ok(())
@@ -1296,7 +1376,7 @@ impl<'a> Scanner<'a> {
             trailing_breaks.clear();
             leading_blank = is_blank(self.ch(0));
             while !is_breakz(self.ch(0)) {
-                self.read_until(&mut s, |b| matches!(b, b'\r' | b'\n' | 0));
+                self.read_to_break(&mut s);
             }
             self.cache(2);
             self.read_line(&mut leading_break);
@@ -1336,6 +1416,13 @@ impl<'a> Scanner<'a> {
         *end = self.mark;
         let mut max_indent = 0i64;
         loop {
+            let room = if *indent == 0 {
+                usize::MAX
+            } else {
+                usize::try_from(*indent - self.mark.column as i64).unwrap_or(0)
+            };
+            let n = self.fast_spaces(room);
+            self.skip_n(n);
             while (*indent == 0 || (self.mark.column as i64) < *indent) && self.ch(0) == ' ' {
                 self.skip();
             }
@@ -1476,6 +1563,24 @@ impl<'a> Scanner<'a> {
                     }
                 } else {
                     self.read(&mut s);
+                    // The characters after it that this loop would read one by one (in the
+                    // plain-byte region, where a read has no other effect; the `cache(2)`
+                    // below still looks as far as the last of them would).
+                    if let Some(rest) = self.fast.get(self.pos..) {
+                        let n = rest
+                            .bytes()
+                            .position(|b| {
+                                matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+                                    || if single {
+                                        b == b'\''
+                                    } else {
+                                        b == b'"' || b == b'\\'
+                                    }
+                            })
+                            .unwrap_or(rest.len());
+                        s.push_str(&rest[..n]);
+                        self.skip_n(n);
+                    }
                 }
                 self.cache(2);
             }
@@ -1595,6 +1700,14 @@ impl<'a> Scanner<'a> {
                 break;
             }
             while is_blank(self.ch(0)) || is_break(self.ch(0)) {
+                if leading_blanks {
+                    // The next line's indentation: spaces are skipped whatever the column.
+                    let n = self.fast_spaces(usize::MAX);
+                    if n > 0 {
+                        self.skip_n(n);
+                        continue;
+                    }
+                }
                 if is_blank(self.ch(0)) {
                     if leading_blanks && (self.mark.column as i64) < indent && self.ch(0) == '\t' {
                         return Err(scanner_err(
@@ -1638,6 +1751,8 @@ impl<'a> Scanner<'a> {
         loop {
             // yaml.v2 skips a BOM here only when its buffer starts with one (its `is_bom` ignores
             // the position), which after the reader's own BOM handling practically never happens.
+            let n = self.fast_spaces(usize::MAX);
+            self.skip_n(n);
             while self.ch(0) == ' '
                 || ((self.flow_level > 0 || !self.simple_key_allowed) && self.ch(0) == '\t')
             {
@@ -1671,10 +1786,48 @@ mod tests {
                 let mut text = vec![b'a'; 24];
                 text[at] = bad;
                 let want = text.iter().position(|&b| forbidden_ascii(b));
-                assert_eq!(first_forbidden_ascii(&text), want, "byte {bad:#x} at {at}");
+                assert_eq!(ascii_forbidden(&text), Some(want), "byte {bad:#x} at {at}");
+                // A non-ASCII byte anywhere, before or after the forbidden one.
+                for other in [0, 7, 8, 19, 23] {
+                    if other != at {
+                        let mut t = text.clone();
+                        t[other] = 0xC3;
+                        assert_eq!(
+                            ascii_forbidden(&t),
+                            None,
+                            "{bad:#x} at {at}, 0xC3 at {other}"
+                        );
+                    }
+                }
             }
         }
-        assert_eq!(first_forbidden_ascii(b"key: value\r\n\t- x ~\x7e"), None);
-        assert_eq!(first_forbidden_ascii(b""), None);
+        assert_eq!(ascii_forbidden(b"key: value\r\n\t- x ~\x7e"), Some(None));
+        assert_eq!(ascii_forbidden(b""), Some(None));
+        assert_eq!(ascii_forbidden("a: \u{e9}".as_bytes()), None);
+    }
+
+    #[test]
+    fn word_wise_break_search_finds_the_first_break() {
+        for len in 0..20 {
+            for at in 0..=len {
+                for second in [None, Some(b'\n'), Some(b'\r')] {
+                    let mut text = vec![b'x'; len];
+                    for brk in [b'\n', b'\r'] {
+                        if at < len {
+                            text[at] = brk;
+                            if let (Some(b), true) = (second, at + 1 < len) {
+                                text[at + 1] = b;
+                            }
+                        }
+                        let want = text
+                            .iter()
+                            .position(|&b| b == b'\n' || b == b'\r')
+                            .unwrap_or(len);
+                        assert_eq!(find_break(&text), want, "len {len} at {at}");
+                    }
+                }
+            }
+        }
+        assert_eq!(find_break(b"# a comment\x0b\x0c, then\r\n"), 19);
     }
 }

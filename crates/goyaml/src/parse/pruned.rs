@@ -66,7 +66,7 @@ impl Parser<'_> {
     /// The document's root: a mapping read with [`Parser::pruned_mapping`]; any other root is
     /// left to the full parse.
     fn pruned_root(&mut self, keep: &KeepFn<'_>) -> R<usize> {
-        let (tok, _, _) = self.peek()?;
+        let tok = self.peek_tok()?;
         match tok {
             Tok::BlockMappingStart | Tok::FlowMappingStart => self.pruned_mapping(keep, 0),
             _ => Err(give_up()),
@@ -76,7 +76,7 @@ impl Parser<'_> {
     /// A key of a mapping being pruned: a scalar without anchor or tag, read as a node. Its
     /// decoded value is what `keep` decides on.
     fn pruned_key(&mut self) -> R<(usize, Node)> {
-        let (tok, _, _) = self.peek()?;
+        let tok = self.peek_tok()?;
         let Tok::Scalar(_, style) = tok else {
             return Err(give_up());
         };
@@ -103,7 +103,7 @@ impl Parser<'_> {
     /// states of `block_mapping` and `flow_mapping`, keys read by [`Parser::pruned_key`].
     fn pruned_mapping(&mut self, keep: &KeepFn<'_>, depth: usize) -> R<usize> {
         let (tok, context, _) = self.peek()?;
-        let block = tok == Tok::BlockMappingStart;
+        let block = matches!(tok, Tok::BlockMappingStart);
         self.nodes.push(super::Raw::Map(Vec::new()));
         let id = self.nodes.len() - 1;
         self.skip();
@@ -122,7 +122,7 @@ impl Parser<'_> {
                 return Ok(id);
             }
             if block {
-                if tok != Tok::Key {
+                if !matches!(tok, Tok::Key) {
                     return Err(super::parser_err(
                         "did not find expected key",
                         start,
@@ -131,17 +131,17 @@ impl Parser<'_> {
                 }
             } else {
                 if !first {
-                    if tok != Tok::FlowEntry {
+                    if !matches!(tok, Tok::FlowEntry) {
                         return Err(give_up());
                     }
                     self.skip();
-                    (tok, _, _) = self.peek()?;
-                    if tok == Tok::FlowMappingEnd {
+                    tok = self.peek_tok()?;
+                    if matches!(tok, Tok::FlowMappingEnd) {
                         continue;
                     }
                 }
                 first = false;
-                if tok != Tok::Key {
+                if !matches!(tok, Tok::Key) {
                     // A lone key (`{a}`): its value is empty.
                     let (k, key) = self.pruned_key()?;
                     if keep(depth, &key) != Keep::Skip {
@@ -153,23 +153,23 @@ impl Parser<'_> {
             }
             // KEY: an empty key is left to the full parse.
             self.skip();
-            let (t, _, _) = self.peek()?;
-            let stops_key: &[Tok] = if block {
-                &[Tok::Key, Tok::Value, Tok::BlockEnd]
+            let t = self.peek_tok()?;
+            let stops_key = if block {
+                matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd)
             } else {
-                &[Tok::Value, Tok::FlowEntry, Tok::FlowMappingEnd]
+                matches!(t, Tok::Value | Tok::FlowEntry | Tok::FlowMappingEnd)
             };
-            if stops_key.contains(&t) {
+            if stops_key {
                 return Err(give_up());
             }
             let (k, key) = self.pruned_key()?;
             let want = keep(depth, &key);
             // VALUE.
-            let (t, _, _) = self.peek()?;
+            let t = self.peek_tok()?;
             let mut value = None;
-            if t == Tok::Value {
+            if matches!(t, Tok::Value) {
                 self.skip();
-                let (t2, _, _) = self.peek()?;
+                let t2 = self.peek_tok()?;
                 let empty = if block {
                     matches!(t2, Tok::Key | Tok::Value | Tok::BlockEnd)
                 } else {
@@ -199,14 +199,15 @@ impl Parser<'_> {
         depth: usize,
         block: bool,
     ) -> R<Option<usize>> {
-        let (tok, _, _) = self.peek()?;
+        let tok = self.peek_tok()?;
         match want {
             Keep::Skip => {
                 self.skip_node(block, block)?;
                 Ok(None)
             }
             Keep::Descend
-                if tok == Tok::FlowMappingStart || (block && tok == Tok::BlockMappingStart) =>
+                if matches!(tok, Tok::FlowMappingStart)
+                    || (block && matches!(tok, Tok::BlockMappingStart)) =>
             {
                 Ok(Some(self.pruned_mapping(keep, depth + 1)?))
             }
@@ -240,7 +241,7 @@ impl Parser<'_> {
 
     /// A key being walked past: a scalar (no anchor, tag or alias), else the full parse decides.
     fn skip_key(&mut self) -> R<()> {
-        match self.peek()?.0 {
+        match self.peek_tok()? {
             Tok::Scalar(_, style) => self.skip_scalar(style),
             _ => Err(give_up()),
         }
@@ -248,7 +249,7 @@ impl Parser<'_> {
 
     /// `node_inner` without the node: the same tokens consumed in the same states.
     fn skip_node(&mut self, block: bool, indentless: bool) -> R<()> {
-        let (tok, _, _) = self.peek()?;
+        let tok = self.peek_tok()?;
         match tok {
             Tok::BlockEntry if indentless => self.skip_indentless_sequence(),
             Tok::Scalar(_, style) => self.skip_scalar(style),
@@ -264,12 +265,12 @@ impl Parser<'_> {
     fn skip_block_sequence(&mut self) -> R<()> {
         self.skip();
         loop {
-            let (tok, _, _) = self.peek()?;
+            let tok = self.peek_tok()?;
             match tok {
                 Tok::BlockEntry => {
                     self.skip();
-                    let (t, _, _) = self.peek()?;
-                    if t != Tok::BlockEntry && t != Tok::BlockEnd {
+                    let t = self.peek_tok()?;
+                    if !matches!(t, Tok::BlockEntry) && !matches!(t, Tok::BlockEnd) {
                         self.skip_node(true, false)?;
                     }
                 }
@@ -284,12 +285,12 @@ impl Parser<'_> {
 
     fn skip_indentless_sequence(&mut self) -> R<()> {
         loop {
-            let (tok, _, _) = self.peek()?;
-            if tok != Tok::BlockEntry {
+            let tok = self.peek_tok()?;
+            if !matches!(tok, Tok::BlockEntry) {
                 return Ok(());
             }
             self.skip();
-            let (t, _, _) = self.peek()?;
+            let t = self.peek_tok()?;
             if !matches!(t, Tok::BlockEntry | Tok::Key | Tok::Value | Tok::BlockEnd) {
                 self.skip_node(true, false)?;
             }
@@ -299,11 +300,11 @@ impl Parser<'_> {
     fn skip_block_mapping(&mut self) -> R<()> {
         self.skip();
         loop {
-            let (tok, _, _) = self.peek()?;
+            let tok = self.peek_tok()?;
             match tok {
                 Tok::Key => {
                     self.skip();
-                    let (t, _, _) = self.peek()?;
+                    let t = self.peek_tok()?;
                     if matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
                         // An empty key.
                         return Err(give_up());
@@ -316,10 +317,10 @@ impl Parser<'_> {
                 }
                 _ => return Err(give_up()),
             }
-            let (tok, _, _) = self.peek()?;
-            if tok == Tok::Value {
+            let tok = self.peek_tok()?;
+            if matches!(tok, Tok::Value) {
                 self.skip();
-                let (t, _, _) = self.peek()?;
+                let t = self.peek_tok()?;
                 if !matches!(t, Tok::Key | Tok::Value | Tok::BlockEnd) {
                     self.skip_node(true, true)?;
                 }
@@ -332,20 +333,20 @@ impl Parser<'_> {
         let mut first = true;
         loop {
             let (mut tok, _, _) = self.peek()?;
-            if tok != Tok::FlowSequenceEnd {
+            if !matches!(tok, Tok::FlowSequenceEnd) {
                 if !first {
-                    if tok != Tok::FlowEntry {
+                    if !matches!(tok, Tok::FlowEntry) {
                         return Err(give_up());
                     }
                     self.skip();
-                    (tok, _, _) = self.peek()?;
+                    tok = self.peek_tok()?;
                 }
-                if tok == Tok::Key {
+                if matches!(tok, Tok::Key) {
                     // A single-pair mapping.
                     self.skip_flow_pair(Tok::FlowSequenceEnd)?;
                     first = false;
                     continue;
-                } else if tok != Tok::FlowSequenceEnd {
+                } else if !matches!(tok, Tok::FlowSequenceEnd) {
                     self.skip_node(false, false)?;
                     first = false;
                     continue;
@@ -360,16 +361,16 @@ impl Parser<'_> {
     /// token; the value may be absent.
     fn skip_flow_pair(&mut self, end: Tok) -> R<()> {
         self.skip();
-        let (t, _, _) = self.peek()?;
-        if t == Tok::Value || t == Tok::FlowEntry || t == end {
+        let t = self.peek_tok()?;
+        if matches!(t, Tok::Value) || matches!(t, Tok::FlowEntry) || t == end {
             return Err(give_up());
         }
         self.skip_key()?;
-        let (t, _, _) = self.peek()?;
-        if t == Tok::Value {
+        let t = self.peek_tok()?;
+        if matches!(t, Tok::Value) {
             self.skip();
-            let (t2, _, _) = self.peek()?;
-            if t2 != Tok::FlowEntry && t2 != end {
+            let t2 = self.peek_tok()?;
+            if !matches!(t2, Tok::FlowEntry) && t2 != end {
                 self.skip_node(false, false)?;
             }
         }
@@ -381,19 +382,19 @@ impl Parser<'_> {
         let mut first = true;
         loop {
             let (mut tok, _, _) = self.peek()?;
-            if tok != Tok::FlowMappingEnd {
+            if !matches!(tok, Tok::FlowMappingEnd) {
                 if !first {
-                    if tok != Tok::FlowEntry {
+                    if !matches!(tok, Tok::FlowEntry) {
                         return Err(give_up());
                     }
                     self.skip();
-                    (tok, _, _) = self.peek()?;
+                    tok = self.peek_tok()?;
                 }
                 first = false;
-                if tok == Tok::Key {
+                if matches!(tok, Tok::Key) {
                     self.skip_flow_pair(Tok::FlowMappingEnd)?;
                     continue;
-                } else if tok != Tok::FlowMappingEnd {
+                } else if !matches!(tok, Tok::FlowMappingEnd) {
                     self.skip_key()?;
                     continue;
                 }
