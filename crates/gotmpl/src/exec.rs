@@ -708,10 +708,17 @@ impl<'t> State<'t> {
                 if has_args {
                     return self.errf(format!("{name} is not a method but has arguments"));
                 }
-                let found = m.entries.read().ok().and_then(|e| e.get(name).cloned());
                 let iface = m.elem == ElemType::Interface;
+                if let Some(v) = field_cache::get(m, name) {
+                    return Ok(EV { v, iface });
+                }
+                let writes = m.writes();
+                let found = m.entries.read().ok().and_then(|e| e.get(name).cloned());
                 return match found {
-                    Some(v) => Ok(EV { v, iface }),
+                    Some(v) => {
+                        field_cache::put(m, writes, name, &v);
+                        Ok(EV { v, iface })
+                    }
                     None => match self.tmpl.missing_key() {
                         MissingKey::Invalid => Ok(EV::nil()),
                         MissingKey::Zero => Ok(zero_of(&m.elem)),
@@ -1370,4 +1377,76 @@ fn builtin_le(a1: &Value, a2: &Value) -> Result<bool, String> {
 /// Runs `f` with enough stack for deep template recursion.
 pub(crate) fn stacker_grow<T>(f: impl FnOnce() -> T) -> T {
     stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
+}
+
+/// Map field lookups (`.Values.a.b`) remembered per thread: a chart's templates read the same
+/// few entries of the same maps over and over, and a `BTreeMap` search with a string comparison
+/// per key visited was a fifth of kube-prometheus-stack's execution. An entry is served only for
+/// the same map (by address: the slot's `Weak` keeps the address from being reused), the same
+/// key (compared in full) and the same write count ([`Map::writes`]), so the map holds exactly
+/// what was remembered. Missing keys are not remembered.
+mod field_cache {
+    use std::cell::RefCell;
+    use std::sync::{Arc, Weak};
+
+    use crate::value::{Map, Value};
+
+    const SLOTS: usize = 512;
+
+    /// Keys up to this long are remembered (in the slot itself: no allocation per miss).
+    const KEY_MAX: usize = 30;
+
+    struct Slot {
+        map: Weak<Map>,
+        writes: u64,
+        key: [u8; KEY_MAX],
+        key_len: u8,
+        value: Value,
+    }
+
+    thread_local! {
+        static SLOTS_OF_THREAD: RefCell<Vec<Option<Slot>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn index(m: &Arc<Map>, key: &str) -> usize {
+        // Addresses only spread the slots; a hit is checked in full.
+        let h = (Arc::as_ptr(m) as usize >> 4)
+            ^ (key.as_ptr() as usize).rotate_left(17)
+            ^ key.len().wrapping_mul(0x9E37_79B9);
+        (h ^ (h >> 11)) % SLOTS
+    }
+
+    pub(super) fn get(m: &Arc<Map>, key: &str) -> Option<Value> {
+        SLOTS_OF_THREAD.with_borrow(|slots| {
+            let slot = slots.get(index(m, key))?.as_ref()?;
+            (std::ptr::eq(slot.map.as_ptr(), Arc::as_ptr(m))
+                && slot.writes == m.writes()
+                && slot.key.get(..usize::from(slot.key_len)) == Some(key.as_bytes()))
+            .then(|| slot.value.clone())
+        })
+    }
+
+    /// Remembers `value` as `m[key]` when `m` had been written `writes` times.
+    pub(super) fn put(m: &Arc<Map>, writes: u64, key: &str, value: &Value) {
+        let Ok(key_len) = u8::try_from(key.len()) else {
+            return;
+        };
+        if key.len() > KEY_MAX {
+            return;
+        }
+        let mut bytes = [0u8; KEY_MAX];
+        bytes[..key.len()].copy_from_slice(key.as_bytes());
+        SLOTS_OF_THREAD.with_borrow_mut(|slots| {
+            if slots.is_empty() {
+                slots.resize_with(SLOTS, || None);
+            }
+            slots[index(m, key)] = Some(Slot {
+                map: Arc::downgrade(m),
+                writes,
+                key: bytes,
+                key_len,
+                value: value.clone(),
+            });
+        });
+    }
 }

@@ -523,6 +523,58 @@ mod tests {
         );
     }
 
+    /// The executor remembers map lookups (`exec.rs`'s field cache): a map written between two
+    /// reads of a key, by a function or from outside between executions, is read anew, as Go
+    /// reads its map every time.
+    #[test]
+    fn map_reads_follow_writes() {
+        let mut tm = Template::new("t");
+        tm.func(
+            "put",
+            Func::new(
+                vec![ArgType::Any, ArgType::String, ArgType::Any],
+                None,
+                |_: &Ctx<'_>, a| {
+                    let (Value::Map(m), Value::String(k)) = (&a[0], &a[1]) else {
+                        return Err("bad arguments".into());
+                    };
+                    match &a[2] {
+                        Value::Nil => m.write().remove(&**k),
+                        v => m.write().insert(k.to_string(), v.clone()),
+                    };
+                    Ok(Value::string(""))
+                },
+            ),
+        );
+        tm.parse(
+            "{{.Values.n}} {{put .Values \"n\" 7}}{{.Values.n}} {{put .Values \"n\" nil}}{{.Values.n}} \
+             {{put . \"Values\" .Values.image}}{{.Values.tag}} {{.Values.n}}",
+        )
+        .expect("parses");
+        let data = helm_data();
+        let mut out = String::new();
+        tm.execute(&mut out, &data).expect("executes");
+        assert_eq!(out, "3 7 <no value> 1.2 <no value>");
+        // Between executions, from outside; and a fresh map of the same content.
+        let Value::Map(top) = &data else {
+            panic!("a map")
+        };
+        top.write().insert("Values".into(), helm_data());
+        let Some(Value::Map(values)) = top.entries.read().expect("lock").get("Values").cloned()
+        else {
+            panic!("a map")
+        };
+        let mut out = String::new();
+        tm.parse("{{.Values.Values.n}}").expect("parses");
+        tm.execute(&mut out, &data).expect("executes");
+        values.write().insert(
+            "Values".into(),
+            Value::map([("n".to_string(), Value::int(9))]),
+        );
+        tm.execute(&mut out, &data).expect("executes");
+        assert_eq!(out, "39");
+    }
+
     #[test]
     fn functions_reach_the_set_for_include_and_tpl() {
         let mut tm = Template::new("main");

@@ -93,6 +93,9 @@ pub struct List {
 ///
 /// A map may be nil (Go's `map[string]T(nil)`), distinct from an empty one as for [`List`]:
 /// reading it gives zero values, storing into it is Go's "assignment to entry in nil map" panic.
+///
+/// Read `entries` directly; write through [`Map::write`], which counts the writes so that the
+/// executor's field cache (`exec.rs`) never serves an entry the map no longer holds.
 #[derive(Debug)]
 pub struct Map {
     pub elem: ElemType,
@@ -100,6 +103,37 @@ pub struct Map {
     pub type_name: Option<Arc<str>>,
     pub entries: RwLock<BTreeMap<String, Value>>,
     nil: bool,
+    /// Writes through [`Map::write`] so far.
+    writes: std::sync::atomic::AtomicU64,
+}
+
+/// The entries of a [`Map`] locked for writing; the map's write count moves on when it is
+/// dropped, while the lock is still held.
+pub struct MapWriteGuard<'a> {
+    map: &'a Map,
+    guard: std::sync::RwLockWriteGuard<'a, BTreeMap<String, Value>>,
+}
+
+impl std::ops::Deref for MapWriteGuard<'_> {
+    type Target = BTreeMap<String, Value>;
+
+    fn deref(&self) -> &BTreeMap<String, Value> {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for MapWriteGuard<'_> {
+    fn deref_mut(&mut self) -> &mut BTreeMap<String, Value> {
+        &mut self.guard
+    }
+}
+
+impl Drop for MapWriteGuard<'_> {
+    fn drop(&mut self) {
+        self.map
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
 }
 
 /// A host object: a Go struct or pointer with fields and methods.
@@ -287,12 +321,21 @@ impl List {
 impl Map {
     /// An empty, non-nil `map[string]elem` (Go's `map[string]T{}`).
     pub fn new(elem: ElemType) -> Map {
-        Map {
-            elem,
-            type_name: None,
-            entries: RwLock::new(BTreeMap::new()),
-            nil: false,
+        Map::from_entries(elem, [])
+    }
+
+    /// The entries, locked for writing (a poisoned lock is taken over: a map holds no
+    /// invariant a panic could break).
+    pub fn write(&self) -> MapWriteGuard<'_> {
+        MapWriteGuard {
+            map: self,
+            guard: self.entries.write().unwrap_or_else(|p| p.into_inner()),
         }
+    }
+
+    /// How many times [`Map::write`] has been released: equal counts, equal entries.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// A nil `map[string]elem` (Go's `map[string]T(nil)`).
@@ -310,6 +353,7 @@ impl Map {
             type_name: None,
             entries: RwLock::new(entries.into_iter().collect()),
             nil: false,
+            writes: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -394,6 +438,38 @@ impl fmt::Debug for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every write to a map's entries goes through [`Map::write`] (the executor's field cache
+    /// trusts its write count): no source file of the workspace locks `entries` for writing
+    /// itself.
+    #[test]
+    fn maps_are_written_only_through_write() {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).expect("readable source tree") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    if !p.ends_with("target") {
+                        walk(&p, found);
+                    }
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&p).expect("utf-8 source");
+                    let squeezed: String = text.split_whitespace().collect();
+                    let own = p.ends_with("gotmpl/src/value.rs");
+                    // Spelled in two pieces, so that this test is not a match itself.
+                    let n = squeezed.matches(&["entries", ".write()"].concat()).count();
+                    if n > usize::from(own) {
+                        found.push(p.display().to_string());
+                    }
+                }
+            }
+        }
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("crates/");
+        let mut found = Vec::new();
+        walk(crates, &mut found);
+        assert!(found.is_empty(), "entries written directly in {found:?}");
+    }
 
     #[test]
     fn struct_tag_lookup_reads_like_go() {

@@ -87,9 +87,7 @@ pub fn from_json(s: &str) -> Value {
         (v, None) => v,
         (v, Some(e)) => {
             if let Value::Map(m) = &v {
-                m.entries
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner())
+                m.write()
                     .insert("Error".to_string(), Value::string(&e.message));
             }
             v

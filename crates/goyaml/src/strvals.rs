@@ -678,7 +678,7 @@ pub fn parse_into(s: &str, dest: &Value, kind: Into<'_>, helm: HelmVersion) -> O
         }
     };
     if err.is_none() {
-        let mut entries = m.entries.write().unwrap_or_else(|p| p.into_inner());
+        let mut entries = m.write();
         *entries = data.into_iter().map(|(k, v)| (k, to_value(v))).collect();
     }
     err

@@ -29,10 +29,7 @@ fn get(m: &Map, k: &str) -> Option<Value> {
 }
 
 fn put(m: &Map, k: &str, v: Value) {
-    m.entries
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(k.to_string(), v);
+    m.write().insert(k.to_string(), v);
 }
 
 fn map_arg(v: &Value) -> Option<&Arc<Map>> {
@@ -61,10 +58,7 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
     });
     r.f("unset", vec![M, S], None, |a| {
         if let Some(m) = map_arg(&a[0]) {
-            m.entries
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(as_str(&a[1]));
+            m.write().remove(as_str(&a[1]));
         }
         Ok(a[0].clone())
     });

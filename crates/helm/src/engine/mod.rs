@@ -358,9 +358,7 @@ fn render_templates(
         );
         tv.type_name = Some(Arc::from(values_type_name(opts.compat)));
         r.scope
-            .entries
             .write()
-            .unwrap_or_else(|p| p.into_inner())
             .insert("Template".to_string(), Value::Map(Arc::new(tv)));
         buf.clear();
         let data = Value::Map(r.scope.clone());

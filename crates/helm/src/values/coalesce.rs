@@ -39,17 +39,11 @@ pub(crate) fn get(m: &Map, key: &str) -> Option<Value> {
 }
 
 pub(crate) fn put(m: &Map, key: &str, v: Value) {
-    m.entries
-        .write()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(key.to_string(), v);
+    m.write().insert(key.to_string(), v);
 }
 
 fn delete(m: &Map, key: &str) {
-    m.entries
-        .write()
-        .unwrap_or_else(|p| p.into_inner())
-        .remove(key);
+    m.write().remove(key);
 }
 
 /// `v.(map[string]any)`.

@@ -139,10 +139,7 @@ pub(crate) fn set_value_at_path(
                 // Go panics; text/template reports the panic's text.
                 return Err("assignment to entry in nil map".into());
             }
-            m.entries
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(key.to_string(), value.clone());
+            m.write().insert(key.to_string(), value.clone());
         }
         _ => return Err(not_a_map(key)),
     }

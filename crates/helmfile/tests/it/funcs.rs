@@ -393,7 +393,7 @@ fn release_data_matches_helmfile() {
     let mut merged = yaml_value(ENV_VALUES);
     if let (Value::Map(m), Value::Map(t)) = (&mut merged, yaml_value(top)) {
         let t = t.entries.read().expect("map").clone();
-        m.entries.write().expect("map").extend(t);
+        m.write().extend(t);
     }
     let env = Environment {
         name: "default".into(),
