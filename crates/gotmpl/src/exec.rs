@@ -1428,12 +1428,10 @@ mod field_cache {
 
     /// Remembers `value` as `m[key]` when `m` had been written `writes` times.
     pub(super) fn put(m: &Arc<Map>, writes: u64, key: &str, value: &Value) {
-        let Ok(key_len) = u8::try_from(key.len()) else {
-            return;
-        };
         if key.len() > KEY_MAX {
             return;
         }
+        let key_len = u8::try_from(key.len()).expect("KEY_MAX fits in a byte");
         let mut bytes = [0u8; KEY_MAX];
         bytes[..key.len()].copy_from_slice(key.as_bytes());
         SLOTS_OF_THREAD.with_borrow_mut(|slots| {

@@ -161,7 +161,7 @@ fn walk(
             format!("{rel}/{name}")
         };
         // The type after following a symlink, and its metadata when that took a `stat`.
-        let (is_dir, is_file, mut meta) = if kind.is_symlink() {
+        let (is_dir, is_file, meta) = if kind.is_symlink() {
             let meta = std::fs::metadata(&path).map_err(|_| {
                 LoadError::Message(format!(
                     "error evaluating symlink {}: {}",
@@ -211,7 +211,7 @@ fn walk(
             seen(&n, &data);
             data
         } else {
-            let meta = match meta.take() {
+            let meta = match meta {
                 Some(m) => m,
                 None => std::fs::symlink_metadata(&path)
                     .map_err(|e| go_path_error("lstat", &path, &e))?,
