@@ -832,6 +832,10 @@ impl<'t> State<'t> {
                 };
                 // Go's safeCall turns a panicking function into an error; so do we.
                 match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&ctx, hargs))) {
+                    // A crossed isolated execution is discarded: ending it is all that matters.
+                    Ok(_) if crate::isolation::crossed() => {
+                        Err("isolated execution crossed".to_string())
+                    }
                     Ok(r) => r.map(EV::of),
                     Err(p) => Err(panic_message(p.as_ref())),
                 }

@@ -53,6 +53,7 @@ mod exec;
 pub mod fmt;
 mod funcs;
 pub mod gostr;
+pub mod isolation;
 mod lex;
 mod node;
 mod parse;

@@ -105,34 +105,51 @@ pub struct Map {
     nil: bool,
     /// Writes through [`Map::write`] so far.
     writes: std::sync::atomic::AtomicU64,
+    /// The isolated execution that made the map (0: none; see [`crate::isolation`]).
+    maker: u64,
 }
 
 /// The entries of a [`Map`] locked for writing; the map's write count moves on when it is
 /// dropped, while the lock is still held.
 pub struct MapWriteGuard<'a> {
     map: &'a Map,
-    guard: std::sync::RwLockWriteGuard<'a, BTreeMap<String, Value>>,
+    target: WriteTarget<'a>,
+}
+
+enum WriteTarget<'a> {
+    Entries(std::sync::RwLockWriteGuard<'a, BTreeMap<String, Value>>),
+    /// A private copy, for an isolated execution that may not write the map: the execution
+    /// has crossed and its result is discarded, so what it writes only has to go somewhere.
+    Discarded(BTreeMap<String, Value>),
 }
 
 impl std::ops::Deref for MapWriteGuard<'_> {
     type Target = BTreeMap<String, Value>;
 
     fn deref(&self) -> &BTreeMap<String, Value> {
-        &self.guard
+        match &self.target {
+            WriteTarget::Entries(g) => g,
+            WriteTarget::Discarded(m) => m,
+        }
     }
 }
 
 impl std::ops::DerefMut for MapWriteGuard<'_> {
     fn deref_mut(&mut self) -> &mut BTreeMap<String, Value> {
-        &mut self.guard
+        match &mut self.target {
+            WriteTarget::Entries(g) => g,
+            WriteTarget::Discarded(m) => m,
+        }
     }
 }
 
 impl Drop for MapWriteGuard<'_> {
     fn drop(&mut self) {
-        self.map
-            .writes
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        if matches!(self.target, WriteTarget::Entries(_)) {
+            self.map
+                .writes
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+        }
     }
 }
 
@@ -325,12 +342,20 @@ impl Map {
     }
 
     /// The entries, locked for writing (a poisoned lock is taken over: a map holds no
-    /// invariant a panic could break).
+    /// invariant a panic could break). Inside an isolated execution that did not make the map,
+    /// a private copy instead, and the execution has crossed ([`crate::isolation`]).
     pub fn write(&self) -> MapWriteGuard<'_> {
-        MapWriteGuard {
-            map: self,
-            guard: self.entries.write().unwrap_or_else(|p| p.into_inner()),
-        }
+        let target = if crate::isolation::may_write(self.maker) {
+            WriteTarget::Entries(self.entries.write().unwrap_or_else(|p| p.into_inner()))
+        } else {
+            WriteTarget::Discarded(
+                self.entries
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone(),
+            )
+        };
+        MapWriteGuard { map: self, target }
     }
 
     /// How many times [`Map::write`] has been released: equal counts, equal entries.
@@ -354,6 +379,7 @@ impl Map {
             entries: RwLock::new(entries.into_iter().collect()),
             nil: false,
             writes: std::sync::atomic::AtomicU64::new(0),
+            maker: crate::isolation::current(),
         }
     }
 

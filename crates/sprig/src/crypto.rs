@@ -206,7 +206,12 @@ fn parse_key(pem: &str) -> Result<Key, String> {
 }
 
 fn gen_rsa(rng: &Rng, bits: usize) -> Result<Key, String> {
-    prime::gen_rsa_key(&mut crng(rng), bits)
+    let mut source = crng(rng);
+    // A crossed isolated execution is discarded: no key is worth its primes.
+    if gotmpl::isolation::crossed() {
+        return Err("isolated execution crossed".into());
+    }
+    prime::gen_rsa_key(&mut source, bits)
         .map(|k| Key::Rsa(Box::new(k)))
         .map_err(|e| format!("error generating rsa key: {e}"))
 }

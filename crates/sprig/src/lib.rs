@@ -69,9 +69,16 @@ pub struct Options {
     pub now: Option<i64>,
 }
 
-/// The random source shared by a function map's functions.
+/// The random source shared by a function map's functions. A seeded one hands out its
+/// numbers in the order templates ask, which is Go's execution order: inside an isolated
+/// execution (templates run concurrently, [`gotmpl::isolation`]) it gives nothing and the
+/// execution crosses, so that it is run again in order. One drawn from the operating system
+/// has no order to keep.
 #[derive(Clone)]
-pub(crate) struct Rng(Arc<Mutex<rand_chacha::ChaCha20Rng>>);
+pub(crate) struct Rng {
+    source: Arc<Mutex<rand_chacha::ChaCha20Rng>>,
+    seeded: bool,
+}
 
 impl Rng {
     fn new(seed: Option<u64>) -> Rng {
@@ -79,19 +86,40 @@ impl Rng {
             Some(s) => rand_chacha::ChaCha20Rng::seed_from_u64(s),
             None => rand_chacha::ChaCha20Rng::from_entropy(),
         };
-        Rng(Arc::new(Mutex::new(r)))
+        Rng {
+            source: Arc::new(Mutex::new(r)),
+            seeded: seed.is_some(),
+        }
+    }
+
+    /// Whether numbers may be taken here (see the type's doc).
+    fn in_order(&self) -> bool {
+        !self.seeded || gotmpl::isolation::may_affect_shared()
+    }
+
+    /// Runs `f` on the source, or on a throwaway one in a crossed isolated execution: its
+    /// result is discarded, but the function must still end (rejection loops need numbers
+    /// that vary).
+    fn with<T>(&self, f: impl FnOnce(&mut rand_chacha::ChaCha20Rng) -> T) -> T {
+        thread_local! {
+            static THROWAWAY: std::cell::RefCell<rand_chacha::ChaCha20Rng> =
+                std::cell::RefCell::new(rand_chacha::ChaCha20Rng::seed_from_u64(0));
+        }
+        if self.in_order() {
+            f(&mut self.source.lock().unwrap_or_else(|e| e.into_inner()))
+        } else {
+            THROWAWAY.with_borrow_mut(f)
+        }
     }
 
     /// Fills `buf` with random bytes.
     pub(crate) fn fill(&self, buf: &mut [u8]) {
-        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        g.fill_bytes(buf);
+        self.with(|g| g.fill_bytes(buf));
     }
 
     /// A uniform integer in `0..n` (`n > 0`).
     pub(crate) fn below(&self, n: u64) -> u64 {
-        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        rand::Rng::gen_range(&mut *g, 0..n)
+        self.with(|g| rand::Rng::gen_range(g, 0..n))
     }
 }
 
