@@ -7,8 +7,9 @@
 //! Known differences: date-times become their TOML text (Go holds a `time.Time`, same JSON),
 //! and parse errors carry the `toml` crate's message, not BurntSushi's.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use gotmpl::{ArgType, Ctx, ElemType, FuncMap, IntKind, List, Value};
 use gotmpl::{Func, FuncError};
@@ -20,8 +21,13 @@ use crate::HelmVersion;
 /// helm's `recursionMaxNums`.
 const RECURSION_MAX: usize = 1000;
 
-/// Per-render state shared by `include` and `tpl` (helm's `includedNames`).
-type Included = Arc<Mutex<HashMap<String, usize>>>;
+thread_local! {
+    /// helm's `includedNames`: how deep each named template is nested in `include`s on this
+    /// thread. helm keeps one per render, but every `include` takes back what it added, so
+    /// it holds only the nesting of the executions in progress, and those are per thread when
+    /// a render runs templates on several ([`super::render_templates`]).
+    static INCLUDED: RefCell<HashMap<String, usize>> = RefCell::new(HashMap::new());
+}
 
 /// The whole function map of one render: Sprig (Helm's variant) plus helm's own functions.
 pub(crate) fn func_map(opts: &EngineOptions) -> FuncMap {
@@ -29,10 +35,8 @@ pub(crate) fn func_map(opts: &EngineOptions) -> FuncMap {
     sp.helm = true;
     let mut m = sprig::funcs(&sp);
     let v4 = opts.compat != HelmVersion::V3;
-    let included: Included = Arc::new(Mutex::new(HashMap::new()));
-
-    m.insert("include".into(), include_fn(included.clone()));
-    m.insert("tpl".into(), tpl_fn(included));
+    m.insert("include".into(), include_fn());
+    m.insert("tpl".into(), tpl_fn());
 
     let lint = opts.lint_mode;
     m.insert(
@@ -175,31 +179,32 @@ fn str_of(v: &Value) -> &str {
 
 /// helm's `includeFun`: runs a named template of the executing set (the main set, or a `tpl`
 /// clone, so that `define`s inside `tpl` text are includable), with helm's nesting limit.
-fn include_fn(included: Included) -> Func {
+fn include_fn() -> Func {
     Func::new(
         vec![ArgType::String, ArgType::Any],
         None,
         move |ctx: &Ctx<'_>, a| {
             let (name, data) = two(a);
             let name = str_of(&name).to_string();
-            {
-                let mut m = included.lock().unwrap_or_else(|p| p.into_inner());
+            let nested = INCLUDED.with_borrow_mut(|m| {
                 let n = m.entry(name.clone()).or_insert(0);
                 if *n > RECURSION_MAX {
-                    return Err(format!(
-                        "rendering template has a nested reference name: {name}: unable to execute template"
-                    ));
+                    return false;
                 }
                 *n += 1;
+                true
+            });
+            if !nested {
+                return Err(format!(
+                    "rendering template has a nested reference name: {name}: unable to execute template"
+                ));
             }
             let r = ctx.execute_template(&name, &data);
-            if let Some(n) = included
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get_mut(&name)
-            {
-                *n = n.saturating_sub(1);
-            }
+            INCLUDED.with_borrow_mut(|m| {
+                if let Some(n) = m.get_mut(&name) {
+                    *n = n.saturating_sub(1);
+                }
+            });
             r.map(Value::string).map_err(|e| e.to_string())
         },
     )
@@ -207,7 +212,7 @@ fn include_fn(included: Included) -> Func {
 
 /// helm's `tplFun`: parses `text` as template `gotpl` into a clone of the executing set and
 /// runs it, `<no value>` removed.
-fn tpl_fn(_included: Included) -> Func {
+fn tpl_fn() -> Func {
     Func::new(
         vec![ArgType::String, ArgType::Any],
         None,

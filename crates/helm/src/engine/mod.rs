@@ -4,12 +4,14 @@
 //! Like helm, every template of the tree is parsed once into one set (deepest paths first, so
 //! a parent's `define` replaces a subchart's), then every non-partial template is executed in
 //! that same order against its chart's scope map (`.Values`, `.Chart`, `.Release`, `.Files`,
-//! `.Capabilities`, `.Subcharts`, `.Template`). Execution is sequential on purpose: Go's
-//! engine shares one mutable scope map per chart (`.Template` is written into it before each
-//! template runs, Sprig's `set` mutates `.Values` in place) and charts observe that order.
+//! `.Capabilities`, `.Subcharts`, `.Template`). Go's engine shares one mutable scope map per
+//! chart (`.Template` is written into it before each template runs, Sprig's `set` mutates
+//! `.Values` in place) and charts observe that order; a big chart's templates run on several
+//! threads only under a check that gives exactly that order's result (`execute.rs`).
 
 mod chart_value;
 mod errors;
+mod execute;
 mod funcs;
 mod parse_cache;
 mod speculate;
@@ -114,15 +116,17 @@ pub(crate) fn render_speculated(
         capabilities,
         compat: opts.compat,
     };
-    rec_all_tpls(chart, None, &root_values, &common, &mut tpls);
-    render_templates(&tpls, opts, spec, sink)
+    let mut nodes = Vec::new();
+    rec_all_tpls(chart, None, &root_values, &common, &mut tpls, &mut nodes);
+    render_templates(&tpls, &nodes, opts, spec, sink)
 }
 
 /// A template to parse and, unless a partial, execute (helm's `renderable`).
 struct Renderable<'c> {
     text: &'c crate::chart::Data,
-    /// The chart's scope map, shared by all its templates (Go's `next`).
-    scope: Arc<Map>,
+    /// The chart's scope node (in `rec_all_tpls`' list), whose map all its templates share
+    /// (Go's `next`).
+    chart: usize,
     base_path: String,
 }
 
@@ -174,14 +178,16 @@ fn table(values: &Value, path: &str) -> Option<Value> {
 }
 
 /// helm's `recAllTpls`: builds the chart's scope, recurses into subcharts, collects templates.
-/// `parent` is the parent's full path and scope values; returns this chart's scope map.
+/// `parent` is the parent's full path and scope values. Adds this chart's scope to `nodes`
+/// after its subcharts' and returns its index there.
 fn rec_all_tpls<'c>(
     chart: &'c Chart,
     parent: Option<(&str, &Value)>,
     root_values: &Value,
     common: &Common,
     tpls: &mut BTreeMap<String, Renderable<'c>>,
-) -> Arc<Map> {
+    nodes: &mut Vec<execute::ScopeNode>,
+) -> usize {
     let is_root = parent.is_none();
     let values = match parent {
         None => root_values.clone(),
@@ -194,15 +200,19 @@ fn rec_all_tpls<'c>(
         Some((p, _)) => format!("{p}/charts/{}", chart.name()),
     };
     let mut subcharts = BTreeMap::new();
+    let mut children = Vec::new();
     for child in &chart.dependencies {
-        let scope = rec_all_tpls(
+        let index = rec_all_tpls(
             child,
             Some((&full_path, &values)),
             root_values,
             common,
             tpls,
+            nodes,
         );
-        subcharts.insert(child.name().to_string(), Value::Map(scope));
+        let name = child.name().to_string();
+        subcharts.insert(name.clone(), Value::Map(nodes[index].scope.clone()));
+        children.push((name, index));
     }
     let scope = Arc::new(Map::from_entries(
         ElemType::Interface,
@@ -221,6 +231,8 @@ fn rec_all_tpls<'c>(
             ("Subcharts".to_string(), Value::map(subcharts)),
         ],
     ));
+    let index = nodes.len();
+    nodes.push(execute::ScopeNode { scope, children });
     let base_path = path_join(&full_path, "templates");
     let library = chart.metadata.chart_type.eq_ignore_ascii_case("library");
     for t in &chart.templates {
@@ -232,12 +244,12 @@ fn rec_all_tpls<'c>(
             path_join(&full_path, &t.name),
             Renderable {
                 text: &t.data,
-                scope: scope.clone(),
+                chart: index,
                 base_path: base_path.clone(),
             },
         );
     }
-    scope
+    index
 }
 
 /// `v` as helm's `Values` type (`%T` is `common.Values`), as Go's `Values.Table` converts a
@@ -311,6 +323,7 @@ fn new_set(opts: &EngineOptions) -> Result<Template, RenderError> {
 /// helm's `render`: one set, parse everything, execute the non-partials (each result to `sink`).
 fn render_templates(
     tpls: &BTreeMap<String, Renderable<'_>>,
+    nodes: &[execute::ScopeNode],
     opts: &EngineOptions,
     spec: Option<Speculation>,
     sink: &mut dyn FnMut(&str, String),
@@ -343,40 +356,26 @@ fn render_templates(
     };
     crate::phase("templates parsed");
 
-    let mut buf = String::new();
-    for name in keys {
-        if base_name(name).starts_with('_') {
-            continue;
-        }
-        let r = &tpls[name];
-        let mut tv = Map::from_entries(
-            ElemType::Interface,
-            [
-                ("Name".to_string(), Value::string(name)),
-                ("BasePath".to_string(), Value::string(&r.base_path)),
-            ],
-        );
-        tv.type_name = Some(Arc::from(values_type_name(opts.compat)));
-        r.scope
-            .write()
-            .insert("Template".to_string(), Value::Map(Arc::new(tv)));
-        buf.clear();
-        let data = Value::Map(r.scope.clone());
-        if let Err(e) = t.execute_template(&mut buf, name, &data) {
-            return Err(RenderError::Message(reformat_exec_error(
+    let jobs: Vec<execute::Job<'_>> = keys
+        .iter()
+        .filter(|name| !base_name(name).starts_with('_'))
+        .map(|name| {
+            let r = &tpls[*name];
+            execute::Job {
                 name,
-                &e,
-                opts.compat,
-            )));
-        }
-        let text = if buf.contains("<no value>") {
-            buf.replace("<no value>", "")
-        } else {
-            std::mem::take(&mut buf)
-        };
-        sink(name, text);
-    }
-    Ok(())
+                chart: r.chart,
+                base_path: &r.base_path,
+            }
+        })
+        .collect();
+    // Threads pay off only for a big chart: each costs a start and a fresh heap.
+    let bytes: usize = tpls.values().map(|r| r.text.len()).sum();
+    let threads = if bytes >= BIG_SET_BYTES {
+        crate::cores().min(4)
+    } else {
+        1
+    };
+    execute::execute(&t, &jobs, nodes, opts, threads, sink)
 }
 
 /// Every template of `keys` parsed into one set in helm's order, or helm's first parse error
