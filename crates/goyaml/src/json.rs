@@ -415,9 +415,10 @@ fn indent_json(src: &str, prefix: &str, indent: &str) -> String {
     out
 }
 
-/// A decoded JSON value before it becomes a Go value: numbers keep their text.
+/// A decoded JSON value before it becomes a Go value: numbers keep their text, objects their
+/// members in document order (duplicates too).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Json {
+pub enum Json {
     Null,
     Bool(bool),
     Number(String),
@@ -521,8 +522,9 @@ fn parse_number(n: &str) -> Result<f64, Error> {
     }
 }
 
-/// Parses JSON text, with encoding/json's scanner error messages.
-pub(crate) fn parse(data: &str) -> Result<Json, Error> {
+/// Parses JSON text (one value, nothing but JSON space around it) as strictly as
+/// encoding/json's scanner, with its error messages.
+pub fn parse(data: &str) -> Result<Json, Error> {
     let mut p = Parser {
         b: data.as_bytes(),
         s: data,

@@ -152,7 +152,10 @@ fn check_metaschema(doc: &json::J, draft: u32) -> Result<(), String> {
 type Prepared = Result<json::J, String>;
 
 fn prepare_uncached(schema: &[u8]) -> Prepared {
-    let text = String::from_utf8_lossy(schema);
+    // Valid UTF-8 (nearly always) is borrowed; lossy decoding walks the bytes slowly.
+    let text = std::str::from_utf8(schema)
+        .map(std::borrow::Cow::Borrowed)
+        .unwrap_or_else(|_| String::from_utf8_lossy(schema));
     let doc = json::parse(&text)?;
     let draft = validator::Validator::new(&doc)?.draft();
     check_metaschema(&doc, draft)?;

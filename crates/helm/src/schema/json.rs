@@ -32,6 +32,29 @@ impl J {
 /// `jsonschema.UnmarshalJSON`: one JSON value read by Go's `json.Decoder` (so a truncated
 /// document is `unexpected EOF`, an empty one `EOF`), nothing but space after it.
 pub(crate) fn parse(text: &str) -> Result<J, String> {
+    // Nearly every schema is valid, and then one strict pass (Go's scanner rules) gives the
+    // document; only a failing one is read again to find the error Go's decoder reports.
+    match goyaml::json::parse(text) {
+        Ok(doc) => Ok(from_go(doc)),
+        Err(_) => parse_checked(text),
+    }
+}
+
+fn from_go(j: goyaml::json::Json) -> J {
+    use goyaml::json::Json;
+    match j {
+        Json::Null => J::Null,
+        Json::Bool(b) => J::Bool(b),
+        Json::Number(n) => J::Num(n),
+        Json::String(s) => J::Str(s),
+        Json::Array(a) => J::Arr(a.into_iter().map(from_go).collect()),
+        Json::Object(m) => J::Obj(m.into_iter().map(|(k, v)| (k, from_go(v))).collect()),
+    }
+}
+
+/// [`parse`] the slow way: a lax parse, then the decoder's check of what it read, for the
+/// exact error.
+fn parse_checked(text: &str) -> Result<J, String> {
     if text.trim_matches([' ', '\t', '\r', '\n']).is_empty() {
         return Err("EOF".into());
     }
@@ -201,5 +224,60 @@ pub(crate) fn to_value(j: &J) -> gotmpl::Value {
         J::Str(s) => Value::string(s),
         J::Arr(a) => Value::list(a.iter().map(to_value).collect()),
         J::Obj(m) => Value::map(m.iter().map(|(k, v)| (k.clone(), to_value(v)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEMA: &str = r#"{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "type": "object",
+  "properties": {
+    "replicas": {"type": "integer", "minimum": 0, "maximum": 1e3, "default": -1.5E-2},
+    "name": {"type": ["string", "null"], "pattern": "^[a-z]\\d+\u00e9\"$", "enum": [true, false, null]},
+    "nested": {"type": "object", "additionalProperties": false, "properties": {}, "required": []},
+    "dup": 1, "dup": 2
+  }
+}
+"#;
+
+    /// The one-pass parse gives exactly what the checked parse gives, document or error, on
+    /// every one-byte deletion and replacement of a schema.
+    #[test]
+    fn one_pass_parse_matches_the_checked_one() {
+        assert_eq!(parse(SCHEMA), parse_checked(SCHEMA));
+        assert!(parse(SCHEMA).is_ok());
+        let mut checked = 0;
+        for i in 0..SCHEMA.len() {
+            if !SCHEMA.is_char_boundary(i) || !SCHEMA.is_char_boundary(i + 1) {
+                continue;
+            }
+            let (a, b) = (&SCHEMA[..i], &SCHEMA[i + 1..]);
+            let mut variants = vec![format!("{a}{b}")];
+            for c in [
+                "\"", "\\", "}", "]", ",", ":", "1", "-", "e", " ", "\u{1}", "x", "{}",
+            ] {
+                variants.push(format!("{a}{c}{b}"));
+            }
+            for text in variants {
+                assert_eq!(parse(&text), parse_checked(&text), "{text}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000);
+        for text in [
+            "",
+            "  ",
+            "{",
+            "{} x",
+            "[1,]",
+            "\"\\u12\"",
+            "01",
+            "{\"a\":1}\n\t ",
+        ] {
+            assert_eq!(parse(text), parse_checked(text), "{text:?}");
+        }
     }
 }
