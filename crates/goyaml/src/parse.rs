@@ -72,6 +72,30 @@ impl Parser<'_> {
 /// Parses the first document of `input` the way `yaml.Unmarshal(input, &v)` with `v interface{}`
 /// does; `None` when the stream holds no document.
 pub fn parse_first(input: &str) -> R<Option<Node>> {
+    // Non-ASCII characters only in comments (em dashes in a values file's notes) would send
+    // the whole input down the scanner's character-by-character path: the same input with
+    // them replaced is read instead, and kept where they all turned out to be in comments.
+    if let Some(sub) = crate::scan::Substituted::new(input) {
+        let mut sc = Scanner::new(&sub.text)?;
+        sc.track_comments();
+        let mut p = Parser::new(sc);
+        if let Ok(root) = p.document()
+            && p.sc.comments_cover(&sub.at)
+        {
+            let Some(root) = root else {
+                return Ok(None);
+            };
+            let mut d = Decoder::new(&p, false);
+            if let Ok(node) = d.decode(root) {
+                return Ok(Some(node));
+            }
+        }
+    }
+    parse_first_as_is(input)
+}
+
+/// [`parse_first`] without replacing anything.
+fn parse_first_as_is(input: &str) -> R<Option<Node>> {
     let mut p = Parser::new(Scanner::new(input)?);
     let Some(root) = p.document()? else {
         return Ok(None);
@@ -1351,4 +1375,38 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
         out.extend_from_slice(&bytes[..3 - pad]);
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading a non-ASCII input through its ASCII stand-in gives what reading it as is gives,
+    /// node or error, wherever the non-ASCII characters are.
+    #[test]
+    fn replaced_characters_change_nothing() {
+        let base = "%YAML 1.1\n---\n# a note\nkey: value # trailing\nlist:\n  - a\n  - \"q s\" # c\n\
+                    block: |\n  text\n  more\nflow: {a: 1, b: [x, y]}\nanchor: &an v\nref: *an\n\
+                    tagged: !t x\nplain: multi\n  line\n#end\n";
+        let mut cases = 0;
+        for c in ['é', '—', '😀', '\u{2028}', '\u{85}', '\u{feff}', '\u{fffe}'] {
+            for i in 0..=base.len() {
+                let text = format!("{}{c}{}", &base[..i], &base[i..]);
+                let got = parse_first(&text).map_err(|e| e.message());
+                let want = parse_first_as_is(&text).map_err(|e| e.message());
+                assert_eq!(format!("{got:?}"), format!("{want:?}"), "{text:?}");
+                cases += 1;
+            }
+        }
+        // Several, in comments and elsewhere.
+        let text = "# — x\na: é # — y\nb: 1 # 😀\n";
+        assert_eq!(
+            format!("{:?}", parse_first(text).map_err(|e| e.message())),
+            format!("{:?}", parse_first_as_is(text).map_err(|e| e.message()))
+        );
+        assert!(cases > 1000);
+        assert!(crate::scan::Substituted::new("# — only in a comment\na: 1\n").is_some());
+        assert!(crate::scan::Substituted::new("a: 1\n").is_none());
+        assert!(crate::scan::Substituted::new("# \u{2028}\na: 1\n").is_none());
+    }
 }

@@ -182,6 +182,9 @@ pub struct Scanner<'a> {
     /// reused across scalars: nearly every plain scalar reads its line break into one, which
     /// allocated per scalar.
     scratch: Scratch,
+    /// The spans (character indexes) of the comments skipped so far, when asked to keep them
+    /// ([`Scanner::track_comments`]).
+    comment_spans: Option<Vec<(usize, usize)>>,
 }
 
 /// [`Scanner::scratch`]: taken by a scalar scanner, given back (cleared) when it is done.
@@ -253,6 +256,54 @@ fn ascii_forbidden(bytes: &[u8]) -> Option<Option<usize>> {
             .position(|&b| forbidden_ascii(b))
             .map(|i| at + i)
     })
+}
+
+/// An input that is not ASCII only because of ordinary characters (no BOM, line break or
+/// forbidden character among them), as ASCII: each such character replaced by `^`, a character
+/// every rule of the scanner treats as it treats them (printable, not blank, not a break, not
+/// alphanumeric, no indicator, not in a URI). Where all of them lie in comments, which the
+/// scanner skips and yaml.v2 drops, scanning this gives exactly the tokens and marks (both
+/// count characters) of the input itself, at the speed of an ASCII input: see
+/// [`crate::parse::parse_first`].
+pub(crate) struct Substituted {
+    pub(crate) text: String,
+    /// The character indexes of the replaced characters, ascending.
+    pub(crate) at: Vec<usize>,
+}
+
+impl Substituted {
+    /// `None` for an ASCII input and for one with a character this does not replace, or with
+    /// a forbidden ASCII character (whose reader error depends on byte offsets).
+    pub(crate) fn new(input: &str) -> Option<Substituted> {
+        let bytes = input.as_bytes();
+        let mut first = bytes.iter().position(|&b| b >= 0x80)?;
+        let mut text = String::with_capacity(input.len());
+        let mut at = Vec::new();
+        // Characters before `from`, which is a character boundary.
+        let (mut from, mut chars) = (0, 0);
+        loop {
+            text.push_str(&input[from..first]);
+            chars += first - from;
+            let c = input[first..].chars().next()?;
+            let v = c as u32;
+            let ordinary = (0xA0..=0xD7FF).contains(&v)
+                || ((0xE000..=0xFFFD).contains(&v) && v != 0xFEFF)
+                || v >= 0x10000;
+            if !ordinary || v == 0x2028 || v == 0x2029 {
+                return None;
+            }
+            at.push(chars);
+            text.push('^');
+            chars += 1;
+            from = first + c.len_utf8();
+            match bytes[from..].iter().position(|&b| b >= 0x80) {
+                Some(n) => first = from + n,
+                None => break,
+            }
+        }
+        text.push_str(&input[from..]);
+        (ascii_forbidden(text.as_bytes()) == Some(None)).then_some(Substituted { text, at })
+    }
 }
 
 /// The high bit of each forbidden byte of a word of eight ASCII bytes: exact, as no sum below
@@ -363,6 +414,24 @@ impl<'a> Scanner<'a> {
             v3: false,
             spare: String::new(),
             scratch: Scratch::default(),
+            comment_spans: None,
+        })
+    }
+
+    /// Keeps the span of every comment from here on, for [`Scanner::comments_cover`].
+    pub(crate) fn track_comments(&mut self) {
+        self.comment_spans = Some(Vec::new());
+    }
+
+    /// Whether every character index of `at` (ascending) lies in a comment skipped so far.
+    pub(crate) fn comments_cover(&self, at: &[usize]) -> bool {
+        let Some(spans) = &self.comment_spans else {
+            return false;
+        };
+        let mut spans = spans.iter().peekable();
+        at.iter().all(|&i| {
+            while spans.next_if(|&&(_, end)| end <= i).is_some() {}
+            spans.peek().is_some_and(|&&(start, _)| start <= i)
         })
     }
 
@@ -452,11 +521,15 @@ impl<'a> Scanner<'a> {
     /// Skips characters up to a line break or the end (a comment's text). Within the plain-byte
     /// region a break is `\r` or `\n` only, found in one search; the rest goes one by one.
     fn skip_to_breakz(&mut self) {
+        let start = self.pos;
         if let Some(rest) = self.fast.as_bytes().get(self.pos..) {
             self.skip_n(find_break(rest));
         }
         while !is_breakz(self.ch(0)) {
             self.skip();
+        }
+        if let Some(spans) = &mut self.comment_spans {
+            spans.push((start, self.pos));
         }
     }
 
