@@ -104,7 +104,12 @@ pub(crate) fn quote(s: &str) -> String {
         }
     }
     q.push('"');
-    let q = q.replace("\\\"", "\"").replace('\'', "\\'");
+    // Only a `\"` or a `'` changes: most names have no backslash or `'` at all.
+    let q = if q.contains(['\\', '\'']) {
+        q.replace("\\\"", "\"").replace('\'', "\\'")
+    } else {
+        q
+    };
     format!("'{}'", &q[1..q.len() - 1])
 }
 
@@ -518,6 +523,10 @@ impl<'p> Scope<'p> {
 }
 
 fn ptr_tok(s: &str) -> String {
+    // Nearly every name has neither: one copy instead of two searches and copies.
+    if !s.contains(['~', '/']) {
+        return s.to_string();
+    }
     s.replace('~', "~0").replace('/', "~1")
 }
 
@@ -672,7 +681,11 @@ impl<'a> Validator<'a> {
         };
         let mut cur = root;
         for tok in path.split('/') {
-            let tok = tok.replace("~1", "/").replace("~0", "~");
+            let tok = if tok.contains('~') {
+                std::borrow::Cow::Owned(tok.replace("~1", "/").replace("~0", "~"))
+            } else {
+                std::borrow::Cow::Borrowed(tok)
+            };
             cur = match cur {
                 J::Obj(_) => cur.get(&tok),
                 J::Arr(a) => tok.parse::<usize>().ok().and_then(|i| a.get(i)),
