@@ -15,7 +15,9 @@
 //! the names in `additional properties ... not allowed`) its order is random; canon uses key
 //! order.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use gotmpl::Value;
 
@@ -559,7 +561,13 @@ pub(crate) struct Validator<'a> {
     base: String,
     alias: Option<String>,
     others: &'a [(String, J)],
+    /// What [`Validator::resolve`] gave for each reference from each document: a schema's
+    /// `$ref`s are followed again for every value they apply to (the metaschema's for every
+    /// subschema of a big schema).
+    resolved: RefCell<Vec<HashMap<String, Resolved<'a>>>>,
 }
+
+type Resolved<'a> = Result<Option<(usize, &'a J, String)>, String>;
 
 const MAX_DEPTH: usize = 200;
 
@@ -592,6 +600,7 @@ impl<'a> Validator<'a> {
             base: "file:///values.schema.json".into(),
             alias,
             others: &[],
+            resolved: RefCell::new(Vec::new()),
         })
     }
 
@@ -660,7 +669,20 @@ impl<'a> Validator<'a> {
     /// The schema a reference from document `doc` names: its document, itself and its JSON
     /// pointer; `None` for a document canon does not have (helm loads `file://` and fetches
     /// `http(s)://` references; canon lets the value pass there).
-    fn resolve(&self, r: &str, doc: usize) -> Result<Option<(usize, &'a J, String)>, String> {
+    fn resolve(&self, r: &str, doc: usize) -> Resolved<'a> {
+        if let Some(hit) = self.resolved.borrow().get(doc).and_then(|m| m.get(r)) {
+            return hit.clone();
+        }
+        let found = self.resolve_uncached(r, doc);
+        let mut resolved = self.resolved.borrow_mut();
+        if resolved.len() <= doc {
+            resolved.resize_with(doc + 1, HashMap::new);
+        }
+        resolved[doc].insert(r.to_string(), found.clone());
+        found
+    }
+
+    fn resolve_uncached(&self, r: &str, doc: usize) -> Resolved<'a> {
         let (url, frag) = r.split_once('#').unwrap_or((r, ""));
         let d = if url.is_empty() {
             doc
