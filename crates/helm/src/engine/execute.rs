@@ -19,6 +19,7 @@
 //! Anything else a template could share is per thread: `include`'s nesting count
 //! (`funcs.rs`) and the executor's map lookup cache.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -127,7 +128,14 @@ struct Timeline {
     per_chart: Vec<Vec<usize>>,
     /// The last job of the chart or any chart below it.
     last_below: Vec<Option<usize>>,
+    /// Views of subcharts none of whose own subcharts is in flux, by chart and the job whose
+    /// `.Template` they hold: every template between two of that chart's sees the same one,
+    /// as in helm's loop (made once, outside any isolated execution, so never written).
+    settled: Mutex<HashMap<ChartState, Arc<Map>>>,
 }
+
+/// A chart and the job whose `.Template` its scope holds (none yet).
+type ChartState = (usize, Option<usize>);
 
 impl Timeline {
     fn new(jobs: &[Job<'_>], nodes: &[ScopeNode]) -> Timeline {
@@ -157,6 +165,7 @@ impl Timeline {
         Timeline {
             per_chart,
             last_below,
+            settled: Mutex::new(HashMap::new()),
         }
     }
 
@@ -190,17 +199,25 @@ impl Timeline {
         opts: &EngineOptions,
     ) -> Arc<Map> {
         let node = &nodes[c];
+        let own = jobs[i].chart == c;
+        let settled = !own && !node.children.iter().any(|(_, d)| self.in_flux(*d, i));
+        let key = (c, self.before(c, i));
+        if settled
+            && let Some(view) = self
+                .settled
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&key)
+        {
+            return view.clone();
+        }
         let mut entries = node
             .scope
             .entries
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let at = if jobs[i].chart == c {
-            Some(i)
-        } else {
-            self.before(c, i)
-        };
+        let at = if own { Some(i) } else { key.1 };
         match at {
             Some(j) => entries.insert("Template".to_string(), template_value(&jobs[j], opts)),
             None => entries.remove("Template"),
@@ -219,7 +236,14 @@ impl Timeline {
             let copy = map_like(shared, subcharts);
             entries.insert("Subcharts".to_string(), Value::Map(Arc::new(copy)));
         }
-        Arc::new(map_like(&node.scope, entries))
+        let view = Arc::new(map_like(&node.scope, entries));
+        if settled {
+            self.settled
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key, view.clone());
+        }
+        view
     }
 }
 
