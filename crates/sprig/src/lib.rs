@@ -71,9 +71,9 @@ pub struct Options {
 
 /// The random source shared by a function map's functions. A seeded one hands out its
 /// numbers in the order templates ask, which is Go's execution order: inside an isolated
-/// execution (templates run concurrently, [`gotmpl::isolation`]) it gives nothing and the
-/// execution crosses, so that it is run again in order. One drawn from the operating system
-/// has no order to keep.
+/// execution (templates run concurrently, [`gotmpl::isolation`]) it is left untouched, the
+/// execution crosses (to be run again in order) and gets numbers from a throwaway source. One
+/// drawn from the operating system has no order to keep.
 #[derive(Clone)]
 pub(crate) struct Rng {
     source: Arc<Mutex<rand_chacha::ChaCha20Rng>>,

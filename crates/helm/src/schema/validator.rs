@@ -77,7 +77,7 @@ fn json_ptr(tokens: &[String]) -> String {
     let mut s = String::new();
     for t in tokens {
         s.push('/');
-        s.push_str(&t.replace('~', "~0").replace('/', "~1"));
+        s.push_str(&ptr_tok(t));
     }
     s
 }
