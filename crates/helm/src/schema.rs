@@ -8,6 +8,7 @@
 
 mod format;
 mod json;
+mod meta_fast;
 mod validator;
 
 use gotmpl::Value;
@@ -125,8 +126,16 @@ fn metaschema_docs(draft: u32) -> (&'static str, Vec<(&'static str, &'static str
 }
 
 /// The library validates a schema against its draft's metaschema before using it, with the
-/// metaschema's error tree.
+/// metaschema's error tree. A schema [`meta_fast`] finds valid needs no more.
 fn check_metaschema(doc: &json::J, draft: u32) -> Result<(), String> {
+    if meta_fast::valid(doc, draft) {
+        return Ok(());
+    }
+    check_metaschema_full(doc, draft)
+}
+
+/// [`check_metaschema`] as the library does it: the metaschema applied as a schema.
+fn check_metaschema_full(doc: &json::J, draft: u32) -> Result<(), String> {
     let (base, docs) = metaschema_docs(draft);
     let mut parsed = Vec::with_capacity(docs.len());
     for (url, text) in &docs {
