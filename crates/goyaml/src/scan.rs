@@ -276,7 +276,7 @@ impl Substituted {
     /// a forbidden ASCII character (whose reader error depends on byte offsets).
     pub(crate) fn new(input: &str) -> Option<Substituted> {
         let bytes = input.as_bytes();
-        let mut first = bytes.iter().position(|&b| b >= 0x80)?;
+        let mut first = first_non_ascii(bytes)?;
         let mut text = String::with_capacity(input.len());
         let mut at = Vec::new();
         // Characters before `from`, which is a character boundary.
@@ -296,7 +296,7 @@ impl Substituted {
             text.push('^');
             chars += 1;
             from = first + c.len_utf8();
-            match bytes[from..].iter().position(|&b| b >= 0x80) {
+            match first_non_ascii(&bytes[from..]) {
                 Some(n) => first = from + n,
                 None => break,
             }
@@ -304,6 +304,20 @@ impl Substituted {
         text.push_str(&input[from..]);
         (ascii_forbidden(text.as_bytes()) == Some(None)).then_some(Substituted { text, at })
     }
+}
+
+/// The offset of the first byte of `b` at or above 0x80. Sixteen bytes a step: a byte at a time
+/// cost a tenth of reading a big values file with a few non-ASCII characters in comments.
+fn first_non_ascii(b: &[u8]) -> Option<usize> {
+    let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("eight bytes"));
+    let mut i = 0;
+    while i + 16 <= b.len() {
+        if (word(i) | word(i + 8)) & HIGH != 0 {
+            break;
+        }
+        i += 16;
+    }
+    b[i..].iter().position(|&x| x >= 0x80).map(|p| i + p)
 }
 
 /// The high bit of each forbidden byte of a word of eight ASCII bytes: exact, as no sum below
@@ -1850,6 +1864,23 @@ impl<'a> Scanner<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_non_ascii_finds_the_first_high_byte() {
+        for len in 0..40 {
+            let mut b = vec![b'a'; len];
+            assert_eq!(first_non_ascii(&b), None, "len {len}");
+            for at in 0..len {
+                b[at] = 0x80 + (at as u8 % 0x7F);
+                if at + 3 < len {
+                    b[at + 3] = 0xFF;
+                }
+                let want = b.iter().position(|&x| x >= 0x80);
+                assert_eq!(first_non_ascii(&b), want, "len {len}, at {at}");
+                b.fill(b'a');
+            }
+        }
+    }
 
     #[test]
     fn word_wise_forbidden_search_finds_the_first_bad_byte() {
