@@ -11,10 +11,12 @@
 //! - each runs against its own copy of its scope map, holding its own `.Template`, and of
 //!   every subchart scope whose `.Template` is not yet the last one it gets (the copies hold
 //!   the one helm's loop would have written by then); the shared maps hold the last ones;
-//! - results are handed on in helm's order. The first template that crossed, and everything
-//!   after it, runs again one after another as helm does, on shared maps that first get the
-//!   `.Template` each would hold at that point. The first that failed ends the render with
-//!   its error, as helm's loop would at it.
+//! - results are handed on in helm's order. The first template that crossed runs again alone,
+//!   as helm's loop runs it, on shared maps that first get the `.Template` each would hold at
+//!   that point; the templates after it then run in parallel again, from what it left in the
+//!   maps (or one after another, when the crossing came within the round's first few: a chart
+//!   whose every template writes shared state). The first that failed ends the render with its
+//!   error, as helm's loop would at it.
 //!
 //! Anything else a template could share is per thread: `include`'s nesting count
 //! (`funcs.rs`) and the executor's map lookup cache.
@@ -26,6 +28,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use gotmpl::{ElemType, Map, Template, Value};
 
 use super::{EngineOptions, RenderError, reformat_exec_error, values_type_name};
+
+/// Jobs a parallel round must hand on before a crossing for the jobs after the crossing one to
+/// run in parallel again (see [`execute`]).
+const RESUME_AFTER: usize = 4;
 
 /// A chart's scope map and its subcharts' (by their place in the tree's list).
 pub(super) struct ScopeNode {
@@ -51,30 +57,58 @@ pub(super) fn execute(
     threads: usize,
     sink: &mut dyn FnMut(&str, String),
 ) -> Result<(), RenderError> {
-    let from = if threads > 1 && jobs.len() > 1 {
-        let timeline = Timeline::new(jobs, nodes);
-        for (c, node) in nodes.iter().enumerate() {
-            set_template(node, timeline.last(c).map(|j| &jobs[j]), opts);
-        }
-        let Some(k) = parallel(t, jobs, nodes, &timeline, opts, threads, sink)? else {
-            return Ok(());
-        };
-        tracing::debug!(
-            template = jobs[k].name,
-            "template execution crossed another's: the rest runs in order"
-        );
-        for (c, node) in nodes.iter().enumerate() {
-            set_template(node, timeline.before(c, k).map(|j| &jobs[j]), opts);
-        }
-        k
-    } else {
-        0
-    };
     let mut buf = String::new();
-    for job in &jobs[from..] {
+    if threads > 1 && jobs.len() > 1 {
+        let timeline = Timeline::new(jobs, nodes);
+        let mut from = 0;
+        while from < jobs.len() {
+            for (c, node) in nodes.iter().enumerate() {
+                set_template(node, timeline.last(c).map(|j| &jobs[j]), opts);
+            }
+            let Some(k) = parallel(t, jobs, from, nodes, &timeline, opts, threads, sink)? else {
+                return Ok(());
+            };
+            tracing::debug!(
+                template = jobs[k].name,
+                "template execution crossed another's: it runs alone, the rest after it"
+            );
+            // Job k runs as helm's loop would run it, on the shared maps holding the
+            // `.Template`s of that point; what it writes there, the jobs after it see.
+            for (c, node) in nodes.iter().enumerate() {
+                set_template(node, timeline.before(c, k).map(|j| &jobs[j]), opts);
+            }
+            // A round that crossed within its first few jobs ends the parallel runs: a chart
+            // whose templates all write shared state would otherwise run each twice.
+            if k - from < RESUME_AFTER {
+                return sequential(t, &jobs[k..], nodes, opts, &mut buf, sink);
+            }
+            sequential(t, &jobs[k..=k], nodes, opts, &mut buf, sink)?;
+            // Views made before may hold scope entries job k replaced.
+            timeline
+                .settled
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+            from = k + 1;
+        }
+        return Ok(());
+    }
+    sequential(t, jobs, nodes, opts, &mut buf, sink)
+}
+
+/// Runs `jobs` one after another on the shared scope maps, as helm's loop does.
+fn sequential(
+    t: &Template,
+    jobs: &[Job<'_>],
+    nodes: &[ScopeNode],
+    opts: &EngineOptions,
+    buf: &mut String,
+    sink: &mut dyn FnMut(&str, String),
+) -> Result<(), RenderError> {
+    for job in jobs {
         let node = &nodes[job.chart];
         set_template(node, Some(job), opts);
-        let text = run_one(t, job, &Value::Map(node.scope.clone()), opts, &mut buf)
+        let text = run_one(t, job, &Value::Map(node.scope.clone()), opts, buf)
             .map_err(RenderError::Message)?;
         sink(job.name, text);
     }
@@ -266,11 +300,14 @@ struct Board {
     waiting: bool,
 }
 
-/// Runs the jobs on `threads` threads, this one handing outputs on in order. `None` when all
-/// were handed on; the first job that crossed, to be run again in order with all after it.
+/// Runs the jobs from `start` on `threads` threads, this one handing outputs on in order.
+/// `None` when all were handed on; else the first job that crossed, none of it or after it
+/// handed on.
+#[allow(clippy::too_many_arguments)]
 fn parallel(
     t: &Template,
     jobs: &[Job<'_>],
+    start: usize,
     nodes: &[ScopeNode],
     timeline: &Timeline,
     opts: &EngineOptions,
@@ -278,7 +315,7 @@ fn parallel(
     sink: &mut dyn FnMut(&str, String),
 ) -> Result<Option<usize>, RenderError> {
     let n = jobs.len();
-    let next = AtomicUsize::new(0);
+    let next = AtomicUsize::new(start);
     // Jobs from here on are not needed: one before failed or crossed.
     let limit = AtomicUsize::new(n);
     let board = Mutex::new(Board {
@@ -320,7 +357,7 @@ fn parallel(
             });
         }
         let mut buf = String::new();
-        let mut emitted = 0;
+        let mut emitted = start;
         let end = loop {
             let mut ready = Vec::new();
             let mut end = None;
@@ -516,6 +553,48 @@ mod tests {
         )]));
         assert_eq!(out[8].1, "t08 top/templates 2 t07 1  v");
         assert_eq!(out[11].1, "t11 top/templates 2 t10 1 X v");
+    }
+
+    #[test]
+    fn parallel_runs_resume_after_a_crossing() {
+        let set_x = |v: &str| format!("{{{{$_ := set .Values \"x\" \"{v}\"}}}}{{{{.Values.x}}}}");
+        let (x1, x2, x3) = (set_x("X1"), set_x("X2"), set_x("X3"));
+        for special in [
+            // Far apart: each crossing runs alone, the rest in parallel again.
+            vec![
+                (6, x1.as_str()),
+                (15, "{{$_ := set .Values.nested \"k\" \"K\"}}"),
+                (27, x3.as_str()),
+            ],
+            // Close together: the rest runs in order.
+            vec![(6, x1.as_str()), (7, x2.as_str()), (9, x3.as_str())],
+            // A failure the write after a crossing causes.
+            vec![
+                (10, x1.as_str()),
+                (25, "{{if eq .Values.x \"X1\"}}{{fail \"x1\"}}{{end}}"),
+            ],
+        ] {
+            same_in_parallel(&jobs(&special));
+        }
+        let (out, _) = same_in_parallel(&jobs(&[(6, &x1), (27, &x3)]));
+        assert_eq!(out[20].1, "t20 top/templates 2 t19 1 X1 v");
+        assert_eq!(out[30].1, "t30 top/templates 2 t28 1 X3 v");
+        // A subchart's scope written by a crossing template: the parent's later templates see
+        // the new one, though views of the old may have been made in the round before.
+        for reader in [11, 12, 14, 15] {
+            let (out, err) = same_in_parallel(&jobs(&[
+                (
+                    9,
+                    // Slow before its write: the other threads take the jobs after it,
+                    // making their views, before it crosses.
+                    "{{range until 20000}}{{end}}\
+                     {{$_ := set (index .Subcharts \"sub\") \"Values\" \
+                     (dict \"n\" 7 \"nested\" (dict \"k\" 1))}}",
+                ),
+                (reader, "{{(index .Subcharts \"sub\").Values.n}}"),
+            ]));
+            assert_eq!((out[reader].1.as_str(), err), ("7", None));
+        }
     }
 
     #[test]
