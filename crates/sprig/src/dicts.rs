@@ -32,6 +32,21 @@ fn put(m: &Map, k: &str, v: Value) {
     m.write().insert(k.to_string(), v);
 }
 
+/// Whether `a` and `b` are the same Go scalar (type and value). Maps and lists are not
+/// compared: they are shared, so which of two equal ones a map holds shows through later
+/// writes to them.
+fn same_scalar(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x, k), Value::Int(y, l)) => x == y && k == l,
+        (Value::Uint(x, k), Value::Uint(y, l)) => x == y && k == l,
+        (Value::Float(x, k), Value::Float(y, l)) => x.to_bits() == y.to_bits() && k == l,
+        (Value::String(x), Value::String(y)) => x == y,
+        _ => false,
+    }
+}
+
 fn map_arg(v: &Value) -> Option<&Arc<Map>> {
     match v {
         Value::Map(m) => Some(m),
@@ -51,7 +66,15 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
     });
     r.f("set", vec![M, S, A], None, |a| {
         match map_arg(&a[0]) {
-            Some(m) if !m.is_nil() => put(m, as_str(&a[1]), a[2].clone()),
+            Some(m) if !m.is_nil() => {
+                // Storing the scalar a key already holds changes nothing, so it is no write:
+                // a template run in isolation that re-stores a value it read (a chart's
+                // helper keeping a generated password in `.Values`) then does not cross.
+                let k = as_str(&a[1]);
+                if !get(m, k).is_some_and(|old| same_scalar(&old, &a[2])) {
+                    put(m, k, a[2].clone());
+                }
+            }
             _ => return Err("assignment to entry in nil map".into()),
         }
         Ok(a[0].clone())

@@ -598,6 +598,24 @@ mod tests {
     }
 
     #[test]
+    fn storing_what_a_map_holds_is_no_write() {
+        // The first `set` writes; the later ones store the same string again (as a chart's
+        // password helper does), and a map stored over an equal map is still the one written
+        // through afterwards.
+        let again = "{{$_ := set .Values \"x\" \"X\"}}{{.Values.x}}";
+        let (out, err) = same_in_parallel(&jobs(&[(9, again), (20, again), (30, again)]));
+        assert_eq!(err, None);
+        assert_eq!(out[30].1, "X");
+        let alias = "{{$m := dict}}{{$_ := set .Values \"m\" $m}}\
+                     {{$_ := set $m \"k\" 1}}{{.Values.m.k}}";
+        let (out, _) = same_in_parallel(&jobs(&[
+            (9, "{{$_ := set .Values \"m\" dict}}"),
+            (20, alias),
+        ]));
+        assert_eq!(out[20].1, "1");
+    }
+
+    #[test]
     fn a_seeded_random_source_gives_its_numbers_in_order() {
         let (out, _) = same_in_parallel(&jobs(&[
             (3, "{{randAlphaNum 8}}"),
