@@ -180,6 +180,8 @@ fn fermat_walk_fixed<const N: usize>(x: &mut [u64], m: &[u64], e: &[u64], m_inv:
 /// instead of N², and the reduction's N² stay. Squarings are nearly all of the prime search.
 #[inline(always)]
 fn mont_square_fixed<const N: usize>(x: &mut [u64; N], m: &[u64; N], m_inv: u64) {
+    // The rows below are written out for up to MAX_FIXED limbs.
+    const { assert!(N <= MAX_FIXED) };
     let mut t = [0u64; 2 * MAX_FIXED];
     // The cross products, each once: row i adds x[i]·x[j] for j > i at t[i + j]. One function
     // per row, so that each row's length is a constant the compiler unrolls (a loop of varying
