@@ -84,11 +84,7 @@ pub(super) fn execute(
             }
             sequential(t, &jobs[k..=k], nodes, opts, &mut buf, sink)?;
             // Views made before may hold scope entries job k replaced.
-            timeline
-                .settled
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clear();
+            timeline.settled().clear();
             from = k + 1;
         }
         return Ok(());
@@ -203,6 +199,11 @@ impl Timeline {
         }
     }
 
+    /// The settled views, locked (a poisoned lock is taken over: the cache holds no invariant).
+    fn settled(&self) -> std::sync::MutexGuard<'_, HashMap<ChartState, Arc<Map>>> {
+        self.settled.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn last(&self, c: usize) -> Option<usize> {
         self.per_chart[c].last().copied()
     }
@@ -236,13 +237,7 @@ impl Timeline {
         let own = jobs[i].chart == c;
         let settled = !own && !node.children.iter().any(|(_, d)| self.in_flux(*d, i));
         let key = (c, self.before(c, i));
-        if settled
-            && let Some(view) = self
-                .settled
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&key)
-        {
+        if settled && let Some(view) = self.settled().get(&key) {
             return view.clone();
         }
         let mut entries = node
@@ -272,10 +267,7 @@ impl Timeline {
         }
         let view = Arc::new(map_like(&node.scope, entries));
         if settled {
-            self.settled
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(key, view.clone());
+            self.settled().insert(key, view.clone());
         }
         view
     }
