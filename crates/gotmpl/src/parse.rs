@@ -72,13 +72,12 @@ type PResult<T> = Result<T, String>;
 /// Parses `text` as template `name`; returns every tree it defines (Go's `parse.Parse`).
 pub(crate) fn parse(
     name: &str,
-    text: &str,
+    shared: Arc<str>,
     left: &str,
     right: &str,
     funcs: FuncLookup<'_>,
     funcs_gen: u64,
 ) -> Result<Vec<Tree>, String> {
-    let shared: Arc<str> = Arc::from(text);
     // The lexer runs over the shared copy, so its items are slices of the text the nodes keep.
     let text: &str = &shared;
     let mut lex = Lexer::new(text, left, right);

@@ -185,6 +185,12 @@ impl Template {
     /// set, so many texts can be parsed in parallel and added in order, which is exactly
     /// [`Template::parse_named`] in that order.
     pub fn parse_detached(&self, name: &str, text: &str) -> Result<Parsed, Error> {
+        self.parse_shared(name, Arc::from(text))
+    }
+
+    /// [`Template::parse_detached`] of a text the caller already holds shared: the trees keep
+    /// that buffer (their nodes are slices of it) rather than a copy.
+    pub fn parse_shared(&self, name: &str, text: Arc<str>) -> Result<Parsed, Error> {
         let funcs = &self.funcs;
         let lookup = move |n: &str| funcs.get(n).or_else(|| builtins().get(n)).cloned();
         crate::parse::parse(name, text, &self.left, &self.right, &lookup, self.funcs_gen)

@@ -24,6 +24,9 @@ pub struct Data(Repr);
 #[derive(Clone)]
 enum Repr {
     Bytes(Arc<[u8]>),
+    /// A template's bytes, checked to be UTF-8 when read: the parser's trees share this very
+    /// buffer rather than a copy of their own (two megabytes of fresh memory on a big chart).
+    Text(Arc<str>),
     Deferred(Arc<Deferred>),
 }
 
@@ -54,7 +57,17 @@ impl Data {
     pub fn shared(&self) -> Arc<[u8]> {
         match &self.0 {
             Repr::Bytes(b) => b.clone(),
+            Repr::Text(s) => Arc::from(s.clone()),
             Repr::Deferred(d) => d.get().clone(),
+        }
+    }
+
+    /// The text as a shared string, when the file was read as text (a template that is
+    /// UTF-8); `None` for other files, whose bytes may be anything.
+    pub fn shared_text(&self) -> Option<Arc<str>> {
+        match &self.0 {
+            Repr::Text(s) => Some(s.clone()),
+            _ => None,
         }
     }
 }
@@ -79,6 +92,7 @@ impl std::ops::Deref for Data {
     fn deref(&self) -> &[u8] {
         match &self.0 {
             Repr::Bytes(b) => b,
+            Repr::Text(s) => s.as_bytes(),
             Repr::Deferred(d) => d.get(),
         }
     }
@@ -94,6 +108,7 @@ impl PartialEq for Data {
     fn eq(&self, other: &Data) -> bool {
         let same_buffer = match (&self.0, &other.0) {
             (Repr::Bytes(a), Repr::Bytes(b)) => Arc::ptr_eq(a, b),
+            (Repr::Text(a), Repr::Text(b)) => Arc::ptr_eq(a, b),
             (Repr::Deferred(a), Repr::Deferred(b)) => Arc::ptr_eq(a, b),
             _ => false,
         };
@@ -107,6 +122,7 @@ impl std::fmt::Debug for Data {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
             Repr::Bytes(b) => write!(f, "Data({} bytes)", b.len()),
+            Repr::Text(s) => write!(f, "Data({} bytes of text)", s.len()),
             Repr::Deferred(d) => write!(f, "Data({}, {} bytes)", d.path.display(), d.len),
         }
     }
@@ -115,6 +131,12 @@ impl std::fmt::Debug for Data {
 impl From<Arc<[u8]>> for Data {
     fn from(b: Arc<[u8]>) -> Data {
         Data(Repr::Bytes(b))
+    }
+}
+
+impl From<Arc<str>> for Data {
+    fn from(s: Arc<str>) -> Data {
+        Data(Repr::Text(s))
     }
 }
 

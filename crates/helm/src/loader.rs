@@ -197,7 +197,8 @@ fn walk(
         };
         let read_error = |e| format!("error reading {n}: {}", go_path_error("open", &path, &e));
         let data = if read_at_load(&n) {
-            let Some(bytes) = read_limited(&path, MAX_DECOMPRESSED_FILE_SIZE).map_err(|e| {
+            let read = read_limited(&path, MAX_DECOMPRESSED_FILE_SIZE, is_template(&n));
+            let Some(data) = read.map_err(|e| {
                 // helm checks the size it listed before it reads.
                 match std::fs::metadata(&path) {
                     Ok(m) if m.len() > MAX_DECOMPRESSED_FILE_SIZE => too_large(),
@@ -207,7 +208,6 @@ fn walk(
             else {
                 return Err(too_large());
             };
-            let data: Data = bytes.into();
             seen(&n, &data);
             data
         } else {
@@ -244,8 +244,12 @@ fn read_at_load(name: &str) -> bool {
             | "values.schema.json"
             | HELM_IGNORE
     ) || base.ends_with(".tgz")
-        || name.starts_with("templates/")
-        || name.contains("/templates/")
+        || is_template(name)
+}
+
+/// Whether `name` (relative to the top chart) is under a chart's `templates/`.
+fn is_template(name: &str) -> bool {
+    name.starts_with("templates/") || name.contains("/templates/")
 }
 
 /// The error of Go's `filepath.EvalSymlinks` for a link that does not resolve: the `lstat` of
@@ -322,7 +326,10 @@ pub(crate) fn read_shared(path: &Path, len: u64) -> std::io::Result<Arc<[u8]>> {
 /// when it holds more than `limit` bytes. Read through a per-thread buffer, then copied once
 /// into the shared buffer the chart keeps (a copy costs less than the `lstat` it saves). Read
 /// until a read returns nothing, as Go does: a short read is not the end on every file system.
-fn read_limited(path: &Path, limit: u64) -> std::io::Result<Option<Arc<[u8]>>> {
+///
+/// A template (`text`) that is UTF-8 is kept as a string ([`Data::from`] an `Arc<str>`), which the
+/// parser then shares instead of copying; the check is the one the parser would make anyway.
+fn read_limited(path: &Path, limit: u64, text: bool) -> std::io::Result<Option<Data>> {
     const FIRST: usize = 256 * 1024;
     thread_local! {
         static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -351,7 +358,11 @@ fn read_limited(path: &Path, limit: u64) -> std::io::Result<Option<Arc<[u8]>>> {
             return Ok(None);
         }
         let data = &buf[..filled];
-        Ok(Some(Arc::from(data.strip_prefix(UTF8_BOM).unwrap_or(data))))
+        let data = data.strip_prefix(UTF8_BOM).unwrap_or(data);
+        if text && let Ok(s) = std::str::from_utf8(data) {
+            return Ok(Some(Data::from(Arc::<str>::from(s))));
+        }
+        Ok(Some(Data::from(data)))
     })
 }
 
@@ -1208,6 +1219,47 @@ mod tests {
         assert_eq!(go_base("a/b/"), "b");
         assert_eq!(ext("charts/x.tgz"), ".tgz");
         assert_eq!(ext("a.b/c"), "");
+    }
+
+    #[test]
+    fn templates_are_read_as_text_when_they_are_utf8() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("templates")).expect("mkdir");
+        std::fs::write(
+            root.join("Chart.yaml"),
+            "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+        )
+        .expect("write");
+        std::fs::write(root.join("templates/a.yaml"), b"\xEF\xBB\xBFa: {{ 1 }}\n").expect("write");
+        std::fs::write(root.join("templates/b.yaml"), b"b: \xff\n").expect("write");
+        std::fs::write(root.join("notes.txt"), "n\n").expect("write");
+        let chart = load(root).expect("loads");
+        let template = |name: &str| {
+            chart
+                .templates
+                .iter()
+                .find(|f| f.name == name)
+                .expect("a template")
+                .data
+                .clone()
+        };
+        // UTF-8, BOM stripped: shared as text, and the same bytes through every view.
+        let a = template("templates/a.yaml");
+        assert_eq!(a.shared_text().as_deref(), Some("a: {{ 1 }}\n"));
+        assert_eq!(&*a, b"a: {{ 1 }}\n");
+        assert_eq!(&*a.shared(), b"a: {{ 1 }}\n");
+        // Not UTF-8: kept as bytes, for the parser's lossy decoding.
+        let b = template("templates/b.yaml");
+        assert_eq!(b.shared_text(), None);
+        assert_eq!(&*b, b"b: \xff\n");
+        // Other files are never text.
+        let notes = chart
+            .files
+            .iter()
+            .find(|f| f.name == "notes.txt")
+            .expect("a file");
+        assert_eq!(notes.data.shared_text(), None);
     }
 
     #[test]

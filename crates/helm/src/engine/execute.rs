@@ -417,7 +417,9 @@ mod tests {
         };
         let mut t = super::super::new_set(&opts).expect("a set");
         for (name, _, text) in jobs {
-            t.add_parsed(super::super::parse_one(&t, name, text.as_bytes()).expect("parses"));
+            t.add_parsed(
+                super::super::parse_one(&t, name, &text.as_bytes().into()).expect("parses"),
+            );
         }
         let values = |n: i64| {
             Value::map([

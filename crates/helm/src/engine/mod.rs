@@ -23,7 +23,7 @@ use gotmpl::{ElemType, Map, Template, Value};
 
 use crate::HelmVersion;
 use crate::capabilities::Capabilities;
-use crate::chart::Chart;
+use crate::chart::{Chart, Data};
 
 pub use errors::{cleanup_parse_error, reformat_exec_error};
 pub(crate) use speculate::Speculation;
@@ -391,8 +391,7 @@ fn parse_set(
         RenderError::Message(cleanup_parse_error(name, &e.to_string()))
     };
     if let Some(spec) = spec {
-        let texts: Vec<(&str, &crate::chart::Data)> =
-            keys.iter().map(|k| (k.as_str(), tpls[*k].text)).collect();
+        let texts: Vec<(&str, &Data)> = keys.iter().map(|k| (k.as_str(), tpls[*k].text)).collect();
         let total: usize = texts.iter().map(|(_, t)| t.len()).sum();
         let (mut t, results) = spec.finish(&texts, total >= BIG_SET_BYTES);
         for ((name, _), parsed) in texts.iter().zip(results) {
@@ -401,10 +400,7 @@ fn parse_set(
         return Ok(t);
     }
     let mut t = new_set(opts)?;
-    let texts: Vec<(&str, &[u8])> = keys
-        .iter()
-        .map(|k| (k.as_str(), &**tpls[*k].text))
-        .collect();
+    let texts: Vec<(&str, &Data)> = keys.iter().map(|k| (k.as_str(), tpls[*k].text)).collect();
     for parsed in parse_all(&t, &texts, BIG_SET_BYTES) {
         match parsed {
             Ok(p) => t.add_parsed(p),
@@ -415,8 +411,12 @@ fn parse_set(
 }
 
 /// One template file parsed against `t`'s functions, as helm's `t.New(name).Parse(text)`.
-fn parse_one(t: &Template, name: &str, text: &[u8]) -> Result<gotmpl::Parsed, gotmpl::Error> {
-    // Valid UTF-8 (nearly always) is borrowed; lossy decoding walks the bytes slowly.
+fn parse_one(t: &Template, name: &str, text: &Data) -> Result<gotmpl::Parsed, gotmpl::Error> {
+    // A template the loader read as text is parsed in place; other bytes are checked (valid
+    // UTF-8, nearly always, is borrowed: lossy decoding walks the bytes slowly) and copied.
+    if let Some(shared) = text.shared_text() {
+        return t.parse_shared(name, shared);
+    }
     let text = std::str::from_utf8(text)
         .map(std::borrow::Cow::Borrowed)
         .unwrap_or_else(|_| String::from_utf8_lossy(text));
@@ -432,10 +432,10 @@ const BIG_SET_BYTES: usize = 256 * 1024;
 /// order is exactly helm's sequential `t.New(name).Parse(text)` loop.
 fn parse_all<'n>(
     t: &Template,
-    texts: &[(&'n str, &[u8])],
+    texts: &[(&'n str, &Data)],
     min_parallel: usize,
 ) -> Vec<Result<gotmpl::Parsed, (&'n str, gotmpl::Error)>> {
-    let parse_range = |range: &[(&'n str, &[u8])]| {
+    let parse_range = |range: &[(&'n str, &Data)]| {
         let mut out = Vec::with_capacity(range.len());
         for (name, text) in range {
             let r = parse_one(t, name, text);
@@ -539,9 +539,19 @@ mod tests {
             })
             .collect();
         let run = |texts: &[(String, String)], min: usize| {
-            let refs: Vec<(&str, &[u8])> = texts
+            // Read as text (shared by the trees) and as bytes (copied), alternately.
+            let data: Vec<Data> = texts
                 .iter()
-                .map(|(n, t)| (n.as_str(), t.as_bytes()))
+                .enumerate()
+                .map(|(i, (_, t))| match i % 2 {
+                    0 => Data::from(Arc::<str>::from(t.as_str())),
+                    _ => Data::from(t.as_bytes()),
+                })
+                .collect();
+            let refs: Vec<(&str, &Data)> = texts
+                .iter()
+                .zip(&data)
+                .map(|((n, _), d)| (n.as_str(), d))
                 .collect();
             let mut t = Template::new("gotpl");
             let mut err = None;
