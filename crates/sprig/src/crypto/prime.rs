@@ -20,6 +20,10 @@
 //! and its full primality test). Every number that passes Miller-Rabin to base 2 passes Fermat to
 //! base 2, so the filter rejects only candidates the full test would reject too: the same prime is
 //! found, and a seeded generator still gives the same key.
+//!
+//! A key's two searches share the cores ([`gen_primes`]): a thread takes the next candidate of
+//! any search still open, and each search keeps its first prime, so the key is the same as with
+//! one thread per prime, found in about the average search's time instead of the slower one's.
 
 use std::sync::OnceLock;
 
@@ -54,41 +58,196 @@ fn sieve_primes() -> &'static [u32] {
 
 /// A random prime of exactly `bits` bits with its top two bits set (so the product of two such
 /// primes has exactly twice as many bits), like `num_bigint_dig::RandPrime::gen_prime`.
-pub(crate) fn gen_prime<R: RngCore + ?Sized>(rng: &mut R, bits: usize) -> BigUint {
+/// Keys search through [`gen_primes`], which finds the same primes.
+#[cfg(test)]
+fn gen_prime<R: RngCore + ?Sized>(rng: &mut R, bits: usize) -> BigUint {
+    gen_prime_by(rng, bits, &is_prime)
+}
+
+/// [`gen_prime`] with `test` deciding which sieved candidates are prime.
+fn gen_prime_by<R: RngCore + ?Sized>(
+    rng: &mut R,
+    bits: usize,
+    test: &dyn Fn(&BigUint) -> bool,
+) -> BigUint {
     // Sieving would reject the candidate equal to a small prime; tiny sizes keep the crate's search.
     if bits < 64 {
         return num_bigint_dig::RandPrime::gen_prime(rng, bits);
     }
-    let primes = sieve_primes();
-    let mut bytes = vec![0u8; bits.div_ceil(8)];
-    let mut residues = vec![0u32; primes.len()];
-    let mut composite = vec![false; SIEVE_WINDOW];
-    'start: loop {
-        let base = random_start(rng, bits, &mut bytes);
-        for (r, &p) in residues.iter_mut().zip(primes) {
-            *r = (&base % p).to_u32().expect("a remainder below 2^16");
-        }
-        // Walk base, base+2, ... and test the first candidates no small prime divides; give up
-        // on this start after 2^20 (a gap that long does not occur at these sizes). The walk
-        // goes by windows of SIEVE_WINDOW steps: each prime strikes its multiples in the window
-        // (a few thousand strikes), where testing each candidate's residues took one division
-        // per prime, 6,541 per step and ~15% of a render that makes keys.
-        let mut window_start: u32 = 0;
-        while window_start < 1 << 20 {
-            sieve_window(&residues, primes, window_start, &mut composite);
-            for (k, _) in composite.iter().enumerate().filter(|(_, c)| !**c) {
-                let delta = window_start + 2 * u32::try_from(k).expect("window below 2^32");
-                let candidate = &base + BigUint::from(delta);
-                if candidate.bits() != bits {
-                    continue 'start;
-                }
-                if fermat_base2(&candidate) && full_test(&candidate) {
-                    return candidate;
-                }
-            }
-            window_start += 2 * SIEVE_WINDOW as u32;
+    let mut walk = Walk::new(rng, bits);
+    loop {
+        let candidate = walk.next();
+        if test(&candidate) {
+            return candidate;
         }
     }
+}
+
+/// The test a sieved candidate gets: the cheap Fermat filter, then the full test.
+fn is_prime(candidate: &BigUint) -> bool {
+    fermat_base2(candidate) && full_test(candidate)
+}
+
+/// The candidates of one prime search in order: random starts, each walked up by 2 and sieved,
+/// the first prime among them being the search's answer. Separate from the tests so that
+/// several threads can test one walk's candidates ([`gen_primes`]) and still take its first
+/// prime.
+struct Walk<'r, R: ?Sized> {
+    rng: &'r mut R,
+    bits: usize,
+    bytes: Vec<u8>,
+    residues: Vec<u32>,
+    composite: Vec<bool>,
+    base: BigUint,
+    /// The window sieved into `composite` (its first step), and the next step of it to look at;
+    /// `None` before a start is drawn.
+    window: Option<(u32, usize)>,
+}
+
+impl<'r, R: RngCore + ?Sized> Walk<'r, R> {
+    fn new(rng: &'r mut R, bits: usize) -> Self {
+        Walk {
+            rng,
+            bits,
+            bytes: vec![0u8; bits.div_ceil(8)],
+            residues: vec![0u32; sieve_primes().len()],
+            composite: vec![false; SIEVE_WINDOW],
+            base: BigUint::default(),
+            window: None,
+        }
+    }
+
+    /// The next candidate no sieving prime divides.
+    fn next(&mut self) -> BigUint {
+        let primes = sieve_primes();
+        loop {
+            let Some((window_start, k)) = self.window else {
+                self.base = random_start(self.rng, self.bits, &mut self.bytes);
+                for (r, &p) in self.residues.iter_mut().zip(primes) {
+                    *r = (&self.base % p).to_u32().expect("a remainder below 2^16");
+                }
+                sieve_window(&self.residues, primes, 0, &mut self.composite);
+                self.window = Some((0, 0));
+                continue;
+            };
+            // Walk base, base+2, ... by windows of SIEVE_WINDOW steps: each prime strikes its
+            // multiples in the window (a few thousand strikes), where testing each candidate's
+            // residues took one division per prime, 6,541 per step and ~15% of a render that
+            // makes keys. A start is given up after 2^20 (a gap that long does not occur at
+            // these sizes).
+            let Some(k) = (k..SIEVE_WINDOW).find(|&k| !self.composite[k]) else {
+                let next = window_start + 2 * SIEVE_WINDOW as u32;
+                if next >= 1 << 20 {
+                    self.window = None;
+                } else {
+                    sieve_window(&self.residues, primes, next, &mut self.composite);
+                    self.window = Some((next, 0));
+                }
+                continue;
+            };
+            self.window = Some((window_start, k + 1));
+            let delta = window_start + 2 * u32::try_from(k).expect("window below 2^32");
+            let candidate = &self.base + BigUint::from(delta);
+            if candidate.bits() != self.bits {
+                self.window = None;
+                continue;
+            }
+            return candidate;
+        }
+    }
+}
+
+/// The primes `gen_prime` finds for each `(seed, bits)`, searched by `threads` threads together.
+///
+/// Why shared: a key's two primes searched on a thread each take as long as the slower search,
+/// and the number of candidates before a prime varies a lot (about exponentially), so that wait
+/// is about half again the average search. Here the threads take the candidates of any search
+/// not yet decided, in its order, a thread sticking to one search while it has work; a search's
+/// answer is its first candidate that passes, exactly as in [`gen_prime`], so seeded keys do not
+/// change. A thread only ever wastes the candidate it was testing when an earlier one passed.
+fn gen_primes(searches: &[([u8; 32], usize)], threads: usize) -> Vec<BigUint> {
+    gen_primes_by(searches, threads, &is_prime)
+}
+
+/// [`gen_primes`] with `test` deciding which candidates are prime (tests give one whose timing
+/// they control).
+fn gen_primes_by(
+    searches: &[([u8; 32], usize)],
+    threads: usize,
+    test: &(dyn Fn(&BigUint) -> bool + Sync),
+) -> Vec<BigUint> {
+    use std::sync::Mutex;
+
+    struct Search<'r> {
+        walk: Walk<'r, rand_chacha::ChaCha20Rng>,
+        /// Index of the next candidate the walk gives.
+        next: usize,
+        /// The earliest candidate found prime so far, with its index. Candidates are handed out
+        /// in order and every one handed out is tested to the end, so once the threads are done
+        /// this is the search's first prime.
+        found: Option<(usize, BigUint)>,
+    }
+
+    if searches.iter().any(|&(_, bits)| bits < 64) || threads < 2 {
+        return searches
+            .iter()
+            .map(|&(seed, bits)| {
+                gen_prime_by(&mut rand_chacha::ChaCha20Rng::from_seed(seed), bits, test)
+            })
+            .collect();
+    }
+    let mut rngs: Vec<rand_chacha::ChaCha20Rng> = searches
+        .iter()
+        .map(|&(seed, _)| rand_chacha::ChaCha20Rng::from_seed(seed))
+        .collect();
+    let state = Mutex::new(
+        rngs.iter_mut()
+            .zip(searches)
+            .map(|(rng, &(_, bits))| Search {
+                walk: Walk::new(rng, bits),
+                next: 0,
+                found: None,
+            })
+            .collect::<Vec<_>>(),
+    );
+    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
+    let work = |me: usize| {
+        let mut mine = me % searches.len();
+        loop {
+            let mut st = lock();
+            if st[mine].found.is_some() {
+                // Help a search still open, or stop: the tests in progress decide the rest.
+                match (0..st.len()).find(|&i| st[i].found.is_none()) {
+                    Some(i) => mine = i,
+                    None => return,
+                }
+            }
+            let s = &mut st[mine];
+            let index = s.next;
+            s.next += 1;
+            let candidate = s.walk.next();
+            drop(st);
+            if test(&candidate) {
+                let s = &mut lock()[mine];
+                if s.found.as_ref().is_none_or(|(f, _)| index < *f) {
+                    s.found = Some((index, candidate));
+                }
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for t in 1..threads {
+            let work = &work;
+            scope.spawn(move || work(t));
+        }
+        work(0);
+    });
+    state
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|s| s.found.expect("every search ends with a prime").1)
+        .collect()
 }
 
 /// A random odd start of exactly `bits` bits with its top two bits set, from `bytes.len()`
@@ -612,18 +771,20 @@ pub(crate) fn gen_rsa_key<R: RngCore + ?Sized>(
         return Err(rsa::Error::InvalidModulus);
     }
     loop {
-        // p and q are searched on two threads (a key is most of a render that makes one), each
-        // from its own generator seeded from `rng`, so a seeded `rng` still gives one key.
+        // p and q are searched by every core together (a key is most of a render that makes one),
+        // each from its own generator seeded from `rng`, so a seeded `rng` still gives one key.
         let mut seeds = [[0u8; 32]; 2];
         rng.fill_bytes(&mut seeds[0]);
         rng.fill_bytes(&mut seeds[1]);
-        let prime =
-            |seed: [u8; 32], bits| gen_prime(&mut rand_chacha::ChaCha20Rng::from_seed(seed), bits);
-        let (p, q) = std::thread::scope(|s| {
-            let q = s.spawn(|| prime(seeds[1], bits - bits / 2));
-            let p = prime(seeds[0], bits / 2);
-            (p, q.join().expect("the prime search does not panic"))
-        });
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let mut primes = gen_primes(
+            &[(seeds[0], bits / 2), (seeds[1], bits - bits / 2)],
+            threads,
+        );
+        let (q, p) = (
+            primes.pop().expect("two primes"),
+            primes.pop().expect("two primes"),
+        );
         if p == q || (&p * &q).bits() != bits {
             continue;
         }
@@ -827,6 +988,69 @@ mod tests {
             let a = gen_prime(&mut rand_chacha::ChaCha20Rng::seed_from_u64(seed), bits);
             let b = gen_prime_stepwise(&mut rand_chacha::ChaCha20Rng::seed_from_u64(seed), bits);
             assert_eq!(a, b, "seed {seed}, {bits} bits");
+        }
+    }
+
+    #[test]
+    fn searches_shared_by_threads_find_each_search_s_own_prime() {
+        // Each search's answer is its first prime whichever thread tested it: the primes of
+        // one search alone, on any number of threads. Sizes below 64 bits take the crate's
+        // search; 256 bits are found in few candidates, so the threads race on every one.
+        for (i, sizes) in [[512, 512], [1024, 1024], [256, 1024], [60, 512]]
+            .iter()
+            .enumerate()
+        {
+            let searches: Vec<([u8; 32], usize)> = sizes
+                .iter()
+                .enumerate()
+                .map(|(j, &bits)| ([u8::try_from(i * 2 + j).expect("small"); 32], bits))
+                .collect();
+            let alone: Vec<BigUint> = searches
+                .iter()
+                .map(|&(seed, bits)| {
+                    gen_prime(&mut rand_chacha::ChaCha20Rng::from_seed(seed), bits)
+                })
+                .collect();
+            for threads in [1, 2, 3, 4] {
+                for _ in 0..3 {
+                    assert_eq!(
+                        gen_primes(&searches, threads),
+                        alone,
+                        "{sizes:?}, {threads}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_later_candidate_found_first_does_not_win() {
+        // A stand-in test that passes one candidate in three and is slow on the candidates
+        // that pass (as a real prime's full test is): threads often find a later "prime"
+        // while an earlier one is still in test. The answer must still be the first.
+        let test = |c: &BigUint| {
+            let low = c.get_limb(0) >> 1;
+            let pass = low.is_multiple_of(3);
+            if pass && low.is_multiple_of(2) {
+                std::thread::sleep(std::time::Duration::from_millis(3));
+            }
+            pass
+        };
+        for seed in 0u8..12 {
+            let searches = [([seed; 32], 256), ([seed ^ 0x80; 32], 256)];
+            let alone: Vec<BigUint> = searches
+                .iter()
+                .map(|&(s, bits)| {
+                    gen_prime_by(&mut rand_chacha::ChaCha20Rng::from_seed(s), bits, &test)
+                })
+                .collect();
+            for threads in [2, 3, 4] {
+                assert_eq!(
+                    gen_primes_by(&searches, threads, &test),
+                    alone,
+                    "seed {seed}"
+                );
+            }
         }
     }
 
