@@ -373,10 +373,16 @@ impl Map {
 
     /// A `map[string]elem` holding `entries`.
     pub fn from_entries(elem: ElemType, entries: impl IntoIterator<Item = (String, Value)>) -> Map {
+        Map::from_map(elem, entries.into_iter().collect())
+    }
+
+    /// A map holding `entries` as they are: a `BTreeMap` given to [`Map::from_entries`] would
+    /// be taken apart and sorted into a new one.
+    pub fn from_map(elem: ElemType, entries: BTreeMap<String, Value>) -> Map {
         Map {
             elem,
             type_name: None,
-            entries: RwLock::new(entries.into_iter().collect()),
+            entries: RwLock::new(entries),
             nil: false,
             writes: std::sync::atomic::AtomicU64::new(0),
             maker: crate::isolation::current(),

@@ -261,7 +261,7 @@ fn as_values(v: &Value, compat: HelmVersion) -> Value {
     match v {
         Value::Map(m) if m.type_name.as_deref() != Some(name) => {
             let entries = m.entries.read().unwrap_or_else(|p| p.into_inner()).clone();
-            let mut copy = Map::from_entries(m.elem.clone(), entries);
+            let mut copy = Map::from_map(m.elem.clone(), entries);
             copy.type_name = Some(Arc::from(name));
             Value::Map(Arc::new(copy))
         }

@@ -5,7 +5,6 @@
 //! with interior mutability, like a Go map), so Go's aliasing shows the same way: globals are
 //! copied shallowly, so a subchart's nested global defaults reach its parent's, as in helm.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use gotmpl::{Map, Value};
@@ -69,15 +68,16 @@ pub(crate) fn deep_copy(v: &Value) -> Value {
         Value::Map(m) if m.is_nil() => v.clone(),
         Value::List(l) if l.is_nil() => v.clone(),
         Value::Map(m) => {
-            // Copied under the read lock: values trees hold no cycles, so no lock is taken twice.
-            let entries: BTreeMap<String, Value> = m
-                .entries
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .iter()
-                .map(|(k, v)| (k.clone(), deep_copy(v)))
-                .collect();
-            let mut copy = Map::from_entries(m.elem.clone(), entries);
+            // The tree's shape is cloned as it is (a map rebuilt from its entries sorts them
+            // again), then its maps and lists are replaced by copies. Copied under the read
+            // lock: values trees hold no cycles, so no lock is taken twice.
+            let mut entries = m.entries.read().unwrap_or_else(|p| p.into_inner()).clone();
+            for v in entries.values_mut() {
+                if matches!(v, Value::Map(_) | Value::List(_)) {
+                    *v = deep_copy(v);
+                }
+            }
+            let mut copy = Map::from_map(m.elem.clone(), entries);
             copy.type_name = m.type_name.clone();
             Value::Map(Arc::new(copy))
         }
@@ -332,5 +332,75 @@ fn clean_nil_values(m: &Arc<Map>) {
         } else if let Some(sub) = table(&val) {
             clean_nil_values(sub);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gotmpl::{ElemType, List};
+
+    fn map(entries: Vec<(&str, Value)>) -> Value {
+        Value::Map(Arc::new(Map::from_entries(
+            ElemType::Interface,
+            entries.into_iter().map(|(k, v)| (k.to_string(), v)),
+        )))
+    }
+
+    #[test]
+    fn deep_copies_share_no_map() {
+        let inner = map(vec![("x", Value::String("1".into()))]);
+        let in_list = map(vec![("y", Value::Bool(true))]);
+        let list = Value::List(Arc::new(List::new(
+            ElemType::Interface,
+            vec![in_list.clone()],
+        )));
+        let named = Value::Map(Arc::new(
+            Map::from_entries(ElemType::Interface, []).named("common.Values"),
+        ));
+        let original = map(vec![
+            ("a", inner.clone()),
+            ("l", list),
+            ("n", Value::Map(Arc::new(Map::nil(ElemType::Interface)))),
+            ("t", named),
+            ("s", Value::String("s".into())),
+        ]);
+        let copy = deep_copy(&original);
+        let (Some(o), Some(c)) = (table(&original), table(&copy)) else {
+            panic!("maps");
+        };
+        assert!(!Arc::ptr_eq(o, c));
+        let keys = |m: &Map| {
+            m.entries
+                .read()
+                .expect("lock")
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(c), keys(o));
+        // Nested maps, maps in lists: fresh, so a write to the copy is not seen in the original.
+        let copied_inner = get(c, "a").expect("a");
+        put(
+            table(&copied_inner).expect("a map"),
+            "x",
+            Value::String("2".into()),
+        );
+        assert!(
+            matches!(get(table(&inner).expect("a map"), "x"), Some(Value::String(s)) if &*s == "1")
+        );
+        let Some(Value::List(l)) = get(c, "l") else {
+            panic!("a list");
+        };
+        put(table(&l.items[0]).expect("a map"), "y", Value::Bool(false));
+        assert!(matches!(
+            get(table(&in_list).expect("a map"), "y"),
+            Some(Value::Bool(true))
+        ));
+        // A nil map stays nil; a named map keeps its type.
+        assert!(matches!(get(c, "n"), Some(Value::Map(m)) if m.is_nil()));
+        assert!(
+            matches!(get(c, "t"), Some(Value::Map(m)) if m.type_name.as_deref() == Some("common.Values"))
+        );
     }
 }
