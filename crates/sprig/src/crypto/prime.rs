@@ -61,15 +61,37 @@ fn sieve_primes() -> &'static [u32] {
 /// Keys search through [`gen_primes`], which finds the same primes.
 #[cfg(test)]
 fn gen_prime<R: RngCore + ?Sized>(rng: &mut R, bits: usize) -> BigUint {
-    gen_prime_by(rng, bits, &is_prime)
+    gen_prime_by(rng, bits, &Tests::real(1))
 }
 
-/// [`gen_prime`] with `test` deciding which sieved candidates are prime.
-fn gen_prime_by<R: RngCore + ?Sized>(
-    rng: &mut R,
-    bits: usize,
-    test: &dyn Fn(&BigUint) -> bool,
-) -> BigUint {
+/// The two tests a sieved candidate goes through: a cheap filter that rejects nearly every
+/// composite, then the full test of the rare candidate that passes it. (Tests of the search
+/// give stand-ins whose outcome and timing they control.)
+struct Tests<'t> {
+    filter: &'t (dyn Fn(&BigUint) -> bool + Sync),
+    full: &'t (dyn Fn(&BigUint) -> bool + Sync),
+}
+
+impl Tests<'static> {
+    /// The Fermat filter, then the full test on up to `threads` threads.
+    fn real(threads: usize) -> Tests<'static> {
+        fn full_on<const T: usize>(n: &BigUint) -> bool {
+            full_test(n, T)
+        }
+        Tests {
+            filter: &fermat_base2,
+            full: match threads {
+                0 | 1 => &full_on::<1>,
+                2 => &full_on::<2>,
+                3 => &full_on::<3>,
+                _ => &full_on::<4>,
+            },
+        }
+    }
+}
+
+/// [`gen_prime`] with `tests` deciding which sieved candidates are prime.
+fn gen_prime_by<R: RngCore + ?Sized>(rng: &mut R, bits: usize, tests: &Tests<'_>) -> BigUint {
     // Sieving would reject the candidate equal to a small prime; tiny sizes keep the crate's search.
     if bits < 64 {
         return num_bigint_dig::RandPrime::gen_prime(rng, bits);
@@ -77,15 +99,10 @@ fn gen_prime_by<R: RngCore + ?Sized>(
     let mut walk = Walk::new(rng, bits);
     loop {
         let candidate = walk.next();
-        if test(&candidate) {
+        if (tests.filter)(&candidate) && (tests.full)(&candidate) {
             return candidate;
         }
     }
-}
-
-/// The test a sieved candidate gets: the cheap Fermat filter, then the full test.
-fn is_prime(candidate: &BigUint) -> bool {
-    fermat_base2(candidate) && full_test(candidate)
 }
 
 /// The candidates of one prime search in order: random starts, each walked up by 2 and sieved,
@@ -162,19 +179,21 @@ impl<'r, R: RngCore + ?Sized> Walk<'r, R> {
 /// Why shared: a key's two primes searched on a thread each take as long as the slower search,
 /// and the number of candidates before a prime varies a lot (about exponentially), so that wait
 /// is about half again the average search. Here the threads take the candidates of any search
-/// not yet decided, in its order, a thread sticking to one search while it has work; a search's
+/// still open, in its order, a thread sticking to one search while it has work; a search's
 /// answer is its first candidate that passes, exactly as in [`gen_prime`], so seeded keys do not
-/// change. A thread only ever wastes the candidate it was testing when an earlier one passed.
+/// change. A candidate that passes the filter is nearly always prime, so its search takes no
+/// more candidates while its full test runs, and that test runs its independent rounds on every
+/// thread ([`full_test`]): the last prime's test is otherwise one thread's work while the
+/// others wait.
 fn gen_primes(searches: &[([u8; 32], usize)], threads: usize) -> Vec<BigUint> {
-    gen_primes_by(searches, threads, &is_prime)
+    gen_primes_by(searches, threads, &Tests::real(threads))
 }
 
-/// [`gen_primes`] with `test` deciding which candidates are prime (tests give one whose timing
-/// they control).
+/// [`gen_primes`] with `tests` deciding which candidates are prime.
 fn gen_primes_by(
     searches: &[([u8; 32], usize)],
     threads: usize,
-    test: &(dyn Fn(&BigUint) -> bool + Sync),
+    tests: &Tests<'_>,
 ) -> Vec<BigUint> {
     use std::sync::Mutex;
 
@@ -186,13 +205,21 @@ fn gen_primes_by(
         /// in order and every one handed out is tested to the end, so once the threads are done
         /// this is the search's first prime.
         found: Option<(usize, BigUint)>,
+        /// Candidates that passed the filter and are in their full test.
+        in_full_test: usize,
+    }
+    impl Search<'_> {
+        /// Whether the search wants more candidates tested.
+        fn open(&self) -> bool {
+            self.found.is_none() && self.in_full_test == 0
+        }
     }
 
     if searches.iter().any(|&(_, bits)| bits < 64) || threads < 2 {
         return searches
             .iter()
             .map(|&(seed, bits)| {
-                gen_prime_by(&mut rand_chacha::ChaCha20Rng::from_seed(seed), bits, test)
+                gen_prime_by(&mut rand_chacha::ChaCha20Rng::from_seed(seed), bits, tests)
             })
             .collect();
     }
@@ -207,6 +234,7 @@ fn gen_primes_by(
                 walk: Walk::new(rng, bits),
                 next: 0,
                 found: None,
+                in_full_test: 0,
             })
             .collect::<Vec<_>>(),
     );
@@ -215,9 +243,10 @@ fn gen_primes_by(
         let mut mine = me % searches.len();
         loop {
             let mut st = lock();
-            if st[mine].found.is_some() {
-                // Help a search still open, or stop: the tests in progress decide the rest.
-                match (0..st.len()).find(|&i| st[i].found.is_none()) {
+            if !st[mine].open() {
+                // Help a search still open, or stop: the tests in progress decide the rest (a
+                // full test that fails reopens its search for the thread that ran it).
+                match (0..st.len()).find(|&i| st[i].open()) {
                     Some(i) => mine = i,
                     None => return,
                 }
@@ -227,11 +256,15 @@ fn gen_primes_by(
             s.next += 1;
             let candidate = s.walk.next();
             drop(st);
-            if test(&candidate) {
-                let s = &mut lock()[mine];
-                if s.found.as_ref().is_none_or(|(f, _)| index < *f) {
-                    s.found = Some((index, candidate));
-                }
+            if !(tests.filter)(&candidate) {
+                continue;
+            }
+            lock()[mine].in_full_test += 1;
+            let prime = (tests.full)(&candidate);
+            let s = &mut lock()[mine];
+            s.in_full_test -= 1;
+            if prime && s.found.as_ref().is_none_or(|(f, _)| index < *f) {
+                s.found = Some((index, candidate));
             }
         }
     };
@@ -455,10 +488,14 @@ fn mont_mul_fixed<const N: usize>(
 /// then its "almost extra strong" Lucas test, the same steps in the same order, on the
 /// fixed-size Montgomery arithmetic for 1024- and 2048-bit n (the crate's generic `modpow` and
 /// `%` made this final test a third of a render that makes keys). Other sizes use the crate.
-fn full_test(n: &BigUint) -> bool {
+///
+/// The rounds and the Lucas test do not depend on each other and the answer is whether all
+/// pass, so they are shared out over `threads` threads (the Lucas test, the longest, first);
+/// the first that fails stops the others.
+fn full_test(n: &BigUint, threads: usize) -> bool {
     match n.bits().div_ceil(64) {
-        16 => Mont::<16>::new(n).probably_prime(n),
-        32 => Mont::<32>::new(n).probably_prime(n),
+        16 => Mont::<16>::new(n).probably_prime_on(n, threads),
+        32 => Mont::<32>::new(n).probably_prime_on(n, threads),
         _ => probably_prime(n, 4),
     }
 }
@@ -570,43 +607,49 @@ impl<const N: usize> Mont<N> {
     }
 
     /// The crate's `probably_prime_miller_rabin(n, 5, true) && probably_prime_lucas(n)`.
+    #[cfg(test)]
     fn probably_prime(&self, n: &BigUint) -> bool {
         self.miller_rabin(n) && self.lucas(n)
     }
 
-    fn miller_rabin(&self, n: &BigUint) -> bool {
-        use num_bigint_dig::RandBigInt;
-        const REPS: usize = 5;
-        let one = BigUint::from(1u32);
-        let two = BigUint::from(2u32);
-        let nm1 = n - &one;
-        let k = nm1.trailing_zeros().expect("n - 1 is not zero");
-        let q = &nm1 >> k;
-        let nm3 = n - &two;
-        let minus_one = self.sub(&[0u64; N], &self.one);
-        let mut rng = rand::rngs::StdRng::seed_from_u64(n.get_limb(0));
-        'next: for i in 0..REPS {
-            let x = if i == REPS - 1 {
-                two.clone()
-            } else {
-                rng.gen_biguint_below(&nm3) + &two
-            };
-            let mut y = self.pow(&self.mont(&x), &q);
-            if y == self.one || y == minus_one {
-                continue;
-            }
-            for _ in 1..k {
-                y = self.square(&y);
-                if y == minus_one {
-                    continue 'next;
-                }
-                if y == self.one {
-                    return false;
+    /// [`Mont::probably_prime`], its Lucas test and Miller-Rabin rounds shared out over
+    /// `threads` threads.
+    fn probably_prime_on(&self, n: &BigUint, threads: usize) -> bool {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let rounds = MillerRabin::new(self, n);
+        let parts = rounds.bases.len() + 1;
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let run = || {
+            while !failed.load(Ordering::Relaxed) {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let pass = match i {
+                    0 => self.lucas(n),
+                    i if i < parts => rounds.round(self, &rounds.bases[i - 1]),
+                    _ => return,
+                };
+                if !pass {
+                    failed.store(true, Ordering::Relaxed);
                 }
             }
-            return false;
+        };
+        if threads < 2 {
+            run();
+        } else {
+            std::thread::scope(|s| {
+                for _ in 1..threads.min(parts) {
+                    s.spawn(run);
+                }
+                run();
+            });
         }
-        true
+        !failed.load(Ordering::Relaxed)
+    }
+
+    #[cfg(test)]
+    fn miller_rabin(&self, n: &BigUint) -> bool {
+        let rounds = MillerRabin::new(self, n);
+        rounds.bases.iter().all(|x| rounds.round(self, x))
     }
 
     fn lucas(&self, n: &BigUint) -> bool {
@@ -673,6 +716,63 @@ impl<const N: usize> Mont<N> {
                 return false;
             }
             vk = (&vk * &vk - &big2) % n;
+        }
+        false
+    }
+}
+
+/// The crate's `probably_prime_miller_rabin(n, 5, true)` as separate rounds: n - 1 = q·2^k,
+/// and the bases in the crate's order (four pseudo-random ones seeded from n's low limb, then 2).
+struct MillerRabin<const N: usize> {
+    q: BigUint,
+    k: usize,
+    minus_one: [u64; N],
+    bases: Vec<BigUint>,
+}
+
+impl<const N: usize> MillerRabin<N> {
+    const REPS: usize = 5;
+
+    fn new(mont: &Mont<N>, n: &BigUint) -> Self {
+        use num_bigint_dig::RandBigInt;
+        let one = BigUint::from(1u32);
+        let two = BigUint::from(2u32);
+        let nm1 = n - &one;
+        let k = nm1.trailing_zeros().expect("n - 1 is not zero");
+        let q = &nm1 >> k;
+        let nm3 = n - &two;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(n.get_limb(0));
+        let bases = (0..Self::REPS)
+            .map(|i| {
+                if i == Self::REPS - 1 {
+                    two.clone()
+                } else {
+                    rng.gen_biguint_below(&nm3) + &two
+                }
+            })
+            .collect();
+        MillerRabin {
+            q,
+            k,
+            minus_one: mont.sub(&[0u64; N], &mont.one),
+            bases,
+        }
+    }
+
+    /// Whether n passes the round to base `x`.
+    fn round(&self, mont: &Mont<N>, x: &BigUint) -> bool {
+        let mut y = mont.pow(&mont.mont(x), &self.q);
+        if y == mont.one || y == self.minus_one {
+            return true;
+        }
+        for _ in 1..self.k {
+            y = mont.square(&y);
+            if y == self.minus_one {
+                return true;
+            }
+            if y == mont.one {
+                return false;
+            }
         }
         false
     }
@@ -1025,28 +1125,33 @@ mod tests {
 
     #[test]
     fn a_later_candidate_found_first_does_not_win() {
-        // A stand-in test that passes one candidate in three and is slow on the candidates
-        // that pass (as a real prime's full test is): threads often find a later "prime"
-        // while an earlier one is still in test. The answer must still be the first.
-        let test = |c: &BigUint| {
+        // Stand-in tests: the filter passes one candidate in three; the full test fails one in
+        // three of those (its search then takes candidates again) and is slow on half (as a
+        // real prime's full test is), so threads often find a later "prime" while an earlier
+        // one is still in its test. Each search's answer must still be its first.
+        let filter = |c: &BigUint| (c.get_limb(0) >> 1).is_multiple_of(3);
+        let full = |c: &BigUint| {
             let low = c.get_limb(0) >> 1;
-            let pass = low.is_multiple_of(3);
-            if pass && low.is_multiple_of(2) {
+            if low.is_multiple_of(2) {
                 std::thread::sleep(std::time::Duration::from_millis(3));
             }
-            pass
+            low % 9 != 3
+        };
+        let tests = Tests {
+            filter: &filter,
+            full: &full,
         };
         for seed in 0u8..12 {
             let searches = [([seed; 32], 256), ([seed ^ 0x80; 32], 256)];
             let alone: Vec<BigUint> = searches
                 .iter()
                 .map(|&(s, bits)| {
-                    gen_prime_by(&mut rand_chacha::ChaCha20Rng::from_seed(s), bits, &test)
+                    gen_prime_by(&mut rand_chacha::ChaCha20Rng::from_seed(s), bits, &tests)
                 })
                 .collect();
             for threads in [2, 3, 4] {
                 assert_eq!(
-                    gen_primes_by(&searches, threads, &test),
+                    gen_primes_by(&searches, threads, &tests),
                     alone,
                     "seed {seed}"
                 );
@@ -1075,7 +1180,12 @@ mod tests {
                 .iter()
                 .any(|p| v % p == 0);
             if !small_divisor {
-                assert_eq!(one.probably_prime(&n), probably_prime(&n, 4), "{v}");
+                let want = probably_prime(&n, 4);
+                assert_eq!(one.probably_prime(&n), want, "{v}");
+                // Shared out over threads: Lucas pseudoprimes (10877, ...) need the rounds.
+                for threads in [1, 2, 3] {
+                    assert_eq!(one.probably_prime_on(&n, threads), want, "{v}, {threads}");
+                }
             }
             primes += usize::from(mr && lucas);
             lucas_liars += usize::from(lucas && !mr);
@@ -1089,21 +1199,28 @@ mod tests {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(13);
         for bits in [1024, 2048] {
             let p = num_bigint_dig::RandPrime::gen_prime(&mut rng, bits);
-            assert!(full_test(&p), "a prime of {bits} bits passes");
+            // On one thread and shared out (the parts in any order, the first failure stopping
+            // the others), the same answers.
+            for threads in [1, 2, 3, 7] {
+                assert!(full_test(&p, threads), "a prime of {bits} bits passes");
+            }
             for _ in 0..30 {
                 let mut bytes = vec![0u8; bits / 8];
                 rng.fill_bytes(&mut bytes);
                 bytes[0] |= 0x80;
                 bytes[bits / 8 - 1] |= 1;
                 let n = BigUint::from_bytes_be(&bytes);
-                assert_eq!(full_test(&n), probably_prime(&n, 4), "{n}");
+                for threads in [1, 2] {
+                    assert_eq!(full_test(&n, threads), probably_prime(&n, 4), "{n}");
+                }
             }
             // A product of two primes of half the size: Miller-Rabin must reject it.
             let q = num_bigint_dig::RandPrime::gen_prime(&mut rng, bits / 2);
             let r = num_bigint_dig::RandPrime::gen_prime(&mut rng, bits / 2);
             let n = &q * &r;
             if n.bits() == bits {
-                assert!(!full_test(&n));
+                assert!(!full_test(&n, 1));
+                assert!(!full_test(&n, 2));
             }
         }
     }
