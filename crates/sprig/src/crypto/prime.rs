@@ -61,7 +61,7 @@ fn sieve_primes() -> &'static [u32] {
 /// Keys search through [`gen_primes`], which finds the same primes.
 #[cfg(test)]
 fn gen_prime<R: RngCore + ?Sized>(rng: &mut R, bits: usize) -> BigUint {
-    gen_prime_by(rng, bits, &Tests::real(1))
+    gen_prime_by(rng, bits, &Tests::fermat_then(&|n| full_test(n, 1)))
 }
 
 /// The two tests a sieved candidate goes through: a cheap filter that rejects nearly every
@@ -72,20 +72,12 @@ struct Tests<'t> {
     full: &'t (dyn Fn(&BigUint) -> bool + Sync),
 }
 
-impl Tests<'static> {
-    /// The Fermat filter, then the full test on up to `threads` threads.
-    fn real(threads: usize) -> Tests<'static> {
-        fn full_on<const T: usize>(n: &BigUint) -> bool {
-            full_test(n, T)
-        }
+impl<'t> Tests<'t> {
+    /// The Fermat filter, then `full`.
+    fn fermat_then(full: &'t (dyn Fn(&BigUint) -> bool + Sync)) -> Self {
         Tests {
             filter: &fermat_base2,
-            full: match threads {
-                0 | 1 => &full_on::<1>,
-                2 => &full_on::<2>,
-                3 => &full_on::<3>,
-                _ => &full_on::<4>,
-            },
+            full,
         }
     }
 }
@@ -186,7 +178,11 @@ impl<'r, R: RngCore + ?Sized> Walk<'r, R> {
 /// thread ([`full_test`]): the last prime's test is otherwise one thread's work while the
 /// others wait.
 fn gen_primes(searches: &[([u8; 32], usize)], threads: usize) -> Vec<BigUint> {
-    gen_primes_by(searches, threads, &Tests::real(threads))
+    gen_primes_by(
+        searches,
+        threads,
+        &Tests::fermat_then(&|n| full_test(n, threads)),
+    )
 }
 
 /// [`gen_primes`] with `tests` deciding which candidates are prime.
