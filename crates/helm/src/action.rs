@@ -648,13 +648,22 @@ fn finish_sorted(
         Err(e) => return Err(with_rel(failed(), Error::Action(e.into()))),
     };
 
-    // The manifest text is built once at its final size: growing it by doubling left a trail
-    // of freed buffers, each fresh memory (which this output's size makes count).
+    // The manifest text is built once at its final size, room for the hooks that printing
+    // appends included: growing it by doubling left a trail of freed buffers, each fresh memory
+    // (which this output's size makes count; a big chart's hooks alone doubled it).
+    let framed =
+        |name: &str, content: &str| name.len() + content.len() + "---\n# Source: \n\n".len();
     let mut b = String::with_capacity(match &opts.output_dir {
-        None => manifests
-            .iter()
-            .map(|m| m.name.len() + m.content.len() + "---\n# Source: \n\n".len())
-            .sum(),
+        None => {
+            manifests
+                .iter()
+                .map(|m| framed(&m.name, &m.content))
+                .sum::<usize>()
+                + hooks
+                    .iter()
+                    .map(|h| framed(&h.path, &h.manifest))
+                    .sum::<usize>()
+        }
         Some(_) => 0,
     });
     let mut written: BTreeMap<String, bool> = BTreeMap::new();
