@@ -22,22 +22,21 @@ fn separators(s: &str, v: HelmVersion) -> Vec<(usize, usize)> {
     let mut i = 0;
     match v {
         HelmVersion::V4 => {
-            // Only line starts can match: from one to the next with a line-break search (a
-            // match ends in '-', ' ' or '\t', so the next candidate follows a later '\n').
-            while i < b.len() {
-                let mut from = i;
-                if b[i..].starts_with(b"---") {
-                    let mut e = i + 3;
-                    while e < b.len() && (b[e] == b' ' || b[e] == b'\t') {
-                        e += 1;
-                    }
-                    out.push((i, e));
-                    from = e;
+            // Only line starts can match, and a match holds no line break: the matches are the
+            // text's start if it is "---", then every "\n---" (one substring search over the
+            // text, where a search for each line's end cost a call per line).
+            let match_end = |at: usize| {
+                let mut e = at + 3;
+                while e < b.len() && (b[e] == b' ' || b[e] == b'\t') {
+                    e += 1;
                 }
-                match s[from..].find('\n') {
-                    Some(n) => i = from + n + 1,
-                    None => break,
-                }
+                e
+            };
+            if b.starts_with(b"---") {
+                out.push((0, match_end(0)));
+            }
+            for lf in memchr::memmem::find_iter(b, b"\n---") {
+                out.push((lf + 1, match_end(lf + 1)));
             }
         }
         HelmVersion::V3 => {
@@ -116,6 +115,33 @@ pub fn split_manifests(big: &str, v: HelmVersion) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v4_separators_are_every_line_start_with_dashes() {
+        // `(?m)^---[ \t]*` by its definition, on every string of these bytes up to length 8
+        // (line starts, dashes, the blanks a match takes and one it does not).
+        let alphabet = [b'-', b'\n', b' ', b'\t', b'a'];
+        let mut text = Vec::new();
+        for len in 0..=8u32 {
+            for mut n in 0..alphabet.len().pow(len) {
+                text.clear();
+                for _ in 0..len {
+                    text.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                let s = std::str::from_utf8(&text).expect("ASCII");
+                let want: Vec<(usize, usize)> = (0..s.len())
+                    .filter(|&p| (p == 0 || text[p - 1] == b'\n') && s[p..].starts_with("---"))
+                    .map(|p| {
+                        let blanks =
+                            s[p + 3..].len() - s[p + 3..].trim_start_matches([' ', '\t']).len();
+                        (p, p + 3 + blanks)
+                    })
+                    .collect();
+                assert_eq!(separators(s, HelmVersion::V4), want, "{s:?}");
+            }
+        }
+    }
 
     #[test]
     fn v4_and_v3_differ() {
