@@ -769,9 +769,20 @@ fn tag_of(t: Tag) -> String {
     format!("{LONG}{s}")
 }
 
-/// A key identity for Go map semantics (type and value).
-fn key_id(n: &Node) -> String {
-    format!("{n:?}")
+/// A key identity for Go map semantics (type and value): a string key is its text (most keys
+/// are strings, and formatting each showed in profiles of big values files), any other key its
+/// `Debug` form, which names the type.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum KeyId {
+    Str(String),
+    Other(String),
+}
+
+fn key_id(n: &Node) -> KeyId {
+    match n {
+        Node::Str(s) => KeyId::Str(s.clone()),
+        n => KeyId::Other(format!("{n:?}")),
+    }
 }
 
 /// Whether two keys have the same [`key_id`], without formatting them: floats by their bits
@@ -792,7 +803,7 @@ fn same_key(a: &Node, b: &Node) -> bool {
 #[derive(Default)]
 struct KeyIndex {
     /// `key_id` → entry, for the first `by_id.len()` entries (each entry has its own key).
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<KeyId, usize>,
 }
 
 impl KeyIndex {
@@ -1045,8 +1056,8 @@ impl Decoder<'_> {
         &mut self,
         id: usize,
         entries: &mut Vec<(Node, Node)>,
-        index: &mut HashMap<String, usize>,
-        mut merged: Option<&mut std::collections::HashSet<String>>,
+        index: &mut HashMap<KeyId, usize>,
+        mut merged: Option<&mut std::collections::HashSet<KeyId>>,
         string_keys: Option<bool>,
     ) -> R<()> {
         let Raw::Map(children) = &self.nodes[id] else {
@@ -1149,8 +1160,8 @@ impl Decoder<'_> {
         &mut self,
         id: usize,
         entries: &mut Vec<(Node, Node)>,
-        index: &mut HashMap<String, usize>,
-        set: &mut std::collections::HashSet<String>,
+        index: &mut HashMap<KeyId, usize>,
+        set: &mut std::collections::HashSet<KeyId>,
         string_keys: bool,
     ) -> R<()> {
         let want_map = || fail("map merge requires map or sequence of maps as the value".into());
