@@ -2,7 +2,9 @@
 //! `interface{}`: the first document becomes a [`Node`] tree, with anchors, aliases, `<<` merges,
 //! duplicate keys last-wins, explicit tags and the `yaml: ...` errors Go prints.
 
-use std::collections::HashMap;
+// foldhash, not std's SipHash: every key of a big values file is hashed, and nothing here
+// is a long-lived table an attacker could fill.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::node::Node;
 use crate::resolve::{self, Tag};
@@ -1057,7 +1059,7 @@ impl Decoder<'_> {
         id: usize,
         entries: &mut Vec<(Node, Node)>,
         index: &mut HashMap<KeyId, usize>,
-        mut merged: Option<&mut std::collections::HashSet<KeyId>>,
+        mut merged: Option<&mut HashSet<KeyId>>,
         string_keys: Option<bool>,
     ) -> R<()> {
         let Raw::Map(children) = &self.nodes[id] else {
@@ -1132,7 +1134,7 @@ impl Decoder<'_> {
             match merged {
                 Some(set) => self.merge_v3(m, entries, index, set, string_keys)?,
                 None => {
-                    let mut set = std::collections::HashSet::new();
+                    let mut set = HashSet::new();
                     let mut i = 0;
                     while i + 1 < children.len() {
                         let k = children[i];
@@ -1161,7 +1163,7 @@ impl Decoder<'_> {
         id: usize,
         entries: &mut Vec<(Node, Node)>,
         index: &mut HashMap<KeyId, usize>,
-        set: &mut std::collections::HashSet<KeyId>,
+        set: &mut HashSet<KeyId>,
         string_keys: bool,
     ) -> R<()> {
         let want_map = || fail("map merge requires map or sequence of maps as the value".into());

@@ -21,7 +21,7 @@
 //! Anything else a template could share is per thread: `include`'s nesting count
 //! (`funcs.rs`) and the executor's map lookup cache.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 

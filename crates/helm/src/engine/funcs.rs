@@ -8,7 +8,9 @@
 //! and parse errors carry the `toml` crate's message, not BurntSushi's.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use gotmpl::{ArgType, Ctx, ElemType, FuncMap, IntKind, List, Value};

@@ -22,7 +22,9 @@
 //! validation first, parses templates until the schemas are ready. What is prepared is keyed
 //! by the schema's bytes, so a file that changed or was ignored since is merely not used.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 

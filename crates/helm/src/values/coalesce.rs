@@ -279,7 +279,7 @@ pub(crate) fn coalesce_tables_full_key(
     prefix: &str,
     merge: bool,
 ) {
-    let src_original_non_nil: std::collections::HashSet<String> = snapshot(src)
+    let src_original_non_nil: foldhash::HashSet<String> = snapshot(src)
         .into_iter()
         .filter(|(_, v)| !matches!(v, Value::Nil))
         .map(|(k, _)| k)
