@@ -145,7 +145,10 @@ fn run_one(
     if let Err(e) = t.execute_template(buf, job.name, data) {
         return Err(reformat_exec_error(job.name, &e, opts.compat));
     }
-    Ok(if buf.contains("<no value>") {
+    // One searcher built once, where `str::contains` set one up for every file.
+    static NO_VALUE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("<no value>"));
+    Ok(if NO_VALUE.find(buf.as_bytes()).is_some() {
         buf.replace("<no value>", "")
     } else {
         std::mem::take(buf)
