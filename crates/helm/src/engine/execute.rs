@@ -21,10 +21,11 @@
 //! Anything else a template could share is per thread: `include`'s nesting count
 //! (`funcs.rs`) and the executor's map lookup cache.
 
-use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
+use foldhash::{HashMap, HashMapExt};
 use gotmpl::{ElemType, Map, Template, Value};
 
 use super::{EngineOptions, RenderError, reformat_exec_error, values_type_name};
@@ -265,7 +266,7 @@ impl Timeline {
                 };
                 (name.clone(), Value::Map(scope))
             });
-            let copy = map_like(shared, subcharts);
+            let copy = map_like(shared, subcharts.collect());
             entries.insert("Subcharts".to_string(), Value::Map(Arc::new(copy)));
         }
         let view = Arc::new(map_like(&node.scope, entries));
@@ -276,9 +277,10 @@ impl Timeline {
     }
 }
 
-/// A new map of `like`'s Go type holding `entries`.
-fn map_like(like: &Map, entries: impl IntoIterator<Item = (String, Value)>) -> Map {
-    let mut m = Map::from_entries(like.elem.clone(), entries);
+/// A new map of `like`'s Go type holding `entries` as they are (the scope's entries, cloned:
+/// taken apart and collected again, they were sorted into a new tree for every template).
+fn map_like(like: &Map, entries: BTreeMap<String, Value>) -> Map {
+    let mut m = Map::from_map(like.elem.clone(), entries);
     m.type_name = like.type_name.clone();
     m
 }

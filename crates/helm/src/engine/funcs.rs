@@ -9,9 +9,9 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
-use std::sync::Arc;
 
 use gotmpl::{ArgType, Ctx, ElemType, FuncMap, IntKind, List, Value};
 use gotmpl::{Func, FuncError};

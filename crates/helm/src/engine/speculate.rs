@@ -23,11 +23,10 @@
 //! by the schema's bytes, so a file that changed or was ignored since is merely not used.
 
 use std::collections::VecDeque;
-
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use gotmpl::{Parsed, Template};
 
 use super::EngineOptions;
