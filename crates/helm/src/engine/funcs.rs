@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
-
 use gotmpl::{ArgType, Ctx, ElemType, FuncMap, IntKind, List, Value};
 use gotmpl::{Func, FuncError};
 

@@ -313,13 +313,17 @@ impl Speculation {
             for (job, needed) in st.jobs.iter_mut().zip(needed) {
                 job.dropped = !needed;
             }
-            // Every job is known now and this thread joins the worker: the biggest go first,
-            // so that the two finish together (a big template left to one thread at the end
-            // kept the other waiting for it, a millisecond on kube-prometheus-stack).
+            // Every job is known now and this thread joins the worker: the biggest templates go
+            // first, so that the two finish together (a big template left to one thread at the
+            // end kept the other waiting for it, up to a millisecond on kube-prometheus-stack).
+            // Schemas stay in front, unmeasured: a schema's text may not be read yet.
             let State { queue, jobs, .. } = &mut *st;
             queue
                 .make_contiguous()
-                .sort_by_key(|&i| (!jobs[i].schema, std::cmp::Reverse(jobs[i].text.len())));
+                .sort_by_key(|&i| match jobs[i].schema {
+                    true => (false, std::cmp::Reverse(0)),
+                    false => (true, std::cmp::Reverse(jobs[i].text.len())),
+                });
             let left = !st.queue.is_empty();
             self.shared.wake(st);
             if left && big && !self.spawned {
