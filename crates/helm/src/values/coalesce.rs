@@ -279,26 +279,42 @@ pub(crate) fn coalesce_tables_full_key(
     prefix: &str,
     merge: bool,
 ) {
-    let src_original_non_nil: foldhash::HashSet<String> = snapshot(src)
-        .into_iter()
-        .filter(|(_, v)| !matches!(v, Value::Nil))
-        .map(|(k, _)| k)
+    // dst's nils are copied into src first; src's entries as they were before that decide
+    // whether a nil in dst deletes the key. Without nils in dst (nearly always) there is nothing
+    // to remember, and only the keys are copied out of dst, not every entry.
+    let dst_nils: Vec<String> = dst
+        .entries
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter(|(_, v)| matches!(v, Value::Nil))
+        .map(|(k, _)| k.clone())
         .collect();
-    for (key, val) in snapshot(dst) {
-        if matches!(val, Value::Nil) {
-            put(src, &key, Value::Nil);
+    let original = if dst_nils.is_empty() {
+        Vec::new()
+    } else {
+        let original = snapshot(src);
+        for key in &dst_nils {
+            put(src, key, Value::Nil);
         }
-    }
+        original
+    };
+    // `snapshot` lists keys in order, so a key is found by bisection.
+    let was_non_nil = |key: &str| {
+        original
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .is_ok_and(|i| !matches!(original[i].1, Value::Nil))
+    };
     for (key, val) in snapshot(src) {
-        let fullkey = concat_prefix(prefix, &key);
         let dv = get(dst, &key);
         match dv {
-            Some(Value::Nil) if !merge && src_original_non_nil.contains(&key) => {
+            Some(Value::Nil) if !merge && was_non_nil(&key) => {
                 delete(dst, &key);
             }
             None => put(dst, &key, val),
             Some(dv) => {
                 if let Some(vm) = table(&val) {
+                    let fullkey = concat_prefix(prefix, &key);
                     if let Some(dm) = table(&dv) {
                         coalesce_tables_full_key(w, dm, vm, &fullkey, merge);
                     } else {
@@ -311,6 +327,7 @@ pub(crate) fn coalesce_tables_full_key(
                         );
                     }
                 } else if istable(&dv) && !matches!(val, Value::Nil) {
+                    let fullkey = concat_prefix(prefix, &key);
                     w(
                         "coalesce.go:319",
                         format!(
