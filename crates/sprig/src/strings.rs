@@ -200,13 +200,10 @@ pub(crate) fn register(r: &mut Reg, env: &Env) {
         Ok(Value::string(out.join(" ")))
     });
     r.f("indent", vec![I, S], None, |a| {
-        Ok(Value::string(indent(as_int(&a[0]), as_str(&a[1]))?))
+        Ok(Value::string(indent(as_int(&a[0]), as_str(&a[1]), "")?))
     });
     r.f("nindent", vec![I, S], None, |a| {
-        Ok(Value::string(format!(
-            "\n{}",
-            indent(as_int(&a[0]), as_str(&a[1]))?
-        )))
+        Ok(Value::string(indent(as_int(&a[0]), as_str(&a[1]), "\n")?))
     });
     r.f("replace", vec![S, S, S], None, |a| {
         Ok(Value::string(go_replace(
@@ -301,10 +298,23 @@ fn repeat(s: &str, count: i64) -> Result<String, String> {
     Ok(s.repeat(count as usize))
 }
 
-/// Sprig's `indent`: every line, blank ones included, gets the padding.
-fn indent(spaces: i64, v: &str) -> Result<String, String> {
+/// Sprig's `indent` after `lead` (`nindent`'s line break): every line, blank ones included,
+/// gets the padding. Written once into a buffer of the final size: charts indent most of what
+/// they include, and replacing then formatting (then prefixing, for `nindent`) copied each
+/// text three times.
+fn indent(spaces: i64, v: &str, lead: &str) -> Result<String, String> {
     let pad = repeat(" ", spaces)?;
-    Ok(format!("{pad}{}", v.replace('\n', &format!("\n{pad}"))))
+    let lines = 1 + v.bytes().filter(|&b| b == b'\n').count();
+    let mut out = String::with_capacity(lead.len() + v.len() + pad.len() * lines);
+    out.push_str(lead);
+    for (i, line) in v.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&pad);
+        out.push_str(line);
+    }
+    Ok(out)
 }
 
 /// Go's deprecated `strings.Title`.
@@ -733,6 +743,28 @@ fn camel_to_lower(s: &str, conn: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indent_is_sprigs_pad_and_replace() {
+        // Sprig: `pad + strings.Replace(v, "\n", "\n"+pad, -1)`, `nindent` with "\n" before.
+        for v in [
+            "",
+            "a",
+            "a\nb",
+            "\n",
+            "a\n",
+            "\n\na\r\n b\n\n",
+            "x\u{e9}\ny",
+        ] {
+            for spaces in [0, 1, 4] {
+                let pad = " ".repeat(spaces as usize);
+                let want = format!("{pad}{}", v.replace('\n', &format!("\n{pad}")));
+                assert_eq!(indent(spaces, v, ""), Ok(want.clone()), "{v:?} {spaces}");
+                assert_eq!(indent(spaces, v, "\n"), Ok(format!("\n{want}")), "{v:?}");
+            }
+        }
+        assert!(indent(-1, "a", "").is_err());
+    }
 
     #[test]
     fn xstrings_cases() {
