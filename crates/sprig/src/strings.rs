@@ -305,7 +305,11 @@ fn repeat(s: &str, count: i64) -> Result<String, String> {
 fn indent(spaces: i64, v: &str, lead: &str) -> Result<String, String> {
     let pad = repeat(" ", spaces)?;
     let lines = 1 + v.bytes().filter(|&b| b == b'\n').count();
-    let mut out = String::with_capacity(lead.len() + v.len() + pad.len() * lines);
+    let size = pad
+        .len()
+        .saturating_mul(lines)
+        .saturating_add(lead.len() + v.len());
+    let mut out = String::with_capacity(size);
     out.push_str(lead);
     for (i, line) in v.split('\n').enumerate() {
         if i > 0 {
