@@ -341,14 +341,24 @@ pub(crate) fn coalesce_tables_full_key(
     }
 }
 
-/// `cleanNilValues` (helm v4): chart default nils removed in place.
+/// `cleanNilValues` (helm v4): chart default nils removed in place. Only the nil keys and the
+/// nested maps are taken out of each map (a snapshot of every entry cost more than the work).
 fn clean_nil_values(m: &Arc<Map>) {
-    for (key, val) in snapshot(m) {
-        if matches!(val, Value::Nil) {
-            delete(m, &key);
-        } else if let Some(sub) = table(&val) {
-            clean_nil_values(sub);
-        }
+    let (nils, tables): (Vec<String>, Vec<Arc<Map>>) = {
+        let entries = m.entries.read().unwrap_or_else(|p| p.into_inner());
+        let nils = entries
+            .iter()
+            .filter(|(_, v)| matches!(v, Value::Nil))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let tables = entries.values().filter_map(table).cloned().collect();
+        (nils, tables)
+    };
+    for key in &nils {
+        delete(m, key);
+    }
+    for sub in &tables {
+        clean_nil_values(sub);
     }
 }
 
@@ -362,6 +372,29 @@ mod tests {
             ElemType::Interface,
             entries.into_iter().map(|(k, v)| (k.to_string(), v)),
         )))
+    }
+
+    #[test]
+    fn clean_nil_values_removes_nils_at_every_depth() {
+        let inner = map(vec![
+            ("n", Value::Nil),
+            ("s", Value::String("x".into())),
+            (
+                "deeper",
+                map(vec![("n2", Value::Nil), ("b", Value::Bool(false))]),
+            ),
+        ]);
+        let top = map(vec![
+            ("a", Value::Nil),
+            ("inner", inner),
+            ("i", Value::int(1)),
+        ]);
+        let Value::Map(m) = &top else { unreachable!() };
+        clean_nil_values(m);
+        assert_eq!(
+            go_fmt_v(&top),
+            "map[i:1 inner:map[deeper:map[b:false] s:x]]"
+        );
     }
 
     #[test]
