@@ -29,6 +29,18 @@ fn snapshot(m: &Map) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// The keys of `m` whose value is nil, in order: what coalescing looks for in most maps, taken
+/// out without copying the other entries.
+fn nil_keys(m: &Map) -> Vec<String> {
+    m.entries
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter(|(_, v)| matches!(v, Value::Nil))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
 pub(crate) fn get(m: &Map, key: &str) -> Option<Value> {
     m.entries
         .read()
@@ -282,14 +294,7 @@ pub(crate) fn coalesce_tables_full_key(
     // dst's nils are copied into src first; src's entries as they were before that decide
     // whether a nil in dst deletes the key. Without nils in dst (nearly always) there is nothing
     // to remember, and only the keys are copied out of dst, not every entry.
-    let dst_nils: Vec<String> = dst
-        .entries
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .filter(|(_, v)| matches!(v, Value::Nil))
-        .map(|(k, _)| k.clone())
-        .collect();
+    let dst_nils = nil_keys(dst);
     let original = if dst_nils.is_empty() {
         Vec::new()
     } else {
@@ -344,17 +349,15 @@ pub(crate) fn coalesce_tables_full_key(
 /// `cleanNilValues` (helm v4): chart default nils removed in place. Only the nil keys and the
 /// nested maps are taken out of each map (a snapshot of every entry cost more than the work).
 fn clean_nil_values(m: &Arc<Map>) {
-    let (nils, tables): (Vec<String>, Vec<Arc<Map>>) = {
-        let entries = m.entries.read().unwrap_or_else(|p| p.into_inner());
-        let nils = entries
-            .iter()
-            .filter(|(_, v)| matches!(v, Value::Nil))
-            .map(|(k, _)| k.clone())
-            .collect();
-        let tables = entries.values().filter_map(table).cloned().collect();
-        (nils, tables)
-    };
-    for key in &nils {
+    let tables: Vec<Arc<Map>> = m
+        .entries
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .values()
+        .filter_map(table)
+        .cloned()
+        .collect();
+    for key in &nil_keys(m) {
         delete(m, key);
     }
     for sub in &tables {
