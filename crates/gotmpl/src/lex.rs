@@ -53,24 +53,65 @@ pub(crate) enum ItemType {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Item {
     pub typ: ItemType,
-    pub pos: usize,
-    pub end: usize,
+    /// `pos` in the low 32 bits, `end` in the high ones: two fields in all, which the compiler
+    /// returns in two registers (with three, an item went through memory, and the parser's
+    /// wide reads of it stalled on the lexer's narrow writes).
+    span: u64,
 }
 
 /// The offset of the tokens a fresh parse state starts with, whose line Go reports as 0.
 pub(crate) const NO_POS: usize = usize::MAX;
 
+/// Whether the offsets of `input` fit an [`Item`], which keeps each in 32 bits (see its
+/// `span`). The parser refuses longer texts (4 GiB), as its nodes' text slices did already.
+pub(crate) fn fits(input: &str) -> bool {
+    input.len() < u32::MAX as usize
+}
+
+const _: () = assert!(
+    std::mem::size_of::<Item>() <= 16,
+    "an item must fit two registers"
+);
+
+/// The low 32 bits of an item's span: its `pos`.
+const LOW: u64 = 0xffff_ffff;
+
+/// An item's stored offset as the parser's (`u32::MAX` is [`NO_POS`]).
+fn widen(p: u32) -> usize {
+    if p == u32::MAX { NO_POS } else { p as usize }
+}
+
 impl Item {
     pub fn eof() -> Item {
         Item {
             typ: ItemType::Eof,
-            pos: NO_POS,
-            end: NO_POS,
+            span: u64::MAX,
         }
     }
 
     fn new(typ: ItemType, pos: usize, end: usize) -> Item {
-        Item { typ, pos, end }
+        Item {
+            typ,
+            span: (pos as u64 & LOW) | ((end as u64) << 32),
+        }
+    }
+
+    /// The token's first byte ([`NO_POS`] for the lookahead a fresh parse state starts with).
+    pub fn pos(&self) -> usize {
+        widen(self.span as u32)
+    }
+
+    /// The byte after the token.
+    pub fn end(&self) -> usize {
+        widen((self.span >> 32) as u32)
+    }
+
+    /// The span from this token's start to the end of `last` (a later token).
+    pub fn through(self, last: Item) -> Item {
+        Item {
+            typ: self.typ,
+            span: (self.span & LOW) | (last.span & !LOW),
+        }
     }
 }
 
@@ -204,7 +245,7 @@ impl<'a> Lexer<'a> {
 
     /// The source text of an item (empty for an error: see [`Lexer::error_message`]).
     pub fn val(&self, i: &Item) -> &'a str {
-        self.input.get(i.pos..i.end).unwrap_or("")
+        self.input.get(i.pos()..i.end()).unwrap_or("")
     }
 
     /// The message of the error item the lexer stopped at.
@@ -697,6 +738,19 @@ fn rune_u(r: Option<char>) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn items_keep_offsets_up_to_four_gib() {
+        let a = Item::new(ItemType::Field, 7, 4_000_000_000);
+        assert_eq!((a.pos(), a.end()), (7, 4_000_000_000));
+        let b = Item::new(ItemType::Field, 4_000_000_000, 4_294_967_294);
+        let ab = a.through(b);
+        assert_eq!(
+            (ab.typ, ab.pos(), ab.end()),
+            (ItemType::Field, 7, 4_294_967_294)
+        );
+        assert_eq!((Item::eof().pos(), Item::eof().end()), (NO_POS, NO_POS));
+    }
+
     fn collect(input: &str) -> Vec<(ItemType, String)> {
         let mut l = Lexer::new(input, "", "");
         let mut out = vec![];
@@ -778,7 +832,7 @@ mod tests {
             if i.typ == ItemType::Eof {
                 break;
             }
-            lines.push((l.val(&i).to_string(), l.line_of(i.pos)));
+            lines.push((l.val(&i).to_string(), l.line_of(i.pos())));
         }
         assert_eq!(
             lines,

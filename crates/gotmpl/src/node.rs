@@ -53,6 +53,7 @@ pub(crate) struct SrcStr {
 
 impl SrcStr {
     /// `src[start..end]`; `None` when the text is too long for the offsets (over 4 GiB).
+    #[inline]
     pub fn new(src: &Arc<str>, start: usize, end: usize) -> Option<SrcStr> {
         src.get(start..end)?;
         Some(SrcStr {

@@ -11,9 +11,11 @@ use crate::value::{FloatKind, IntKind, Value};
 
 const MAX_STACK_DEPTH: usize = 10000;
 
-/// Result of `textOrAction`: a node, or the `{{end}}` / `{{else}}` that ends a list.
+/// Result of `textOrAction`: a node (pushed onto the parser's node stack), or the `{{end}}` /
+/// `{{else}}` that ends a list. Pushed rather than returned: a node is too big for registers,
+/// and reading it back from the return slot stalled on its field-by-field writes.
 enum Parsed {
-    Node(Node),
+    Node,
     End,
     Else(Pos),
 }
@@ -80,6 +82,9 @@ pub(crate) fn parse(
 ) -> Result<Vec<Tree>, String> {
     // The lexer runs over the shared copy, so its items are slices of the text the nodes keep.
     let text: &str = &shared;
+    if !crate::lex::fits(text) {
+        return Err(format!("template: {name}: text too long"));
+    }
     let mut lex = Lexer::new(text, left, right);
     lex.break_ok = funcs("break").is_none();
     lex.continue_ok = funcs("continue").is_none();
@@ -102,9 +107,11 @@ pub(crate) fn parse(
 }
 
 impl<'a, 'f> Parser<'a, 'f> {
-    /// A token's text as a slice of the shared source.
+    /// A token's text as a slice of the shared source. Inlined: returned from a call, the
+    /// slice went through memory, and reading it back stalled on its field-by-field writes.
+    #[inline(always)]
     fn src(&self, t: &Item) -> PResult<SrcStr> {
-        SrcStr::new(&self.text, t.pos, t.end)
+        SrcStr::new(&self.text, t.pos(), t.end())
             .ok_or_else(|| format!("template: {}: text too long", self.parse_name))
     }
 
@@ -117,7 +124,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         Err(format!(
             "template: {}:{}: {}",
             self.parse_name,
-            self.lex.line_of(self.st.token[0].pos),
+            self.lex.line_of(self.st.token[0].pos()),
             msg
         ))
     }
@@ -195,7 +202,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         if token.typ == ItemType::Error {
             let mut extra = String::new();
             let action_line = self.lex.line_of(self.st.action_pos);
-            if action_line != 0 && action_line != self.lex.line_of(token.pos) {
+            if action_line != 0 && action_line != self.lex.line_of(token.pos()) {
                 extra = format!(" in action started at {}:{}", self.parse_name, action_line);
                 if self.lex.error_message().ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
@@ -235,10 +242,8 @@ impl<'a, 'f> Parser<'a, 'f> {
     }
 
     fn parse_top(&mut self) -> PResult<List> {
-        let mut root = List {
-            pos: self.peek().pos,
-            nodes: vec![],
-        };
+        let pos = self.peek().pos();
+        let mark = self.nodes.len();
         while self.peek_type() != ItemType::Eof {
             if self.peek_type() == ItemType::LeftDelim {
                 let delim = self.next();
@@ -254,10 +259,13 @@ impl<'a, 'f> Parser<'a, 'f> {
             match self.text_or_action()? {
                 Parsed::End => return self.errorf("unexpected {{end}}"),
                 Parsed::Else(_) => return self.errorf("unexpected {{else}}"),
-                Parsed::Node(n) => root.nodes.push(n),
+                Parsed::Node => {}
             }
         }
-        Ok(root)
+        Ok(List {
+            pos,
+            nodes: self.nodes.split_off(mark),
+        })
     }
 
     fn parse_definition(&mut self) -> PResult<()> {
@@ -279,11 +287,11 @@ impl<'a, 'f> Parser<'a, 'f> {
     }
 
     fn item_list(&mut self) -> PResult<(List, Parsed)> {
-        let pos = self.peek_non_space().pos;
+        let pos = self.peek_non_space().pos();
         let mark = self.nodes.len();
         while self.peek_non_space().typ != ItemType::Eof {
             match self.text_or_action()? {
-                Parsed::Node(n) => self.nodes.push(n),
+                Parsed::Node => {}
                 end => {
                     let nodes = self.nodes.split_off(mark);
                     return Ok((List { pos, nodes }, end));
@@ -298,13 +306,14 @@ impl<'a, 'f> Parser<'a, 'f> {
         match token.typ {
             ItemType::Text => {
                 let text = self.src(&token)?;
-                Ok(Parsed::Node(Node::Text {
-                    pos: token.pos,
+                self.nodes.push(Node::Text {
+                    pos: token.pos(),
                     text,
-                }))
+                });
+                Ok(Parsed::Node)
             }
             ItemType::LeftDelim => {
-                self.st.action_pos = token.pos;
+                self.st.action_pos = token.pos();
                 let r = self.action();
                 self.st.action_pos = NO_POS;
                 r
@@ -316,28 +325,35 @@ impl<'a, 'f> Parser<'a, 'f> {
     fn action(&mut self) -> PResult<Parsed> {
         let token = self.next_non_space();
         match token.typ {
-            ItemType::Block => return self.block_control().map(Parsed::Node),
-            ItemType::Break => return self.break_control(token.pos, "{{break}}", true),
-            ItemType::Continue => return self.break_control(token.pos, "{{continue}}", false),
+            ItemType::Block => return self.block_control().map(|n| self.pushed(n)),
+            ItemType::Break => return self.break_control(token.pos(), "{{break}}", true),
+            ItemType::Continue => return self.break_control(token.pos(), "{{continue}}", false),
             ItemType::Else => return self.else_control(),
             ItemType::End => {
                 let t = self.expect(ItemType::RightDelim, "end")?;
                 let _ = t;
                 return Ok(Parsed::End);
             }
-            ItemType::If => return self.branch_control("if").map(Parsed::Node),
-            ItemType::Range => return self.branch_control("range").map(Parsed::Node),
-            ItemType::Template => return self.template_control().map(Parsed::Node),
-            ItemType::With => return self.branch_control("with").map(Parsed::Node),
+            ItemType::If => return self.branch_control("if").map(|n| self.pushed(n)),
+            ItemType::Range => return self.branch_control("range").map(|n| self.pushed(n)),
+            ItemType::Template => return self.template_control().map(|n| self.pushed(n)),
+            ItemType::With => return self.branch_control("with").map(|n| self.pushed(n)),
             _ => {}
         }
         self.backup();
         let token = self.peek();
         let pipe = self.pipeline_boxed("command", ItemType::RightDelim)?;
-        Ok(Parsed::Node(Node::Action {
-            pos: token.pos,
+        self.nodes.push(Node::Action {
+            pos: token.pos(),
             pipe,
-        }))
+        });
+        Ok(Parsed::Node)
+    }
+
+    /// `n` pushed onto the node stack.
+    fn pushed(&mut self, n: Node) -> Parsed {
+        self.nodes.push(n);
+        Parsed::Node
     }
 
     fn break_control(&mut self, pos: Pos, ctx: &str, is_break: bool) -> PResult<Parsed> {
@@ -348,7 +364,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         if self.st.range_depth == 0 {
             return self.errorf(format!("{ctx} outside {{{{range}}}}"));
         }
-        Ok(Parsed::Node(if is_break {
+        Ok(self.pushed(if is_break {
             Node::Break { pos }
         } else {
             Node::Continue { pos }
@@ -371,7 +387,7 @@ impl<'a, 'f> Parser<'a, 'f> {
     fn new_pipe(&mut self) -> Pipe {
         let token = self.peek_non_space();
         Pipe {
-            pos: token.pos,
+            pos: token.pos(),
             is_assign: false,
             decl: vec![],
             cmds: Cmds::new(),
@@ -520,10 +536,10 @@ impl<'a, 'f> Parser<'a, 'f> {
     fn else_control(&mut self) -> PResult<Parsed> {
         let peek = self.peek_non_space();
         if peek.typ == ItemType::If || peek.typ == ItemType::With {
-            return Ok(Parsed::Else(peek.pos));
+            return Ok(Parsed::Else(peek.pos()));
         }
         let token = self.expect(ItemType::RightDelim, "else")?;
-        Ok(Parsed::Else(token.pos))
+        Ok(Parsed::Else(token.pos()))
     }
 
     fn block_control(&mut self) -> PResult<Node> {
@@ -537,7 +553,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             Ok((root, Parsed::Else(_))) => {
                 drop(root);
                 // Go reports this through the outer tree, whose token[0] is stale.
-                let line = self.lex.line_of(saved.token[0].pos);
+                let line = self.lex.line_of(saved.token[0].pos());
                 Err(format!(
                     "template: {}:{}: unexpected {{{{else}}}} in {context}",
                     self.parse_name, line
@@ -549,7 +565,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         self.st = saved;
         r?;
         Ok(Node::Template {
-            pos: token.pos,
+            pos: token.pos(),
             name: name.into(),
             pipe: Some(Box::new(pipe)),
         })
@@ -565,7 +581,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             pipe = Some(self.pipeline_boxed(context, ItemType::RightDelim)?);
         }
         Ok(Node::Template {
-            pos: token.pos,
+            pos: token.pos(),
             name: name.into(),
             pipe,
         })
@@ -574,7 +590,7 @@ impl<'a, 'f> Parser<'a, 'f> {
     /// A variable token (`$x`; the lexer never puts a `.` in one) as a node.
     fn new_variable(&self, t: &Item) -> PResult<Variable> {
         Ok(Variable {
-            pos: t.pos,
+            pos: t.pos(),
             path: Path(self.src(t)?),
         })
     }
@@ -592,7 +608,7 @@ impl<'a, 'f> Parser<'a, 'f> {
     /// Go's `command`, onto the command stack (each node built where it is kept, not moved
     /// there through return values).
     fn command(&mut self) -> PResult<()> {
-        let pos = self.peek_non_space().pos;
+        let pos = self.peek_non_space().pos();
         let mark = self.args.len();
         loop {
             // A token that starts no term makes `term` back up and return nothing: skip
@@ -619,19 +635,20 @@ impl<'a, 'f> Parser<'a, 'f> {
 
     /// Go's `operand`, onto the argument stack.
     fn operand(&mut self) -> PResult<()> {
-        let Some(node) = self.term()? else {
+        if !self.term()? {
             return Ok(());
-        };
+        }
         if self.peek_type() == ItemType::Field {
+            let node = self.args.pop().expect("term pushed its node");
             // `.a.b`: the field tokens, each starting where the one before it ends (a field
             // token ends at a terminator, and the next token starts there), so one slice.
             let first = self.next();
-            let pos = first.pos;
-            let mut end = first.end;
+            let pos = first.pos();
+            let mut last = first;
             while self.peek_type() == ItemType::Field {
-                end = self.next().end;
+                last = self.next();
             }
-            let fields = self.src(&Item { end, ..first })?;
+            let fields = self.src(&first.through(last))?;
             let arg = match node {
                 Arg::Field { path, .. } => Arg::Field {
                     pos,
@@ -659,16 +676,18 @@ impl<'a, 'f> Parser<'a, 'f> {
                 },
             };
             self.args.push(arg);
-            return Ok(());
         }
-        self.args.push(node);
         Ok(())
     }
 
-    fn term(&mut self) -> PResult<Option<Arg>> {
+    /// Go's `term`, its node pushed onto the argument stack (`false`, nothing pushed, for a
+    /// token that starts no term). Pushed here rather than returned: an argument is too big
+    /// for registers, and reading it back from the return slot stalled on its field-by-field
+    /// writes.
+    fn term(&mut self) -> PResult<bool> {
         let token = self.next_non_space();
-        let pos = token.pos;
-        Ok(Some(match token.typ {
+        let pos = token.pos();
+        let arg = match token.typ {
             ItemType::Identifier => {
                 let name = self.val(&token);
                 let func = (self.funcs)(name);
@@ -725,9 +744,11 @@ impl<'a, 'f> Parser<'a, 'f> {
             },
             _ => {
                 self.backup();
-                return Ok(None);
+                return Ok(false);
             }
-        }))
+        };
+        self.args.push(arg);
+        Ok(true)
     }
 }
 
