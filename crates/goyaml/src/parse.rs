@@ -226,6 +226,7 @@ impl Parser<'_> {
     /// The next token's kind and marks. A scalar comes with an empty text (its text is taken
     /// with [`Parser::take_scalar`] when consumed): the parser peeks each token several times,
     /// and cloning every scalar's text showed in profiles.
+    #[inline(always)]
     fn peek(&mut self) -> R<(Tok, Mark, Mark)> {
         let t = self.sc.peek()?;
         let tok = match &t.tok {
@@ -236,6 +237,7 @@ impl Parser<'_> {
     }
 
     /// [`Parser::peek`] without the marks, for the many places that look at the kind alone.
+    #[inline(always)]
     fn peek_tok(&mut self) -> R<Tok> {
         let t = self.sc.peek()?;
         Ok(match &t.tok {
