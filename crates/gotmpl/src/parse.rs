@@ -406,10 +406,16 @@ impl<'a, 'f> Parser<'a, 'f> {
                 if next.typ == ItemType::Assign || next.typ == ItemType::Declare {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
+                    // A pipeline declares one variable, or two in a range: sized exactly,
+                    // where a first push would make room for four.
+                    if pipe.decl.is_empty() {
+                        pipe.decl.reserve_exact(1);
+                    }
                     pipe.decl.push(self.new_variable(&v)?);
                     self.st.vars.push(self.val(&v));
                 } else if next.typ == ItemType::Char && self.val(&next) == "," {
                     self.next_non_space();
+                    pipe.decl.reserve_exact(2);
                     pipe.decl.push(self.new_variable(&v)?);
                     self.st.vars.push(self.val(&v));
                     if context == "range" && pipe.decl.len() < 2 {
