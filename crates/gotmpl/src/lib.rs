@@ -60,6 +60,7 @@ mod parse;
 mod quote;
 pub mod strconv;
 mod template;
+pub mod threads;
 pub mod value;
 
 pub use error::Error;

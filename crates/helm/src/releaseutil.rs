@@ -355,8 +355,12 @@ fn split_all(files: &BTreeMap<String, String>, v: HelmVersion) -> Vec<(&String, 
             })
             .map_or(files.len(), |i| i + 1);
         let (first, second) = files.split_at(mid);
+        let cpu = gotmpl::threads::current_cpu();
         std::thread::scope(|s| {
-            let later = s.spawn(|| split(second));
+            let later = s.spawn(|| {
+                gotmpl::threads::move_off(cpu);
+                split(second)
+            });
             let mut docs = split(first);
             docs.extend(later.join().expect("splitting a manifest does not panic"));
             docs
@@ -388,8 +392,10 @@ pub fn split_while<T, E>(
         return Ok((t, done));
     }
     let queue = SplitQueue::default();
+    let cpu = gotmpl::threads::current_cpu();
     std::thread::scope(|s| {
         let worker = s.spawn(|| {
+            gotmpl::threads::move_off(cpu);
             let mut done = Vec::new();
             while let Some((path, text)) = queue.next(true) {
                 let docs = split_file(&path, &text, v);

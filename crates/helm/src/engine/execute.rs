@@ -346,9 +346,11 @@ fn parallel(
         }
         true
     };
+    let cpu = gotmpl::threads::current_cpu();
     std::thread::scope(|s| {
         for _ in 1..threads {
-            s.spawn(|| {
+            s.spawn(move || {
+                gotmpl::threads::move_off(cpu);
                 let mut buf = String::new();
                 while work(&mut buf) {}
             });

@@ -262,9 +262,13 @@ impl Speculation {
             return;
         }
         let shared = self.shared.clone();
+        let cpu = gotmpl::threads::current_cpu();
         let started = std::thread::Builder::new()
             .name("helm-parse".into())
-            .spawn(move || shared.work(Until::Closed));
+            .spawn(move || {
+                gotmpl::threads::move_off(cpu);
+                shared.work(Until::Closed)
+            });
         // Without a thread, the render parses everything itself.
         self.spawned = started.is_ok();
     }

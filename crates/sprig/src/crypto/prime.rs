@@ -264,10 +264,14 @@ fn gen_primes_by(
             }
         }
     };
+    let cpu = gotmpl::threads::current_cpu();
     std::thread::scope(|scope| {
         for t in 1..threads {
             let work = &work;
-            scope.spawn(move || work(t));
+            scope.spawn(move || {
+                gotmpl::threads::move_off(cpu);
+                work(t)
+            });
         }
         work(0);
     });
@@ -679,9 +683,13 @@ impl<const N: usize> Mont<N> {
         if threads < 2 {
             run();
         } else {
+            let cpu = gotmpl::threads::current_cpu();
             std::thread::scope(|s| {
                 for _ in 1..threads.min(parts) {
-                    s.spawn(run);
+                    s.spawn(|| {
+                        gotmpl::threads::move_off(cpu);
+                        run()
+                    });
                 }
                 run();
             });
