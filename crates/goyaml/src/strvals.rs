@@ -221,6 +221,18 @@ fn quote_runes(r: &[char]) -> String {
     format!("[{}]", parts.join(" "))
 }
 
+/// The outer list when a nested list item (`a[i][j]...`) failed. Go returns the outer list as it
+/// was, but a nested list that already existed shares its backing array with the one the failed
+/// call worked on, so what that call changed in place shows through it: a map's new keys, an
+/// element replaced by a map (an input ending in `a[2][0].b=` still sets `b`). `list2` is that
+/// list as the call left it: every error path returns it at its length, changed only in place.
+fn failed_nested(mut list: Vec<Sv>, i: i64, existed: bool, list2: Vec<Sv>) -> Vec<Sv> {
+    if existed {
+        list[i as usize] = Sv::List(list2);
+    }
+    list
+}
+
 impl P<'_> {
     fn read(&mut self) -> Option<char> {
         let c = self.s.get(self.i).copied();
@@ -422,10 +434,14 @@ impl P<'_> {
                     Err(e) => return (list, Some(e)),
                 };
                 let mut crt = Vec::new();
+                let mut existed = false;
                 if list.len() as i64 > i {
                     match &list[i as usize] {
                         Sv::Nil => {}
-                        Sv::List(l) => crt = l.clone(),
+                        Sv::List(l) => {
+                            crt = l.clone();
+                            existed = true;
+                        }
                         other => {
                             return (
                                 list.clone(),
@@ -436,7 +452,7 @@ impl P<'_> {
                 }
                 let (list2, err) = self.list_item(crt, next, level);
                 if let Some(e) = err {
-                    return (list, Some(e));
+                    return (failed_nested(list, i, existed, list2), Some(e));
                 }
                 set_index(list, i, Sv::List(list2))
             }
@@ -948,10 +964,14 @@ impl L {
                     Err(e) => return (list, Some(e)),
                 };
                 let mut crt = Vec::new();
+                let mut existed = false;
                 if list.len() as i64 > i {
                     match &list[i as usize] {
                         Sv::Nil => {}
-                        Sv::List(l) => crt = l.clone(),
+                        Sv::List(l) => {
+                            crt = l.clone();
+                            existed = true;
+                        }
                         other => {
                             return (
                                 list.clone(),
@@ -962,7 +982,7 @@ impl L {
                 }
                 let (list2, err) = self.list_item(crt, next, level);
                 if let Some(e) = err {
-                    return (list, Some(e));
+                    return (failed_nested(list, i, existed, list2), Some(e));
                 }
                 set_index(list, i, Sv::List(list2))
             }
