@@ -11,9 +11,18 @@
 //!
 //! `rustix` (already in the build, through `tempfile`) makes the two system calls safely.
 
-/// The CPU the calling thread runs on, to hand to a worker it starts ([`move_off`]); `None`
-/// where the platform does not say.
-pub fn current_cpu() -> Option<usize> {
+/// `work`, to be run on a worker the calling thread starts: the worker first moves itself off
+/// the caller's CPU ([`move_off`]). `std::thread::spawn(elsewhere(|| ...))`, or a scope's spawn.
+pub fn elsewhere<R>(work: impl FnOnce() -> R) -> impl FnOnce() -> R {
+    let cpu = current_cpu();
+    move || {
+        move_off(cpu);
+        work()
+    }
+}
+
+/// The CPU the calling thread runs on; `None` where the platform does not say.
+fn current_cpu() -> Option<usize> {
     #[cfg(target_os = "linux")]
     {
         Some(rustix::thread::sched_getcpu())
@@ -24,10 +33,10 @@ pub fn current_cpu() -> Option<usize> {
     }
 }
 
-/// Moves the calling thread, a worker just started, off `cpu` (its starter's, from
-/// [`current_cpu`]), then lets it run on any CPU it could before. Nothing happens when there
+/// Moves the calling thread, a worker just started, off `cpu` (its starter's), then lets it
+/// run on any CPU it could before. Nothing happens when there
 /// is no other CPU to go to, or on a failure (the placement is only a hint).
-pub fn move_off(cpu: Option<usize>) {
+fn move_off(cpu: Option<usize>) {
     #[cfg(target_os = "linux")]
     if let Some(cpu) = cpu
         && let Ok(allowed) = rustix::thread::sched_getaffinity(None)

@@ -355,12 +355,8 @@ fn split_all(files: &BTreeMap<String, String>, v: HelmVersion) -> Vec<(&String, 
             })
             .map_or(files.len(), |i| i + 1);
         let (first, second) = files.split_at(mid);
-        let cpu = gotmpl::threads::current_cpu();
         std::thread::scope(|s| {
-            let later = s.spawn(|| {
-                gotmpl::threads::move_off(cpu);
-                split(second)
-            });
+            let later = s.spawn(gotmpl::threads::elsewhere(|| split(second)));
             let mut docs = split(first);
             docs.extend(later.join().expect("splitting a manifest does not panic"));
             docs
@@ -392,17 +388,15 @@ pub fn split_while<T, E>(
         return Ok((t, done));
     }
     let queue = SplitQueue::default();
-    let cpu = gotmpl::threads::current_cpu();
     std::thread::scope(|s| {
-        let worker = s.spawn(|| {
-            gotmpl::threads::move_off(cpu);
+        let worker = s.spawn(gotmpl::threads::elsewhere(|| {
             let mut done = Vec::new();
             while let Some((path, text)) = queue.next(true) {
                 let docs = split_file(&path, &text, v);
                 done.push((path, (text, docs)));
             }
             done
-        });
+        }));
         let produced = produce(&mut |path, text| queue.push(path.to_string(), text));
         queue.close(produced.is_err());
         let t = produced?;

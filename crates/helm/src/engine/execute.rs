@@ -346,14 +346,12 @@ fn parallel(
         }
         true
     };
-    let cpu = gotmpl::threads::current_cpu();
     std::thread::scope(|s| {
         for _ in 1..threads {
-            s.spawn(move || {
-                gotmpl::threads::move_off(cpu);
+            s.spawn(gotmpl::threads::elsewhere(|| {
                 let mut buf = String::new();
                 while work(&mut buf) {}
-            });
+            }));
         }
         let mut buf = String::new();
         let mut emitted = start;

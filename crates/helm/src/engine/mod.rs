@@ -473,15 +473,9 @@ fn parse_all<'n>(
         let (last, rest) = ranges
             .split_last()
             .expect("a non-empty text list has a range");
-        let cpu = gotmpl::threads::current_cpu();
         let handles: Vec<_> = rest
             .iter()
-            .map(|r| {
-                s.spawn(move || {
-                    gotmpl::threads::move_off(cpu);
-                    parse_range(r)
-                })
-            })
+            .map(|r| s.spawn(gotmpl::threads::elsewhere(|| parse_range(r))))
             .collect();
         let mine = parse_range(last);
         let mut results: Vec<Vec<_>> = handles

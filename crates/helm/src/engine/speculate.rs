@@ -262,13 +262,9 @@ impl Speculation {
             return;
         }
         let shared = self.shared.clone();
-        let cpu = gotmpl::threads::current_cpu();
-        let started = std::thread::Builder::new()
-            .name("helm-parse".into())
-            .spawn(move || {
-                gotmpl::threads::move_off(cpu);
-                shared.work(Until::Closed)
-            });
+        let started = std::thread::Builder::new().name("helm-parse".into()).spawn(
+            gotmpl::threads::elsewhere(move || shared.work(Until::Closed)),
+        );
         // Without a thread, the render parses everything itself.
         self.spawned = started.is_ok();
     }

@@ -264,14 +264,10 @@ fn gen_primes_by(
             }
         }
     };
-    let cpu = gotmpl::threads::current_cpu();
     std::thread::scope(|scope| {
         for t in 1..threads {
             let work = &work;
-            scope.spawn(move || {
-                gotmpl::threads::move_off(cpu);
-                work(t)
-            });
+            scope.spawn(gotmpl::threads::elsewhere(move || work(t)));
         }
         work(0);
     });
@@ -683,13 +679,9 @@ impl<const N: usize> Mont<N> {
         if threads < 2 {
             run();
         } else {
-            let cpu = gotmpl::threads::current_cpu();
             std::thread::scope(|s| {
                 for _ in 1..threads.min(parts) {
-                    s.spawn(|| {
-                        gotmpl::threads::move_off(cpu);
-                        run()
-                    });
+                    s.spawn(gotmpl::threads::elsewhere(&run));
                 }
                 run();
             });
