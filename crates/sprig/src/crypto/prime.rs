@@ -173,12 +173,7 @@ impl<'r, R: RngCore + ?Sized> Walk<'r, R> {
         loop {
             let Some((window_start, k)) = self.window else {
                 self.base = random_start(self.rng, self.bits, &mut self.bytes);
-                residues_of(
-                    &self.bytes,
-                    primes,
-                    sieve_reciprocals(),
-                    &mut self.residues,
-                );
+                residues_of(&self.bytes, primes, sieve_reciprocals(), &mut self.residues);
                 sieve_window(&self.residues, primes, 0, &mut self.composite);
                 self.window = Some((0, 0));
                 continue;
