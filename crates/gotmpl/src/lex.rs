@@ -101,6 +101,12 @@ impl Item {
         widen(self.span as u32)
     }
 
+    /// [`Item::pos`] as a node keeps it ([`crate::node::Pos`]: `u32::MAX` for [`NO_POS`]).
+    #[inline]
+    pub fn node_pos(&self) -> crate::node::Pos {
+        self.span as u32
+    }
+
     /// The byte after the token.
     pub fn end(&self) -> usize {
         widen((self.span >> 32) as u32)

@@ -242,7 +242,7 @@ impl<'a, 'f> Parser<'a, 'f> {
     }
 
     fn parse_top(&mut self) -> PResult<List> {
-        let pos = self.peek().pos();
+        let pos = self.peek().node_pos();
         let mark = self.nodes.len();
         while self.peek_type() != ItemType::Eof {
             if self.peek_type() == ItemType::LeftDelim {
@@ -287,7 +287,7 @@ impl<'a, 'f> Parser<'a, 'f> {
     }
 
     fn item_list(&mut self) -> PResult<(List, Parsed)> {
-        let pos = self.peek_non_space().pos();
+        let pos = self.peek_non_space().node_pos();
         let mark = self.nodes.len();
         while self.peek_non_space().typ != ItemType::Eof {
             match self.text_or_action()? {
@@ -307,7 +307,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             ItemType::Text => {
                 let text = self.src(&token)?;
                 self.nodes.push(Node::Text {
-                    pos: token.pos(),
+                    pos: token.node_pos(),
                     text,
                 });
                 Ok(Parsed::Node)
@@ -326,8 +326,10 @@ impl<'a, 'f> Parser<'a, 'f> {
         let token = self.next_non_space();
         match token.typ {
             ItemType::Block => return self.block_control().map(|n| self.pushed(n)),
-            ItemType::Break => return self.break_control(token.pos(), "{{break}}", true),
-            ItemType::Continue => return self.break_control(token.pos(), "{{continue}}", false),
+            ItemType::Break => return self.break_control(token.node_pos(), "{{break}}", true),
+            ItemType::Continue => {
+                return self.break_control(token.node_pos(), "{{continue}}", false);
+            }
             ItemType::Else => return self.else_control(),
             ItemType::End => {
                 let t = self.expect(ItemType::RightDelim, "end")?;
@@ -344,7 +346,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         let token = self.peek();
         let pipe = self.pipeline_boxed("command", ItemType::RightDelim)?;
         self.nodes.push(Node::Action {
-            pos: token.pos(),
+            pos: token.node_pos(),
             pipe,
         });
         Ok(Parsed::Node)
@@ -387,7 +389,7 @@ impl<'a, 'f> Parser<'a, 'f> {
     fn new_pipe(&mut self) -> Pipe {
         let token = self.peek_non_space();
         Pipe {
-            pos: token.pos(),
+            pos: token.node_pos(),
             is_assign: false,
             decl: vec![],
             cmds: Cmds::new(),
@@ -542,10 +544,10 @@ impl<'a, 'f> Parser<'a, 'f> {
     fn else_control(&mut self) -> PResult<Parsed> {
         let peek = self.peek_non_space();
         if peek.typ == ItemType::If || peek.typ == ItemType::With {
-            return Ok(Parsed::Else(peek.pos()));
+            return Ok(Parsed::Else(peek.node_pos()));
         }
         let token = self.expect(ItemType::RightDelim, "else")?;
-        Ok(Parsed::Else(token.pos()))
+        Ok(Parsed::Else(token.node_pos()))
     }
 
     fn block_control(&mut self) -> PResult<Node> {
@@ -571,7 +573,7 @@ impl<'a, 'f> Parser<'a, 'f> {
         self.st = saved;
         r?;
         Ok(Node::Template {
-            pos: token.pos(),
+            pos: token.node_pos(),
             name: name.into(),
             pipe: Some(Box::new(pipe)),
         })
@@ -587,7 +589,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             pipe = Some(self.pipeline_boxed(context, ItemType::RightDelim)?);
         }
         Ok(Node::Template {
-            pos: token.pos(),
+            pos: token.node_pos(),
             name: name.into(),
             pipe,
         })
@@ -596,7 +598,7 @@ impl<'a, 'f> Parser<'a, 'f> {
     /// A variable token (`$x`; the lexer never puts a `.` in one) as a node.
     fn new_variable(&self, t: &Item) -> PResult<Variable> {
         Ok(Variable {
-            pos: t.pos(),
+            pos: t.node_pos(),
             path: Path(self.src(t)?),
         })
     }
@@ -614,7 +616,7 @@ impl<'a, 'f> Parser<'a, 'f> {
     /// Go's `command`, onto the command stack (each node built where it is kept, not moved
     /// there through return values).
     fn command(&mut self) -> PResult<()> {
-        let pos = self.peek_non_space().pos();
+        let pos = self.peek_non_space().node_pos();
         let mark = self.args.len();
         loop {
             // A token that starts no term makes `term` back up and return nothing: skip
@@ -649,7 +651,7 @@ impl<'a, 'f> Parser<'a, 'f> {
             // `.a.b`: the field tokens, each starting where the one before it ends (a field
             // token ends at a terminator, and the next token starts there), so one slice.
             let first = self.next();
-            let pos = first.pos();
+            let pos = first.node_pos();
             let mut last = first;
             while self.peek_type() == ItemType::Field {
                 last = self.next();
@@ -692,7 +694,7 @@ impl<'a, 'f> Parser<'a, 'f> {
     /// writes.
     fn term(&mut self) -> PResult<bool> {
         let token = self.next_non_space();
-        let pos = token.pos();
+        let pos = token.node_pos();
         let arg = match token.typ {
             ItemType::Identifier => {
                 let name = self.val(&token);
