@@ -572,7 +572,7 @@ impl<'t> State<'t> {
                 Ok(v) => Ok(EV::of(v.clone())),
                 Err(e) => self.errf(e.clone()),
             },
-            Arg::String { val, .. } => Ok(EV::of(val.clone())),
+            Arg::String { val, .. } => Ok(EV::of(Value::String(val.clone()))),
             _ => self.errf(format!(
                 "can't evaluate command {}",
                 quote(&first.to_string())
@@ -951,7 +951,7 @@ impl<'t> State<'t> {
                 _ => self.errf(format!("expected unsigned integer; found {n}")),
             },
             ArgType::String => match n {
-                Arg::String { val, .. } => Ok(EV::of(val.clone())),
+                Arg::String { val, .. } => Ok(EV::of(Value::String(val.clone()))),
                 _ => self.errf(format!("expected string; found {n}")),
             },
             ArgType::Any | ArgType::Reflect => match n {
@@ -960,7 +960,7 @@ impl<'t> State<'t> {
                     Ok(v) => Ok(EV::of(v.clone())),
                     Err(e) => self.errf(e.clone()),
                 },
-                Arg::String { val, .. } => Ok(EV::of(val.clone())),
+                Arg::String { val, .. } => Ok(EV::of(Value::String(val.clone()))),
                 _ => self.errf(format!(
                     "can't handle assignment of {n} to empty interface argument"
                 )),

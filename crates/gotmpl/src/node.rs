@@ -259,10 +259,12 @@ pub(crate) enum Arg {
         val: bool,
     },
     Number(Box<Number>),
+    /// A string constant: its text as written and its value (an `Arc<str>` rather than a
+    /// [`Value`], whose tag would make every argument a word bigger).
     String {
         pos: Pos,
         quoted: SrcStr,
-        val: Value,
+        val: Arc<str>,
     },
     Chain {
         pos: Pos,

@@ -746,7 +746,7 @@ impl<'a, 'f> Parser<'a, 'f> {
                 Ok(s) => Arg::String {
                     pos,
                     quoted: self.src(&token)?,
-                    val: Value::String(Arc::from(&*s)),
+                    val: Arc::from(&*s),
                 },
                 Err(e) => return self.errorf(e),
             },
