@@ -544,14 +544,29 @@ fn render_resources(
     let v = opts.compat;
     let engine_opts = engine_options(opts);
     // Each rendered file is split and its documents' heads read while the next templates
-    // execute (on a second core, if there is one); NOTES.txt is rendered (its errors count) but
+    // execute (on the executing threads, or on a second core); NOTES.txt is rendered (its errors count) but
     // not part of the output. A render error wins over any error of the split files.
+    // Outputs executed on several threads are split there, by the thread that made each.
+    let prepare = |name: &str, text: &str| {
+        if name.ends_with(NOTES_SUFFIX) {
+            Vec::new()
+        } else {
+            releaseutil::split_file(name, text, v)
+        }
+    };
     let ((), mut split) = releaseutil::split_while(v, crate::cores() > 1, |sink| {
-        crate::engine::render_speculated(chart, input, &engine_opts, spec, &mut |name, text| {
-            if !name.ends_with(NOTES_SUFFIX) {
-                sink(name, text);
-            }
-        })
+        crate::engine::render_speculated(
+            chart,
+            input,
+            &engine_opts,
+            spec,
+            Some(&prepare),
+            &mut |name, text, docs| {
+                if !name.ends_with(NOTES_SUFFIX) {
+                    sink(name, text, docs);
+                }
+            },
+        )
     })
     .map_err(|e| with_rel(String::new(), e.into()))?;
     let sorted = releaseutil::sort_split(

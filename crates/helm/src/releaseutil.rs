@@ -368,20 +368,22 @@ fn split_all(files: &BTreeMap<String, String>, v: HelmVersion) -> Vec<(&String, 
 /// Rendered files with their [`SplitDocs`], by path: what [`sort_split`] and the output need.
 pub type SplitFiles = BTreeMap<String, (String, SplitDocs)>;
 
-/// Runs `produce`, which hands rendered files (`path`, text) to its sink, and splits each file
-/// ([`split_file`]) as soon as it arrives: with `parallel`, on a worker thread while `produce`
-/// goes on (this thread helps with what is left once `produce` returns). Splitting depends only
-/// on each file's text, so the result is the same either way. When `produce` fails its error is
-/// returned and the splits are dropped (the worker stops at the next file).
+/// Runs `produce`, which hands rendered files (`path`, text, and the file's [`split_file`]
+/// when the producer already made it) to its sink, and splits each file that comes without one
+/// as soon as it arrives: with `parallel`, on a worker thread (started at the first such file)
+/// while `produce` goes on (this thread helps with what is left once `produce` returns).
+/// Splitting depends only on each file's text, so the result is the same either way. When
+/// `produce` fails its error is returned and the splits are dropped (the worker stops at the
+/// next file).
 pub fn split_while<T, E>(
     v: HelmVersion,
     parallel: bool,
-    produce: impl FnOnce(&mut dyn FnMut(&str, String)) -> Result<T, E>,
+    produce: impl FnOnce(&mut dyn FnMut(&str, String, Option<SplitDocs>)) -> Result<T, E>,
 ) -> Result<(T, SplitFiles), E> {
     let mut done = SplitFiles::new();
     if !parallel {
-        let t = produce(&mut |path, text| {
-            let docs = split_file(path, &text, v);
+        let t = produce(&mut |path, text, split| {
+            let docs = split.unwrap_or_else(|| split_file(path, &text, v));
             done.insert(path.to_string(), (text, docs));
         })?;
         crate::phase("templates executed");
@@ -389,15 +391,25 @@ pub fn split_while<T, E>(
     }
     let queue = SplitQueue::default();
     std::thread::scope(|s| {
-        let worker = s.spawn(gotmpl::threads::elsewhere(|| {
-            let mut done = Vec::new();
-            while let Some((path, text)) = queue.next(true) {
-                let docs = split_file(&path, &text, v);
-                done.push((path, (text, docs)));
+        let mut worker = None;
+        let produced = produce(&mut |path, text, split| match split {
+            Some(docs) => {
+                done.insert(path.to_string(), (text, docs));
             }
-            done
-        }));
-        let produced = produce(&mut |path, text| queue.push(path.to_string(), text));
+            None => {
+                worker.get_or_insert_with(|| {
+                    s.spawn(gotmpl::threads::elsewhere(|| {
+                        let mut done = Vec::new();
+                        while let Some((path, text)) = queue.next(true) {
+                            let docs = split_file(&path, &text, v);
+                            done.push((path, (text, docs)));
+                        }
+                        done
+                    }))
+                });
+                queue.push(path.to_string(), text);
+            }
+        });
         queue.close(produced.is_err());
         let t = produced?;
         crate::phase("templates executed");
@@ -405,7 +417,9 @@ pub fn split_while<T, E>(
             let docs = split_file(&path, &text, v);
             done.insert(path, (text, docs));
         }
-        done.extend(worker.join().expect("splitting a manifest does not panic"));
+        if let Some(worker) = worker {
+            done.extend(worker.join().expect("splitting a manifest does not panic"));
+        }
         Ok((t, done))
     })
 }
@@ -847,7 +861,9 @@ mod tests {
                     if fail_at == Some(i) {
                         return Err(format!("render failed at {i}"));
                     }
-                    sink(p, t.clone());
+                    // Every third file comes split already, as from the parallel executor.
+                    let split = (i % 3 == 0).then(|| split_file(p, t, HelmVersion::V4));
+                    sink(p, t.clone(), split);
                 }
                 Ok(7)
             })

@@ -29,10 +29,20 @@ use foldhash::{HashMap, HashMapExt};
 use gotmpl::{ElemType, Map, Template, Value};
 
 use super::{EngineOptions, RenderError, reformat_exec_error, values_type_name};
+use crate::releaseutil::SplitDocs;
 
 /// Jobs a parallel round must hand on before a crossing for the jobs after the crossing one to
 /// run in parallel again (see [`execute`]).
 const RESUME_AFTER: usize = 4;
+
+/// Work on a template's output that depends on its text alone, done by the thread that
+/// executed it while the output is still in that core's cache (the action splits each output
+/// into documents and reads their heads): given the template's path and its output.
+pub(crate) type Prepare<'p> = &'p (dyn Fn(&str, &str) -> SplitDocs + Sync);
+
+/// Where [`execute`] hands each output: the template's path, its output, and what
+/// [`Prepare`] made of it when the output was prepared.
+pub(crate) type Sink<'s> = &'s mut dyn FnMut(&str, String, Option<SplitDocs>);
 
 /// A chart's scope map and its subcharts' (by their place in the tree's list).
 pub(super) struct ScopeNode {
@@ -49,14 +59,16 @@ pub(super) struct Job<'a> {
 
 /// Executes `jobs` (helm's order, partials left out) and hands each output, `<no value>`
 /// removed, to `sink` in that order; on `threads` threads when more than one, with the same
-/// outputs and the same first error.
+/// outputs and the same first error. On several threads each output is first given to
+/// `prepare` on the thread that made it; one after another, outputs go to `sink` unprepared.
 pub(super) fn execute(
     t: &Template,
     jobs: &[Job<'_>],
     nodes: &[ScopeNode],
     opts: &EngineOptions,
     threads: usize,
-    sink: &mut dyn FnMut(&str, String),
+    prepare: Option<Prepare<'_>>,
+    sink: Sink<'_>,
 ) -> Result<(), RenderError> {
     let mut buf = String::new();
     if threads > 1 && jobs.len() > 1 {
@@ -66,7 +78,10 @@ pub(super) fn execute(
             for (c, node) in nodes.iter().enumerate() {
                 set_template(node, timeline.last(c).map(|j| &jobs[j]), opts);
             }
-            let Some(k) = parallel(t, jobs, from, nodes, &timeline, opts, threads, sink)? else {
+            let Some(k) = parallel(
+                t, jobs, from, nodes, &timeline, opts, threads, prepare, sink,
+            )?
+            else {
                 return Ok(());
             };
             tracing::debug!(
@@ -100,14 +115,14 @@ fn sequential(
     nodes: &[ScopeNode],
     opts: &EngineOptions,
     buf: &mut String,
-    sink: &mut dyn FnMut(&str, String),
+    sink: Sink<'_>,
 ) -> Result<(), RenderError> {
     for job in jobs {
         let node = &nodes[job.chart];
         set_template(node, Some(job), opts);
         let text = run_one(t, job, &Value::Map(node.scope.clone()), opts, buf)
             .map_err(RenderError::Message)?;
-        sink(job.name, text);
+        sink(job.name, text, None);
     }
     Ok(())
 }
@@ -286,7 +301,8 @@ fn map_like(like: &Map, entries: BTreeMap<String, Value>) -> Map {
 }
 
 enum Outcome {
-    Done(String),
+    /// The output, and what [`Prepare`] made of it.
+    Done(String, Option<SplitDocs>),
     Failed(String),
     Crossed,
 }
@@ -309,7 +325,8 @@ fn parallel(
     timeline: &Timeline,
     opts: &EngineOptions,
     threads: usize,
-    sink: &mut dyn FnMut(&str, String),
+    prepare: Option<Prepare<'_>>,
+    sink: Sink<'_>,
 ) -> Result<Option<usize>, RenderError> {
     let n = jobs.len();
     let next = AtomicUsize::new(start);
@@ -333,10 +350,13 @@ fn parallel(
             gotmpl::isolation::isolated(|| run_one(t, &jobs[i], &data, opts, buf));
         let outcome = match result {
             _ if crossed => Outcome::Crossed,
-            Ok(text) => Outcome::Done(text),
+            Ok(text) => {
+                let prepared = prepare.map(|f| f(jobs[i].name, &text));
+                Outcome::Done(text, prepared)
+            }
             Err(e) => Outcome::Failed(e),
         };
-        if !matches!(outcome, Outcome::Done(_)) {
+        if !matches!(outcome, Outcome::Done(..)) {
             limit.fetch_min(i, Ordering::AcqRel);
         }
         let mut b = lock();
@@ -362,8 +382,8 @@ fn parallel(
                 let mut b = lock();
                 while emitted < n {
                     match b.outcomes[emitted].take() {
-                        Some(Outcome::Done(text)) => {
-                            ready.push((emitted, text));
+                        Some(Outcome::Done(text, prepared)) => {
+                            ready.push((emitted, text, prepared));
                             emitted += 1;
                         }
                         Some(Outcome::Failed(e)) => {
@@ -378,8 +398,8 @@ fn parallel(
                     }
                 }
             }
-            for (i, text) in ready {
-                sink(jobs[i].name, text);
+            for (i, text, prepared) in ready {
+                sink(jobs[i].name, text, prepared);
             }
             if emitted == n {
                 break Ok(None);
@@ -473,9 +493,24 @@ mod tests {
             })
             .collect();
         let mut out = Vec::new();
-        let r = execute(&t, &list, &nodes, &opts, threads, &mut |name, text| {
-            out.push((name.to_string(), text))
-        });
+        let split = |name: &str, text: &str| {
+            crate::releaseutil::split_file(name, text, crate::HelmVersion::V4)
+        };
+        let r = execute(
+            &t,
+            &list,
+            &nodes,
+            &opts,
+            threads,
+            Some(&split),
+            &mut |name, text, prepared| {
+                // Prepared on the executing thread exactly as it would be after the hand-on.
+                if let Some(docs) = prepared {
+                    assert_eq!(docs, split(name, &text), "{name}");
+                }
+                out.push((name.to_string(), text))
+            },
+        );
         (out, r.err().map(|e| e.to_string()))
     }
 

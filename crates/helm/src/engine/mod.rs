@@ -92,17 +92,21 @@ pub fn render_each(
     opts: &EngineOptions,
     sink: &mut dyn FnMut(&str, String),
 ) -> Result<(), RenderError> {
-    render_speculated(chart, input, opts, None, sink)
+    render_speculated(chart, input, opts, None, None, &mut |name, text, _| {
+        sink(name, text)
+    })
 }
 
 /// [`render_each`] with the templates the loader already started parsing (`spec`, made with the
-/// same `opts`; see [`Speculation`]).
+/// same `opts`; see [`Speculation`]), and outputs executed on several threads first given to
+/// `prepare` on the thread that made them ([`execute::Prepare`]).
 pub(crate) fn render_speculated(
     chart: &Chart,
     input: &RenderInput,
     opts: &EngineOptions,
     spec: Option<Speculation>,
-    sink: &mut dyn FnMut(&str, String),
+    prepare: Option<execute::Prepare<'_>>,
+    sink: execute::Sink<'_>,
 ) -> Result<(), RenderError> {
     let release = release_value(&input.release);
     let capabilities = input.capabilities.to_value();
@@ -118,7 +122,7 @@ pub(crate) fn render_speculated(
     };
     let mut nodes = Vec::new();
     rec_all_tpls(chart, None, &root_values, &common, &mut tpls, &mut nodes);
-    render_templates(&tpls, &nodes, opts, spec, sink)
+    render_templates(&tpls, &nodes, opts, spec, prepare, sink)
 }
 
 /// A template to parse and, unless a partial, execute (helm's `renderable`).
@@ -326,7 +330,8 @@ fn render_templates(
     nodes: &[execute::ScopeNode],
     opts: &EngineOptions,
     spec: Option<Speculation>,
-    sink: &mut dyn FnMut(&str, String),
+    prepare: Option<execute::Prepare<'_>>,
+    sink: execute::Sink<'_>,
 ) -> Result<(), RenderError> {
     let keys = sort_templates(tpls.keys());
     let key = parse_cache::key(
@@ -375,7 +380,7 @@ fn render_templates(
     } else {
         1
     };
-    execute::execute(&t, &jobs, nodes, opts, threads, sink)
+    execute::execute(&t, &jobs, nodes, opts, threads, prepare, sink)
 }
 
 /// Every template of `keys` parsed into one set in helm's order, or helm's first parse error
