@@ -544,9 +544,9 @@ fn render_resources(
     let v = opts.compat;
     let engine_opts = engine_options(opts);
     // Each rendered file is split and its documents' heads read while the next templates
-    // execute (on the executing threads, or on a second core); NOTES.txt is rendered (its errors count) but
-    // not part of the output. A render error wins over any error of the split files.
-    // Outputs executed on several threads are split there, by the thread that made each.
+    // execute: by the thread that executed it when several do, else by a second core's worker.
+    // NOTES.txt is rendered (its errors count) but not part of the output. A render error wins
+    // over any error of the split files.
     let prepare = |name: &str, text: &str| {
         if name.ends_with(NOTES_SUFFIX) {
             Vec::new()
