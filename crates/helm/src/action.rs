@@ -432,12 +432,11 @@ fn install(
                 !opts.skip_schema_validation,
                 chart_path.clone(),
             );
-            let mut seen = |rel: &str, data: &crate::chart::Data| {
-                if let Some(s) = spec.as_mut() {
-                    s.offer(rel, data);
-                }
+            let obs: &mut dyn crate::loader::Observer = match spec.as_mut() {
+                Some(s) => s,
+                None => &mut crate::loader::Unobserved,
             };
-            crate::loader::load_observed(&chart_path, v, &mut seen).map_err(|e| early(e.into()))?
+            crate::loader::load_observed(&chart_path, v, obs).map_err(|e| early(e.into()))?
         }
     };
     crate::phase("chart loaded");

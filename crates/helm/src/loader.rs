@@ -52,20 +52,41 @@ pub fn load(path: &Path) -> Result<Chart, LoadError> {
 /// Loads the chart at `path` as the given helm does (they differ in how `values.yaml` is read
 /// and in some error texts).
 pub fn load_for(path: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
-    load_observed(path, compat, &mut |_, _| {})
+    load_observed(path, compat, &mut Unobserved)
 }
 
-/// [`load_for`], showing `seen` every file of a chart directory read at load as it is read
-/// (its path from the top chart's directory, and its bytes), in helm's walk order: the render
-/// can start on the templates while the rest loads ([`crate::engine::Speculation`]).
+/// Whoever watches a chart directory load: the render, which starts on the templates and the
+/// values files while the rest loads ([`crate::engine::Speculation`]).
+pub(crate) trait Observer {
+    /// A file read at load, as it is read and in helm's walk order: its path from the top
+    /// chart's directory, and its bytes.
+    fn seen(&mut self, rel: &str, data: &Data);
+
+    /// `values.yaml` at `rel` (from the top chart's directory) with exactly the bytes `data`,
+    /// already decoded by [`decode_values`] elsewhere; `None` to have the loader decode it.
+    fn values(&mut self, rel: &str, data: &Data) -> Option<Result<Value, String>>;
+}
+
+/// No one watches: archives, and loads outside a render.
+pub(crate) struct Unobserved;
+
+impl Observer for Unobserved {
+    fn seen(&mut self, _: &str, _: &Data) {}
+
+    fn values(&mut self, _: &str, _: &Data) -> Option<Result<Value, String>> {
+        None
+    }
+}
+
+/// [`load_for`], with `obs` watching a chart directory's load ([`Observer`]).
 pub(crate) fn load_observed(
     path: &Path,
     compat: HelmVersion,
-    seen: &mut dyn FnMut(&str, &Data),
+    obs: &mut dyn Observer,
 ) -> Result<Chart, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| go_path_error("stat", path, &e))?;
     if meta.is_dir() {
-        load_dir(path, compat, seen)
+        load_dir(path, compat, obs)
     } else {
         load_file(path, compat)
     }
@@ -91,7 +112,7 @@ pub(crate) fn chart_name(chart_yaml: &[u8], compat: HelmVersion) -> Option<Strin
 /// helm's `LoadArchive`: a chart from the bytes of a `.tgz`.
 pub fn load_archive(data: &[u8], compat: HelmVersion) -> Result<Chart, LoadError> {
     let files = load_archive_files(data, compat)?;
-    Ok(load_files(files, compat)?)
+    Ok(load_files(files, compat, "", &mut Unobserved)?)
 }
 
 struct Buffered {
@@ -99,11 +120,7 @@ struct Buffered {
     data: Data,
 }
 
-fn load_dir(
-    dir: &Path,
-    compat: HelmVersion,
-    seen: &mut dyn FnMut(&str, &Data),
-) -> Result<Chart, LoadError> {
+fn load_dir(dir: &Path, compat: HelmVersion, obs: &mut dyn Observer) -> Result<Chart, LoadError> {
     let topdir = absolute(dir);
     if compat == HelmVersion::V4 {
         // v4's version-dispatching loader reads `Chart.yaml` first, for its apiVersion.
@@ -125,9 +142,9 @@ fn load_dir(
     }
     rules.add_defaults();
     let mut files = Vec::new();
-    walk(&topdir, "", &rules, &mut files, seen)?;
+    walk(&topdir, "", &rules, &mut files, obs)?;
     crate::phase("chart files read");
-    Ok(load_files(files, compat)?)
+    Ok(load_files(files, compat, "", obs)?)
 }
 
 /// One directory level of helm's `sympath.Walk` with its loader's callback.
@@ -141,7 +158,7 @@ fn walk(
     rel: &str,
     rules: &Rules,
     files: &mut Vec<Buffered>,
-    seen: &mut dyn FnMut(&str, &Data),
+    obs: &mut dyn Observer,
 ) -> Result<(), LoadError> {
     let mut names = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|e| go_path_error("open", dir, &e))?;
@@ -177,7 +194,7 @@ fn walk(
             if rules.ignore(&n, true) {
                 continue;
             }
-            walk(&path, &n, rules, files, seen)?;
+            walk(&path, &n, rules, files, obs)?;
             continue;
         }
         if rules.ignore(&n, false) {
@@ -208,7 +225,7 @@ fn walk(
             else {
                 return Err(too_large());
             };
-            seen(&n, &data);
+            obs.seen(&n, &data);
             data
         } else {
             let meta = match meta {
@@ -387,10 +404,10 @@ fn load_file(path: &Path, compat: HelmVersion) -> Result<Chart, LoadError> {
             ));
         };
         check_api_version(&chart_yaml.data)?;
-        return Ok(load_files(files, compat)?);
+        return Ok(load_files(files, compat, "", &mut Unobserved)?);
     }
     match load_archive_files(&data, compat) {
-        Ok(files) => Ok(load_files(files, compat)?),
+        Ok(files) => Ok(load_files(files, compat, "", &mut Unobserved)?),
         Err(GzipHeader(e)) => Err(LoadError::Message(format!(
             "file '{name}' does not appear to be a valid chart file (details: {e})"
         ))),
@@ -604,8 +621,14 @@ fn load_archive_files(data: &[u8], compat: HelmVersion) -> Result<Vec<Buffered>,
     Ok(files)
 }
 
-/// helm's `LoadFiles`: a chart (and its subcharts) from its files.
-fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String> {
+/// helm's `LoadFiles`: a chart (and its subcharts) from its files. `dir` is the chart's
+/// directory from the top chart's (`""`, `charts/sub/`) for `obs`.
+fn load_files(
+    files: Vec<Buffered>,
+    compat: HelmVersion,
+    dir: &str,
+    obs: &mut dyn Observer,
+) -> Result<Chart, String> {
     let pkg = match compat {
         HelmVersion::V4 => "v2",
         HelmVersion::V3 => "chart",
@@ -652,8 +675,10 @@ fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String
                 }
             }
             "values.yaml" => {
-                c.values = load_values(&f.data, compat)
-                    .map_err(|e| format!("cannot load values.yaml: {e}"))?;
+                let decoded = obs
+                    .values(&format!("{dir}values.yaml"), &f.data)
+                    .unwrap_or_else(|| decode_values(&f.data, compat));
+                c.values = decoded.map_err(|e| format!("cannot load values.yaml: {e}"))?;
             }
             "values.schema.json" => c.schema = Some(f.data.to_vec()),
             "requirements.yaml" => {
@@ -707,7 +732,7 @@ fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String
                 .map_err(|e| match e {
                     GzipHeader(e) | ArchiveError(e) => e,
                 })
-                .and_then(|files| load_files(files, compat))
+                .and_then(|files| load_files(files, compat, "", &mut Unobserved))
         } else {
             let buff: Vec<Buffered> = files
                 .into_iter()
@@ -719,7 +744,7 @@ fn load_files(files: Vec<Buffered>, compat: HelmVersion) -> Result<Chart, String
                     })
                 })
                 .collect();
-            load_files(buff, compat)
+            load_files(buff, compat, &format!("{dir}charts/{n}/"), obs)
         };
         let sc = sc.map_err(|e| format!("error unpacking subchart {n} in {}: {e}", c.name()))?;
         c.dependencies.push(sc);
@@ -775,8 +800,8 @@ pub(crate) fn lossy(data: &[u8]) -> std::borrow::Cow<'_, str> {
         .unwrap_or_else(|_| String::from_utf8_lossy(data))
 }
 
-/// `values.yaml` as the chart loader reads it.
-fn load_values(data: &[u8], compat: HelmVersion) -> Result<Value, String> {
+/// `values.yaml` as the chart loader reads it (the message without the loader's prefix).
+pub(crate) fn decode_values(data: &[u8], compat: HelmVersion) -> Result<Value, String> {
     let text = lossy(data);
     let target = goyaml::Target::Map("map[string]interface {}");
     match compat {
@@ -1299,7 +1324,7 @@ mod tests {
         );
         write("charts/sub/templates/t.yaml", b"b");
         write("charts/sub/README.md", b"old");
-        let c = load_dir(dir.path(), HelmVersion::V4, &mut |_, _| {}).expect("loads");
+        let c = load_dir(dir.path(), HelmVersion::V4, &mut Unobserved).expect("loads");
         // Rewritten after the load: templates keep what was read, the others show the new
         // bytes (BOM stripped), read when first asked for.
         write("templates/cm.yaml", b"changed");
