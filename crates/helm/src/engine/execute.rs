@@ -164,10 +164,13 @@ fn run_one(
     // One searcher built once, where `str::contains` set one up for every file.
     static NO_VALUE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new("<no value>"));
+    // Copied out at its size, the buffer kept for the next template: an output grown from
+    // nothing in a fresh buffer doubled its way up through fresh memory each time (the kernel
+    // zeroing the pages), and kept up to twice its size.
     Ok(if NO_VALUE.find(buf.as_bytes()).is_some() {
         buf.replace("<no value>", "")
     } else {
-        std::mem::take(buf)
+        buf.as_str().to_owned()
     })
 }
 
