@@ -280,14 +280,9 @@ impl Speculation {
         if st.closed {
             return;
         }
-        st.bytes = st.bytes.saturating_add(len.saturating_mul(SCHEMA_WEIGHT));
         st.schemas_pending += 1;
-        let i = st.jobs.len();
-        st.jobs.push(Job::new(String::new(), text, Kind::Schema));
-        st.queue.push_front(i);
-        let start = !self.spawned && st.bytes >= SPAWN_BYTES;
-        self.shared.wake(st);
-        if start {
+        let weight = len.saturating_mul(SCHEMA_WEIGHT);
+        if self.shared.push_front(st, text, Kind::Schema, weight) {
             self.spawn();
         }
     }
@@ -299,14 +294,9 @@ impl Speculation {
         if st.closed || st.values.contains_key(&rel) {
             return;
         }
-        st.bytes = st.bytes.saturating_add(len);
         let i = st.jobs.len();
         st.values.insert(rel, i);
-        st.jobs.push(Job::new(String::new(), text, Kind::Values));
-        st.queue.push_front(i);
-        let start = !self.spawned && st.bytes >= SPAWN_BYTES;
-        self.shared.wake(st);
-        if start {
+        if self.shared.push_front(st, text, Kind::Values, len) {
             self.spawn();
         }
     }
@@ -457,6 +447,24 @@ impl Shared {
         let mut st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
         st.waiting -= 1;
         st
+    }
+
+    /// Puts a job of `kind` for `text` in front of the queue, `weight` bytes of work, and wakes
+    /// the worker; whether the work queued so far is enough to start one.
+    fn push_front(
+        &self,
+        mut st: MutexGuard<'_, State>,
+        text: Data,
+        kind: Kind,
+        weight: usize,
+    ) -> bool {
+        st.bytes = st.bytes.saturating_add(weight);
+        let i = st.jobs.len();
+        st.jobs.push(Job::new(String::new(), text, kind));
+        st.queue.push_front(i);
+        let enough = st.bytes >= SPAWN_BYTES;
+        self.wake(st);
+        enough
     }
 
     /// Releases `st` after a change and wakes whoever waits for one.
