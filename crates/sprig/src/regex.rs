@@ -114,11 +114,18 @@ impl Matcher<'_> {
 
     /// The index of the group named `name`.
     fn group(&self, name: &str) -> Option<usize> {
-        let mut names: Box<dyn Iterator<Item = Option<&str>>> = match self {
-            Matcher::Ascii(re) => Box::new(re.capture_names()),
-            Matcher::Unicode(re) => Box::new(re.capture_names()),
-        };
-        names.position(|n| n == Some(name))
+        match self {
+            Matcher::Ascii(re) => re.capture_names().position(|n| n == Some(name)),
+            Matcher::Unicode(re) => re.capture_names().position(|n| n == Some(name)),
+        }
+    }
+
+    /// Whether the pattern is empty (its translation is exactly when the Go source is).
+    fn pattern_is_empty(&self) -> bool {
+        match self {
+            Matcher::Ascii(re) => re.as_str().is_empty(),
+            Matcher::Unicode(re) => re.as_str().is_empty(),
+        }
     }
 }
 
@@ -553,12 +560,12 @@ fn replace_all(re: &Matcher<'_>, s: &str, repl: &str, literal: bool) -> String {
     out
 }
 
-/// Go's `Regexp.Split` (`source`: the pattern).
-fn split(re: &Matcher<'_>, source: &str, s: &str, n: i64) -> Vec<String> {
+/// Go's `Regexp.Split`.
+fn split(re: &Matcher<'_>, s: &str, n: i64) -> Vec<String> {
     if n == 0 {
         return vec![];
     }
-    if !source.is_empty() && s.is_empty() {
+    if !re.pattern_is_empty() && s.is_empty() {
         return vec![String::new()];
     }
     let matches = find_all(re, s, n);
@@ -616,8 +623,8 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
         let s = as_str(&a[1]);
         Ok(Value::Bool(compile(&c, as_str(&a[0]))?.on(s)?.is_match(s)))
     });
-    type Body = fn(&Matcher<'_>, &Pattern, &[Value]) -> R;
-    let find_all_f: Body = |re, _, a| {
+    type Body = fn(&Matcher<'_>, &[Value]) -> R;
+    let find_all_f: Body = |re, a| {
         let s = as_str(&a[1]);
         let found = find_all(re, s, as_int(&a[2]));
         // FindAllString returns nil, not an empty slice, when nothing matches.
@@ -631,14 +638,14 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
                 .collect(),
         ))
     };
-    let find_f: Body = |re, _, a| {
+    let find_f: Body = |re, a| {
         Ok(Value::string(
             find_all(re, as_str(&a[1]), 1)
                 .first()
                 .map_or("", |(x, y)| &as_str(&a[1])[*x..*y]),
         ))
     };
-    let repl_f: Body = |re, _, a| {
+    let repl_f: Body = |re, a| {
         Ok(Value::string(replace_all(
             re,
             as_str(&a[1]),
@@ -646,7 +653,7 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
             false,
         )))
     };
-    let lit_f: Body = |re, _, a| {
+    let lit_f: Body = |re, a| {
         Ok(Value::string(replace_all(
             re,
             as_str(&a[1]),
@@ -654,13 +661,13 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
             true,
         )))
     };
-    let split_f: Body = |re, p, a| {
+    let split_f: Body = |re, a| {
         let n = as_int(&a[2]);
         // Split returns nil for n == 0.
         if n == 0 {
             return Ok(nil_list_of(ElemType::String));
         }
-        Ok(str_list(split(re, &p.go, as_str(&a[1]), n)))
+        Ok(str_list(split(re, as_str(&a[1]), n)))
     };
     for (name, params, body) in [
         ("regexFindAll", vec![S, S, I], find_all_f),
@@ -675,13 +682,13 @@ pub(crate) fn register(r: &mut Reg, _env: &Env) {
         r.f(name, params.clone(), None, move |a| {
             let (p, s) = (as_str(&a[0]), as_str(&a[1]));
             let pattern = compile(&c, p).map_err(|e| must_error(p, e))?;
-            body(&pattern.on(s).map_err(|e| must_error(p, e))?, &pattern, &a)
+            body(&pattern.on(s).map_err(|e| must_error(p, e))?, &a)
         });
         let c = cache.clone();
         let must_name = format!("must{}{}", name[..1].to_uppercase(), &name[1..]);
         r.f(&must_name, params, None, move |a| {
             let pattern = compile(&c, as_str(&a[0]))?;
-            body(&pattern.on(as_str(&a[1]))?, &pattern, &a)
+            body(&pattern.on(as_str(&a[1]))?, &a)
         });
     }
     r.f("regexQuoteMeta", vec![S], None, |a| {
@@ -763,11 +770,7 @@ mod tests {
                         "{what}"
                     );
                 }
-                assert_eq!(
-                    split(&ascii, go, s, -1),
-                    split(&unicode, go, s, -1),
-                    "{what}"
-                );
+                assert_eq!(split(&ascii, s, -1), split(&unicode, s, -1), "{what}");
             }
         }
     }
