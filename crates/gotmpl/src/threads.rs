@@ -9,16 +9,32 @@
 //! of each 25 ms render. A worker that first moves itself off its starter's CPU, then lets
 //! itself run anywhere again, starts where it can run at once: 1.2 ms idle of 18.8.
 //!
+//! That move only happens once the worker runs, and a worker queued behind its busy starter
+//! may not run for milliseconds: the idle CPU does not look for work until the busy one's
+//! next tick. Measured on the 2-CPU VMs canon is tuned on, with the starter busy for 3 ms
+//! after a spawn: the worker's first instruction came after a median 60 µs, but in more than
+//! one spawn in ten only after milliseconds or not within the 3 ms at all. The starter
+//! therefore yields once after starting workers ([`started`]): a worker queued behind it runs
+//! at once and moves away, and with no one queued the yield returns at once (then the worst
+//! measured start was 114 µs).
+//!
 //! `rustix` (already in the build, through `tempfile`) makes the two system calls safely.
 
 /// `work`, to be run on a worker the calling thread starts: the worker first moves itself off
-/// the caller's CPU ([`move_off`]). `std::thread::spawn(elsewhere(|| ...))`, or a scope's spawn.
+/// the caller's CPU ([`move_off`]). `std::thread::spawn(elsewhere(|| ...))`, or a scope's spawn,
+/// then [`started`] once the workers of the moment are spawned.
 pub fn elsewhere<R>(work: impl FnOnce() -> R) -> impl FnOnce() -> R {
     let cpu = current_cpu();
     move || {
         move_off(cpu);
         work()
     }
+}
+
+/// Lets workers just spawned with [`elsewhere`] run now if the scheduler queued them behind
+/// the calling thread (see the module doc).
+pub fn started() {
+    std::thread::yield_now();
 }
 
 /// The CPU the calling thread runs on; `None` where the platform does not say.

@@ -357,6 +357,7 @@ fn split_all(files: &BTreeMap<String, String>, v: HelmVersion) -> Vec<(&String, 
         let (first, second) = files.split_at(mid);
         std::thread::scope(|s| {
             let later = s.spawn(gotmpl::threads::elsewhere(|| split(second)));
+            gotmpl::threads::started();
             let mut docs = split(first);
             docs.extend(later.join().expect("splitting a manifest does not panic"));
             docs
@@ -408,6 +409,7 @@ pub fn split_while<T, E>(
                         }
                         done
                     })));
+                    gotmpl::threads::started();
                 }
             }
         });

@@ -376,6 +376,7 @@ fn parallel(
                 while work(&mut buf) {}
             }));
         }
+        gotmpl::threads::started();
         let mut buf = String::new();
         let mut emitted = start;
         let end = loop {

@@ -482,6 +482,7 @@ fn parse_all<'n>(
             .iter()
             .map(|r| s.spawn(gotmpl::threads::elsewhere(|| parse_range(r))))
             .collect();
+        gotmpl::threads::started();
         let mine = parse_range(last);
         let mut results: Vec<Vec<_>> = handles
             .into_iter()

@@ -313,6 +313,7 @@ impl Speculation {
         );
         // Without a thread, the render parses everything itself.
         self.spawned = started.is_ok();
+        gotmpl::threads::started();
     }
 
     /// Waits until the schemas queued so far are prepared, parsing templates meanwhile: the

@@ -308,6 +308,7 @@ fn gen_primes_by(
             let work = &work;
             scope.spawn(gotmpl::threads::elsewhere(move || work(t)));
         }
+        gotmpl::threads::started();
         work(0);
     });
     state
@@ -722,6 +723,7 @@ impl<const N: usize> Mont<N> {
                 for _ in 1..threads.min(parts) {
                     s.spawn(gotmpl::threads::elsewhere(&run));
                 }
+                gotmpl::threads::started();
                 run();
             });
         }
