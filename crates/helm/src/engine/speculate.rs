@@ -308,9 +308,10 @@ impl Speculation {
             return;
         }
         let shared = self.shared.clone();
-        let started = std::thread::Builder::new().name("helm-parse".into()).spawn(
-            gotmpl::threads::elsewhere(move || shared.work(Until::Closed)),
-        );
+        let started = std::thread::Builder::new()
+            .spawn(gotmpl::threads::elsewhere_named(c"helm-parse", move || {
+                shared.work(Until::Closed)
+            }));
         // Without a thread, the render parses everything itself.
         self.spawned = started.is_ok();
         gotmpl::threads::started();
