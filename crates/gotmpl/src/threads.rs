@@ -14,24 +14,55 @@
 //! next tick. Measured on the 2-CPU VMs canon is tuned on, with the starter busy for 3 ms
 //! after a spawn: the worker's first instruction came after a median 60 µs, but in more than
 //! one spawn in ten only after milliseconds or not within the 3 ms at all. The starter
-//! therefore yields once after starting workers ([`started`]): a worker queued behind it runs
-//! at once and moves away, and with no one queued the yield returns at once (then the worst
-//! measured start was 114 µs).
+//! therefore yields once after starting a worker ([`spawn_scoped`], [`spawn_named`]): a worker
+//! queued behind it runs at once and moves away, and with no one queued the yield returns at
+//! once (then the worst measured start was 114 µs). Both are needed: with the starter and the
+//! worker busy for 3 ms each, they finished together in 3.1 ms with the yield and the move,
+//! and in 4.8-4.9 ms with either alone or neither (sharing one CPU for about 2 ms).
 //!
 //! A worker that yields to its starter's CPU that way must reach its move quickly: a thread
 //! named through `std::thread::Builder::name` copies its name onto its own heap before its
 //! closure runs, the heap's first allocation, and so the kernel zeroing a fresh 2 MiB page
 //! while its starter waits. Named workers name themselves once moved instead
-//! ([`elsewhere_named`]): on kube-prometheus-stack the parse worker's first instruction came
+//! ([`spawn_named`]): on kube-prometheus-stack the parse worker's first instruction came
 //! 300 µs after the spawn with a std name and 140 µs without, and a render took 14.5 against
 //! 13.9 ms (medians of 80 renders taken in turn; redis 8.5 against 8.0 ms).
 //!
 //! `rustix` (already in the build, through `tempfile`) makes the two system calls safely.
 
+/// Starts `work` on a worker of scope `s` ([`std::thread::Scope::spawn`]) that first moves off
+/// the calling thread's CPU, and yields so that it runs at once (see the module doc).
+pub fn spawn_scoped<'scope, 'env, T: Send + 'scope>(
+    s: &'scope std::thread::Scope<'scope, 'env>,
+    work: impl FnOnce() -> T + Send + 'scope,
+) -> std::thread::ScopedJoinHandle<'scope, T> {
+    let handle = s.spawn(elsewhere(work));
+    started();
+    handle
+}
+
+/// [`spawn_scoped`] for a long-lived worker outside any scope, which names itself `name` (what
+/// `ps` and `perf` show) once moved, rather than through `std::thread::Builder::name` (see the
+/// module doc).
+pub fn spawn_named<T: Send + 'static>(
+    name: &'static std::ffi::CStr,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<T>> {
+    let work = elsewhere(move || {
+        #[cfg(target_os = "linux")]
+        let _ = rustix::thread::set_name(name);
+        #[cfg(not(target_os = "linux"))]
+        let _ = name;
+        work()
+    });
+    let handle = std::thread::Builder::new().spawn(work)?;
+    started();
+    Ok(handle)
+}
+
 /// `work`, to be run on a worker the calling thread starts: the worker first moves itself off
-/// the caller's CPU ([`move_off`]). `std::thread::spawn(elsewhere(|| ...))`, or a scope's spawn,
-/// then [`started`] once the workers of the moment are spawned.
-pub fn elsewhere<R>(work: impl FnOnce() -> R) -> impl FnOnce() -> R {
+/// the caller's CPU ([`move_off`]).
+fn elsewhere<R>(work: impl FnOnce() -> R) -> impl FnOnce() -> R {
     let cpu = current_cpu();
     move || {
         move_off(cpu);
@@ -41,25 +72,8 @@ pub fn elsewhere<R>(work: impl FnOnce() -> R) -> impl FnOnce() -> R {
 
 /// Lets workers just spawned with [`elsewhere`] run now if the scheduler queued them behind
 /// the calling thread (see the module doc).
-pub fn started() {
+fn started() {
     std::thread::yield_now();
-}
-
-/// [`elsewhere`], the worker naming itself `name` (what `ps` and `perf` show) once moved: the
-/// way to name a worker, not `std::thread::Builder::name` (see the module doc).
-pub fn elsewhere_named<R>(
-    name: &'static std::ffi::CStr,
-    work: impl FnOnce() -> R,
-) -> impl FnOnce() -> R {
-    let cpu = current_cpu();
-    move || {
-        move_off(cpu);
-        #[cfg(target_os = "linux")]
-        let _ = rustix::thread::set_name(name);
-        #[cfg(not(target_os = "linux"))]
-        let _ = name;
-        work()
-    }
 }
 
 /// The CPU the calling thread runs on; `None` where the platform does not say.
@@ -101,9 +115,10 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_named_worker_names_itself() {
-        let name = std::thread::spawn(elsewhere_named(c"canon-test", || {
+        let name = spawn_named(c"canon-test", || {
             rustix::thread::name().expect("prctl answers")
-        }))
+        })
+        .expect("a thread starts")
         .join()
         .expect("no panic");
         assert_eq!(name.as_c_str(), c"canon-test");

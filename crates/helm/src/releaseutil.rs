@@ -356,8 +356,7 @@ fn split_all(files: &BTreeMap<String, String>, v: HelmVersion) -> Vec<(&String, 
             .map_or(files.len(), |i| i + 1);
         let (first, second) = files.split_at(mid);
         std::thread::scope(|s| {
-            let later = s.spawn(gotmpl::threads::elsewhere(|| split(second)));
-            gotmpl::threads::started();
+            let later = gotmpl::threads::spawn_scoped(s, || split(second));
             let mut docs = split(first);
             docs.extend(later.join().expect("splitting a manifest does not panic"));
             docs
@@ -401,15 +400,14 @@ pub fn split_while<T, E>(
             }
             None => {
                 if queue.push(path.to_string(), text) >= WAKE_BYTES && worker.is_none() {
-                    worker = Some(s.spawn(gotmpl::threads::elsewhere(|| {
+                    worker = Some(gotmpl::threads::spawn_scoped(s, || {
                         let mut done = Vec::new();
                         while let Some((path, text)) = queue.next(true) {
                             let docs = split_file(&path, &text, v);
                             done.push((path, (text, docs)));
                         }
                         done
-                    })));
-                    gotmpl::threads::started();
+                    }));
                 }
             }
         });

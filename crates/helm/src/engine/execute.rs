@@ -371,12 +371,11 @@ fn parallel(
     };
     std::thread::scope(|s| {
         for _ in 1..threads {
-            s.spawn(gotmpl::threads::elsewhere(|| {
+            gotmpl::threads::spawn_scoped(s, || {
                 let mut buf = String::new();
                 while work(&mut buf) {}
-            }));
+            });
         }
-        gotmpl::threads::started();
         let mut buf = String::new();
         let mut emitted = start;
         let end = loop {

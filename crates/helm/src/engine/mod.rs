@@ -480,9 +480,8 @@ fn parse_all<'n>(
             .expect("a non-empty text list has a range");
         let handles: Vec<_> = rest
             .iter()
-            .map(|r| s.spawn(gotmpl::threads::elsewhere(|| parse_range(r))))
+            .map(|r| gotmpl::threads::spawn_scoped(s, || parse_range(r)))
             .collect();
-        gotmpl::threads::started();
         let mine = parse_range(last);
         let mut results: Vec<Vec<_>> = handles
             .into_iter()

@@ -308,13 +308,10 @@ impl Speculation {
             return;
         }
         let shared = self.shared.clone();
-        let started = std::thread::Builder::new()
-            .spawn(gotmpl::threads::elsewhere_named(c"helm-parse", move || {
-                shared.work(Until::Closed)
-            }));
+        let started =
+            gotmpl::threads::spawn_named(c"helm-parse", move || shared.work(Until::Closed));
         // Without a thread, the render parses everything itself.
         self.spawned = started.is_ok();
-        gotmpl::threads::started();
     }
 
     /// Waits until the schemas queued so far are prepared, parsing templates meanwhile: the

@@ -306,9 +306,8 @@ fn gen_primes_by(
     std::thread::scope(|scope| {
         for t in 1..threads {
             let work = &work;
-            scope.spawn(gotmpl::threads::elsewhere(move || work(t)));
+            gotmpl::threads::spawn_scoped(scope, move || work(t));
         }
-        gotmpl::threads::started();
         work(0);
     });
     state
@@ -721,9 +720,8 @@ impl<const N: usize> Mont<N> {
         } else {
             std::thread::scope(|s| {
                 for _ in 1..threads.min(parts) {
-                    s.spawn(gotmpl::threads::elsewhere(&run));
+                    gotmpl::threads::spawn_scoped(s, run);
                 }
-                gotmpl::threads::started();
                 run();
             });
         }
