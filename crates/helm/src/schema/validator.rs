@@ -15,9 +15,9 @@
 //! the names in `additional properties ... not allowed`) its order is random; canon uses key
 //! order.
 
+use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use gotmpl::Value;
 
