@@ -16,7 +16,9 @@ mod template;
 // mimalloc is markedly cheaper than glibc's malloc for that pattern (scripts/bench-helm). Its
 // v2 line, not the crate's default v3: a render's CPU is a sixth the kernel zeroing the
 // transparent huge pages the allocator touches, and v3 touched more (kube-prometheus-stack: 17
-// against 15) and measured 4-12% more CPU on the corpus charts (40 alternated runs each).
+// against 15) and measured 4-12% more CPU on the corpus charts (40 alternated runs each). Its
+// pages are made smaller at build time (.cargo/config.toml, MI_SEGMENT_SLICE_SHIFT), which
+// spreads a render over fewer of those huge pages.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
