@@ -177,7 +177,7 @@ fn prepare_uncached(schema: &[u8]) -> Prepared {
 /// thread prepares the same schema waits for that result instead of repeating the work.
 pub(crate) fn prepared(schema: &[u8]) -> std::sync::Arc<std::sync::OnceLock<Prepared>> {
     // foldhash, not SipHash: the key is the whole schema (redis's is 150 KB), hashed at every
-    // lookup, and SipHash took a tenth of a millisecond of it each time.
+    // lookup; with SipHash a redis render measured 8.5 ms against 8.0 (100 alternated rounds).
     type Cells = foldhash::HashMap<Vec<u8>, std::sync::Arc<std::sync::OnceLock<Prepared>>>;
     static CELLS: std::sync::Mutex<Option<Cells>> = std::sync::Mutex::new(None);
     let cell = {
